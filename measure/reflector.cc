@@ -1,0 +1,154 @@
+#include "measure/reflector.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <functional>
+
+namespace lineup::measure {
+
+const char* ToString(DropReason reason) {
+  switch (reason) {
+    case DropReason::kNotAllowed:
+      return "not_allowed";
+    case DropReason::kTooShort:
+      return "too_short";
+    case DropReason::kNoAmplify:
+      return "no_amplify";
+    case DropReason::kTooLong:
+      return "too_long";
+    case DropReason::kSendFailed:
+      return "send_failed";
+    case DropReason::kCount:
+      break;
+  }
+  return "unknown";
+}
+
+std::uint64_t ReflectorCounters::DroppedTotal() const {
+  std::uint64_t total = 0;
+  for (auto n : dropped) total += n;
+  return total;
+}
+
+std::size_t SenderKeyHash::operator()(const SenderKey& key) const {
+  std::size_t h = std::hash<std::string>()(key.peer.address().to_string());
+  h ^= (std::size_t{key.peer.port()} << 16 | key.ssid) + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+  return h;
+}
+
+Result<void> Validate(const ReflectorConfig& config) {
+  if (config.reply_dscp && *config.reply_dscp > 63) {
+    return Fail(ErrorCode::kInvalidArgument,
+                fmt::format("reply DSCP {} is out of range: use 0-63 or 'copy'",
+                            *config.reply_dscp));
+  }
+  if (config.sender_idle_timeout <= Nanos(0)) {
+    return Fail(ErrorCode::kInvalidArgument, "the sender idle timeout must be positive");
+  }
+  if (config.error_estimate.multiplier == 0) {
+    return Fail(ErrorCode::kInvalidArgument, "an Error Estimate multiplier must not be 0");
+  }
+  return {};
+}
+
+ReflectorCore::ReflectorCore(ReflectorConfig config) : config_(std::move(config)) {}
+
+bool ReflectorCore::Allowed(const IpAddress& address) const {
+  if (config_.allow.empty()) return true;
+  return std::any_of(config_.allow.begin(), config_.allow.end(),
+                     [&](const Prefix& p) { return p.Contains(address); });
+}
+
+void ReflectorCore::Drop(DropReason reason) {
+  ++counters_.dropped[static_cast<std::size_t>(reason)];
+}
+
+void ReflectorCore::CountSendFailure() {
+  --counters_.reflected;
+  Drop(DropReason::kSendFailed);
+}
+
+std::optional<ReplyPlan> ReflectorCore::Reflect(ConstByteSpan request, const ReceivedMeta& meta,
+                                                ByteSpan reply) {
+  ++counters_.received;
+  if (!Allowed(meta.peer.address())) {
+    Drop(DropReason::kNotAllowed);
+    return std::nullopt;
+  }
+  if (meta.truncated) {
+    Drop(DropReason::kTooLong);
+    return std::nullopt;
+  }
+  const std::size_t minimum =
+      config_.format == ReflectorFormat::kStamp ? kStampMinLength : kSenderHeaderLength;
+  if (request.size() < minimum) {
+    Drop(DropReason::kTooShort);
+    return std::nullopt;
+  }
+  std::size_t length = request.size();
+  if (length < kReflectorHeaderLength) {
+    if (!config_.allow_larger_reply) {
+      Drop(DropReason::kNoAmplify);
+      return std::nullopt;
+    }
+    length = kReflectorHeaderLength;
+  }
+  auto sender = DecodeSenderPacket(request);
+  if (!sender) {  // unreachable after the length check; kept as a guard
+    Drop(DropReason::kTooShort);
+    return std::nullopt;
+  }
+  const std::uint16_t ssid = config_.format == ReflectorFormat::kStamp ? sender->ssid : 0;
+
+  std::uint32_t sequence = sender->sequence;
+  if (config_.stateful) {
+    const SenderKey key{meta.peer, ssid};
+    auto it = senders_.find(key);
+    if (it == senders_.end() && senders_.size() < config_.max_senders) {
+      it = senders_.emplace(key, SenderState{0, 0, 0, meta.receive_time, meta.receive_time})
+               .first;
+    }
+    if (it != senders_.end()) {
+      SenderState& state = it->second;
+      sequence = state.next_sequence++;
+      ++state.received;
+      ++state.reflected;
+      state.last_seen = meta.receive_time;
+    } else {
+      ++counters_.senders_over_limit;
+    }
+  }
+
+  ReflectorPacket packet;
+  packet.sequence = sequence;
+  packet.error_estimate = config_.error_estimate;
+  packet.ssid = ssid;
+  packet.receive_timestamp = EncodeTimestamp(meta.receive_time, false);
+  packet.sender_sequence = sender->sequence;
+  packet.sender_timestamp = sender->timestamp;
+  packet.sender_error_estimate = sender->error_estimate;
+  packet.sender_ttl = static_cast<std::uint8_t>(meta.ttl < 0 ? 0 : std::min(meta.ttl, 255));
+  packet.length = length;
+  if (!Encode(packet, reply)) {
+    Drop(DropReason::kTooShort);
+    return std::nullopt;
+  }
+  ++counters_.reflected;
+
+  ReplyPlan plan;
+  plan.length = length;
+  if (config_.reply_dscp) {
+    plan.tos = static_cast<std::uint8_t>(*config_.reply_dscp << 2);
+  } else {
+    plan.tos = static_cast<std::uint8_t>(meta.tos < 0 ? 0 : (meta.tos & 0xfc));  // keep DSCP, not ECN
+  }
+  return plan;
+}
+
+void ReflectorCore::ForgetIdleSenders(WallTime now) {
+  const WallTime cutoff = now - config_.sender_idle_timeout;
+  std::erase_if(senders_, [&](const auto& entry) { return entry.second.last_seen < cutoff; });
+}
+
+}  // namespace lineup::measure

@@ -1,0 +1,36 @@
+// The Session-Reflector on real sockets: any number of UDP listeners (IPv4
+// and IPv6) on one io_context, each with its own ReflectorCore and counters.
+// Runs on the io_context's thread; Status() must be called from it too (or
+// after the io_context stopped).
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <memory>
+#include <vector>
+
+#include "measure/clock.h"
+#include "measure/reflector.h"
+
+namespace lineup::measure {
+
+struct ListenerStatus {
+  UdpEndpoint local;  // the bound address and port (port 0 resolved)
+  ReflectorCounters counters;
+  std::size_t active_senders = 0;
+  std::vector<std::pair<SenderKey, SenderState>> senders;  // sorted by peer
+};
+
+class ReflectorServer {
+ public:
+  // Binds every listener or fails naming the one that could not be bound.
+  [[nodiscard]] static Result<std::unique_ptr<ReflectorServer>> Create(
+      boost::asio::io_context& io, const Clock& clock, const std::vector<UdpEndpoint>& listen,
+      const ReflectorConfig& config);
+  virtual ~ReflectorServer() = default;
+
+  virtual std::vector<ListenerStatus> Status() const = 0;
+  // Closes every listener; pending handlers finish without effect.
+  virtual void Stop() = 0;
+};
+
+}  // namespace lineup::measure

@@ -1,0 +1,160 @@
+#include "measure/reflector.h"
+
+#include <gtest/gtest.h>
+
+#include <vector>
+
+namespace lineup::measure {
+namespace {
+
+std::vector<std::byte> SenderBytes(std::uint32_t seq, std::size_t length, std::uint16_t ssid = 0) {
+  std::vector<std::byte> out(length);
+  SenderPacket p;
+  p.sequence = seq;
+  p.timestamp = {0x83AA7E80 + seq, 0x12345678};
+  p.error_estimate = {true, false, 0, 9};
+  p.ssid = length >= 16 ? ssid : 0;
+  p.length = length;
+  EXPECT_TRUE(Encode(p, out));
+  return out;
+}
+
+ReceivedMeta Meta(const char* addr, std::uint16_t port, int ttl = 64, int tos = 0) {
+  return {UdpEndpoint(boost::asio::ip::make_address(addr), port),
+          FromUnixNanos(1'700'000'000'000'000'000), ttl, tos, false};
+}
+
+TEST(ReflectorCoreTest, CopiesSenderFieldsAndReceiveTime) {
+  ReflectorConfig config;
+  config.error_estimate = {true, false, 0, 5};
+  ReflectorCore core(config);
+  auto request = SenderBytes(42, 44, 0x0707);
+  std::vector<std::byte> reply(kMaxTestPacketLength);
+  auto meta = Meta("127.0.0.1", 5000, 61, 0xB8);
+  auto plan = core.Reflect(request, meta, reply);
+  ASSERT_TRUE(plan);
+  EXPECT_EQ(plan->length, 44u);
+  EXPECT_EQ(plan->tos, 0xB8);  // EF copied
+  auto p = DecodeReflectorPacket(std::span(reply).first(plan->length)).value();
+  EXPECT_EQ(p.sequence, 0u);  // stateful: our own numbering
+  EXPECT_EQ(p.sender_sequence, 42u);
+  EXPECT_EQ(p.sender_timestamp, (NtpTimestamp{0x83AA7E80 + 42, 0x12345678}));
+  EXPECT_EQ(p.sender_error_estimate, (ErrorEstimate{true, false, 0, 9}));
+  EXPECT_EQ(p.error_estimate, (ErrorEstimate{true, false, 0, 5}));
+  EXPECT_EQ(p.receive_timestamp, ToNtp(meta.receive_time));
+  EXPECT_EQ(p.sender_ttl, 61);
+  EXPECT_EQ(p.ssid, 0x0707);
+  EXPECT_EQ(p.timestamp, (NtpTimestamp{0, 0}));  // left for PatchTimestamp
+  EXPECT_EQ(core.counters().received, 1u);
+  EXPECT_EQ(core.counters().reflected, 1u);
+}
+
+TEST(ReflectorCoreTest, SymmetricSizeAndNoAmplification) {
+  ReflectorConfig config;
+  config.format = ReflectorFormat::kTwampLight;
+  ReflectorCore core(config);
+  std::vector<std::byte> reply(kMaxTestPacketLength);
+  auto big = SenderBytes(1, 1000);
+  EXPECT_EQ(core.Reflect(big, Meta("127.0.0.1", 1), reply)->length, 1000u);
+  auto small = SenderBytes(2, 20);
+  EXPECT_FALSE(core.Reflect(small, Meta("127.0.0.1", 1), reply));
+  EXPECT_EQ(core.counters().Dropped(DropReason::kNoAmplify), 1u);
+
+  config.allow_larger_reply = true;
+  ReflectorCore permissive(config);
+  EXPECT_EQ(permissive.Reflect(small, Meta("127.0.0.1", 1), reply)->length, 41u);
+}
+
+TEST(ReflectorCoreTest, TwampLightZeroesSsidStampEchoesIt) {
+  std::vector<std::byte> reply(kMaxTestPacketLength);
+  auto request = SenderBytes(1, 44, 0xABCD);
+  ReflectorConfig light;
+  light.format = ReflectorFormat::kTwampLight;
+  ReflectorCore a(light);
+  a.Reflect(request, Meta("127.0.0.1", 1), reply);
+  EXPECT_EQ(DecodeReflectorPacket(std::span(reply).first(44))->ssid, 0);
+  ReflectorCore b(ReflectorConfig{});
+  b.Reflect(request, Meta("127.0.0.1", 1), reply);
+  EXPECT_EQ(DecodeReflectorPacket(std::span(reply).first(44))->ssid, 0xABCD);
+}
+
+TEST(ReflectorCoreTest, StampNeeds44Bytes) {
+  ReflectorCore core(ReflectorConfig{});
+  std::vector<std::byte> reply(kMaxTestPacketLength);
+  EXPECT_FALSE(core.Reflect(SenderBytes(1, 43), Meta("127.0.0.1", 1), reply));
+  EXPECT_EQ(core.counters().Dropped(DropReason::kTooShort), 1u);
+}
+
+TEST(ReflectorCoreTest, NumbersPerSenderOrEchoes) {
+  std::vector<std::byte> reply(kMaxTestPacketLength);
+  ReflectorCore stateful(ReflectorConfig{});
+  for (std::uint32_t seq : {10u, 11u, 12u}) {
+    stateful.Reflect(SenderBytes(seq, 44), Meta("127.0.0.1", 1), reply);
+  }
+  EXPECT_EQ(DecodeReflectorPacket(std::span(reply).first(44))->sequence, 2u);
+  stateful.Reflect(SenderBytes(99, 44), Meta("127.0.0.1", 2), reply);  // another sender port
+  EXPECT_EQ(DecodeReflectorPacket(std::span(reply).first(44))->sequence, 0u);
+  EXPECT_EQ(stateful.senders().size(), 2u);
+
+  ReflectorConfig config;
+  config.stateful = false;
+  ReflectorCore stateless(config);
+  stateless.Reflect(SenderBytes(77, 44), Meta("127.0.0.1", 1), reply);
+  EXPECT_EQ(DecodeReflectorPacket(std::span(reply).first(44))->sequence, 77u);
+  EXPECT_TRUE(stateless.senders().empty());
+}
+
+TEST(ReflectorCoreTest, ForgetsIdleSendersAndBoundsState) {
+  ReflectorConfig config;
+  config.max_senders = 2;
+  config.sender_idle_timeout = std::chrono::seconds(5);
+  ReflectorCore core(config);
+  std::vector<std::byte> reply(kMaxTestPacketLength);
+  for (std::uint16_t port = 1; port <= 3; ++port) {
+    core.Reflect(SenderBytes(5, 44), Meta("127.0.0.1", port), reply);
+  }
+  EXPECT_EQ(core.senders().size(), 2u);
+  EXPECT_EQ(core.counters().senders_over_limit, 1u);
+  EXPECT_EQ(core.counters().reflected, 3u);  // still answered, numbered statelessly
+  EXPECT_EQ(DecodeReflectorPacket(std::span(reply).first(44))->sequence, 5u);
+  core.ForgetIdleSenders(Meta("127.0.0.1", 1).receive_time + std::chrono::seconds(6));
+  EXPECT_TRUE(core.senders().empty());
+}
+
+TEST(ReflectorCoreTest, AllowListDropsOthers) {
+  ReflectorConfig config;
+  config.allow = {Prefix::Parse("127.0.0.0/8").value(), Prefix::Parse("::1").value()};
+  ReflectorCore core(config);
+  std::vector<std::byte> reply(kMaxTestPacketLength);
+  EXPECT_TRUE(core.Reflect(SenderBytes(1, 44), Meta("127.9.9.9", 1), reply));
+  EXPECT_TRUE(core.Reflect(SenderBytes(1, 44), Meta("::1", 1), reply));
+  EXPECT_FALSE(core.Reflect(SenderBytes(1, 44), Meta("192.0.2.1", 1), reply));
+  EXPECT_FALSE(core.Reflect(SenderBytes(1, 44), Meta("2001:db8::1", 1), reply));
+  EXPECT_EQ(core.counters().Dropped(DropReason::kNotAllowed), 2u);
+  EXPECT_EQ(core.counters().received, 4u);
+  EXPECT_EQ(core.counters().reflected, 2u);
+}
+
+TEST(ReflectorCoreTest, ConfiguredDscpOverridesAndEcnIsNotCopied) {
+  std::vector<std::byte> reply(kMaxTestPacketLength);
+  ReflectorCore copy(ReflectorConfig{});
+  EXPECT_EQ(copy.Reflect(SenderBytes(1, 44), Meta("127.0.0.1", 1, 64, 0x2B), reply)->tos, 0x28);
+  ReflectorConfig config;
+  config.reply_dscp = 46;
+  ReflectorCore fixed(config);
+  EXPECT_EQ(fixed.Reflect(SenderBytes(1, 44), Meta("127.0.0.1", 1, 64, 0x28), reply)->tos, 0xB8);
+  config.reply_dscp = 64;
+  EXPECT_FALSE(Validate(config));
+}
+
+TEST(ReflectorCoreTest, TruncatedDatagramsAreDropped) {
+  ReflectorCore core(ReflectorConfig{});
+  std::vector<std::byte> reply(kMaxTestPacketLength);
+  auto meta = Meta("127.0.0.1", 1);
+  meta.truncated = true;
+  EXPECT_FALSE(core.Reflect(SenderBytes(1, 44), meta, reply));
+  EXPECT_EQ(core.counters().Dropped(DropReason::kTooLong), 1u);
+}
+
+}  // namespace
+}  // namespace lineup::measure
