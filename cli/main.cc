@@ -1,1 +1,20 @@
-int main() { return 0; }
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "cli/commands.h"
+
+int main(int argc, char** argv) {
+  spdlog::set_default_logger(spdlog::stderr_color_mt("lineup"));
+  CLI::App app{"lineup: measures WAN lines with TWAMP/STAMP and moves traffic to the best one"};
+  app.require_subcommand(1);
+  lineup::cli::Runner run;
+  lineup::cli::AddProbeCommand(app, run);
+  lineup::cli::AddReflectCommand(app, run);
+  lineup::cli::AddDemoCommand(app, run);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  }
+  return run ? run() : 2;
+}

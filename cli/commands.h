@@ -1,0 +1,17 @@
+// The `lineup` subcommands. Each Add* registers its options on the app and
+// sets `run` to the function that executes it and returns the exit code:
+// 0 success, 1 the measurement found no reply, 2 bad usage or configuration.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <functional>
+
+namespace lineup::cli {
+
+using Runner = std::function<int()>;
+
+void AddProbeCommand(CLI::App& app, Runner& run);
+void AddReflectCommand(CLI::App& app, Runner& run);
+void AddDemoCommand(CLI::App& app, Runner& run);
+
+}  // namespace lineup::cli

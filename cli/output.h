@@ -1,0 +1,27 @@
+// How results look to people (tables) and to programs (JSON).
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "measure/reflector_server.h"
+#include "measure/sender_runner.h"
+
+namespace lineup::cli {
+
+// One block per session: outbound / inbound / round trip with min, avg, max,
+// p95 and jitter, then loss, duplicates, reordering and TTL.
+std::string SessionTable(const measure::SessionResult& result);
+
+// One row per packet: sequence, T1..T4 derived delays, TTL, DSCP.
+std::string PacketTable(const measure::SessionResult& result);
+
+// Durations are integers in nanoseconds (fields ending in _ns). With
+// `packets`, every packet's record is included.
+nlohmann::json SessionJson(const measure::SessionResult& result, bool packets);
+
+std::string ReflectorTable(const std::vector<measure::ListenerStatus>& status);
+nlohmann::json ReflectorJson(const std::vector<measure::ListenerStatus>& status);
+
+}  // namespace lineup::cli
