@@ -14,9 +14,11 @@ using measure::Summary;
 std::string Row(std::string_view label, const DirectionStats& d, std::string_view note) {
   if (d.delay.count == 0) return fmt::format("  {:<11}{:>10}\n", label, "-");
   std::string row = fmt::format("  {:<11}{:>10}{:>10}{:>10}{:>10}{:>10}{:>10}  {}", label,
-                     Millis(d.delay.min), Millis(d.delay.mean), Millis(d.delay.max),
-                     Millis(d.delay.p95), Millis(d.jitter.mean_abs), Millis(d.jitter.rfc3550),
-                     note);
+                                Millis(d.delay.min), Millis(d.delay.mean), Millis(d.delay.max),
+                                Millis(d.delay.p95), Millis(d.jitter.mean_abs),
+                                Millis(d.jitter.rfc3550), note);
+  while (!row.empty() && row.back() == ' ') row.pop_back();
+  return row + "\n";
 }
 
 std::string Optional(const std::optional<std::uint32_t>& v) {
