@@ -54,6 +54,12 @@ class ReflectorServerImpl final : public ReflectorServer {
       return Fail(ErrorCode::kIo,
                   fmt::format("cannot listen on {}: {}", FormatEndpoint(endpoint), r.error().message));
     }
+    // Replies leave with TTL 255 so the sender can count the hops back
+    // (RFC 4656 §4.1.2 asks the same of senders); the TOS is set per reply.
+    if (auto r = ApplySendOptions(listener->socket.native_handle(), v6, {0, 255, false}); !r) {
+      return Fail(ErrorCode::kIo,
+                  fmt::format("cannot listen on {}: {}", FormatEndpoint(endpoint), r.error().message));
+    }
     // Room for bursts: a reflector that drops under load measures itself.
     listener->socket.set_option(asio::socket_base::receive_buffer_size(4 << 20), ec);
     listener->socket.set_option(asio::socket_base::send_buffer_size(4 << 20), ec);
