@@ -1,0 +1,113 @@
+// The `lineup` program as a user runs it: exit codes, error messages, the
+// human table and JSON, on loopback.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <nlohmann/json.hpp>
+#include <regex>
+
+#include "tests/support/subprocess.h"
+
+namespace lineup {
+namespace {
+
+using testing::RunAndCapture;
+using testing::Subprocess;
+
+const std::string kLineup = LINEUP_BINARY;
+
+std::string ListeningPort(const Subprocess& reflector) {
+  EXPECT_TRUE(reflector.WaitForOutput("listening on", 5000)) << reflector.Stderr();
+  std::smatch m;
+  const std::string out = reflector.Stdout();
+  EXPECT_TRUE(std::regex_search(out, m, std::regex(R"(listening on 127\.0\.0\.1:(\d+))")));
+  return m.size() > 1 ? m[1].str() : "0";
+}
+
+TEST(LineupCliTest, HelpListsCommands) {
+  int status = -1;
+  const std::string out = RunAndCapture({kLineup, "--help"}, 5000, &status);
+  EXPECT_EQ(status, 0);
+  for (const char* cmd : {"probe", "reflect", "demo"}) {
+    EXPECT_NE(out.find(cmd), std::string::npos) << cmd;
+  }
+  EXPECT_NE(RunAndCapture({kLineup, "probe", "--help"}, 5000, &status).find("--dscp"),
+            std::string::npos);
+}
+
+TEST(LineupCliTest, BadParametersSayWhatIsWrong) {
+  struct Case {
+    std::vector<std::string> args;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {{"probe", "127.0.0.1", "--dscp", "64"}, "DSCP 64 is out of range 0-63"},
+      {{"probe", "127.0.0.1", "--dscp", "gold"}, "'gold' is not a DSCP"},
+      {{"probe", "127.0.0.1", "--ttl", "0"}, "--ttl 0 is out of range 1-255"},
+      {{"probe", "127.0.0.1", "--interval", "fast"}, "'fast' is not a duration"},
+      {{"probe", "127.0.0.1", "--padding", "3"}, "padding must be 27-"},
+      {{"probe", "localhost"}, "not a numeric IPv4 or IPv6 address"},
+      {{"reflect", "--allow", "10.0.0.0/40"}, "prefix length"},
+      {{"reflect", "--reply-dscp", "99"}, "out of range"},
+  };
+  for (const auto& c : cases) {
+    std::vector<std::string> argv{kLineup};
+    argv.insert(argv.end(), c.args.begin(), c.args.end());
+    Subprocess p(argv);
+    EXPECT_EQ(p.Wait(5000), 2) << c.args[0] << " " << c.args.back();
+    EXPECT_NE(p.Stderr().find(c.message), std::string::npos) << p.Stderr();
+  }
+}
+
+TEST(LineupCliTest, ProbeAgainstReflectTableAndJson) {
+  Subprocess reflector({kLineup, "reflect", "-l", "127.0.0.1:0", "--duration", "20s", "--json"});
+  const std::string target = "127.0.0.1:" + ListeningPort(reflector);
+
+  int status = -1;
+  const std::string table =
+      RunAndCapture({kLineup, "probe", target, "-c", "5", "-i", "5ms", "--dscp", "af41"}, 10000,
+                    &status);
+  EXPECT_EQ(status, 0);
+  EXPECT_NE(table.find("round-trip"), std::string::npos) << table;
+  EXPECT_NE(table.find("loss 0/5 (0.00%)"), std::string::npos) << table;
+  EXPECT_NE(table.find("DSCP 34 (af41)"), std::string::npos) << table;
+
+  const std::string json = RunAndCapture(
+      {kLineup, "probe", target, "-c", "4", "-i", "5ms", "--json", "--packets"}, 10000, &status);
+  EXPECT_EQ(status, 0);
+  auto j = nlohmann::json::parse(json);
+  EXPECT_EQ(j["sent"], 4);
+  EXPECT_EQ(j["received"], 4);
+  EXPECT_EQ(j["lost_outbound"], 0);
+  EXPECT_EQ(j["packets"].size(), 4u);
+  for (const auto& p : j["packets"]) {
+    EXPECT_EQ(p["round_trip_ns"].get<std::int64_t>(),
+              p["outbound_ns"].get<std::int64_t>() + p["inbound_ns"].get<std::int64_t>());
+  }
+
+  reflector.Signal(SIGUSR1);  // counters on demand
+  EXPECT_TRUE(reflector.WaitForOutput("\"reflected\":9", 5000)) << reflector.Stdout();
+  reflector.Signal(SIGTERM);
+  EXPECT_EQ(reflector.Wait(5000), 0);
+}
+
+TEST(LineupCliTest, ProbeWithoutReflectorExitsOne) {
+  int status = -1;
+  // Port 9 (discard) on loopback: nothing listens in a test environment.
+  const std::string out =
+      RunAndCapture({kLineup, "probe", "127.0.0.1:9", "-c", "2", "-i", "5ms", "-w", "100ms"},
+                    10000, &status);
+  EXPECT_EQ(status, 1);
+  EXPECT_NE(out.find("loss 2/2"), std::string::npos) << out;
+}
+
+TEST(LineupCliTest, DemoRunsTheMainJob) {
+  int status = -1;
+  const std::string out = RunAndCapture({kLineup, "demo", "-c", "10", "-i", "5ms"}, 20000, &status);
+  EXPECT_EQ(status, 0) << out;
+  EXPECT_NE(out.find("reflector counters"), std::string::npos);
+  EXPECT_NE(out.find("loss 0/10"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace lineup
