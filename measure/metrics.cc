@@ -7,6 +7,17 @@
 namespace lineup::measure {
 namespace {
 
+__extension__ typedef __int128 Int128;
+
+// a - b without overflow: a hostile or broken peer can put any timestamp in a
+// reply, and two delays 200 years apart do not fit 64-bit nanoseconds.
+Nanos SaturatingSub(Nanos a, Nanos b) {
+  const Int128 d = Int128{a.count()} - b.count();
+  const Int128 hi = INT64_MAX;
+  const Int128 lo = INT64_MIN + 1;  // so that std::abs stays defined
+  return Nanos(static_cast<std::int64_t>(d > hi ? hi : (d < lo ? lo : d)));
+}
+
 // Nearest-rank percentile of sorted values, p in (0, 100].
 Nanos Percentile(const std::vector<Nanos>& sorted, double p) {
   const auto n = sorted.size();
@@ -34,10 +45,10 @@ DirectionStats Direction(const std::vector<const PacketRecord*>& by_sequence,
   stats.delay = ComputeDelayStats(delays);
 
   // IPDV between consecutive sequence numbers both answered.
-  std::int64_t sum_abs = 0;
+  Int128 sum_abs = 0;
   for (std::size_t i = 1; i < by_sequence.size(); ++i) {
     if (by_sequence[i]->sequence != by_sequence[i - 1]->sequence + 1) continue;
-    const Nanos d = delay_of(*by_sequence[i]) - delay_of(*by_sequence[i - 1]);
+    const Nanos d = SaturatingSub(delay_of(*by_sequence[i]), delay_of(*by_sequence[i - 1]));
     if (stats.jitter.pairs == 0) {
       stats.jitter.min = stats.jitter.max = d;
     } else {
@@ -48,15 +59,17 @@ DirectionStats Direction(const std::vector<const PacketRecord*>& by_sequence,
     ++stats.jitter.pairs;
   }
   if (stats.jitter.pairs > 0) {
-    stats.jitter.mean_abs = Nanos(sum_abs / static_cast<std::int64_t>(stats.jitter.pairs));
+    stats.jitter.mean_abs =
+        Nanos(static_cast<std::int64_t>(sum_abs / static_cast<Int128>(stats.jitter.pairs)));
   }
   // RFC 3550 interarrival jitter over consecutive arrivals.
   double j = 0;
   for (std::size_t i = 1; i < by_arrival.size(); ++i) {
-    const double d = double((delay_of(*by_arrival[i]) - delay_of(*by_arrival[i - 1])).count());
+    const double d = double(delay_of(*by_arrival[i]).count()) -
+                     double(delay_of(*by_arrival[i - 1]).count());
     j += (std::abs(d) - j) / 16.0;
   }
-  stats.jitter.rfc3550 = Nanos(static_cast<std::int64_t>(std::llround(j)));
+  stats.jitter.rfc3550 = Nanos(std::llround(std::min(j, 9.2e18)));
   return stats;
 }
 
@@ -70,13 +83,13 @@ DelayStats ComputeDelayStats(std::vector<Nanos> values) {
   s.min = values.front();
   s.max = values.back();
   // Sum in 128 bits: thousands of multi-second delays overflow nothing.
-  __extension__ __int128 sum = 0;
+  Int128 sum = 0;
   for (auto v : values) sum += v.count();
   const double mean = double(sum) / double(values.size());
   s.mean = Nanos(static_cast<std::int64_t>(std::llround(mean)));
   double var = 0;
   for (auto v : values) var += (double(v.count()) - mean) * (double(v.count()) - mean);
-  s.stddev = Nanos(static_cast<std::int64_t>(std::llround(std::sqrt(var / double(values.size())))));
+  s.stddev = Nanos(std::llround(std::min(std::sqrt(var / double(values.size())), 9.2e18)));
   s.median = Percentile(values, 50);
   s.p95 = Percentile(values, 95);
   s.p99 = Percentile(values, 99);
