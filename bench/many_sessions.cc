@@ -40,7 +40,7 @@ int main(int argc, char** argv) {
   const auto interval = std::chrono::milliseconds(std::atoi(argv[4]));
 
   const long rss_before = MaxRssKb();
-  boost::asio::io_context io;
+  boost::asio::io_context io(1);  // one thread: no internal locking
   RealClock clock;
   measure::SenderRunner runner(io, clock);
   std::uint64_t sent = 0, received = 0, icmp = 0, send_errors = 0;

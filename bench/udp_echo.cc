@@ -1,6 +1,8 @@
 // The physical limit for the reflector benchmark: a plain UDP echo that
 // returns every datagram unchanged with recvmmsg/sendmmsg batches of 32, on
 // one thread. Prints "listening on PORT", runs until SIGTERM/SIGINT.
+// With a second argument "meta" it also asks the kernel for what a TWAMP
+// reflector needs (receive timestamp, TTL, TOS), to show what that costs.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -20,10 +22,17 @@ void OnSignal(int) { g_stop = 1; }
 
 int main(int argc, char** argv) {
   const int port = argc > 1 ? std::atoi(argv[1]) : 0;
+  const bool meta = argc > 2 && std::strcmp(argv[2], "meta") == 0;
   const int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
   const int buffer = 4 << 20;
   setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buffer, sizeof(buffer));
   setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buffer, sizeof(buffer));
+  if (meta) {
+    const int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one));
+    setsockopt(fd, IPPROTO_IP, IP_RECVTTL, &one, sizeof(one));
+    setsockopt(fd, IPPROTO_IP, IP_RECVTOS, &one, sizeof(one));
+  }
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(static_cast<uint16_t>(port));
@@ -45,6 +54,7 @@ int main(int argc, char** argv) {
   std::vector<sockaddr_in> names(kBatch);
   std::vector<iovec> iov(kBatch);
   std::vector<mmsghdr> msgs(kBatch);
+  std::vector<char> control(kBatch * 256);
   unsigned long long echoed = 0;
   while (!g_stop) {
     pollfd p{fd, POLLIN, 0};
@@ -56,10 +66,18 @@ int main(int argc, char** argv) {
       msgs[i].msg_hdr.msg_namelen = sizeof(sockaddr_in);
       msgs[i].msg_hdr.msg_iov = &iov[i];
       msgs[i].msg_hdr.msg_iovlen = 1;
+      if (meta) {
+        msgs[i].msg_hdr.msg_control = control.data() + i * 256;
+        msgs[i].msg_hdr.msg_controllen = 256;
+      }
     }
     const int n = recvmmsg(fd, msgs.data(), kBatch, MSG_DONTWAIT, nullptr);
     if (n <= 0) continue;
-    for (int i = 0; i < n; ++i) iov[i].iov_len = msgs[i].msg_len;
+    for (int i = 0; i < n; ++i) {
+      iov[i].iov_len = msgs[i].msg_len;
+      msgs[i].msg_hdr.msg_control = nullptr;  // send without the received metadata
+      msgs[i].msg_hdr.msg_controllen = 0;
+    }
     int sent = 0;
     while (sent < n) {
       const int m = sendmmsg(fd, msgs.data() + sent, static_cast<unsigned>(n - sent), 0);

@@ -92,7 +92,7 @@ int Run(const ProbeOptions& o) {
     if (!c) return Fail(c.error().message);
     configs.push_back(std::move(*c));
   }
-  boost::asio::io_context io;
+  boost::asio::io_context io(1);  // one thread: no internal locking
   RealClock clock;
   measure::SenderRunner runner(io, clock);
   std::vector<measure::SessionResult> results(configs.size());

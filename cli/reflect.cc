@@ -86,7 +86,7 @@ int Run(const ReflectOptions& o) {
     endpoints.push_back(*endpoint);
   }
 
-  asio::io_context io;
+  asio::io_context io(1);  // one thread: lets Asio skip its internal locking
   RealClock clock;
   auto server = measure::ReflectorServer::Create(io, clock, endpoints, config);
   if (!server) return Fail(server.error().message);

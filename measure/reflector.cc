@@ -32,9 +32,23 @@ std::uint64_t ReflectorCounters::DroppedTotal() const {
 }
 
 std::size_t SenderKeyHash::operator()(const SenderKey& key) const {
-  std::size_t h = std::hash<std::string>()(key.peer.address().to_string());
-  h ^= (std::size_t{key.peer.port()} << 16 | key.ssid) + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
-  return h;
+  // FNV-1a over the address bytes, port and SSID: no allocation per packet.
+  std::uint64_t h = 0xcbf29ce484222325ULL;
+  auto mix = [&h](std::uint64_t byte) {
+    h ^= byte;
+    h *= 0x100000001b3ULL;
+  };
+  const IpAddress& a = key.peer.address();
+  if (a.is_v4()) {
+    for (auto b : a.to_v4().to_bytes()) mix(b);
+  } else {
+    for (auto b : a.to_v6().to_bytes()) mix(b);
+  }
+  mix(key.peer.port() >> 8);
+  mix(key.peer.port() & 0xff);
+  mix(key.ssid >> 8);
+  mix(key.ssid & 0xff);
+  return static_cast<std::size_t>(h);
 }
 
 Result<void> Validate(const ReflectorConfig& config) {

@@ -50,7 +50,9 @@ class ReflectorServerImpl final : public ReflectorServer {
                                                   : ""));
     }
     listener->socket.non_blocking(true, ec);
-    if (auto r = EnableReceiveMetadata(listener->socket.native_handle(), v6); !r) {
+    // The received TOS is needed only to copy it into the reply.
+    const bool copy_tos = !config.reply_dscp.has_value();
+    if (auto r = EnableReceiveMetadata(listener->socket.native_handle(), v6, copy_tos); !r) {
       return Fail(ErrorCode::kIo,
                   fmt::format("cannot listen on {}: {}", FormatEndpoint(endpoint), r.error().message));
     }

@@ -123,6 +123,9 @@ class Session : public std::enable_shared_from_this<Session> {
         const DatagramMeta& m = receiver_.meta(i);
         core_.OnDatagram(receiver_.data(i), m.receive_time, m.ttl, m.tos);
       }
+      // A short batch emptied the queue: no need for a call that finds nothing
+      // (edge-triggered readiness will wake us for anything that comes later).
+      if (*n < receiver_.capacity()) break;
     }
     // Everything answered: no need to sit out the wait.
     if (core_.AllSent() && core_.recorder().answered() == core_.config().count) {

@@ -55,14 +55,14 @@ void ReadControl(msghdr& header, DatagramMeta& meta) {
 
 }  // namespace
 
-Result<void> EnableReceiveMetadata(int fd, bool ipv6) {
+Result<void> EnableReceiveMetadata(int fd, bool ipv6, bool tos) {
   if (auto r = SetInt(fd, SOL_SOCKET, SO_TIMESTAMPNS, 1, "SO_TIMESTAMPNS"); !r) return r;
   if (ipv6) {
     if (auto r = SetInt(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, 1, "IPV6_RECVHOPLIMIT"); !r) return r;
-    return SetInt(fd, IPPROTO_IPV6, IPV6_RECVTCLASS, 1, "IPV6_RECVTCLASS");
+    return tos ? SetInt(fd, IPPROTO_IPV6, IPV6_RECVTCLASS, 1, "IPV6_RECVTCLASS") : Result<void>{};
   }
   if (auto r = SetInt(fd, IPPROTO_IP, IP_RECVTTL, 1, "IP_RECVTTL"); !r) return r;
-  return SetInt(fd, IPPROTO_IP, IP_RECVTOS, 1, "IP_RECVTOS");
+  return tos ? SetInt(fd, IPPROTO_IP, IP_RECVTOS, 1, "IP_RECVTOS") : Result<void>{};
 }
 
 Result<void> ApplySendOptions(int fd, bool ipv6, const SendOptions& o) {
@@ -160,6 +160,7 @@ void BatchSender::Commit(const UdpEndpoint& peer, std::size_t length, std::uint8
   h.msg_namelen = static_cast<socklen_t>(peer.size());
   h.msg_iov = &iov_[i];
   h.msg_iovlen = 1;
+  if (tos == 0) return;  // the socket's own TOS is 0: no control message to parse
   h.msg_control = control_.data() + i * kControlSpace;
   h.msg_controllen = CMSG_SPACE(sizeof(int));
   cmsghdr* c = CMSG_FIRSTHDR(&h);

@@ -29,8 +29,8 @@ struct DatagramMeta {
   bool truncated = false;
 };
 
-// Asks the kernel for receive timestamps, TTL and TOS on `fd`.
-[[nodiscard]] Result<void> EnableReceiveMetadata(int fd, bool ipv6);
+// Asks the kernel for receive timestamps, TTL and (when `tos`) TOS on `fd`.
+[[nodiscard]] Result<void> EnableReceiveMetadata(int fd, bool ipv6, bool tos = true);
 
 struct SendOptions {
   std::uint8_t tos = 0;  // DSCP << 2 | ECN
@@ -54,6 +54,7 @@ class BatchReceiver {
 
   ConstByteSpan data(std::size_t i) const;
   const DatagramMeta& meta(std::size_t i) const { return meta_[i]; }
+  std::size_t capacity() const { return batch_; }
 
  private:
   std::size_t batch_;
@@ -74,6 +75,7 @@ class BatchSender {
   // A slot of kMaxDatagram bytes to build the next datagram in.
   ByteSpan NextBuffer();
   // Queues the datagram built in NextBuffer() for `peer` with a TOS byte.
+  // The socket's own TOS must be 0 (a TOS of 0 sends no control message).
   void Commit(const UdpEndpoint& peer, std::size_t length, std::uint8_t tos);
   // The queued datagrams, for patching just before Flush.
   ByteSpan queued(std::size_t i);
