@@ -6,6 +6,7 @@
 #include <boost/asio/ip/udp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <cerrno>
+#include <queue>
 #include <unordered_set>
 
 #include "measure/udp_io.h"
@@ -19,12 +20,58 @@ using SteadyTime = std::chrono::steady_clock::time_point;
 
 class Session;
 
+// One timer for the sends of every session on a thread. A send due within
+// its slack (at most 1 ms, and a tenth of the session's interval) goes out in
+// the same wakeup as an earlier one: thousands of sessions then cost a
+// wakeup per slack period rather than one per probe. T1 is read when the
+// packet really leaves, so the slack shifts the schedule, never a figure.
+class Pacer {
+ public:
+  explicit Pacer(asio::io_context& io) : timer_(io) {}
+
+  void Schedule(const std::shared_ptr<Session>& session, SteadyTime at, Nanos slack) {
+    const SteadyTime earliest = at - std::chrono::duration_cast<SteadyTime::duration>(slack);
+    due_.push(Due{at, earliest, order_++, session});
+    if (!firing_ && earliest < armed_) Arm(earliest);
+  }
+
+ private:
+  struct Due {
+    SteadyTime at;
+    SteadyTime earliest;
+    std::uint64_t order;  // ties keep scheduling order
+    std::weak_ptr<Session> session;
+  };
+  struct Later {
+    bool operator()(const Due& a, const Due& b) const {
+      return std::tie(a.at, a.order) > std::tie(b.at, b.order);
+    }
+  };
+
+  void Arm(SteadyTime when) {
+    armed_ = when;
+    timer_.expires_at(when);
+    timer_.async_wait([this](boost::system::error_code ec) {
+      if (!ec) Fire();
+    });
+  }
+
+  void Fire();
+
+  asio::steady_timer timer_;
+  std::priority_queue<Due, std::vector<Due>, Later> due_;
+  SteadyTime armed_ = SteadyTime::max();
+  std::uint64_t order_ = 0;
+  bool firing_ = false;  // Fire arms once at its end, not per rescheduled session
+};
+
 // What sessions share with their runner; kept alive by every session, so a
 // runner destroyed before its sessions end leaves nothing dangling.
 struct Shared {
-  explicit Shared(const Clock& c) : clock(c) {}
+  Shared(asio::io_context& io, const Clock& c) : clock(c), pacer(io) {}
   const Clock& clock;
   BatchReceiver receiver{8};  // one per thread: sessions never drain at once
+  Pacer pacer;
   std::unordered_set<Session*> active;
 };
 
@@ -75,12 +122,11 @@ class Session : public std::enable_shared_from_this<Session> {
 
  private:
   void ScheduleSend() {
-    timer_.expires_at(next_send_);
-    timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
-      if (!ec) self->SendOne();
-    });
+    const Nanos slack = std::min<Nanos>(std::chrono::milliseconds(1), core_.config().interval / 10);
+    shared_->pacer.Schedule(shared_from_this(), next_send_, slack);
   }
 
+ public:
   void SendOne() {
     if (finished_) return;
     const std::size_t length = core_.BuildProbe(clock_.Now(), buffer_);
@@ -101,6 +147,8 @@ class Session : public std::enable_shared_from_this<Session> {
     next_send_ += core_.NextGap();
     ScheduleSend();
   }
+
+ private:
 
   void ArmReceive() {
     socket_.async_wait(udp::socket::wait_read,
@@ -164,9 +212,22 @@ class Session : public std::enable_shared_from_this<Session> {
 
 }  // namespace
 
+void Pacer::Fire() {
+  armed_ = SteadyTime::max();
+  firing_ = true;
+  const SteadyTime now = std::chrono::steady_clock::now();
+  while (!due_.empty() && due_.top().earliest <= now) {
+    auto session = due_.top().session.lock();
+    due_.pop();
+    if (session) session->SendOne();  // may Schedule() the session's next send
+  }
+  firing_ = false;
+  if (!due_.empty()) Arm(due_.top().earliest);
+}
+
 struct SenderRunner::State {
   State(asio::io_context& io_context, const Clock& clock)
-      : io(io_context), shared(std::make_shared<Shared>(clock)) {}
+      : io(io_context), shared(std::make_shared<Shared>(io_context, clock)) {}
   asio::io_context& io;
   std::shared_ptr<Shared> shared;
 };

@@ -121,6 +121,24 @@ TEST(LoopbackTest, PoissonAndStatelessReflector) {
   EXPECT_EQ(r.summary.lost_forward, 0u);  // nothing lost: the split is known anyway
 }
 
+TEST(LoopbackTest, PeriodicScheduleHoldsWithoutDrift) {
+  Loopback lo;
+  auto to = lo.Start("127.0.0.1");
+  auto config = Session(to, 30);
+  config.interval = milliseconds(10);
+  auto r = lo.Run(config);
+  ASSERT_EQ(r.packets.size(), 30u);
+  for (std::size_t i = 1; i < r.packets.size(); ++i) {
+    const auto gap = r.packets[i].t1 - r.packets[i - 1].t1;
+    EXPECT_GT(gap, milliseconds(5)) << i;  // pacing slack is 1 ms; allow a loaded machine
+    EXPECT_LT(gap, milliseconds(25)) << i;
+  }
+  // Sends are scheduled on absolute times: 29 gaps take 290 ms, not more.
+  const auto span = r.packets.back().t1 - r.packets.front().t1;
+  EXPECT_GT(span, milliseconds(285));
+  EXPECT_LT(span, milliseconds(300));
+}
+
 TEST(LoopbackTest, AllowListRefusesAndCounts) {
   Loopback lo;
   ReflectorConfig config;
