@@ -14,6 +14,8 @@ const char* ToString(ErrorCode code) {
       return "not found";
     case ErrorCode::kUnavailable:
       return "unavailable";
+    case ErrorCode::kConflict:
+      return "conflict";
     case ErrorCode::kInternal:
       return "internal error";
   }

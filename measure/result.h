@@ -15,6 +15,7 @@ enum class ErrorCode {
   kIo,               // a socket or file operation failed
   kNotFound,
   kUnavailable,      // a resource is busy or temporarily missing
+  kConflict,         // an expectation about current state did not hold
   kInternal,
 };
 

@@ -1,0 +1,57 @@
+// cereal serialization of std::string and std::vector with the same bytes as
+// cereal's own (a 64-bit size, then the elements), but whose loaders refuse a
+// size that cannot fit in what is left of the record: a damaged record then
+// fails to decode instead of asking for gigabytes. Use instead of
+// <cereal/types/string.hpp> and <cereal/types/vector.hpp>.
+#pragma once
+
+#include <cereal/cereal.hpp>
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace lineup::store::internal {
+// Bytes of payload the current decode may still consume (set per record).
+inline thread_local std::size_t g_payload_budget = SIZE_MAX;
+
+inline void Claim(std::size_t bytes) {
+  if (bytes > g_payload_budget) {
+    throw cereal::Exception("a length field claims more bytes than the record holds");
+  }
+  g_payload_budget -= bytes;
+}
+}  // namespace lineup::store::internal
+
+namespace cereal {
+
+template <class Archive>
+void CEREAL_SAVE_FUNCTION_NAME(Archive& ar, const std::string& s) {
+  ar(make_size_tag(static_cast<size_type>(s.size())));
+  ar(binary_data(s.data(), s.size()));
+}
+
+template <class Archive>
+void CEREAL_LOAD_FUNCTION_NAME(Archive& ar, std::string& s) {
+  size_type size = 0;
+  ar(make_size_tag(size));
+  lineup::store::internal::Claim(static_cast<std::size_t>(size));
+  s.resize(static_cast<std::size_t>(size));
+  ar(binary_data(s.data(), s.size()));
+}
+
+template <class Archive, class T>
+void CEREAL_SAVE_FUNCTION_NAME(Archive& ar, const std::vector<T>& v) {
+  ar(make_size_tag(static_cast<size_type>(v.size())));
+  for (const auto& x : v) ar(x);
+}
+
+template <class Archive, class T>
+void CEREAL_LOAD_FUNCTION_NAME(Archive& ar, std::vector<T>& v) {
+  size_type size = 0;
+  ar(make_size_tag(size));
+  lineup::store::internal::Claim(static_cast<std::size_t>(size));  // each element takes a byte or more
+  v.resize(static_cast<std::size_t>(size));
+  for (auto& x : v) ar(x);
+}
+
+}  // namespace cereal

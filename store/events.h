@@ -1,0 +1,245 @@
+// The events of Lineup's log: every measurement, configuration change and
+// decision. Each payload is a plain value type with a schema version and a
+// Fields() function that lists its fields for cereal; a field added later is
+// read only from records whose version has it, so old logs stay readable.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "measure/clock.h"
+
+namespace lineup::store {
+
+// Stable numbers: they are on disk. Never reuse one.
+enum class EventType : std::uint16_t {
+  kSessionConfigured = 1,  // added or changed
+  kSessionDeleted = 2,
+  kProbeSample = 10,
+  kRunSummary = 11,
+  kSlaViolated = 20,
+  kSlaRecovered = 21,
+  kTunnelDown = 22,
+  kTunnelUp = 23,
+  kRankingChanged = 24,
+  kPathSwitched = 30,
+  kPolicyChanged = 31,
+};
+
+const char* ToString(EventType type);
+
+struct SessionConfigured {
+  static constexpr EventType kType = EventType::kSessionConfigured;
+  static constexpr std::uint16_t kSchemaVersion = 1;
+  std::string session;
+  std::string destination;
+  std::string source;
+  std::uint32_t count = 0;
+  std::int64_t interval_ns = 0;
+  bool poisson = false;
+  std::uint32_t padding = 0;
+  std::uint8_t dscp = 0;
+  std::uint8_t ttl = 0;
+  bool dont_fragment = false;
+  std::string settings;  // anything else, as the configuration wrote it
+
+  template <class A>
+  void Fields(A& a, std::uint16_t /*version*/) {
+    a(session, destination, source, count, interval_ns, poisson, padding, dscp, ttl,
+      dont_fragment, settings);
+  }
+  bool operator==(const SessionConfigured&) const = default;
+};
+
+struct SessionDeleted {
+  static constexpr EventType kType = EventType::kSessionDeleted;
+  static constexpr std::uint16_t kSchemaVersion = 1;
+  std::string session;
+  std::string reason;
+  template <class A>
+  void Fields(A& a, std::uint16_t) {
+    a(session, reason);
+  }
+  bool operator==(const SessionDeleted&) const = default;
+};
+
+// One test packet: its four timestamps, or lost.
+struct ProbeSample {
+  static constexpr EventType kType = EventType::kProbeSample;
+  static constexpr std::uint16_t kSchemaVersion = 1;
+  std::uint32_t sequence = 0;
+  std::int64_t t1_ns = 0;
+  std::int64_t t2_ns = 0;
+  std::int64_t t3_ns = 0;
+  std::int64_t t4_ns = 0;
+  std::uint32_t reflector_sequence = 0;
+  std::int16_t ttl_at_reflector = -1;
+  std::int16_t reply_ttl = -1;
+  std::int16_t reply_tos = -1;
+  bool lost = false;
+  bool clocks_synchronized = false;
+
+  template <class A>
+  void Fields(A& a, std::uint16_t) {
+    a(sequence, t1_ns, t2_ns, t3_ns, t4_ns, reflector_sequence, ttl_at_reflector, reply_ttl,
+      reply_tos, lost, clocks_synchronized);
+  }
+  bool operator==(const ProbeSample&) const = default;
+};
+
+struct DelayFigures {
+  std::int64_t min_ns = 0, mean_ns = 0, max_ns = 0, median_ns = 0, p95_ns = 0, p99_ns = 0,
+               stddev_ns = 0, jitter_ns = 0, rfc3550_ns = 0;
+  std::uint32_t count = 0;
+  template <class A>
+  void serialize(A& a) {
+    a(min_ns, mean_ns, max_ns, median_ns, p95_ns, p99_ns, stddev_ns, jitter_ns, rfc3550_ns, count);
+  }
+  bool operator==(const DelayFigures&) const = default;
+};
+
+// The figures of one test run.
+struct RunSummary {
+  static constexpr EventType kType = EventType::kRunSummary;
+  static constexpr std::uint16_t kSchemaVersion = 1;
+  std::int64_t started_ns = 0;
+  std::int64_t finished_ns = 0;
+  std::uint32_t sent = 0;
+  std::uint32_t received = 0;
+  std::uint32_t lost = 0;
+  std::int64_t lost_forward = -1;  // -1: unknown (stateless reflector)
+  std::int64_t lost_backward = -1;
+  std::uint32_t duplicates = 0;
+  std::uint32_t reordered = 0;
+  std::uint32_t late = 0;
+  bool one_way_synchronized = false;
+  DelayFigures forward, backward, round_trip;
+
+  template <class A>
+  void Fields(A& a, std::uint16_t) {
+    a(started_ns, finished_ns, sent, received, lost, lost_forward, lost_backward, duplicates,
+      reordered, late, one_way_synchronized, forward, backward, round_trip);
+  }
+  bool operator==(const RunSummary&) const = default;
+};
+
+// SLA state changes, with the figures that caused them.
+struct SlaChange {
+  std::string tunnel;
+  std::string sla_class;
+  std::string metric;  // "rtt_p95", "loss", "jitter", ...
+  double value = 0;
+  double threshold = 0;
+  std::string detail;
+  template <class A>
+  void Fields(A& a, std::uint16_t) {
+    a(tunnel, sla_class, metric, value, threshold, detail);
+  }
+  bool operator==(const SlaChange&) const = default;
+};
+struct SlaViolated : SlaChange {
+  static constexpr EventType kType = EventType::kSlaViolated;
+  static constexpr std::uint16_t kSchemaVersion = 1;
+};
+struct SlaRecovered : SlaChange {
+  static constexpr EventType kType = EventType::kSlaRecovered;
+  static constexpr std::uint16_t kSchemaVersion = 1;
+};
+
+struct TunnelState {
+  std::string tunnel;
+  std::uint32_t consecutive_lost = 0;
+  std::string detail;
+  template <class A>
+  void Fields(A& a, std::uint16_t) {
+    a(tunnel, consecutive_lost, detail);
+  }
+  bool operator==(const TunnelState&) const = default;
+};
+struct TunnelDown : TunnelState {
+  static constexpr EventType kType = EventType::kTunnelDown;
+  static constexpr std::uint16_t kSchemaVersion = 1;
+};
+struct TunnelUp : TunnelState {
+  static constexpr EventType kType = EventType::kTunnelUp;
+  static constexpr std::uint16_t kSchemaVersion = 1;
+};
+
+struct RankedTunnel {
+  std::string tunnel;
+  double score = 0;
+  bool compliant = false;
+  template <class A>
+  void serialize(A& a) {
+    a(tunnel, score, compliant);
+  }
+  bool operator==(const RankedTunnel&) const = default;
+};
+
+struct RankingChanged {
+  static constexpr EventType kType = EventType::kRankingChanged;
+  static constexpr std::uint16_t kSchemaVersion = 1;
+  std::string sla_class;
+  std::vector<RankedTunnel> ranking;  // best first
+  template <class A>
+  void Fields(A& a, std::uint16_t) {
+    a(sla_class, ranking);
+  }
+  bool operator==(const RankingChanged&) const = default;
+};
+
+struct PathSwitched {
+  static constexpr EventType kType = EventType::kPathSwitched;
+  static constexpr std::uint16_t kSchemaVersion = 1;
+  std::string traffic_class;
+  std::string from;
+  std::string to;
+  std::string rule;    // which policy rule decided
+  std::string reason;  // the figures, in words
+  template <class A>
+  void Fields(A& a, std::uint16_t) {
+    a(traffic_class, from, to, rule, reason);
+  }
+  bool operator==(const PathSwitched&) const = default;
+};
+
+struct PolicyChanged {
+  static constexpr EventType kType = EventType::kPolicyChanged;
+  static constexpr std::uint16_t kSchemaVersion = 1;
+  std::string name;
+  std::string document;  // the policy as loaded (YAML or JSON text)
+  template <class A>
+  void Fields(A& a, std::uint16_t) {
+    a(name, document);
+  }
+  bool operator==(const PolicyChanged&) const = default;
+};
+
+using Payload = std::variant<SessionConfigured, SessionDeleted, ProbeSample, RunSummary,
+                             SlaViolated, SlaRecovered, TunnelDown, TunnelUp, RankingChanged,
+                             PathSwitched, PolicyChanged>;
+
+EventType TypeOf(const Payload& payload);
+
+struct Event {
+  WallTime time;           // when it happened (not when it was logged)
+  std::string stream;      // what it is about: a session, tunnel or traffic class
+  Payload payload;
+  std::string event_id;    // optional: an append with a known id is not written twice
+  std::optional<std::uint64_t> expected_revision;  // optional: the stream's revision before it
+
+  EventType type() const { return TypeOf(payload); }
+  bool IsProbeSample() const { return type() == EventType::kProbeSample; }
+};
+
+// An event as the log holds it.
+struct RecordedEvent {
+  std::uint64_t position = 0;  // global, dense, from 0
+  std::uint64_t revision = 0;  // within its stream, dense, from 0
+  Event event;
+};
+
+}  // namespace lineup::store
