@@ -141,6 +141,9 @@ struct RocksLogOptions {
   std::uint64_t sync_every_events = 100'000;
   // A follower's scratch directory (default: DIR/.follower-PID).
   std::string follower_dir;
+  // Memory for recent appends per column family before they go to disk.
+  // RocksDB also wants this much free disk to recover from a full disk.
+  std::uint64_t memtable_bytes = 64 << 20;
 };
 
 // Opens (or creates) the log in `directory`. Errors name the directory and

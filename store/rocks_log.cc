@@ -10,14 +10,19 @@
 // either all of a batch or none of it.
 #include <fmt/format.h>
 #include <rocksdb/db.h>
+#include <rocksdb/env.h>
 #include <rocksdb/options.h>
+#include <spdlog/spdlog.h>
 #include <rocksdb/slice.h>
 #include <rocksdb/write_batch.h>
 #include <unistd.h>
 
 #include <condition_variable>
+#include <cstdarg>
+#include <cstdio>
 #include <filesystem>
 #include <mutex>
+#include <shared_mutex>
 #include <thread>
 
 #include "store/codec.h"
@@ -62,6 +67,28 @@ ConstByteSpan Bytes(const rocksdb::Slice& s) {
   return ConstByteSpan(reinterpret_cast<const std::byte*>(s.data()), s.size());
 }
 
+// RocksDB's diagnostics go to our log, not to a LOG file beside the data: one
+// place for operators to look, and no second file to fail when the disk fills.
+class SpdlogLogger final : public rocksdb::Logger {
+ public:
+  explicit SpdlogLogger(std::string dir) : rocksdb::Logger(rocksdb::InfoLogLevel::WARN_LEVEL), dir_(std::move(dir)) {}
+  using rocksdb::Logger::Logv;
+  void Logv(const char* format, va_list ap) override { Logv(rocksdb::InfoLogLevel::INFO_LEVEL, format, ap); }
+  void Logv(const rocksdb::InfoLogLevel level, const char* format, va_list ap) override {
+    if (level < GetInfoLogLevel()) return;
+    char buffer[1024];
+    std::vsnprintf(buffer, sizeof(buffer), format, ap);
+    if (level >= rocksdb::InfoLogLevel::ERROR_LEVEL) {
+      spdlog::error("rocksdb {}: {}", dir_, buffer);
+    } else {
+      spdlog::warn("rocksdb {}: {}", dir_, buffer);
+    }
+  }
+
+ private:
+  std::string dir_;
+};
+
 class RocksLog final : public EventLog {
  public:
   RocksLog(std::string dir, RocksLogOptions options)
@@ -75,11 +102,8 @@ class RocksLog final : public EventLog {
     }
     sync_wake_.notify_all();
     if (sync_thread_.joinable()) sync_thread_.join();
-    if (db_ && options_.mode == OpenMode::kWriter) (void)db_->SyncWAL();
-    for (auto* h : handles_) {
-      if (db_) (void)db_->DestroyColumnFamilyHandle(h);
-    }
-    db_.reset();
+    if (db_ && options_.mode == OpenMode::kWriter) (void)SyncNow();
+    CloseDb();
     if (!follower_dir_.empty() && options_.follower_dir.empty()) {
       std::error_code ec;
       std::filesystem::remove_all(follower_dir_, ec);
@@ -87,6 +111,14 @@ class RocksLog final : public EventLog {
   }
 
   Result<void> Open() {
+    if (auto r = OpenDb(); !r) return r;
+    if (options_.mode == OpenMode::kWriter && options_.sync_interval > Nanos(0)) {
+      sync_thread_ = std::thread([this] { SyncLoop(); });
+    }
+    return {};
+  }
+
+  Result<void> OpenDb() {
     rocksdb::Options db_options;
     db_options.create_if_missing = options_.create_if_missing && options_.mode == OpenMode::kWriter;
     db_options.create_missing_column_families = options_.mode == OpenMode::kWriter;
@@ -94,10 +126,11 @@ class RocksLog final : public EventLog {
     db_options.max_open_files = -1;  // required for followers; harmless otherwise
     db_options.keep_log_file_num = 4;
     db_options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+    db_options.info_log = std::make_shared<SpdlogLogger>(dir_);
     std::vector<rocksdb::ColumnFamilyDescriptor> families;
     for (std::size_t i = 0; i < kCfCount; ++i) {
       rocksdb::ColumnFamilyOptions cf;
-      cf.write_buffer_size = 64 << 20;
+      cf.write_buffer_size = options_.memtable_bytes;
       if (i == kSamples || i == kEvents) {
         cf.compression = rocksdb::kLZ4Compression;
         cf.bottommost_compression = rocksdb::kZSTD;
@@ -124,10 +157,29 @@ class RocksLog final : public EventLog {
     }
     if (!s.ok()) return Fail(ErrorCode::kIo, OpenErrorMessage(s));
     db_.reset(raw);
-    if (auto r = LoadState(); !r) return r;
-    if (options_.mode == OpenMode::kWriter && options_.sync_interval > Nanos(0)) {
-      sync_thread_ = std::thread([this] { SyncLoop(); });
+    return LoadState();
+  }
+
+  void CloseDb() {
+    for (auto* h : handles_) {
+      if (db_) (void)db_->DestroyColumnFamilyHandle(h);
     }
+    handles_.clear();
+    db_.reset();
+  }
+
+  // After a failed write this DB instance is never written again (RocksDB 7.8
+  // asserts when its recovered WAL writer is reused): close it and open the
+  // directory afresh, which replays every acknowledged append from the WAL.
+  // REQUIRES: writer_mutex_ held.
+  Result<void> ReopenAfterFailure() {
+    std::unique_lock lock(db_mutex_);
+    CloseDb();
+    if (auto r = OpenDb(); !r) {
+      CloseDb();
+      return Fail(ErrorCode::kIo, fmt::format("{} (reopening after a write error)", r.error().message));
+    }
+    needs_resume_ = false;
     return {};
   }
 
@@ -138,8 +190,7 @@ class RocksLog final : public EventLog {
     }
     std::lock_guard lock(writer_mutex_);
     if (needs_resume_) {
-      if (auto s = db_->Resume(); !s.ok()) return Fail(ErrorCode::kIo, WriteErrorMessage(s));
-      needs_resume_ = false;
+      if (auto r = ReopenAfterFailure(); !r) return tl::unexpected(r.error());
     }
     auto plan = internal::PlanAppend(
         events, head_,
@@ -196,6 +247,8 @@ class RocksLog final : public EventLog {
 
   Result<void> ReadPositions(std::uint64_t from, std::uint64_t to, const ReadFilter& filter,
                              const Visitor& visit) const override {
+    std::shared_lock db_lock(db_mutex_);
+    if (!db_) return Fail(ErrorCode::kUnavailable, Closed());
     if (from >= to) return {};
     const std::string upper = U64Key(to);
     const rocksdb::Slice upper_slice(upper);
@@ -224,6 +277,8 @@ class RocksLog final : public EventLog {
 
   Result<void> ReadStream(const std::string& stream, std::uint64_t from_revision,
                           const Visitor& visit) const override {
+    std::shared_lock db_lock(db_mutex_);
+    if (!db_) return Fail(ErrorCode::kUnavailable, Closed());
     std::string prefix = stream;
     prefix.push_back('\0');
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, handles_[kStreams]));
@@ -239,6 +294,8 @@ class RocksLog final : public EventLog {
 
   Result<void> ReadTime(WallTime from, WallTime to, const ReadFilter& filter,
                         const Visitor& visit) const override {
+    std::shared_lock db_lock(db_mutex_);
+    if (!db_) return Fail(ErrorCode::kUnavailable, Closed());
     const std::string upper = TimeKey(ToUnixNanos(to), 0);
     const rocksdb::Slice upper_slice(upper);
     rocksdb::ReadOptions ro;
@@ -257,8 +314,9 @@ class RocksLog final : public EventLog {
   Result<std::unique_ptr<Subscription>> Subscribe(
       std::uint64_t from, const ReadFilter& filter,
       std::function<void(const LogEntry&)> deliver) override {
-    if (filter.probe_samples && from < TrimPoint()) {
-      return Fail(ErrorCode::kUnavailable, internal::TrimmedMessage(from, TrimPoint()));
+    const std::uint64_t trim = TrimPointShared();
+    if (filter.probe_samples && from < trim) {
+      return Fail(ErrorCode::kUnavailable, internal::TrimmedMessage(from, trim));
     }
     const Nanos poll = options_.mode == OpenMode::kWriter ? std::chrono::milliseconds(100)
                                                           : std::chrono::milliseconds(20);
@@ -270,13 +328,18 @@ class RocksLog final : public EventLog {
     if (options_.mode != OpenMode::kWriter) {
       return Fail(ErrorCode::kInvalidArgument, "checkpoints are stored by the log's writer");
     }
+    std::lock_guard lock(writer_mutex_);
+    if (!db_) return Fail(ErrorCode::kUnavailable, Closed());
     if (auto s = db_->Put({}, handles_[kMeta], "ckpt/" + consumer, U64Key(position)); !s.ok()) {
+      needs_resume_ = true;
       return Fail(ErrorCode::kIo, WriteErrorMessage(s));
     }
     return {};
   }
 
   Result<std::uint64_t> LoadCheckpoint(const std::string& consumer) const override {
+    std::shared_lock db_lock(db_mutex_);
+    if (!db_) return Fail(ErrorCode::kUnavailable, Closed());
     std::string value;
     auto s = db_->Get({}, handles_[kMeta], "ckpt/" + consumer, &value);
     if (s.IsNotFound()) return 0;
@@ -289,6 +352,9 @@ class RocksLog final : public EventLog {
       return Fail(ErrorCode::kInvalidArgument, "retention is applied by the log's writer");
     }
     std::lock_guard lock(writer_mutex_);
+    if (needs_resume_) {
+      if (auto r = ReopenAfterFailure(); !r) return tl::unexpected(r.error());
+    }
     const std::uint64_t old_trim = TrimPoint();
     std::uint64_t trim = old_trim;
     std::uint64_t deleted = 0;
@@ -335,7 +401,10 @@ class RocksLog final : public EventLog {
       rocksdb::WriteBatch batch;
       batch.DeleteRange(handles_[kSamples], U64Key(old_trim), U64Key(trim));
       batch.Put(handles_[kMeta], kTrimKey, U64Key(trim));
-      if (auto s = db_->Write({}, &batch); !s.ok()) return Fail(ErrorCode::kIo, WriteErrorMessage(s));
+      if (auto s = db_->Write({}, &batch); !s.ok()) {
+        needs_resume_ = true;
+        return Fail(ErrorCode::kIo, WriteErrorMessage(s));
+      }
       const std::string end = U64Key(trim);
       const rocksdb::Slice end_slice(end);
       (void)db_->CompactRange({}, handles_[kSamples], nullptr, &end_slice);
@@ -345,6 +414,7 @@ class RocksLog final : public EventLog {
 
   std::uint64_t head() const override {
     if (options_.mode == OpenMode::kFollower) {
+      std::shared_lock db_lock(db_mutex_);
       CatchUp();
       std::string value;
       if (db_->Get({}, handles_[kMeta], kHeadKey, &value).ok() && value.size() == 8) {
@@ -357,6 +427,8 @@ class RocksLog final : public EventLog {
   }
 
   std::uint64_t StreamRevision(const std::string& stream) const override {
+    std::shared_lock db_lock(db_mutex_);
+    if (!db_) return 0;
     std::string value;
     if (db_->Get({}, handles_[kMeta], "rev/" + stream, &value).ok() && value.size() == 8) {
       return ReadU64(value.data());
@@ -367,6 +439,8 @@ class RocksLog final : public EventLog {
   Result<LogStats> Stats() const override {
     LogStats s;
     s.head = head();
+    std::shared_lock db_lock(db_mutex_);
+    if (!db_) return Fail(ErrorCode::kUnavailable, Closed());
     s.sample_trim_point = TrimPoint();
     std::uint64_t n = 0;
     db_->GetIntProperty(handles_[kSamples], "rocksdb.estimate-num-keys", &n);
@@ -398,11 +472,31 @@ class RocksLog final : public EventLog {
 
   Result<void> Sync() override {
     if (options_.mode != OpenMode::kWriter) return {};
-    if (auto s = db_->SyncWAL(); !s.ok()) return Fail(ErrorCode::kIo, WriteErrorMessage(s));
-    return {};
+    return SyncNow();
   }
 
  private:
+  // Makes every acknowledged append durable with a tiny sync=true write: it
+  // goes through RocksDB's write path, which handles a failing disk (calling
+  // SyncWAL after a failed WAL write trips an assertion in RocksDB 7.8).
+  // While the log waits for Resume, nothing is synced: what was acknowledged
+  // before the failure is already in the operating system.
+  Result<void> SyncNow() {
+    std::lock_guard lock(writer_mutex_);
+    if (needs_resume_ || !db_) {
+      return Fail(ErrorCode::kIo, fmt::format("the log in {} awaits free space", dir_));
+    }
+    rocksdb::WriteBatch batch;
+    batch.Put(handles_[kMeta], "synced", U64Key(head_));
+    rocksdb::WriteOptions options;
+    options.sync = true;
+    if (auto s = db_->Write(options, &batch); !s.ok()) {
+      needs_resume_ = true;
+      return Fail(ErrorCode::kIo, WriteErrorMessage(s));
+    }
+    return {};
+  }
+
   std::string OpenErrorMessage(const rocksdb::Status& s) const {
     const std::string what = s.ToString();
     if (what.find("lock") != std::string::npos || what.find("LOCK") != std::string::npos) {
@@ -454,6 +548,16 @@ class RocksLog final : public EventLog {
     return {};
   }
 
+  std::string Closed() const {
+    return fmt::format("the log in {} is being reopened after a write error (is the disk full?)", dir_);
+  }
+
+  std::uint64_t TrimPointShared() const {
+    std::shared_lock db_lock(db_mutex_);
+    return db_ ? TrimPoint() : 0;
+  }
+
+  // REQUIRES: db_mutex_ (shared) or writer_mutex_ held, db_ open.
   std::uint64_t TrimPoint() const {
     std::string value;
     if (db_->Get({}, handles_[kMeta], kTrimKey, &value).ok() && value.size() == 8) {
@@ -496,7 +600,7 @@ class RocksLog final : public EventLog {
       if (unsynced_ == 0) continue;
       unsynced_ = 0;
       lock.unlock();
-      (void)db_->SyncWAL();  // a failure shows up on the next append
+      (void)SyncNow();  // a failure shows up on the next append
       lock.lock();
     }
   }
@@ -504,6 +608,8 @@ class RocksLog final : public EventLog {
   std::string dir_;
   RocksLogOptions options_;
   std::string follower_dir_;
+  // Readers hold db_mutex_ shared; ReopenAfterFailure holds it exclusively.
+  mutable std::shared_mutex db_mutex_;
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   std::shared_ptr<Notifier> notifier_;
