@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <cstdio>
+#include <ctime>
 #include <cstdlib>
 #include <string>
 
@@ -35,6 +37,52 @@ Result<Nanos> ParseDuration(std::string_view text) {
                             text));
   }
   return Nanos(static_cast<std::int64_t>(std::llround(value * scale)));
+}
+
+Result<WallTime> ParseTime(std::string_view text, WallTime now) {
+  if (!text.empty() && text.front() == '-') {
+    auto ago = ParseDuration(text.substr(1));
+    if (!ago) return tl::unexpected(ago.error());
+    return now - *ago;
+  }
+  const std::string s(text);
+  if (!s.empty() && s.find_first_not_of("0123456789") == std::string::npos) {
+    return FromUnixNanos(std::stoll(s));
+  }
+  std::tm tm{};
+  int year = 0, month = 0, day = 0, hour = 0, minute = 0;
+  double second = 0;
+  char zone = 0;
+  if (std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%lf%c", &year, &month, &day, &hour, &minute,
+                  &second, &zone) == 7 &&
+      zone == 'Z' && month >= 1 && month <= 12 && day >= 1 && day <= 31 && second < 61) {
+    tm.tm_year = year - 1900;
+    tm.tm_mon = month - 1;
+    tm.tm_mday = day;
+    tm.tm_hour = hour;
+    tm.tm_min = minute;
+    const auto whole = static_cast<std::int64_t>(timegm(&tm));
+    return FromUnixNanos(whole * 1'000'000'000 + std::llround(second * 1e9));
+  }
+  return Fail(ErrorCode::kInvalidArgument,
+              fmt::format("'{}' is not a time: use 2026-11-24T09:00:00Z (UTC), -10m (ago), or "
+                          "nanoseconds since 1970",
+                          text));
+}
+
+std::string FormatTime(WallTime t) {
+  const std::int64_t ns = ToUnixNanos(t);
+  std::int64_t sec = ns / 1'000'000'000;
+  std::int64_t frac = ns % 1'000'000'000;
+  if (frac < 0) {
+    frac += 1'000'000'000;
+    --sec;
+  }
+  const auto whole = static_cast<std::time_t>(sec);
+  std::tm tm{};
+  gmtime_r(&whole, &tm);
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:09}Z", tm.tm_year + 1900, tm.tm_mon + 1,
+                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
 }
 
 std::string Millis(Nanos d) { return fmt::format("{:.3f}", double(d.count()) / 1e6); }

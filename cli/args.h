@@ -12,6 +12,13 @@ namespace lineup::cli {
 // "100ms", "1.5s", "250us", "2m", "1h", "500ns"; a bare number is seconds.
 [[nodiscard]] Result<Nanos> ParseDuration(std::string_view text);
 
+// "2026-11-24T09:00:00Z" (UTC, optional .fraction), "-10m" (that long before
+// `now`), or an integer of nanoseconds since 1970.
+[[nodiscard]] Result<WallTime> ParseTime(std::string_view text, WallTime now);
+
+// "2026-11-24T09:00:00.123456789Z".
+std::string FormatTime(WallTime t);
+
 // Milliseconds with three decimals: "12.345".
 std::string Millis(Nanos d);
 

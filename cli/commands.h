@@ -13,5 +13,6 @@ using Runner = std::function<int()>;
 void AddProbeCommand(CLI::App& app, Runner& run);
 void AddReflectCommand(CLI::App& app, Runner& run);
 void AddDemoCommand(CLI::App& app, Runner& run);
+void AddLogCommand(CLI::App& app, Runner& run);
 
 }  // namespace lineup::cli

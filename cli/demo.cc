@@ -5,6 +5,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/udp.hpp>
 #include <iostream>
+#include <optional>
 #include <thread>
 
 #include "cli/args.h"
@@ -13,6 +14,8 @@
 #include "measure/clock_sync.h"
 #include "measure/reflector_server.h"
 #include "measure/sender_runner.h"
+#include "store/event_log.h"
+#include "store/measurements.h"
 
 namespace lineup::cli {
 namespace {
@@ -22,6 +25,8 @@ namespace asio = boost::asio;
 struct DemoOptions {
   std::uint32_t count = 50;
   std::string interval = "20ms";
+  std::string log_dir = "lineup-data/log";
+  bool no_log = false;
   bool json = false;
 };
 
@@ -41,6 +46,15 @@ int Run(const DemoOptions& o) {
     return 2;
   }
   RealClock clock;
+  std::unique_ptr<store::EventLog> log;
+  if (!o.no_log) {
+    auto opened = store::OpenRocksLog(o.log_dir);
+    if (!opened) {
+      std::cerr << "lineup demo: " << opened.error().message << " (or run with --no-log)\n";
+      return 2;
+    }
+    log = std::move(*opened);
+  }
   std::vector<measure::UdpEndpoint> listen{measure::ParseEndpoint("127.0.0.1:0").value()};
   const bool v6 = Ipv6Loopback();
   if (v6) listen.push_back(measure::ParseEndpoint("[::1]:0").value());
@@ -89,8 +103,29 @@ int Run(const DemoOptions& o) {
   asio::io_context sender_io;
   measure::SenderRunner runner(sender_io, clock);
   std::vector<measure::SessionResult> results(sessions.size());
+  std::size_t logged = 0;
+  std::optional<Error> log_error;
+  if (log) {
+    std::vector<store::Event> configured;
+    for (const auto& c : sessions) {
+      configured.push_back({clock.Now(), store::SessionStream(c), store::ConfiguredFrom(c), {}, {}});
+    }
+    if (auto r = log->Append(configured); r) {
+      logged += r->size();
+    } else {
+      log_error = r.error();
+    }
+  }
   for (std::size_t i = 0; i < sessions.size(); ++i) {
-    auto started = runner.Start(sessions[i], [&results, i](measure::SessionResult r) {
+    auto started = runner.Start(sessions[i], [&, i](measure::SessionResult r) {
+      if (log && !log_error) {
+        auto events = store::EventsFromRun(r);
+        if (auto appended = log->Append(events); appended) {
+          logged += appended->size();
+        } else {
+          log_error = appended.error();
+        }
+      }
       results[i] = std::move(r);
     });
     if (!started) {
@@ -111,6 +146,14 @@ int Run(const DemoOptions& o) {
   } else {
     for (const auto& r : results) std::cout << SessionTable(r) << "\n";
     std::cout << "reflector counters\n" << ReflectorTable(status);
+    if (log && !log_error) {
+      std::cout << "\nlogged " << logged << " events to " << o.log_dir << " (now at position "
+                << log->head() << "): lineup log stats " << o.log_dir << "\n";
+    }
+  }
+  if (log_error) {
+    std::cerr << "lineup demo: " << log_error->message << "\n";
+    return 2;
   }
   for (const auto& r : results) {
     if (r.summary.received == 0) return 1;
@@ -126,6 +169,9 @@ void AddDemoCommand(CLI::App& app, Runner& run) {
       "demo", "Run reflectors and senders on loopback and print what they measured");
   cmd->add_option("-c,--count", o->count, "Packets per session")->capture_default_str();
   cmd->add_option("-i,--interval", o->interval, "Gap between packets")->capture_default_str();
+  cmd->add_option("--log", o->log_dir, "Event log directory (RocksDB), appended to")
+      ->capture_default_str();
+  cmd->add_flag("--no-log", o->no_log, "Do not write the event log");
   cmd->add_flag("--json", o->json, "Print JSON");
   cmd->callback([o, &run] { run = [o] { return Run(*o); }; });
 }

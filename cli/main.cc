@@ -11,6 +11,7 @@ int main(int argc, char** argv) {
   lineup::cli::AddProbeCommand(app, run);
   lineup::cli::AddReflectCommand(app, run);
   lineup::cli::AddDemoCommand(app, run);
+  lineup::cli::AddLogCommand(app, run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -5,7 +5,9 @@
 
 #include <nlohmann/json.hpp>
 #include <regex>
+#include <sstream>
 
+#include "tests/store/temp_dir.h"
 #include "tests/support/subprocess.h"
 
 namespace lineup {
@@ -101,12 +103,52 @@ TEST(LineupCliTest, ProbeWithoutReflectorExitsOne) {
   EXPECT_NE(out.find("loss 2/2"), std::string::npos) << out;
 }
 
-TEST(LineupCliTest, DemoRunsTheMainJob) {
+TEST(LineupCliTest, DemoRunsTheMainJobAndLogsIt) {
+  lineup::testing::TempDir dir;
+  const std::string log = dir / "log";
   int status = -1;
-  const std::string out = RunAndCapture({kLineup, "demo", "-c", "10", "-i", "5ms"}, 20000, &status);
+  const std::string out =
+      RunAndCapture({kLineup, "demo", "-c", "10", "-i", "5ms", "--log", log}, 20000, &status);
   EXPECT_EQ(status, 0) << out;
   EXPECT_NE(out.find("reflector counters"), std::string::npos);
   EXPECT_NE(out.find("loss 0/10"), std::string::npos);
+  EXPECT_NE(out.find("logged "), std::string::npos);
+
+  auto stats = nlohmann::json::parse(RunAndCapture({kLineup, "log", "stats", log, "--json"}, 10000, &status));
+  EXPECT_EQ(status, 0);
+  const std::uint64_t head = stats["head"];
+  EXPECT_GE(head, 2u * 12u);  // per session: configured, 10 samples, a summary
+
+  const std::string dump = RunAndCapture({kLineup, "log", "dump", log, "--json"}, 10000, &status);
+  EXPECT_EQ(status, 0);
+  std::size_t lines = 0, summaries = 0;
+  std::istringstream in(dump);
+  for (std::string line; std::getline(in, line); ++lines) {
+    auto j = nlohmann::json::parse(line);
+    EXPECT_EQ(j["position"], lines);
+    if (j["type"] == "run_summary") {
+      ++summaries;
+      EXPECT_EQ(j["data"]["received"], 10);
+    }
+  }
+  EXPECT_EQ(lines, head);
+  EXPECT_GE(summaries, 2u);
+
+  const std::string human = RunAndCapture({kLineup, "log", "dump", log, "--no-samples"}, 10000, &status);
+  EXPECT_NE(human.find("run_summary"), std::string::npos);
+  EXPECT_EQ(human.find("probe_sample"), std::string::npos);
+}
+
+TEST(LineupCliTest, LogCommandsExplainBadInput) {
+  lineup::testing::TempDir dir;
+  Subprocess missing({kLineup, "log", "stats", dir / "nothing"});
+  EXPECT_EQ(missing.Wait(10000), 2);
+  EXPECT_NE(missing.Stderr().find("nothing"), std::string::npos) << missing.Stderr();
+  int status = -1;
+  RunAndCapture({kLineup, "demo", "-c", "2", "-i", "5ms", "--log", dir / "log"}, 20000, &status);
+  Subprocess bad_time({kLineup, "log", "dump", dir / "log", "--since", "yesterday"});
+  EXPECT_EQ(bad_time.Wait(10000), 2);
+  EXPECT_NE(bad_time.Stderr().find("is not a time"), std::string::npos) << bad_time.Stderr();
 }
 
 }  // namespace

@@ -1,0 +1,92 @@
+#include "cli/event_json.h"
+
+#include "cli/args.h"
+
+namespace lineup::cli {
+namespace {
+
+using nlohmann::json;
+
+json Figures(const store::DelayFigures& d) {
+  return {{"count", d.count},         {"min_ns", d.min_ns},       {"mean_ns", d.mean_ns},
+          {"max_ns", d.max_ns},       {"median_ns", d.median_ns}, {"p95_ns", d.p95_ns},
+          {"p99_ns", d.p99_ns},       {"stddev_ns", d.stddev_ns}, {"jitter_ns", d.jitter_ns},
+          {"rfc3550_ns", d.rfc3550_ns}};
+}
+
+json Data(const store::Payload& payload) {
+  return std::visit(
+      [](const auto& p) -> json {
+        using T = std::decay_t<decltype(p)>;
+        if constexpr (std::is_same_v<T, store::ProbeSample>) {
+          json j = {{"seq", p.sequence}, {"t1_unix_ns", p.t1_ns}, {"lost", p.lost}};
+          if (!p.lost) {
+            j.update({{"t2_unix_ns", p.t2_ns},
+                      {"t3_unix_ns", p.t3_ns},
+                      {"t4_unix_ns", p.t4_ns},
+                      {"outbound_ns", p.t2_ns - p.t1_ns},
+                      {"inbound_ns", p.t4_ns - p.t3_ns},
+                      {"round_trip_ns", (p.t2_ns - p.t1_ns) + (p.t4_ns - p.t3_ns)},
+                      {"reflector_seq", p.reflector_sequence},
+                      {"ttl_at_reflector", p.ttl_at_reflector},
+                      {"reply_ttl", p.reply_ttl},
+                      {"reply_tos", p.reply_tos},
+                      {"clocks_synchronized", p.clocks_synchronized}});
+          }
+          return j;
+        } else if constexpr (std::is_same_v<T, store::RunSummary>) {
+          auto optional = [](std::int64_t v) { return v < 0 ? json(nullptr) : json(v); };
+          return {{"started_unix_ns", p.started_ns}, {"finished_unix_ns", p.finished_ns},
+                  {"sent", p.sent},                  {"received", p.received},
+                  {"lost", p.lost},                  {"lost_outbound", optional(p.lost_forward)},
+                  {"lost_inbound", optional(p.lost_backward)}, {"duplicates", p.duplicates},
+                  {"reordered", p.reordered},        {"late", p.late},
+                  {"one_way_synchronized", p.one_way_synchronized},
+                  {"outbound", Figures(p.forward)},  {"inbound", Figures(p.backward)},
+                  {"round_trip", Figures(p.round_trip)}};
+        } else if constexpr (std::is_same_v<T, store::SessionConfigured>) {
+          return {{"session", p.session},   {"destination", p.destination},
+                  {"source", p.source},     {"count", p.count},
+                  {"interval_ns", p.interval_ns}, {"poisson", p.poisson},
+                  {"padding", p.padding},   {"dscp", p.dscp},
+                  {"ttl", p.ttl},           {"dont_fragment", p.dont_fragment},
+                  {"settings", p.settings}};
+        } else if constexpr (std::is_same_v<T, store::SessionDeleted>) {
+          return {{"session", p.session}, {"reason", p.reason}};
+        } else if constexpr (std::is_base_of_v<store::SlaChange, T>) {
+          return {{"tunnel", p.tunnel}, {"sla_class", p.sla_class}, {"metric", p.metric},
+                  {"value", p.value},   {"threshold", p.threshold}, {"detail", p.detail}};
+        } else if constexpr (std::is_base_of_v<store::TunnelState, T>) {
+          return {{"tunnel", p.tunnel}, {"consecutive_lost", p.consecutive_lost},
+                  {"detail", p.detail}};
+        } else if constexpr (std::is_same_v<T, store::RankingChanged>) {
+          json ranking = json::array();
+          for (const auto& t : p.ranking) {
+            ranking.push_back({{"tunnel", t.tunnel}, {"score", t.score}, {"compliant", t.compliant}});
+          }
+          return {{"sla_class", p.sla_class}, {"ranking", ranking}};
+        } else if constexpr (std::is_same_v<T, store::PathSwitched>) {
+          return {{"traffic_class", p.traffic_class}, {"from", p.from}, {"to", p.to},
+                  {"rule", p.rule}, {"reason", p.reason}};
+        } else {
+          return {{"name", p.name}, {"document", p.document}};
+        }
+      },
+      payload);
+}
+
+}  // namespace
+
+json EventJson(const store::RecordedEvent& e) {
+  json j = {{"position", e.position},
+            {"revision", e.revision},
+            {"time", FormatTime(e.event.time)},
+            {"time_unix_ns", ToUnixNanos(e.event.time)},
+            {"stream", e.event.stream},
+            {"type", store::ToString(e.event.type())},
+            {"data", Data(e.event.payload)}};
+  if (!e.event.event_id.empty()) j["event_id"] = e.event.event_id;
+  return j;
+}
+
+}  // namespace lineup::cli
