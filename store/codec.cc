@@ -17,20 +17,27 @@ constexpr std::size_t kCrcLength = 4;
 // A streambuf that appends to a std::string (no copies, no locale work).
 class StringSink final : public std::streambuf {
  public:
-  explicit StringSink(std::string& out) : out_(out) {}
+  void Target(std::string* out) { out_ = out; }
 
  protected:
   std::streamsize xsputn(const char* s, std::streamsize n) override {
-    out_.append(s, static_cast<std::size_t>(n));
+    out_->append(s, static_cast<std::size_t>(n));
     return n;
   }
   int_type overflow(int_type c) override {
-    if (c != traits_type::eof()) out_.push_back(static_cast<char>(c));
+    if (c != traits_type::eof()) out_->push_back(static_cast<char>(c));
     return c;
   }
 
  private:
-  std::string& out_;
+  std::string* out_ = nullptr;
+};
+
+// One output stream per thread, pointed at each record in turn: building a
+// std::ostream costs more than encoding a probe sample.
+struct SinkStream {
+  StringSink sink;
+  std::ostream stream{&sink};
 };
 
 // A streambuf reading a byte span in place.
@@ -54,9 +61,9 @@ std::uint32_t Crc(ConstByteSpan bytes) {
 
 template <typename T>
 void WritePayload(const T& value, std::string& out) {
-  StringSink sink(out);
-  std::ostream stream(&sink);
-  cereal::PortableBinaryOutputArchive archive(stream);
+  thread_local SinkStream sink;
+  sink.sink.Target(&out);
+  cereal::PortableBinaryOutputArchive archive(sink.stream);
   const_cast<T&>(value).Fields(archive, T::kSchemaVersion);
 }
 

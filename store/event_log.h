@@ -116,6 +116,10 @@ class EventLog {
 
   // Makes everything acknowledged durable against a machine crash now.
   [[nodiscard]] virtual Result<void> Sync() = 0;
+
+  // Writes memory tables out and compacts the files (reclaims the space of
+  // trimmed samples; the log's size on disk is then its real size).
+  [[nodiscard]] virtual Result<void> Compact() = 0;
 };
 
 // The limits Append enforces on every event.

@@ -169,6 +169,7 @@ class MemoryLog final : public EventLog {
   }
 
   Result<void> Sync() override { return {}; }
+  Result<void> Compact() override { return {}; }
 
  private:
   static ConstByteSpan AsBytes(const std::string& s) {

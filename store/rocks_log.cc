@@ -14,12 +14,15 @@
 #include <rocksdb/options.h>
 #include <spdlog/spdlog.h>
 #include <rocksdb/slice.h>
+#include <rocksdb/slice_transform.h>
 #include <rocksdb/write_batch.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <cstdarg>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <mutex>
 #include <shared_mutex>
@@ -89,6 +92,19 @@ class SpdlogLogger final : public rocksdb::Logger {
   std::string dir_;
 };
 
+// The stream name (through its NUL) of a stream-index key: the memtable keeps
+// an insert hint per stream, so a stream's next revision goes in without a
+// search from the top of the skiplist.
+class StreamPrefix final : public rocksdb::SliceTransform {
+ public:
+  const char* Name() const override { return "lineup.StreamPrefix"; }
+  rocksdb::Slice Transform(const rocksdb::Slice& key) const override {
+    const void* nul = std::memchr(key.data(), '\0', key.size());
+    return rocksdb::Slice(key.data(), nul ? static_cast<const char*>(nul) - key.data() + 1 : key.size());
+  }
+  bool InDomain(const rocksdb::Slice&) const override { return true; }
+};
+
 class RocksLog final : public EventLog {
  public:
   RocksLog(std::string dir, RocksLogOptions options)
@@ -134,6 +150,9 @@ class RocksLog final : public EventLog {
       if (i == kSamples || i == kEvents) {
         cf.compression = rocksdb::kLZ4Compression;
         cf.bottommost_compression = rocksdb::kZSTD;
+      }
+      if (i == kStreams) {
+        cf.memtable_insert_with_hint_prefix_extractor = std::make_shared<StreamPrefix>();
       }
       families.emplace_back(kCfNames[i], cf);
     }
@@ -211,7 +230,12 @@ class RocksLog final : public EventLog {
     std::vector<std::uint64_t> positions;
     positions.reserve(plan->events.size());
     std::string record;
-    std::uint64_t written = 0;
+    // Index entries are put in key order: the memtable's skiplist then inserts
+    // each next to the previous one instead of searching from the top (with
+    // many interleaved streams this more than doubles append throughput).
+    std::vector<std::pair<std::string, std::string>> time_index, stream_index;
+    time_index.reserve(plan->events.size());
+    stream_index.reserve(plan->events.size());
     for (const auto& p : plan->events) {
       positions.push_back(p.position);
       if (p.duplicate) continue;
@@ -222,12 +246,16 @@ class RocksLog final : public EventLog {
       EncodeRecord(e, p.revision, record);
       const std::string key = U64Key(p.position);
       batch.Put(handles_[sample ? kSamples : kEvents], key, record);
-      batch.Put(handles_[kTime], TimeKey(ToUnixNanos(e.time), p.position), std::string(1, tag));
-      batch.Put(handles_[kStreams], StreamKey(e.stream, p.revision), std::string(1, tag) + key);
+      time_index.emplace_back(TimeKey(ToUnixNanos(e.time), p.position), std::string(1, tag));
+      stream_index.emplace_back(StreamKey(e.stream, p.revision), std::string(1, tag) + key);
       if (!e.event_id.empty()) batch.Put(handles_[kMeta], "id/" + e.event_id, key);
-      ++written;
     }
+    const std::uint64_t written = time_index.size();
     if (written == 0) return positions;
+    std::sort(time_index.begin(), time_index.end());
+    std::sort(stream_index.begin(), stream_index.end());
+    for (const auto& [k, v] : time_index) batch.Put(handles_[kTime], k, v);
+    for (const auto& [k, v] : stream_index) batch.Put(handles_[kStreams], k, v);
     batch.Put(handles_[kMeta], kHeadKey, U64Key(plan->new_head));
     for (const auto& [stream, revision] : plan->revisions) {
       batch.Put(handles_[kMeta], "rev/" + stream, U64Key(revision));
@@ -473,6 +501,24 @@ class RocksLog final : public EventLog {
   Result<void> Sync() override {
     if (options_.mode != OpenMode::kWriter) return {};
     return SyncNow();
+  }
+
+  Result<void> Compact() override {
+    if (options_.mode != OpenMode::kWriter) {
+      return Fail(ErrorCode::kInvalidArgument, "compaction is done by the log's writer");
+    }
+    std::lock_guard lock(writer_mutex_);
+    if (!db_) return Fail(ErrorCode::kUnavailable, Closed());
+    std::vector<rocksdb::ColumnFamilyHandle*> families(handles_.begin() + 1, handles_.end());
+    if (auto s = db_->Flush({}, families); !s.ok()) return Fail(ErrorCode::kIo, WriteErrorMessage(s));
+    rocksdb::CompactRangeOptions options;
+    options.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+    for (auto* h : families) {
+      if (auto s = db_->CompactRange(options, h, nullptr, nullptr); !s.ok()) {
+        return Fail(ErrorCode::kIo, WriteErrorMessage(s));
+      }
+    }
+    return {};
   }
 
  private:
