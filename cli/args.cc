@@ -28,11 +28,13 @@ Result<Nanos> ParseDuration(std::string_view text) {
     scale = 60e9;
   } else if (unit == "h") {
     scale = 3600e9;
+  } else if (unit == "d") {
+    scale = 86400e9;
   }
   if (end == s.c_str() || scale == 0 || !std::isfinite(value) || value < 0 ||
       value * scale > 9.2e18) {
     return Fail(ErrorCode::kInvalidArgument,
-                fmt::format("'{}' is not a duration: use a number with ns, us, ms, s, m or h "
+                fmt::format("'{}' is not a duration: use a number with ns, us, ms, s, m, h or d "
                             "(e.g. 100ms, 1.5s)",
                             text));
   }

@@ -9,7 +9,7 @@
 
 namespace lineup::cli {
 
-// "100ms", "1.5s", "250us", "2m", "1h", "500ns"; a bare number is seconds.
+// "100ms", "1.5s", "250us", "2m", "1h", "7d", "500ns"; a bare number is seconds.
 [[nodiscard]] Result<Nanos> ParseDuration(std::string_view text);
 
 // "2026-11-24T09:00:00Z" (UTC, optional .fraction), "-10m" (that long before

@@ -5,6 +5,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <csignal>
+#include <cstdlib>
 #include <iostream>
 #include <memory>
 
@@ -25,6 +26,8 @@ struct LogOptions {
   std::string since, until;
   bool no_samples = false;
   bool from_end = false;
+  std::string older_than;
+  std::string max_size;
 };
 
 int Fail(const std::string& message) {
@@ -149,6 +152,60 @@ int Tail(const LogOptions& o) {
   return 0;
 }
 
+Result<std::uint64_t> ParseSize(const std::string& text) {
+  char* end = nullptr;
+  const double value = std::strtod(text.c_str(), &end);
+  const std::string unit(end);
+  double scale = 0;
+  if (unit.empty() || unit == "B") scale = 1;
+  if (unit == "K" || unit == "KB" || unit == "KiB") scale = 1024.0;
+  if (unit == "M" || unit == "MB" || unit == "MiB") scale = 1024.0 * 1024;
+  if (unit == "G" || unit == "GB" || unit == "GiB") scale = 1024.0 * 1024 * 1024;
+  if (end == text.c_str() || scale == 0 || value <= 0) {
+    return lineup::Fail(ErrorCode::kInvalidArgument,
+                        fmt::format("'{}' is not a size: use e.g. 500M or 2G", text));
+  }
+  return static_cast<std::uint64_t>(value * scale);
+}
+
+int Trim(const LogOptions& o) {
+  if (o.older_than.empty() && o.max_size.empty()) {
+    return Fail("say what to delete: --samples-older-than DURATION and/or --samples-max-size SIZE");
+  }
+  store::RetentionPolicy policy;
+  if (!o.older_than.empty()) {
+    auto age = ParseDuration(o.older_than);
+    if (!age || *age <= Nanos(0)) return Fail("--samples-older-than must be a positive duration");
+    policy.sample_max_age = *age;
+  }
+  if (!o.max_size.empty()) {
+    auto size = ParseSize(o.max_size);
+    if (!size) return Fail("--samples-max-size: " + size.error().message);
+    policy.sample_max_bytes = *size;
+  }
+  store::RocksLogOptions options;
+  options.create_if_missing = false;
+  auto log = store::OpenRocksLog(o.dir, options);
+  if (!log) return Fail(log.error().message);
+  RealClock clock;
+  auto report = (*log)->ApplyRetention(policy, clock.Now());
+  if (!report) return Fail(report.error().message);
+  std::cout << "deleted " << report->samples_deleted << " probe samples; samples before position "
+            << report->samples_trimmed_before << " are gone, everything else is kept\n";
+  return 0;
+}
+
+int Compact(const LogOptions& o) {
+  store::RocksLogOptions options;
+  options.create_if_missing = false;
+  auto log = store::OpenRocksLog(o.dir, options);
+  if (!log) return Fail(log.error().message);
+  if (auto r = (*log)->Compact(); !r) return Fail(r.error().message);
+  auto stats = (*log)->Stats();
+  if (stats) std::cout << fmt::format("compacted: {:.1f} MiB\n", double(stats->disk_bytes) / (1 << 20));
+  return 0;
+}
+
 }  // namespace
 
 void AddLogCommand(CLI::App& app, Runner& run) {
@@ -179,6 +236,18 @@ void AddLogCommand(CLI::App& app, Runner& run) {
   tail->add_flag("--from-end", o->from_end, "Only events appended from now on");
   tail->add_flag("--no-samples", o->no_samples, "Leave out per-packet probe samples");
   tail->callback([o, &run] { run = [o] { return Tail(*o); }; });
+
+  auto* trim = cmd->add_subcommand(
+      "trim", "Delete old probe samples (summaries, decisions and configuration are kept); "
+              "needs the writer stopped");
+  trim->add_option("dir", o->dir, "The log directory")->capture_default_str();
+  trim->add_option("--samples-older-than", o->older_than, "Delete samples older than this, e.g. 7d");
+  trim->add_option("--samples-max-size", o->max_size, "Keep at most this much, e.g. 2G");
+  trim->callback([o, &run] { run = [o] { return Trim(*o); }; });
+
+  auto* compact = cmd->add_subcommand("compact", "Compact the files (after trim); needs the writer stopped");
+  compact->add_option("dir", o->dir, "The log directory")->capture_default_str();
+  compact->callback([o, &run] { run = [o] { return Compact(*o); }; });
 }
 
 }  // namespace lineup::cli

@@ -139,6 +139,30 @@ TEST(LineupCliTest, DemoRunsTheMainJobAndLogsIt) {
   EXPECT_EQ(human.find("probe_sample"), std::string::npos);
 }
 
+TEST(LineupCliTest, LogTailFollowsAndTrimKeepsSummaries) {
+  lineup::testing::TempDir dir;
+  const std::string log = dir / "log";
+  int status = -1;
+  RunAndCapture({kLineup, "demo", "-c", "5", "-i", "5ms", "--log", log}, 20000, &status);
+  ASSERT_EQ(status, 0);
+  {
+    Subprocess tail({kLineup, "log", "tail", log, "--no-samples"});
+    EXPECT_TRUE(tail.WaitForOutput("run_summary", 10000)) << tail.Stdout() << tail.Stderr();
+    EXPECT_EQ(tail.Stdout().find("probe_sample"), std::string::npos);
+    tail.Signal(SIGINT);
+    EXPECT_EQ(tail.Wait(5000), 0);
+  }
+  const std::string trimmed =
+      RunAndCapture({kLineup, "log", "trim", log, "--samples-older-than", "1ns"}, 20000, &status);
+  EXPECT_EQ(status, 0) << trimmed;
+  EXPECT_NE(trimmed.find("deleted "), std::string::npos);
+  const std::string rest = RunAndCapture({kLineup, "log", "dump", log}, 10000, &status);
+  EXPECT_EQ(status, 0);
+  EXPECT_EQ(rest.find("probe_sample"), std::string::npos);
+  EXPECT_NE(rest.find("run_summary"), std::string::npos);
+  EXPECT_NE(rest.find("session_configured"), std::string::npos);
+}
+
 TEST(LineupCliTest, LogCommandsExplainBadInput) {
   lineup::testing::TempDir dir;
   Subprocess missing({kLineup, "log", "stats", dir / "nothing"});
