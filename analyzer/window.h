@@ -1,0 +1,53 @@
+// A sliding window of probe results, updated per probe in O(log n): running
+// sums for means and loss, an order-statistics tree for percentiles.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <ext/pb_ds/assoc_container.hpp>
+#include <ext/pb_ds/tree_policy.hpp>
+#include <functional>
+#include <utility>
+
+#include "analyzer/sla.h"
+
+namespace lineup::analyzer {
+
+struct Probe {
+  WallTime time;
+  bool lost = false;
+  double latency_ms = 0;     // of the window's latency kind
+  double round_trip_ms = 0;  // for MOS
+  bool has_ipdv = false;     // an IPDV to the previous answered probe
+  double abs_ipdv_ms = 0;
+};
+
+class SampleWindow {
+ public:
+  explicit SampleWindow(Window spec) : spec_(spec) {}
+
+  void Add(const Probe& probe);
+
+  std::size_t size() const { return entries_.size(); }
+  std::size_t received() const { return latencies_.size(); }
+  double LossPercent() const;
+  double Latency(Statistic s) const;  // ms; 0 when nothing was received
+  double MeanRoundTrip() const;
+  double Jitter() const;  // mean |IPDV|, ms
+
+ private:
+  void Remove(const Probe& probe, std::uint64_t id);
+
+  using Tree = __gnu_pbds::tree<std::pair<double, std::uint64_t>, __gnu_pbds::null_type,
+                                std::less<>, __gnu_pbds::rb_tree_tag,
+                                __gnu_pbds::tree_order_statistics_node_update>;
+  Window spec_;
+  std::deque<std::pair<Probe, std::uint64_t>> entries_;
+  Tree latencies_;
+  std::uint64_t next_id_ = 0;
+  std::uint64_t lost_ = 0;
+  double latency_sum_ = 0, round_trip_sum_ = 0, ipdv_sum_ = 0;
+  std::uint64_t ipdv_count_ = 0;
+};
+
+}  // namespace lineup::analyzer

@@ -1,0 +1,288 @@
+#include "analyzer/analyzer.h"
+
+#include <gtest/gtest.h>
+
+#include "analyzer/mos.h"
+#include "store/codec.h"
+#include "store/event_log.h"
+
+namespace lineup::analyzer {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+const WallTime kT0 = FromUnixNanos(1'700'000'000'000'000'000);
+
+// Feeds probe samples for one session and collects what the analyzer says.
+class Feed {
+ public:
+  explicit Feed(AnalyzerConfig config) : analyzer_(std::move(config)) {}
+
+  // A probe answered with this round trip (split evenly), or lost.
+  std::vector<store::Event> Probe(const std::string& session, double rtt_ms, bool lost = false) {
+    store::ProbeSample s;
+    s.sequence = seq_[session]++;
+    s.t1_ns = ToUnixNanos(now_);
+    s.lost = lost;
+    if (!lost) {
+      const auto half = static_cast<std::int64_t>(rtt_ms * 1e6 / 2);
+      s.t2_ns = s.t1_ns + half;
+      s.t3_ns = s.t2_ns + 10'000;
+      s.t4_ns = s.t3_ns + half;
+    }
+    store::RecordedEvent e;
+    e.position = position_++;
+    e.event = {now_, "session/" + session, s, {}, {}};
+    now_ += milliseconds(100);
+    std::vector<store::Event> out;
+    analyzer_.Apply(e, out);
+    all_.insert(all_.end(), out.begin(), out.end());
+    return out;
+  }
+
+  Analyzer& analyzer() { return analyzer_; }
+  const std::vector<store::Event>& all() const { return all_; }
+
+ private:
+  Analyzer analyzer_;
+  WallTime now_ = kT0;
+  std::uint64_t position_ = 0;
+  std::map<std::string, std::uint32_t> seq_;
+  std::vector<store::Event> all_;
+};
+
+std::size_t Count(const std::vector<store::Event>& events, store::EventType type) {
+  return static_cast<std::size_t>(std::count_if(events.begin(), events.end(),
+                                                [&](const auto& e) { return e.type() == type; }));
+}
+
+SlaClass Voice(double enter = 50, double exit = 40) {
+  SlaClass c;
+  c.name = "voice";
+  c.window = {5, Nanos(0)};
+  c.min_samples = 5;
+  c.thresholds = {{Metric::kLatency, Statistic::kMean, enter, exit},
+                  {Metric::kLoss, Statistic::kMean, 10, 5}};
+  return c;
+}
+
+AnalyzerConfig Config(std::vector<SlaClass> classes) {
+  AnalyzerConfig c;
+  c.classes = std::move(classes);
+  c.ranking_interval = Nanos(0);
+  EXPECT_TRUE(Validate(c));
+  return c;
+}
+
+TEST(WindowTest, CountWindowStatisticsAndEviction) {
+  SampleWindow w({4, Nanos(0)});
+  for (double v : {10.0, 20.0, 30.0, 40.0, 50.0}) w.Add({kT0, false, v, v, true, 10});
+  EXPECT_EQ(w.size(), 4u);  // 10 evicted
+  EXPECT_DOUBLE_EQ(w.Latency(Statistic::kMean), 35);
+  EXPECT_DOUBLE_EQ(w.Latency(Statistic::kMedian), 30);
+  EXPECT_DOUBLE_EQ(w.Latency(Statistic::kP95), 50);
+  EXPECT_DOUBLE_EQ(w.Latency(Statistic::kMax), 50);
+  EXPECT_DOUBLE_EQ(w.Jitter(), 10);
+  w.Add({kT0, true, 0, 0, false, 0});
+  EXPECT_DOUBLE_EQ(w.LossPercent(), 25);
+  EXPECT_EQ(w.received(), 3u);
+}
+
+TEST(WindowTest, TimeWindowEvictsByEventTime) {
+  SampleWindow w({0, seconds(10)});
+  for (int i = 0; i < 30; ++i) w.Add({kT0 + seconds(i), false, double(i), double(i), false, 0});
+  EXPECT_EQ(w.size(), 10u);  // (19, 29] s
+  EXPECT_DOUBLE_EQ(w.Latency(Statistic::kMean), 24.5);
+}
+
+TEST(MosTest, SimplifiedEModelReferencePoints) {
+  EXPECT_NEAR(Mos(0, 0, 0), 4.4044, 1e-4);
+  EXPECT_NEAR(Mos(20, 5, 1), 4.3316, 1e-4);
+  EXPECT_NEAR(Mos(150, 10, 0), 4.2645, 1e-4);
+  EXPECT_NEAR(Mos(300, 30, 5), 2.8752, 1e-4);
+  EXPECT_DOUBLE_EQ(Mos(0, 0, 60), 1.0);
+}
+
+TEST(SlaValidationTest, ImpossibleClassesAreRefusedClearly) {
+  auto expect = [](SlaClass c, const std::string& needle) {
+    auto r = Validate(c);
+    ASSERT_FALSE(r);
+    EXPECT_NE(r.error().message.find(needle), std::string::npos) << r.error().message;
+  };
+  auto c = Voice(50, 60);
+  expect(c, "exit 60 is worse than its enter 50");
+  c = Voice();
+  c.thresholds.push_back({Metric::kLoss, Statistic::kMean, 120, 100});
+  expect(c, "0-100");
+  c = Voice();
+  c.thresholds = {{Metric::kMos, Statistic::kMean, 6, 6}};
+  expect(c, "between 1 and 5");
+  c = Voice();
+  c.window = {0, Nanos(0)};
+  expect(c, "one of the two");
+  c = Voice();
+  c.thresholds.clear();
+  expect(c, "no thresholds");
+  c = Voice();
+  c.min_samples = 50;
+  expect(c, "larger than the 5-probe window");
+  AnalyzerConfig twice;
+  twice.classes = {Voice(), Voice()};
+  EXPECT_FALSE(Validate(twice));
+}
+
+TEST(AnalyzerTest, HysteresisKeepsAHoveringTunnelFromToggling) {
+  Feed f(Config({Voice(50, 40)}));
+  for (int i = 0; i < 5; ++i) f.Probe("a", 30);
+  EXPECT_EQ(Count(f.all(), store::EventType::kSlaViolated), 0u);
+  for (int i = 0; i < 5; ++i) f.Probe("a", 60);
+  EXPECT_EQ(Count(f.all(), store::EventType::kSlaViolated), 1u);
+  for (int i = 0; i < 40; ++i) f.Probe("a", i % 2 ? 46 : 54);  // hovers around 50
+  EXPECT_EQ(Count(f.all(), store::EventType::kSlaViolated), 1u);
+  EXPECT_EQ(Count(f.all(), store::EventType::kSlaRecovered), 0u);
+  for (int i = 0; i < 5; ++i) f.Probe("a", 30);
+  EXPECT_EQ(Count(f.all(), store::EventType::kSlaRecovered), 1u);
+  const auto& v = std::get<store::SlaViolated>(
+      std::find_if(f.all().begin(), f.all().end(),
+                   [](const auto& e) { return e.type() == store::EventType::kSlaViolated; })
+          ->payload);
+  EXPECT_EQ(v.metric, "round_trip_mean");
+  EXPECT_GT(v.value, 50);
+  EXPECT_EQ(v.threshold, 50);
+  EXPECT_NE(v.detail.find("brownout"), std::string::npos);
+}
+
+TEST(AnalyzerTest, WithoutHysteresisTheSameSignalToggles) {
+  Feed f(Config({Voice(50, 50)}));
+  for (int i = 0; i < 5; ++i) f.Probe("a", 30);
+  for (int i = 0; i < 40; ++i) f.Probe("a", (i / 3) % 2 ? 40 : 60);
+  EXPECT_GT(Count(f.all(), store::EventType::kSlaViolated), 2u);
+}
+
+TEST(AnalyzerTest, BlackoutDetectedAtTheNthLostProbe) {
+  SlaClass latency_only = Voice();
+  latency_only.thresholds.pop_back();  // no loss threshold: only the blackout can violate
+  auto config = Config({latency_only});
+  config.blackout_after_lost = 3;
+  Feed f(config);
+  for (int i = 0; i < 5; ++i) f.Probe("a", 20);
+  EXPECT_EQ(Count(f.Probe("a", 0, true), store::EventType::kTunnelDown), 0u);
+  EXPECT_EQ(Count(f.Probe("a", 0, true), store::EventType::kTunnelDown), 0u);
+  auto third = f.Probe("a", 0, true);  // the 3rd in a row: within 3 probe intervals
+  ASSERT_EQ(Count(third, store::EventType::kTunnelDown), 1u);
+  const auto violated = std::find_if(third.begin(), third.end(), [](const auto& e) {
+    return e.type() == store::EventType::kSlaViolated;
+  });
+  ASSERT_NE(violated, third.end());
+  EXPECT_EQ(std::get<store::SlaViolated>(violated->payload).metric, "blackout");
+  EXPECT_EQ(f.analyzer().Ranking("voice").front().score, 0);
+  EXPECT_TRUE(f.analyzer().Ranking("voice").front().down);
+  EXPECT_EQ(Count(f.Probe("a", 0, true), store::EventType::kTunnelDown), 0u);  // once
+  auto back = f.Probe("a", 20);
+  EXPECT_EQ(Count(back, store::EventType::kTunnelUp), 1u);
+}
+
+TEST(AnalyzerTest, BrownoutByLossIsNotABlackout) {
+  Feed f(Config({Voice()}));
+  for (int i = 0; i < 5; ++i) f.Probe("a", 20);
+  for (int i = 0; i < 10; ++i) f.Probe("a", 20, i % 3 == 0);  // ~33 % loss, never 3 in a row
+  EXPECT_EQ(Count(f.all(), store::EventType::kTunnelDown), 0u);
+  ASSERT_EQ(Count(f.all(), store::EventType::kSlaViolated), 1u);
+  const auto v = std::find_if(f.all().begin(), f.all().end(), [](const auto& e) {
+    return e.type() == store::EventType::kSlaViolated;
+  });
+  EXPECT_EQ(std::get<store::SlaViolated>(v->payload).metric, "loss");
+  EXPECT_NE(std::get<store::SlaViolated>(v->payload).detail.find("brownout"), std::string::npos);
+}
+
+TEST(AnalyzerTest, RankingByComplianceScoreThenName) {
+  Feed f(Config({Voice()}));
+  for (int i = 0; i < 5; ++i) {
+    f.Probe("c", 30);
+    f.Probe("b", 10);
+    f.Probe("a", 10);  // ties with b
+    f.Probe("d", 80);  // violating
+  }
+  const auto r = f.analyzer().Ranking("voice");
+  ASSERT_EQ(r.size(), 4u);
+  EXPECT_EQ(r[0].tunnel, "a");
+  EXPECT_EQ(r[1].tunnel, "b");
+  EXPECT_EQ(r[2].tunnel, "c");
+  EXPECT_EQ(r[3].tunnel, "d");
+  EXPECT_FALSE(r[3].compliant);
+  EXPECT_DOUBLE_EQ(r[0].score, r[1].score);
+  EXPECT_GT(r[1].score, r[2].score);
+  // The last announced ranking says the same.
+  const auto last = std::find_if(f.all().rbegin(), f.all().rend(), [](const auto& e) {
+    return e.type() == store::EventType::kRankingChanged;
+  });
+  ASSERT_NE(last, f.all().rend());
+  const auto& announced = std::get<store::RankingChanged>(last->payload).ranking;
+  ASSERT_EQ(announced.size(), 4u);
+  EXPECT_EQ(announced[0].tunnel, "a");
+  EXPECT_EQ(announced[3].tunnel, "d");
+}
+
+TEST(AnalyzerTest, SessionsMapToTunnels) {
+  auto config = Config({Voice()});
+  config.tunnel_of_session = {{"probe-1", "ipsec-a"}};
+  Feed f(config);
+  for (int i = 0; i < 5; ++i) f.Probe("probe-1", 20);
+  EXPECT_EQ(f.analyzer().Ranking("voice").front().tunnel, "ipsec-a");
+}
+
+// Replay: the same log folded twice gives the same events, byte for byte,
+// and the analyzer's own outputs in the log change nothing.
+TEST(AnalyzerTest, ReplayIsDeterministicByteForByte) {
+  auto log = store::MakeMemoryLog();
+  std::vector<store::Event> input;
+  WallTime t = kT0;
+  for (int i = 0; i < 400; ++i) {
+    for (const char* s : {"a", "b", "c"}) {
+      store::ProbeSample p;
+      p.sequence = static_cast<std::uint32_t>(i);
+      p.t1_ns = ToUnixNanos(t);
+      p.lost = (i % 37 == 0 && s[0] == 'b') || (i > 200 && i < 206 && s[0] == 'c');
+      const std::int64_t base = s[0] == 'a' ? 20'000'000 : (i > 100 && i < 160 ? 70'000'000 : 30'000'000);
+      p.t2_ns = p.t1_ns + base / 2 + (i * 7919 % 13) * 100'000;
+      p.t3_ns = p.t2_ns + 10'000;
+      p.t4_ns = p.t3_ns + base / 2;
+      input.push_back({t, std::string("session/") + s, p, {}, {}});
+      t += milliseconds(50);
+    }
+  }
+  ASSERT_TRUE(log->Append(input));
+  auto fold = [&](const store::EventLog& l) {
+    Analyzer a(Config({Voice(), [] {
+                         SlaClass bulk;
+                         bulk.name = "bulk";
+                         bulk.window = {0, seconds(5)};
+                         bulk.thresholds = {{Metric::kLoss, Statistic::kMean, 5, 2},
+                                            {Metric::kLatency, Statistic::kP95, 200, 150}};
+                         return bulk;
+                       }()}));
+    std::string bytes;
+    std::vector<store::Event> out;
+    EXPECT_TRUE(l.ReadPositions(0, UINT64_MAX, {}, [&](const store::LogEntry& e) {
+      a.Apply(*e.event, out);
+      return true;
+    }));
+    for (const auto& o : out) store::EncodeRecord(o, 0, bytes);
+    return std::make_pair(bytes, out);
+  };
+  auto [first, outputs] = fold(*log);
+  auto [second, unused] = fold(*log);
+  EXPECT_FALSE(outputs.empty());
+  EXPECT_GT(Count(outputs, store::EventType::kSlaViolated), 0u);
+  EXPECT_GT(Count(outputs, store::EventType::kTunnelDown), 0u);
+  EXPECT_EQ(first, second);
+  ASSERT_TRUE(log->Append(outputs));
+  auto [third, unused2] = fold(*log);
+  EXPECT_EQ(first, third);
+  ASSERT_TRUE(log->Append(outputs));  // appended twice: written once (event ids)
+  EXPECT_EQ(log->head(), input.size() + outputs.size());
+}
+
+}  // namespace
+}  // namespace lineup::analyzer
