@@ -58,7 +58,7 @@ Analyzer::Analyzer(AnalyzerConfig config) : config_(std::move(config)) {
   }
   announced_order_.resize(config_.classes.size());
   announced_compliance_.resize(config_.classes.size());
-  last_announcement_.assign(config_.classes.size(), FromUnixNanos(INT64_MIN));
+  last_announcement_.assign(config_.classes.size(), std::nullopt);
 }
 
 Analyzer::~Analyzer() = default;
@@ -256,7 +256,10 @@ std::vector<Verdict> Analyzer::Ranking(const std::string& sla_class) const {
 
 void Analyzer::AnnounceRanking(std::size_t c, const store::RecordedEvent& e, bool force,
                                std::vector<store::Event>& out) {
-  if (!force && e.event.time - last_announcement_[c] < config_.ranking_interval) return;
+  if (!force && last_announcement_[c] &&
+      e.event.time - *last_announcement_[c] < config_.ranking_interval) {
+    return;
+  }
   const auto ranking = Ranking(config_.classes[c].name);
   std::vector<std::string> order;
   std::vector<bool> compliance;

@@ -9,6 +9,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -79,7 +80,7 @@ class Analyzer {
   std::map<std::string, std::unique_ptr<Tunnel>> tunnels_;
   std::vector<std::vector<std::string>> announced_order_;  // per class
   std::vector<std::vector<bool>> announced_compliance_;
-  std::vector<WallTime> last_announcement_;
+  std::vector<std::optional<WallTime>> last_announcement_;  // none until the first
   std::uint32_t outputs_for_position_ = 0;
 };
 

@@ -1,5 +1,7 @@
 #include "store/log_core.h"
 
+#include <vector>
+
 #include <fmt/format.h>
 
 namespace lineup::store {
@@ -136,17 +138,25 @@ void FollowingSubscription::Run() {
       notifier_->WaitBeyond(next, poll_);
       continue;
     }
+    // Entries are copied out in batches and delivered with no lock of the log
+    // held, so a subscriber may append (the analyzer appends its verdicts).
+    constexpr std::size_t kBatch = 512;
+    std::vector<LogEntry> batch;
+    batch.reserve(kBatch);
     auto read = log_.ReadPositions(next, head, filter_, [&](const LogEntry& entry) {
-      if (stop_) return false;
+      batch.push_back(entry);
+      return batch.size() < kBatch && !stop_;
+    });
+    for (const auto& entry : batch) {
+      if (stop_) break;
       deliver_(entry);
       next_ = entry.position + 1;
-      return true;
-    });
+    }
     if (!read) {  // e.g. the log is closing; try again after a pause
       notifier_->WaitBeyond(head, poll_);
       continue;
     }
-    if (!stop_) next_ = head;  // filtered-out positions are passed too
+    if (!stop_ && batch.size() < kBatch) next_ = head;  // filtered-out positions are passed too
   }
 }
 
