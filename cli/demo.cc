@@ -8,7 +8,7 @@
 #include <optional>
 #include <thread>
 
-#include "cli/args.h"
+#include "measure/time_text.h"
 #include "cli/commands.h"
 #include "cli/output.h"
 #include "measure/clock_sync.h"

@@ -1,6 +1,6 @@
 #include "cli/event_json.h"
 
-#include "cli/args.h"
+#include "measure/time_text.h"
 
 namespace lineup::cli {
 namespace {

@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include "cli/args.h"
+#include "measure/time_text.h"
 #include "measure/dscp.h"
 
 namespace lineup::cli {

@@ -9,7 +9,7 @@
 #include <iostream>
 #include <memory>
 
-#include "cli/args.h"
+#include "measure/time_text.h"
 #include "cli/commands.h"
 #include "cli/output.h"
 #include "measure/clock_sync.h"

@@ -1,4 +1,4 @@
-#include "cli/args.h"
+#include "measure/time_text.h"
 
 #include <fmt/format.h>
 
@@ -8,7 +8,7 @@
 #include <cstdlib>
 #include <string>
 
-namespace lineup::cli {
+namespace lineup {
 
 Result<Nanos> ParseDuration(std::string_view text) {
   const std::string s(text);
@@ -89,4 +89,4 @@ std::string FormatTime(WallTime t) {
 
 std::string Millis(Nanos d) { return fmt::format("{:.3f}", double(d.count()) / 1e6); }
 
-}  // namespace lineup::cli
+}  // namespace lineup

@@ -1,4 +1,5 @@
-// Parsing and printing of the values users type on the command line.
+// Durations and times as people type and read them: on the command line, in
+// configuration files and in reports.
 #pragma once
 
 #include <string>
@@ -7,7 +8,7 @@
 #include "measure/clock.h"
 #include "measure/result.h"
 
-namespace lineup::cli {
+namespace lineup {
 
 // "100ms", "1.5s", "250us", "2m", "1h", "7d", "500ns"; a bare number is seconds.
 [[nodiscard]] Result<Nanos> ParseDuration(std::string_view text);
@@ -22,4 +23,4 @@ std::string FormatTime(WallTime t);
 // Milliseconds with three decimals: "12.345".
 std::string Millis(Nanos d);
 
-}  // namespace lineup::cli
+}  // namespace lineup

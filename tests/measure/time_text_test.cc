@@ -1,0 +1,37 @@
+#include "measure/time_text.h"
+
+#include <gtest/gtest.h>
+
+namespace lineup {
+namespace {
+
+using namespace std::chrono_literals;
+
+TEST(TimeTextTest, DurationsWithEveryUnit) {
+  EXPECT_EQ(*ParseDuration("100ms"), 100ms);
+  EXPECT_EQ(*ParseDuration("1.5s"), 1500ms);
+  EXPECT_EQ(*ParseDuration("2"), 2s);
+  EXPECT_EQ(*ParseDuration("250us"), 250us);
+  EXPECT_EQ(*ParseDuration("500ns"), 500ns);
+  EXPECT_EQ(*ParseDuration("2m"), 120s);
+  EXPECT_EQ(*ParseDuration("1h"), 3600s);
+  EXPECT_EQ(*ParseDuration("7d"), 7 * 86400s);
+  for (const char* bad : {"", "ms", "-1s", "10 parsecs", "1e300s", "nan"}) {
+    auto d = ParseDuration(bad);
+    ASSERT_FALSE(d) << bad;
+    EXPECT_NE(d.error().message.find("e.g. 100ms"), std::string::npos);
+  }
+}
+
+TEST(TimeTextTest, TimesRoundTripAndRelativeTimes) {
+  const WallTime t = FromUnixNanos(1'795'000'000'123'456'789);
+  EXPECT_EQ(FormatTime(t), "2026-11-18T11:06:40.123456789Z");
+  EXPECT_EQ(*ParseTime(FormatTime(t), {}), t);
+  EXPECT_EQ(*ParseTime("-10m", t), t - 10min);
+  EXPECT_EQ(*ParseTime("1795000000123456789", {}), t);
+  EXPECT_FALSE(ParseTime("yesterday", t));
+  EXPECT_FALSE(ParseTime("2026-13-01T00:00:00Z", t));
+}
+
+}  // namespace
+}  // namespace lineup
