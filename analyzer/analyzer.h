@@ -29,6 +29,8 @@ struct AnalyzerConfig {
   Nanos ranking_interval = std::chrono::seconds(10);
   // Session name -> tunnel name; a session not listed is its own tunnel.
   std::map<std::string, std::string> tunnel_of_session;
+  // Tunnel name -> site (an edge location); reports total per site.
+  std::map<std::string, std::string> site_of_tunnel;
 };
 
 [[nodiscard]] Result<void> Validate(const AnalyzerConfig& config);

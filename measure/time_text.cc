@@ -41,6 +41,20 @@ Result<Nanos> ParseDuration(std::string_view text) {
   return Nanos(static_cast<std::int64_t>(std::llround(value * scale)));
 }
 
+std::string FormatDuration(Nanos d) {
+  const std::int64_t ns = d.count();
+  struct Unit {
+    std::int64_t scale;
+    const char* name;
+  };
+  for (const Unit u : {Unit{86'400'000'000'000, "d"}, Unit{3'600'000'000'000, "h"},
+                       Unit{60'000'000'000, "m"}, Unit{1'000'000'000, "s"}, Unit{1'000'000, "ms"},
+                       Unit{1'000, "us"}}) {
+    if (ns != 0 && ns % u.scale == 0) return fmt::format("{}{}", ns / u.scale, u.name);
+  }
+  return fmt::format("{}ns", ns);
+}
+
 Result<WallTime> ParseTime(std::string_view text, WallTime now) {
   if (!text.empty() && text.front() == '-') {
     auto ago = ParseDuration(text.substr(1));

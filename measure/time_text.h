@@ -13,6 +13,10 @@ namespace lineup {
 // "100ms", "1.5s", "250us", "2m", "1h", "7d", "500ns"; a bare number is seconds.
 [[nodiscard]] Result<Nanos> ParseDuration(std::string_view text);
 
+// Exact, in the largest whole unit; ParseDuration reads it back: "100ms",
+// "1500ms", "2m", "1234ns".
+std::string FormatDuration(Nanos d);
+
 // "2026-11-24T09:00:00Z" (UTC, optional .fraction), "-10m" (that long before
 // `now`), or an integer of nanoseconds since 1970.
 [[nodiscard]] Result<WallTime> ParseTime(std::string_view text, WallTime now);

@@ -23,6 +23,18 @@ TEST(TimeTextTest, DurationsWithEveryUnit) {
   }
 }
 
+TEST(TimeTextTest, DurationsPrintShortAndReadBack) {
+  EXPECT_EQ(FormatDuration(100ms), "100ms");
+  EXPECT_EQ(FormatDuration(1500ms), "1500ms");
+  EXPECT_EQ(FormatDuration(120s), "2m");
+  EXPECT_EQ(FormatDuration(86400s), "1d");
+  EXPECT_EQ(FormatDuration(1234ns), "1234ns");
+  EXPECT_EQ(FormatDuration(0ns), "0ns");
+  for (Nanos d : {Nanos(100ms), Nanos(1500ms), Nanos(1234ns), Nanos(2500us), Nanos(90s)}) {
+    EXPECT_EQ(*ParseDuration(FormatDuration(d)), d) << FormatDuration(d);
+  }
+}
+
 TEST(TimeTextTest, TimesRoundTripAndRelativeTimes) {
   const WallTime t = FromUnixNanos(1'795'000'000'123'456'789);
   EXPECT_EQ(FormatTime(t), "2026-11-18T11:06:40.123456789Z");
