@@ -80,6 +80,20 @@ Analyzer::Tunnel& Analyzer::TunnelFor(const std::string& name) {
   return *slot;
 }
 
+std::string Analyzer::TunnelOf(const std::string& stream) const {
+  std::string session = stream;
+  if (session.rfind(kSessionPrefix, 0) == 0) {
+    session.erase(0, std::char_traits<char>::length(kSessionPrefix));
+  }
+  auto mapped = config_.tunnel_of_session.find(session);
+  return mapped == config_.tunnel_of_session.end() ? session : mapped->second;
+}
+
+bool Analyzer::Judged(const std::string& tunnel, std::size_t cls) const {
+  auto it = tunnels_.find(tunnel);
+  return it != tunnels_.end() && cls < it->second->verdicts.size() && it->second->verdicts[cls].judged;
+}
+
 void Analyzer::Apply(const store::RecordedEvent& e, std::vector<store::Event>& out) {
   outputs_for_position_ = 0;
   if (const auto* s = std::get_if<store::ProbeSample>(&e.event.payload)) OnSample(e, *s, out);
@@ -87,10 +101,7 @@ void Analyzer::Apply(const store::RecordedEvent& e, std::vector<store::Event>& o
 
 void Analyzer::OnSample(const store::RecordedEvent& e, const store::ProbeSample& s,
                         std::vector<store::Event>& out) {
-  std::string session = e.event.stream;
-  if (session.rfind(kSessionPrefix, 0) == 0) session.erase(0, std::char_traits<char>::length(kSessionPrefix));
-  auto mapped = config_.tunnel_of_session.find(session);
-  Tunnel& t = TunnelFor(mapped == config_.tunnel_of_session.end() ? session : mapped->second);
+  Tunnel& t = TunnelFor(TunnelOf(e.event.stream));
 
   auto emit = [&](std::string stream, store::Payload payload) {
     store::Event o{e.event.time, std::move(stream), std::move(payload), {}, {}};

@@ -64,6 +64,10 @@ class Analyzer {
   // Current verdicts of a class, best first (compliant, then score, then name).
   std::vector<Verdict> Ranking(const std::string& sla_class) const;
   const AnalyzerConfig& config() const { return config_; }
+  // The tunnel a session's stream ("session/NAME") measures.
+  std::string TunnelOf(const std::string& stream) const;
+  // Whether a tunnel has had enough probes for a verdict in class `cls`.
+  bool Judged(const std::string& tunnel, std::size_t cls) const;
   std::size_t tunnels() const;
 
  private:

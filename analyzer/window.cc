@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "measure/metrics.h"
+
 namespace lineup::analyzer {
 
 void SampleWindow::Add(const Probe& probe) {
@@ -51,11 +53,7 @@ double SampleWindow::LossPercent() const {
 double SampleWindow::Latency(Statistic s) const {
   const std::size_t n = latencies_.size();
   if (n == 0) return 0;
-  auto nth = [&](double p) {  // nearest rank
-    auto rank = static_cast<std::size_t>(std::ceil(p * double(n)));
-    rank = std::clamp<std::size_t>(rank, 1, n);
-    return latencies_.find_by_order(rank - 1)->first;
-  };
+  auto nth = [&](double p) { return latencies_.find_by_order(measure::NearestRankIndex(n, p))->first; };
   switch (s) {
     case Statistic::kMean:
       return latency_sum_ / double(n);

@@ -14,5 +14,7 @@ void AddProbeCommand(CLI::App& app, Runner& run);
 void AddReflectCommand(CLI::App& app, Runner& run);
 void AddDemoCommand(CLI::App& app, Runner& run);
 void AddLogCommand(CLI::App& app, Runner& run);
+void AddReportCommand(CLI::App& app, Runner& run);
+void AddAnalyzeCommand(CLI::App& app, Runner& run);
 
 }  // namespace lineup::cli

@@ -12,6 +12,7 @@
 #include "measure/time_text.h"
 #include "cli/commands.h"
 #include "cli/event_json.h"
+#include "cli/log_access.h"
 #include "store/measurements.h"
 
 namespace lineup::cli {
@@ -33,12 +34,6 @@ struct LogOptions {
 int Fail(const std::string& message) {
   std::cerr << "lineup log: " << message << "\n";
   return 2;
-}
-
-Result<std::unique_ptr<store::EventLog>> OpenForReading(const std::string& dir) {
-  store::RocksLogOptions options;
-  options.mode = store::OpenMode::kFollower;  // works with or without a running writer
-  return store::OpenRocksLog(dir, options);
 }
 
 std::string HumanLine(const store::LogEntry& entry) {
@@ -66,7 +61,7 @@ void Print(const store::LogEntry& entry, bool json, std::size_t& errors) {
 }
 
 int Stats(const LogOptions& o) {
-  auto log = OpenForReading(o.dir);
+  auto log = OpenLogForReading(o.dir);
   if (!log) return Fail(log.error().message);
   auto s = (*log)->Stats();
   if (!s) return Fail(s.error().message);
@@ -97,7 +92,7 @@ int Stats(const LogOptions& o) {
 }
 
 int Dump(const LogOptions& o) {
-  auto log = OpenForReading(o.dir);
+  auto log = OpenLogForReading(o.dir);
   if (!log) return Fail(log.error().message);
   const store::ReadFilter filter{!o.no_samples, true};
   std::size_t errors = 0;
@@ -133,7 +128,7 @@ int Dump(const LogOptions& o) {
 }
 
 int Tail(const LogOptions& o) {
-  auto log = OpenForReading(o.dir);
+  auto log = OpenLogForReading(o.dir);
   if (!log) return Fail(log.error().message);
   const std::uint64_t from = o.from_end ? (*log)->head() : o.from;
   std::mutex out;

@@ -12,6 +12,8 @@ int main(int argc, char** argv) {
   lineup::cli::AddReflectCommand(app, run);
   lineup::cli::AddDemoCommand(app, run);
   lineup::cli::AddLogCommand(app, run);
+  lineup::cli::AddAnalyzeCommand(app, run);
+  lineup::cli::AddReportCommand(app, run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

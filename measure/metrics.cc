@@ -20,10 +20,7 @@ Nanos SaturatingSub(Nanos a, Nanos b) {
 
 // Nearest-rank percentile of sorted values, p in (0, 100].
 Nanos Percentile(const std::vector<Nanos>& sorted, double p) {
-  const auto n = sorted.size();
-  auto rank = static_cast<std::size_t>(std::ceil(p / 100.0 * double(n)));
-  rank = std::clamp<std::size_t>(rank, 1, n);
-  return sorted[rank - 1];
+  return sorted[NearestRankIndex(sorted.size(), p / 100.0)];
 }
 
 // Accepted packets in sequence order.

@@ -8,6 +8,9 @@
 // so round trip == forward + backward exactly, for every packet.
 #pragma once
 
+#include <algorithm>
+#include <cmath>
+
 #include <cstdint>
 #include <optional>
 #include <vector>
@@ -15,6 +18,14 @@
 #include "measure/clock.h"
 
 namespace lineup::measure {
+
+// The 0-based index of the nearest-rank percentile (`fraction` in (0, 1]) of
+// `n` sorted values, n > 0: the smallest value with at least that share of
+// values at or below it. Every percentile in Lineup uses this definition.
+inline std::size_t NearestRankIndex(std::size_t n, double fraction) {
+  const double rank = std::ceil(fraction * double(n));
+  return rank < 1 ? 0 : std::min(n, static_cast<std::size_t>(rank)) - 1;
+}
 
 struct ProbeReply {
   WallTime t2;
