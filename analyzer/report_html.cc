@@ -12,8 +12,8 @@
 namespace lineup::analyzer {
 namespace {
 
-constexpr double kWidth = 960, kHeight = 150;
-constexpr double kLeft = 58, kRight = 14, kTop = 10, kBottom = 24;
+constexpr double kWidth = 960, kHeight = 160;
+constexpr double kLeft = 58, kRight = 24, kTop = 20, kBottom = 24;
 constexpr double kPlotW = kWidth - kLeft - kRight, kPlotH = kHeight - kTop - kBottom;
 
 std::string Escape(std::string_view s) {
@@ -59,10 +59,13 @@ double NiceStep(double max, int ticks) {
 
 class Chart {
  public:
-  Chart(const Report& r, std::string title, std::string unit, double max_value)
-      : r_(r), title_(std::move(title)), unit_(std::move(unit)) {
-    step_ = NiceStep(std::max(max_value, 1e-3), 4);
-    ymax_ = step_ * std::ceil(std::max(max_value, 1e-3) / step_);
+  // `label` is drawn above the plot; `title` names it for screen readers.
+  Chart(const Report& r, std::string title, std::string label, double max_value, double min_top,
+        double max_top = 1e300)
+      : r_(r), title_(std::move(title)), label_(std::move(label)) {
+    const double top = std::max(max_value * 1.08, min_top);  // headroom above the highest point
+    step_ = NiceStep(top, 4);
+    ymax_ = std::min(step_ * std::ceil(top / step_), max_top);
     from_ = double(ToUnixNanos(r.from));
     span_ = double(ToUnixNanos(r.to)) - from_;
   }
@@ -133,7 +136,8 @@ class Chart {
           "<text class=\"ylabel\" x=\"{}\" y=\"{:.1f}\">{}</text>\n",
           kLeft, kLeft + kPlotW, Y(v), Y(v), kLeft - 6, Y(v) + 4, fmt::format("{:g}", v));
     }
-    svg += fmt::format("<text class=\"unit\" x=\"4\" y=\"{}\">{}</text>\n", kTop + 10, Escape(unit_));
+    svg += fmt::format("<text class=\"label\" x=\"{}\" y=\"{}\">{}</text>\n", kLeft, kTop - 6,
+                       Escape(label_));
     svg += TimeAxis();
     svg += body_;
     svg += fmt::format("<rect class=\"frame\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\"/>\n",
@@ -170,7 +174,7 @@ class Chart {
   }
 
   const Report& r_;
-  std::string title_, unit_;
+  std::string title_, label_;
   double step_ = 1, ymax_ = 1, from_ = 0, span_ = 1;
   std::string body_;
 };
@@ -228,12 +232,13 @@ std::string TunnelSection(const Report& r, const TunnelReport& t) {
     Bands(c, t);
     return c;
   };
-  Chart latency = chart(Chart(r, t.name + ": round-trip latency", "ms", top_rtt));
+  Chart latency =
+      chart(Chart(r, t.name + ": round-trip latency", "round-trip latency (ms): mean and max", top_rtt, 1));
   latency.Line(max, "rtt-max");
   latency.Line(mean, "rtt-mean");
-  Chart jit = chart(Chart(r, t.name + ": jitter", "ms", top_jitter));
+  Chart jit = chart(Chart(r, t.name + ": jitter", "jitter (ms, mean |IPDV|)", top_jitter, 1));
   jit.Line(jitter, "jitter");
-  Chart lost = chart(Chart(r, t.name + ": loss", "%", std::max(top_loss, 1.0)));
+  Chart lost = chart(Chart(r, t.name + ": loss", "loss (%)", top_loss, 1, 100));
   lost.Bars(loss, "loss");
   for (const auto* s : switches) {
     latency.Marker(*s);
@@ -271,6 +276,7 @@ svg.plot { width: 100%; height: auto; display: block; margin: 2px 0; }
 svg .grid { stroke: #e8eaed; } svg .tick { stroke: #9aa0a6; }
 svg .frame { fill: none; stroke: #9aa0a6; }
 svg text { font: 11px system-ui, sans-serif; fill: #5f6368; }
+svg .label { font-weight: 600; fill: #3c4043; }
 svg .ylabel { text-anchor: end; } svg .xlabel { text-anchor: middle; }
 svg .rtt-mean { fill: none; stroke: #1a73e8; stroke-width: 1.5; }
 svg .rtt-max { fill: none; stroke: #a8c7fa; stroke-width: 1; }
