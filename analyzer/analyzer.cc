@@ -58,7 +58,7 @@ Analyzer::Analyzer(AnalyzerConfig config) : config_(std::move(config)) {
   }
   announced_order_.resize(config_.classes.size());
   announced_compliance_.resize(config_.classes.size());
-  last_announcement_.assign(config_.classes.size(), std::nullopt);
+  last_ranked_.assign(config_.classes.size(), std::nullopt);
 }
 
 Analyzer::~Analyzer() = default;
@@ -169,7 +169,10 @@ void Analyzer::Judge(Tunnel& t, std::size_t c, const store::RecordedEvent& e,
   Verdict& v = t.verdicts[c];
   v.down = t.down;
   if (w.size() < cls.min_samples && !t.down) return;
-  v.judged = true;
+  if (!v.judged) {  // a tunnel entering the ranking is announced at once
+    v.judged = true;
+    compliance_changed = true;
+  }
   v.jitter_ms = w.Jitter();
   v.loss_percent = w.LossPercent();
   v.mos = Mos(w.MeanRoundTrip() / 2, v.jitter_ms, v.loss_percent);
@@ -267,10 +270,11 @@ std::vector<Verdict> Analyzer::Ranking(const std::string& sla_class) const {
 
 void Analyzer::AnnounceRanking(std::size_t c, const store::RecordedEvent& e, bool force,
                                std::vector<store::Event>& out) {
-  if (!force && last_announcement_[c] &&
-      e.event.time - *last_announcement_[c] < config_.ranking_interval) {
+  if (!force && last_ranked_[c] &&
+      e.event.time - *last_ranked_[c] < config_.ranking_interval) {
     return;
   }
+  last_ranked_[c] = e.event.time;
   const auto ranking = Ranking(config_.classes[c].name);
   std::vector<std::string> order;
   std::vector<bool> compliance;
@@ -284,7 +288,6 @@ void Analyzer::AnnounceRanking(std::size_t c, const store::RecordedEvent& e, boo
   }
   announced_order_[c] = order;
   announced_compliance_[c] = compliance;
-  last_announcement_[c] = e.event.time;
   store::RankingChanged ev;
   ev.sla_class = config_.classes[c].name;
   for (const auto& v : ranking) {

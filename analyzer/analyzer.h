@@ -86,7 +86,9 @@ class Analyzer {
   std::map<std::string, std::unique_ptr<Tunnel>> tunnels_;
   std::vector<std::vector<std::string>> announced_order_;  // per class
   std::vector<std::vector<bool>> announced_compliance_;
-  std::vector<std::optional<WallTime>> last_announcement_;  // none until the first
+  // When each class was last ranked (none before the first): rankings are
+  // computed at most once per ranking_interval unless compliance changed.
+  std::vector<std::optional<WallTime>> last_ranked_;
   std::uint32_t outputs_for_position_ = 0;
 };
 

@@ -105,6 +105,35 @@ class StreamPrefix final : public rocksdb::SliceTransform {
   bool InDomain(const rocksdb::Slice&) const override { return true; }
 };
 
+// Reads records by position where the positions asked for mostly ascend:
+// steps forward when the wanted key is just ahead, seeks otherwise.
+class PositionCursor {
+ public:
+  PositionCursor(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* cf) : it_(db.NewIterator({}, cf)) {}
+
+  // The iterator positioned on `position`, or null when there is no such record.
+  const rocksdb::Iterator* At(std::uint64_t position) {
+    constexpr std::uint64_t kMaxSteps = 8;
+    if (it_->Valid()) {
+      std::uint64_t current = ReadU64(it_->key().data());
+      for (std::uint64_t steps = 0; current < position && position - current <= kMaxSteps &&
+                                    steps < kMaxSteps && it_->Valid();
+           ++steps) {
+        it_->Next();
+        if (it_->Valid()) current = ReadU64(it_->key().data());
+      }
+      if (it_->Valid() && current == position) return it_.get();
+    }
+    it_->Seek(U64Key(position));
+    if (it_->Valid() && ReadU64(it_->key().data()) == position) return it_.get();
+    return nullptr;
+  }
+  rocksdb::Status status() const { return it_->status(); }
+
+ private:
+  std::unique_ptr<rocksdb::Iterator> it_;
+};
+
 class RocksLog final : public EventLog {
  public:
   RocksLog(std::string dir, RocksLogOptions options)
@@ -329,11 +358,25 @@ class RocksLog final : public EventLog {
     rocksdb::ReadOptions ro;
     ro.iterate_upper_bound = &upper_slice;
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, handles_[kTime]));
+    // Records are read through cursors, not one Get each: in time order the
+    // positions mostly ascend, so most reads are a Next().
+    PositionCursor samples(*db_, handles_[kSamples]);
+    PositionCursor others(*db_, handles_[kEvents]);
     for (it->Seek(TimeKey(ToUnixNanos(from), 0)); it->Valid(); it->Next()) {
       if (it->key().size() != 16 || it->value().size() != 1) continue;
       const bool sample = it->value()[0] == kSampleTag;
       if (sample ? !filter.probe_samples : !filter.other_events) continue;
-      if (!VisitIndexed(sample, ReadU64(it->key().data() + 8), visit)) return {};
+      const std::uint64_t position = ReadU64(it->key().data() + 8);
+      PositionCursor& cursor = sample ? samples : others;
+      const rocksdb::Iterator* record = cursor.At(position);
+      if (record == nullptr) {
+        if (cursor.status().ok()) continue;  // a sample deleted by retention
+        if (!visit(LogEntry{position, Fail(ErrorCode::kIo, ReadErrorMessage(cursor.status()))})) {
+          return {};
+        }
+        continue;
+      }
+      if (!visit(LogEntry{position, DecodeRecord(position, Bytes(record->value()))})) return {};
     }
     if (!it->status().ok()) return Fail(ErrorCode::kIo, ReadErrorMessage(it->status()));
     return {};

@@ -1,5 +1,6 @@
 #include "analyzer/analyzer.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "analyzer/mos.h"
@@ -222,6 +223,53 @@ TEST(AnalyzerTest, RankingByComplianceScoreThenName) {
   ASSERT_EQ(announced.size(), 4u);
   EXPECT_EQ(announced[0].tunnel, "a");
   EXPECT_EQ(announced[3].tunnel, "d");
+}
+
+TEST(AnalyzerTest, TwentyClassesAreJudgedIndependently) {
+  // Class k violates above 20 + 5k ms: a 62 ms tunnel violates classes 0-8.
+  std::vector<SlaClass> classes;
+  for (int k = 0; k < 20; ++k) {
+    SlaClass c = Voice(20 + 5 * k, 18 + 5 * k);
+    c.name = fmt::format("class-{:02}", k);
+    c.window = k % 2 ? Window{5, Nanos(0)} : Window{0, milliseconds(2000)};
+    classes.push_back(c);
+  }
+  Feed f(Config(classes));
+  for (int i = 0; i < 10; ++i) {
+    f.Probe("a", 62);
+    f.Probe("b", 10);
+  }
+  EXPECT_EQ(Count(f.all(), store::EventType::kSlaViolated), 9u);
+  for (int k = 0; k < 20; ++k) {
+    const auto ranking = f.analyzer().Ranking(fmt::format("class-{:02}", k));
+    ASSERT_EQ(ranking.size(), 2u);
+    EXPECT_EQ(ranking[0].tunnel, "b") << k;
+    EXPECT_EQ(ranking[1].compliant, k > 8) << k;
+  }
+}
+
+TEST(AnalyzerTest, RankingsAreThrottledButNewVerdictsAnnouncedAtOnce) {
+  AnalyzerConfig config = Config({Voice()});
+  config.ranking_interval = std::chrono::seconds(10);
+  Feed f(config);
+  // Within one second: a and b get their first verdicts (5 probes each).
+  for (int i = 0; i < 5; ++i) {
+    f.Probe("a", 30);
+    f.Probe("b", 20);
+  }
+  EXPECT_EQ(Count(f.all(), store::EventType::kRankingChanged), 2u);  // a judged, then b
+  // b gets worse than a without changing compliance: re-ranked only after 10 s.
+  for (int i = 0; i < 20; ++i) {
+    f.Probe("a", 30);
+    f.Probe("b", 40);
+  }
+  EXPECT_EQ(Count(f.all(), store::EventType::kRankingChanged), 2u);
+  for (int i = 0; i < 40; ++i) {
+    f.Probe("a", 30);
+    f.Probe("b", 40);
+  }
+  EXPECT_EQ(Count(f.all(), store::EventType::kRankingChanged), 3u);
+  EXPECT_EQ(f.analyzer().Ranking("voice").front().tunnel, "a");
 }
 
 TEST(AnalyzerTest, SessionsMapToTunnels) {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <sstream>
@@ -173,6 +174,90 @@ TEST(LineupCliTest, LogCommandsExplainBadInput) {
   Subprocess bad_time({kLineup, "log", "dump", dir / "log", "--since", "yesterday"});
   EXPECT_EQ(bad_time.Wait(10000), 2);
   EXPECT_NE(bad_time.Stderr().find("is not a time"), std::string::npos) << bad_time.Stderr();
+}
+
+// Runs to completion; returns {exit status, stdout, stderr}.
+struct Ran {
+  int status;
+  std::string out, err;
+};
+Ran Lineup(const std::vector<std::string>& argv) {
+  Subprocess p(argv);
+  const int status = p.Wait(60'000);
+  return {status, p.Stdout(), p.Stderr()};
+}
+
+TEST(LineupCliTest, AnalyzeAndReportOverADemoLog) {
+  testing::TempDir dir;
+  const std::string log = dir / "log";
+  ASSERT_EQ(Lineup({kLineup, "demo", "-c", "30", "-i", "5ms", "--log", log}).status, 0);
+
+  auto analyzed = Lineup({kLineup, "analyze", log, "--json"});
+  ASSERT_EQ(analyzed.status, 0) << analyzed.err;
+  const auto rankings = nlohmann::json::parse(analyzed.out);
+  ASSERT_EQ(rankings["voice"].size(), 3u);
+  EXPECT_TRUE(rankings["voice"][0]["compliant"]);
+  // Again: it carries on from its checkpoint and appends nothing new.
+  auto again = Lineup({kLineup, "analyze", log});
+  EXPECT_NE(again.out.find("appended 0 verdict events"), std::string::npos) << again.out;
+  auto dry = Lineup({kLineup, "analyze", log, "--dry-run"});
+  EXPECT_NE(dry.out.find("nothing written"), std::string::npos) << dry.out;
+
+  auto json = Lineup({kLineup, "report", log, "-f", "json"});
+  ASSERT_EQ(json.status, 0) << json.err;
+  const auto report = nlohmann::json::parse(json.out);
+  EXPECT_EQ(report["schema"], "lineup.report/1");
+  EXPECT_EQ(report["samples"], 90);
+  EXPECT_EQ(report["tunnels"].size(), 3u);
+
+  const std::string html = dir / "sla.html";
+  auto page = Lineup({kLineup, "report", log, "-o", html});
+  ASSERT_EQ(page.status, 0) << page.err;
+  EXPECT_NE(page.err.find("wrote html"), std::string::npos);
+  std::ifstream in(html);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("<svg class=\"plot\""), std::string::npos);
+
+  auto csv = Lineup({kLineup, "report", log, "-f", "csv", "--table", "sites"});
+  EXPECT_EQ(csv.out.rfind("site,tunnels,availability_percent", 0), 0u) << csv.out;
+  auto text_summary = Lineup({kLineup, "report", log});
+  EXPECT_NE(text_summary.out.find("voice"), std::string::npos);
+}
+
+TEST(LineupCliTest, ReportExplainsBadInput) {
+  testing::TempDir dir;
+  const std::string log = dir / "log";
+  ASSERT_EQ(Lineup({kLineup, "demo", "-c", "5", "-i", "5ms", "--log", log}).status, 0);
+
+  auto later = Lineup({kLineup, "report", log, "--from", "2030-01-01T00:00:00Z", "--to",
+                    "2030-01-02T00:00:00Z"});
+  EXPECT_EQ(later.status, 1);
+  EXPECT_NE(later.err.find("no probe samples between"), std::string::npos) << later.err;
+  EXPECT_NE(later.err.find("the log holds events from"), std::string::npos) << later.err;
+
+  auto backwards = Lineup({kLineup, "report", log, "--from", "-1s", "--to", "-2s"});
+  EXPECT_EQ(backwards.status, 2);
+  EXPECT_NE(backwards.err.find("range is empty"), std::string::npos) << backwards.err;
+
+  auto bad_time = Lineup({kLineup, "report", log, "--from", "yesterday"});
+  EXPECT_EQ(bad_time.status, 2);
+  EXPECT_NE(bad_time.err.find("--from: 'yesterday' is not a time"), std::string::npos);
+
+  const std::string config = dir / "bad.yaml";
+  std::ofstream(config) << "sla_classes:\n  - name: voice\n    loss_percent: {enter: 1, exit: 5}\n";
+  auto bad_config = Lineup({kLineup, "report", log, "-c", config});
+  EXPECT_EQ(bad_config.status, 2);
+  EXPECT_NE(bad_config.err.find("bad.yaml:2:5: sla_classes[0]: SLA class 'voice': loss exit 5 is worse"),
+            std::string::npos)
+      << bad_config.err;
+
+  auto missing = Lineup({kLineup, "report", dir / "nothing-here"});
+  EXPECT_EQ(missing.status, 2);
+  EXPECT_NE(missing.err.find("nothing-here"), std::string::npos) << missing.err;
+
+  auto format = Lineup({kLineup, "report", log, "-f", "pdf"});
+  EXPECT_EQ(format.status, 2);
+  EXPECT_NE(format.err.find("use text, json, csv or html"), std::string::npos);
 }
 
 }  // namespace
