@@ -128,7 +128,7 @@ AnalyzerConfig ReadAnalyzerConfig(yaml::Node& root) {
                                           it->second));
       }
     }
-    t.Ignore({"interface", "cost", "description", "priority"});  // read by autoflow
+    t.Ignore({"peer", "interface", "description"});  // read by autoflow
     t.CheckNoOtherKeys();
   }
   if (auto a = root.Child("analyzer")) {
@@ -147,8 +147,8 @@ Result<AnalyzerConfig> FromDocument(Result<yaml::Document> doc) {
   auto root = doc->Root();
   AnalyzerConfig config = ReadAnalyzerConfig(root);
   // The sections of lineup.yaml other parts of Lineup read.
-  root.Ignore({"sessions", "reflectors", "policy", "traffic_classes", "daemon", "store", "export",
-               "web"});
+  root.Ignore({"sessions", "reflectors", "policy", "traffic_classes", "hubs", "daemon", "store",
+               "export", "web"});
   root.CheckNoOtherKeys();
   if (auto status = doc->Status(); !status) return tl::unexpected(status.error());
   return config;

@@ -66,8 +66,10 @@ json Data(const store::Payload& payload) {
           }
           return {{"sla_class", p.sla_class}, {"ranking", ranking}};
         } else if constexpr (std::is_same_v<T, store::PathSwitched>) {
+          json weights = json::object();
+          for (const auto& w : p.weights) weights[w.tunnel] = w.weight;
           return {{"traffic_class", p.traffic_class}, {"from", p.from}, {"to", p.to},
-                  {"rule", p.rule}, {"reason", p.reason}};
+                  {"rule", p.rule}, {"reason", p.reason}, {"weights", weights}, {"path", p.path}};
         } else {
           return {{"name", p.name}, {"document", p.document}};
         }

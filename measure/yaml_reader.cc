@@ -273,8 +273,13 @@ void Node::CheckNoOtherKeys() {
   if (!node_->IsMap()) return;
   std::string known;
   for (const auto& k : read_) known += known.empty() ? k : ", " + k;
+  std::set<std::string> seen;
   for (auto it = node_->begin(); it != node_->end(); ++it) {
     const std::string key = it->first.IsScalar() ? it->first.Scalar() : std::string();
+    if (!seen.insert(key).second) {
+      ErrorAtNode(it->first, KeyPath(key), "given twice: keep one (the first one would be used)");
+      continue;
+    }
     if (read_.count(key) != 0) continue;
     ErrorAtNode(it->first, KeyPath(key),
                 fmt::format("unknown key (known here: {})", known.empty() ? "none" : known));

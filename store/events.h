@@ -191,17 +191,33 @@ struct RankingChanged {
   bool operator==(const RankingChanged&) const = default;
 };
 
+// A load-balanced class's share of traffic on one line.
+struct LineWeight {
+  std::string tunnel;
+  double weight = 0;  // 0..1, the weights of a decision sum to 1
+  template <class A>
+  void serialize(A& a) {
+    a(tunnel, weight);
+  }
+  bool operator==(const LineWeight&) const = default;
+};
+
+// The controller moved a traffic class to another line (or set of lines).
 struct PathSwitched {
   static constexpr EventType kType = EventType::kPathSwitched;
-  static constexpr std::uint16_t kSchemaVersion = 1;
+  static constexpr std::uint16_t kSchemaVersion = 2;
   std::string traffic_class;
-  std::string from;
-  std::string to;
+  std::string from;    // "" at the first decision
+  std::string to;      // a tunnel, "a+b" for a load-balanced set, "" when no line is usable
   std::string rule;    // which policy rule decided
   std::string reason;  // the figures, in words
+  std::vector<LineWeight> weights;  // v2: load balance shares
+  std::vector<std::string> path;    // v2: tunnels of a path through hubs, in order
+
   template <class A>
-  void Fields(A& a, std::uint16_t) {
+  void Fields(A& a, std::uint16_t version) {
     a(traffic_class, from, to, rule, reason);
+    if (version >= 2) a(weights, path);
   }
   bool operator==(const PathSwitched&) const = default;
 };

@@ -61,6 +61,19 @@ TEST(YamlReaderTest, EveryProblemIsReportedWithItsPlace) {
   EXPECT_NE(m.find("items[0]: expected a mapping"), std::string::npos) << m;
 }
 
+TEST(YamlReaderTest, AKeyGivenTwiceIsAnError) {
+  auto doc = Document::Parse("policy: {min_dwell: 1s, min_dwell: 5s}\n", "d.yaml");
+  ASSERT_TRUE(doc);
+  auto root = doc->Root();
+  auto policy = root.Child("policy");
+  policy->Duration("min_dwell", std::chrono::seconds(0), std::chrono::seconds(0), std::chrono::hours(1));
+  policy->CheckNoOtherKeys();
+  ASSERT_FALSE(doc->Status());
+  EXPECT_NE(doc->Status().error().message.find("d.yaml:1:25: policy.min_dwell: given twice"),
+            std::string::npos)
+      << doc->Status().error().message;
+}
+
 TEST(YamlReaderTest, SyntaxErrorsAndMissingFilesAreClear) {
   auto bad = Document::Parse("a: [1, 2\nb: 3\n", "x.yaml");
   ASSERT_FALSE(bad);

@@ -1,0 +1,321 @@
+#include "autoflow/controller.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <spdlog/spdlog.h>
+
+#include "measure/time_text.h"
+
+namespace lineup::autoflow {
+namespace {
+
+constexpr const char* kTrafficPrefix = "traffic/";
+
+std::string Join(const std::vector<std::string>& names, std::string_view sep) {
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "" : std::string(sep)) + n;
+  return out;
+}
+
+std::vector<std::string> Members(const std::string& to) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start <= to.size() && !to.empty()) {
+    const auto plus = to.find('+', start);
+    out.push_back(to.substr(start, plus == std::string::npos ? std::string::npos : plus - start));
+    if (plus == std::string::npos) break;
+    start = plus + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
+Controller::Controller(std::optional<Policy> fixed) : fixed_(fixed.has_value()) {
+  if (fixed) SetPolicy(std::move(*fixed));
+}
+
+void Controller::SetPolicy(Policy policy) {
+  // Classes that remain keep their line: a new policy is no reason to move.
+  std::vector<ClassState> states(policy.classes.size());
+  if (policy_) {
+    for (std::size_t i = 0; i < policy.classes.size(); ++i) {
+      for (std::size_t j = 0; j < policy_->classes.size(); ++j) {
+        if (policy_->classes[j].name == policy.classes[i].name) states[i] = classes_[j];
+      }
+    }
+  }
+  classes_ = std::move(states);
+  policy_ = std::move(policy);
+}
+
+const Assignment* Controller::Current(const std::string& traffic_class) const {
+  if (!policy_) return nullptr;
+  for (std::size_t i = 0; i < policy_->classes.size(); ++i) {
+    if (policy_->classes[i].name == traffic_class && classes_[i].decided) {
+      return &classes_[i].current;
+    }
+  }
+  return nullptr;
+}
+
+void Controller::Apply(const store::RecordedEvent& r, std::vector<store::Event>& out) {
+  outputs_ = 0;
+  const store::Event& e = r.event;
+  std::optional<std::string> sla;  // the SLA class concerned; nullopt: every class
+  bool relevant = true;
+  if (const auto* rc = std::get_if<store::RankingChanged>(&e.payload)) {
+    for (const auto& t : rc->ranking) {
+      Line& line = lines_[rc->sla_class][t.tunnel];
+      line.judged = true;
+      line.score = t.score;
+      line.compliant = t.compliant;
+    }
+    sla = rc->sla_class;
+  } else if (const auto* v = std::get_if<store::SlaViolated>(&e.payload)) {
+    Line& line = lines_[v->sla_class][v->tunnel];
+    line.judged = true;
+    line.compliant = false;
+    line.recovered_at.reset();
+    line.violated = v->metric == "blackout"
+                        ? std::string("blackout")
+                        : fmt::format("{} {:.3f} over {:g}", v->metric, v->value, v->threshold);
+    sla = v->sla_class;
+  } else if (const auto* rec = std::get_if<store::SlaRecovered>(&e.payload)) {
+    Line& line = lines_[rec->sla_class][rec->tunnel];
+    line.compliant = true;
+    line.violated.clear();
+    line.recovered_at = e.time;
+    sla = rec->sla_class;
+  } else if (const auto* d = std::get_if<store::TunnelDown>(&e.payload)) {
+    down_[d->tunnel] = true;
+  } else if (const auto* u = std::get_if<store::TunnelUp>(&e.payload)) {
+    down_[u->tunnel] = false;
+  } else if (const auto* p = std::get_if<store::PolicyChanged>(&e.payload)) {
+    if (fixed_) return;
+    auto parsed = ParseConfig(p->document, p->name.empty() ? "policy" : p->name);
+    if (!parsed) {
+      ++rejected_policies_;
+      spdlog::warn("autoflow: the policy at position {} cannot be read, keeping the one in force: {}",
+                   r.position, parsed.error().message);
+      return;
+    }
+    SetPolicy(std::move(parsed->policy));
+  } else {
+    relevant = next_deadline_ && e.time >= *next_deadline_;
+  }
+  if (!policy_ || !relevant) return;
+  for (std::size_t c = 0; c < policy_->classes.size(); ++c) {
+    if (!sla || policy_->classes[c].sla_class == *sla) Evaluate(c, r, out);
+  }
+}
+
+bool Controller::Allowed(const TrafficClass& c, const std::string& tunnel) const {
+  return c.tunnels.empty() || std::find(c.tunnels.begin(), c.tunnels.end(), tunnel) != c.tunnels.end();
+}
+
+const Controller::Line* Controller::LineOf(const TrafficClass& c, const std::string& tunnel) const {
+  auto s = lines_.find(c.sla_class);
+  if (s == lines_.end()) return nullptr;
+  auto l = s->second.find(tunnel);
+  return l == s->second.end() || !l->second.judged ? nullptr : &l->second;
+}
+
+bool Controller::Eligible(const TrafficClass& c, const std::string& tunnel, WallTime now,
+                          bool dampen) const {
+  const Line* line = LineOf(c, tunnel);
+  if (!line || !line->compliant || !Allowed(c, tunnel)) return false;
+  if (auto d = down_.find(tunnel); d != down_.end() && d->second) return false;
+  // A line that violated must stay clean for the failback delay first.
+  return !(dampen && line->recovered_at && now - *line->recovered_at < c.anti_flap.failback_delay);
+}
+
+std::vector<std::string> Controller::Candidates(const TrafficClass& c) const {
+  std::vector<std::string> out;
+  auto s = lines_.find(c.sla_class);
+  if (s == lines_.end()) return out;
+  for (const auto& [tunnel, line] : s->second) {
+    if (line.judged && Allowed(c, tunnel)) out.push_back(tunnel);
+  }
+  return out;  // by name
+}
+
+std::string Controller::Describe(const TrafficClass& c, const std::string& tunnel) const {
+  if (tunnel.empty()) return "none";
+  std::vector<std::string> parts;
+  for (const auto& t : Members(tunnel)) {
+    const Line* line = LineOf(c, t);
+    const auto d = down_.find(t);
+    if (d != down_.end() && d->second) {
+      parts.push_back(fmt::format("{} down", t));
+    } else if (!line) {
+      parts.push_back(fmt::format("{} not judged", t));
+    } else if (!line->compliant) {
+      parts.push_back(fmt::format("{} score {:.3f}, violated: {}", t, line->score, line->violated));
+    } else {
+      parts.push_back(fmt::format("{} score {:.3f}, compliant", t, line->score));
+    }
+  }
+  return Join(parts, "; ");
+}
+
+Controller::Decision Controller::Decide(const TrafficClass& c, ClassState& state, WallTime now) const {
+  const AntiFlap& af = c.anti_flap;
+  const std::string cur = state.current.to;
+  const auto candidates = Candidates(c);
+  auto score = [&](const std::string& t) {
+    const Line* l = LineOf(c, t);
+    return l ? l->score : 0.0;
+  };
+  auto up = [&](const std::string& t) {
+    auto d = down_.find(t);
+    return d == down_.end() || !d->second;
+  };
+  auto preference = [&](const std::string& t) {
+    auto it = std::find(c.preferred.begin(), c.preferred.end(), t);
+    return static_cast<std::size_t>(it - c.preferred.begin());  // not preferred: last
+  };
+  auto better = [&](const std::string& a, const std::string& b) {  // best first
+    if (score(a) != score(b)) return score(a) > score(b);
+    if (preference(a) != preference(b)) return preference(a) < preference(b);
+    return a < b;
+  };
+  const auto members = Members(cur);
+  auto current_member = [&](const std::string& t) {
+    return std::find(members.begin(), members.end(), t) != members.end();
+  };
+
+  // The lines the class could use now, the current ones exempt from dampening.
+  std::vector<std::string> eligible;
+  std::optional<WallTime> undampened_at;  // when a dampened line becomes usable
+  for (const auto& t : candidates) {
+    if (Eligible(c, t, now, !current_member(t))) {
+      eligible.push_back(t);
+    } else if (Eligible(c, t, now, false)) {
+      const WallTime at = *LineOf(c, t)->recovered_at + af.failback_delay;
+      undampened_at = undampened_at ? std::min(*undampened_at, at) : at;
+    }
+  }
+  std::sort(eligible.begin(), eligible.end(), better);
+
+  Assignment next;
+  next.since = now;
+  bool fallback = false;
+  if (c.strategy == Strategy::kLoadBalance && !eligible.empty()) {
+    std::vector<std::string> set = eligible;
+    std::sort(set.begin(), set.end());
+    double total = 0;
+    for (const auto& t : set) total += score(t);
+    for (const auto& t : set) {
+      next.weights.push_back({t, total > 0 ? score(t) / total : 1.0 / double(set.size())});
+    }
+    next.to = Join(set, "+");
+  } else if (!eligible.empty()) {
+    next.to = eligible.front();
+    if (c.strategy == Strategy::kPriority) {
+      for (const auto& p : c.preferred) {
+        if (std::find(eligible.begin(), eligible.end(), p) != eligible.end()) {
+          next.to = p;
+          break;
+        }
+      }
+    }
+  } else if (c.best_of_worst) {
+    std::vector<std::string> alive;
+    for (const auto& t : candidates) {
+      if (up(t)) alive.push_back(t);
+    }
+    std::sort(alive.begin(), alive.end(), better);
+    if (!alive.empty()) {
+      next.to = alive.front();
+      fallback = true;
+    }
+  }
+
+  Decision d;
+  d.retry_at = undampened_at;
+  if (next.to.empty() || next.to == cur) return d;
+
+  bool any_down = false, all_fine = !members.empty();
+  for (const auto& m : members) {
+    if (!up(m)) any_down = true;
+    if (!Eligible(c, m, now, false)) all_fine = false;
+  }
+  const bool dwell_over = now - state.current.since >= af.min_dwell;
+  while (af.switch_period > Nanos(0) && !state.switches.empty() &&
+         now - state.switches.front() >= af.switch_period) {
+    state.switches.pop_front();
+  }
+  const bool under_cap = af.switch_period <= Nanos(0) || state.switches.size() < af.max_switches;
+
+  std::string rule;
+  if (!state.decided || cur.empty()) {
+    rule = fallback ? "initial_best_of_worst" : "initial";
+  } else if (any_down) {
+    rule = "blackout";  // moves at once, whatever the dwell and the cap
+  } else {
+    if (!all_fine) {
+      rule = fallback ? "best_of_worst" : "brownout";
+      if (fallback && score(next.to) <= score(cur) * (1 + af.min_improvement_percent / 100)) {
+        return d;  // nothing clearly better to flee to
+      }
+    } else if (c.strategy == Strategy::kLoadBalance) {
+      rule = "rebalance";
+    } else if (c.strategy == Strategy::kPriority) {
+      if (preference(next.to) >= preference(cur)) return d;
+      rule = "preferred";
+    } else {
+      if (score(next.to) < score(cur) * (1 + af.min_improvement_percent / 100) ||
+          score(next.to) <= score(cur)) {
+        return d;
+      }
+      rule = "better";
+    }
+    if (!dwell_over || !under_cap) {
+      WallTime at = now;
+      if (!dwell_over) at = std::max(at, state.current.since + af.min_dwell);
+      if (!under_cap) at = std::max(at, state.switches.front() + af.switch_period);
+      d.retry_at = d.retry_at ? std::min(*d.retry_at, at) : at;
+      return d;
+    }
+  }
+  next.rule = rule;
+  d.reason = fmt::format("{} -> {}", Describe(c, cur), Describe(c, next.to));
+  if (rule == "better") {
+    d.reason += fmt::format(" ({:+.0f} % score)", 100 * (score(next.to) / std::max(score(cur), 1e-9) - 1));
+  }
+  d.next = std::move(next);
+  return d;
+}
+
+void Controller::Evaluate(std::size_t cls, const store::RecordedEvent& r,
+                          std::vector<store::Event>& out) {
+  const TrafficClass& c = policy_->classes[cls];
+  ClassState& state = classes_[cls];
+  const WallTime now = r.event.time;
+  Decision d = Decide(c, state, now);
+  state.retry_at = d.retry_at;
+  if (d.next) {
+    store::PathSwitched ev;
+    ev.traffic_class = c.name;
+    ev.from = state.current.to;
+    ev.to = d.next->to;
+    ev.rule = d.next->rule;
+    ev.reason = d.reason;
+    ev.weights = d.next->weights;
+    ev.path = d.next->path;
+    store::Event o{now, kTrafficPrefix + c.name, ev, {}, {}};
+    o.event_id = fmt::format("autoflow/{}/{}", r.position, outputs_++);
+    out.push_back(std::move(o));
+    if (state.decided && d.next->rule != "blackout") state.switches.push_back(now);
+    state.current = std::move(*d.next);
+    state.decided = true;
+  }
+  next_deadline_.reset();
+  for (const auto& s : classes_) {
+    if (s.retry_at && (!next_deadline_ || *s.retry_at < *next_deadline_)) next_deadline_ = s.retry_at;
+  }
+}
+
+}  // namespace lineup::autoflow

@@ -1,0 +1,88 @@
+// The path-selection controller: a deterministic fold over the event log.
+// It reads the analyzer's verdicts (RankingChanged, SlaViolated/Recovered,
+// TunnelDown/Up) and the policy (PolicyChanged), keeps per traffic class the
+// line in use, and returns a PathSwitched event for every move, with the rule
+// and the figures that caused it.
+//
+// Timers (dwell, failback delay, switch cap) are checked against the time of
+// each event folded, probe samples included (they arrive every probe
+// interval), so a timer takes effect at the first event at or after its
+// deadline, the same live and in replay. The controller reads no clock.
+#pragma once
+
+#include <deque>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "autoflow/policy.h"
+#include "store/events.h"
+
+namespace lineup::autoflow {
+
+// What a traffic class uses now.
+struct Assignment {
+  std::string to;  // as in PathSwitched::to ("" before the first decision)
+  std::vector<store::LineWeight> weights;
+  std::vector<std::string> path;
+  WallTime since;
+  std::string rule;
+};
+
+class Controller {
+ public:
+  // With a policy, PolicyChanged events in the log are ignored (what-if
+  // replay); without, the controller waits for the log's first PolicyChanged.
+  explicit Controller(std::optional<Policy> fixed = std::nullopt);
+
+  // Folds one event; appends PathSwitched events to `out` with ids derived
+  // from the input position ("autoflow/<position>/<k>"), so appending them
+  // again writes them once.
+  void Apply(const store::RecordedEvent& event, std::vector<store::Event>& out);
+
+  const Assignment* Current(const std::string& traffic_class) const;
+  const std::optional<Policy>& policy() const { return policy_; }
+  // Policies in the log that could not be read (kept the previous one).
+  std::uint64_t rejected_policies() const { return rejected_policies_; }
+
+ private:
+  struct Line {
+    bool judged = false;
+    bool compliant = true;
+    double score = 0;
+    std::string violated;  // metric and figures of the current violation
+    std::optional<WallTime> recovered_at;
+  };
+  struct ClassState {
+    Assignment current;
+    bool decided = false;
+    std::deque<WallTime> switches;  // within the cap's period
+    std::optional<WallTime> retry_at;  // when a held-back move is looked at again
+  };
+  struct Decision {
+    std::optional<Assignment> next;
+    std::string reason;
+    std::optional<WallTime> retry_at;  // a wanted move is held back until then
+  };
+
+  void SetPolicy(Policy policy);
+  void Evaluate(std::size_t cls, const store::RecordedEvent& e, std::vector<store::Event>& out);
+  Decision Decide(const TrafficClass& c, ClassState& state, WallTime now) const;
+  bool Allowed(const TrafficClass& c, const std::string& tunnel) const;
+  const Line* LineOf(const TrafficClass& c, const std::string& tunnel) const;
+  bool Eligible(const TrafficClass& c, const std::string& tunnel, WallTime now, bool dampen) const;
+  std::vector<std::string> Candidates(const TrafficClass& c) const;
+  std::string Describe(const TrafficClass& c, const std::string& tunnel) const;
+
+  std::optional<Policy> policy_;
+  bool fixed_ = false;
+  std::vector<ClassState> classes_;
+  std::map<std::string, std::map<std::string, Line>> lines_;  // SLA class -> tunnel -> line
+  std::map<std::string, bool> down_;                          // tunnel -> down
+  std::optional<WallTime> next_deadline_;
+  std::uint32_t outputs_ = 0;
+  std::uint64_t rejected_policies_ = 0;
+};
+
+}  // namespace lineup::autoflow

@@ -1,0 +1,224 @@
+#include "autoflow/controller.h"
+
+#include <gtest/gtest.h>
+
+#include "store/codec.h"
+#include "tests/autoflow/stream.h"
+
+namespace lineup::autoflow {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::Config;
+using testing::Stream;
+
+const std::string kBest = "  - {name: voice, sla_class: voice, strategy: best}\n";
+
+TEST(ControllerTest, FirstDecisionIsTheBestCompliantLine) {
+  Stream s(Config(kBest));
+  s.Ranking("voice", {{"inet", 0.7, true}, {"mpls", 0.9, true}, {"lte", 0.95, false}});
+  ASSERT_EQ(s.Switches().size(), 1u);
+  EXPECT_EQ(s.Switches()[0]->from, "");
+  EXPECT_EQ(s.Switches()[0]->to, "mpls");
+  EXPECT_EQ(s.Switches()[0]->rule, "initial");
+  EXPECT_EQ(s.decisions()[0].stream, "traffic/voice");
+  EXPECT_EQ(s.decisions()[0].event_id, "autoflow/0/0");
+}
+
+TEST(ControllerTest, BrownoutMovesWhenTheDwellIsOver) {
+  Stream s(Config(kBest));
+  s.Ranking("voice", {{"mpls", 0.9, true}, {"inet", 0.7, true}});
+  s.At(10s);
+  s.Violated("mpls", "voice", "round_trip_p95");
+  EXPECT_EQ(s.Using("voice"), "mpls");  // dwell: 30 s from the first decision
+  s.At(29s);
+  EXPECT_EQ(s.Switches().size(), 1u);
+  s.At(31s);
+  ASSERT_EQ(s.Switches().size(), 2u);
+  const auto& sw = *s.Switches()[1];
+  EXPECT_EQ(sw.from, "mpls");
+  EXPECT_EQ(sw.to, "inet");
+  EXPECT_EQ(sw.rule, "brownout");
+  EXPECT_NE(sw.reason.find("mpls score 0.900, violated: round_trip_p95 5.000 over 1"),
+            std::string::npos)
+      << sw.reason;
+  EXPECT_NE(sw.reason.find("inet score 0.700, compliant"), std::string::npos) << sw.reason;
+  EXPECT_EQ(s.decisions()[1].time, testing::kT0 + 30s);  // the first event past the dwell
+}
+
+TEST(ControllerTest, BlackoutMovesAtOnceWhateverTheDwell) {
+  Stream s(Config(kBest));
+  s.Ranking("voice", {{"mpls", 0.9, true}, {"inet", 0.7, true}});
+  s.At(2s);
+  s.Down("mpls");
+  ASSERT_EQ(s.Switches().size(), 2u);
+  EXPECT_EQ(s.Switches()[1]->rule, "blackout");
+  EXPECT_EQ(s.Switches()[1]->to, "inet");
+  EXPECT_NE(s.Switches()[1]->reason.find("mpls down"), std::string::npos);
+  EXPECT_EQ(s.decisions()[1].time, testing::kT0 + 2s);
+}
+
+TEST(ControllerTest, FailbackOnlyAfterTheDampeningDelay) {
+  Stream s(Config("  - {name: voice, strategy: priority, preferred: [mpls, inet]}\n"));
+  s.Ranking("voice", {{"mpls", 0.9, true}, {"inet", 0.7, true}});
+  s.At(40s);
+  s.Violated("mpls", "voice");
+  ASSERT_EQ(s.Using("voice"), "inet");
+  s.At(60s);
+  s.Recovered("mpls", "voice");
+  s.At(60s + 2min - 1s);
+  EXPECT_EQ(s.Using("voice"), "inet");  // mpls must stay clean for 2 minutes
+  s.At(60s + 2min + 1s);
+  EXPECT_EQ(s.Using("voice"), "mpls");
+  EXPECT_EQ(s.Switches().back()->rule, "preferred");
+  EXPECT_EQ(s.decisions().back().time, testing::kT0 + 60s + 2min);
+  // A violation during the delay restarts it.
+  s.At(4min);
+  s.Violated("mpls", "voice");
+  s.At(5min);
+  s.Recovered("mpls", "voice");
+  s.At(6min);
+  s.Violated("mpls", "voice");  // mpls is not in use: nothing to do
+  s.Recovered("mpls", "voice");
+  s.At(7min + 59s);
+  EXPECT_EQ(s.Using("voice"), "inet");
+  s.At(8min + 1s);
+  EXPECT_EQ(s.Using("voice"), "mpls");
+}
+
+TEST(ControllerTest, NoMoveWithinTheDwellOrForASmallImprovement) {
+  Stream s(Config(kBest));
+  s.Ranking("voice", {{"mpls", 0.80, true}, {"inet", 0.70, true}});
+  s.At(5s);
+  s.Ranking("voice", {{"inet", 0.95, true}, {"mpls", 0.80, true}});  // +19 %, but dwell
+  EXPECT_EQ(s.Using("voice"), "mpls");
+  s.At(31s);
+  EXPECT_EQ(s.Using("voice"), "inet");
+  EXPECT_EQ(s.Switches().back()->rule, "better");
+  EXPECT_NE(s.Switches().back()->reason.find("(+19 % score)"), std::string::npos);
+  s.At(2min);
+  s.Ranking("voice", {{"mpls", 1.0, true}, {"inet", 0.95, true}});  // +5 %: stays
+  s.At(5min);
+  EXPECT_EQ(s.Using("voice"), "inet");
+}
+
+TEST(ControllerTest, AMetricHoveringAroundItsThresholdDoesNotFlap) {
+  Stream s(Config(kBest));
+  s.Ranking("voice", {{"mpls", 0.9, true}, {"inet", 0.85, true}});
+  // mpls toggles every 5 s for 20 minutes; inet holds.
+  for (int i = 1; i <= 240; ++i) {
+    s.At(5s * i);
+    if (i % 2) {
+      s.Violated("mpls", "voice");
+    } else {
+      s.Recovered("mpls", "voice");
+    }
+  }
+  // One move away; never back, since mpls is never clean for 2 minutes.
+  EXPECT_EQ(s.Switches().size(), 2u);
+  EXPECT_EQ(s.Using("voice"), "inet");
+}
+
+TEST(ControllerTest, TheSwitchCapHoldsMovesBack) {
+  Stream s(Config(kBest, "{min_dwell: 1s, failback_delay: 1s, max_switches: 2, switch_period: 10m}"));
+  s.Ranking("voice", {{"mpls", 0.5, true}, {"inet", 0.4, true}});
+  for (int i = 1; i <= 10; ++i) {  // the better line alternates every 10 s
+    s.At(10s * i);
+    if (i % 2) {
+      s.Ranking("voice", {{"inet", 0.9, true}, {"mpls", 0.5, true}});
+    } else {
+      s.Ranking("voice", {{"mpls", 0.9, true}, {"inet", 0.5, true}});
+    }
+  }
+  EXPECT_EQ(s.Switches().size(), 1u + 2u);  // the first decision, then the cap of 2 in 10 minutes
+  s.At(10min + 10s);
+  s.Ranking("voice", {{"lte", 2.0, true}, {"mpls", 0.9, true}, {"inet", 0.5, true}});
+  EXPECT_EQ(s.Switches().size(), 4u);  // the period has passed
+}
+
+TEST(ControllerTest, LoadBalanceWeightsFollowScores) {
+  Stream s(Config("  - {name: voice, strategy: load_balance, tunnels: [mpls, inet]}\n"));
+  s.Ranking("voice", {{"mpls", 0.6, true}, {"inet", 0.2, true}, {"lte", 0.9, true}});
+  ASSERT_EQ(s.Switches().size(), 1u);
+  const auto& lb = *s.Switches()[0];
+  EXPECT_EQ(lb.to, "inet+mpls");  // lte is not allowed
+  ASSERT_EQ(lb.weights.size(), 2u);
+  EXPECT_EQ(lb.weights[0].tunnel, "inet");
+  EXPECT_DOUBLE_EQ(lb.weights[0].weight, 0.25);
+  EXPECT_DOUBLE_EQ(lb.weights[1].weight, 0.75);
+  s.At(40s);
+  s.Violated("inet", "voice");
+  ASSERT_EQ(s.Switches().size(), 2u);
+  EXPECT_EQ(s.Switches()[1]->to, "mpls");
+  EXPECT_EQ(s.Switches()[1]->rule, "brownout");
+  EXPECT_DOUBLE_EQ(s.Switches()[1]->weights[0].weight, 1.0);
+}
+
+TEST(ControllerTest, BestOfWorstWhenNoLineIsCompliant) {
+  Stream s(Config(kBest));
+  s.Ranking("voice", {{"mpls", 0.3, false}, {"inet", 0.1, false}});
+  ASSERT_EQ(s.Switches().size(), 1u);
+  EXPECT_EQ(s.Switches()[0]->to, "mpls");
+  EXPECT_EQ(s.Switches()[0]->rule, "initial_best_of_worst");
+  s.At(1min);
+  s.Ranking("voice", {{"inet", 0.6, false}, {"mpls", 0.3, false}});
+  EXPECT_EQ(s.Using("voice"), "inet");
+  EXPECT_EQ(s.Switches().back()->rule, "best_of_worst");
+  s.At(2min);
+  s.Down("inet");
+  EXPECT_EQ(s.Using("voice"), "mpls");  // the least bad line that is up
+  EXPECT_EQ(s.Switches().back()->rule, "blackout");
+  s.Down("mpls");
+  EXPECT_EQ(s.Using("voice"), "mpls");  // nothing is up: no move to nowhere
+  Stream off(Config("  - {name: voice, best_of_worst: false}\n"));
+  off.Ranking("voice", {{"mpls", 0.3, false}});
+  EXPECT_TRUE(off.Switches().empty());
+}
+
+TEST(ControllerTest, ReplayGivesTheSameDecisionsByteForByte) {
+  Stream s(Config(kBest + "  - {name: video, sla_class: voice, strategy: priority, preferred: [inet, mpls]}\n"));
+  s.Ranking("voice", {{"mpls", 0.9, true}, {"inet", 0.8, true}});
+  for (int i = 1; i < 60; ++i) {
+    s.At(17s * i);
+    if (i % 7 == 0) s.Violated(i % 2 ? "mpls" : "inet", "voice");
+    if (i % 7 == 3) s.Recovered(i % 2 ? "inet" : "mpls", "voice");
+    if (i % 11 == 0) s.Down("inet");
+    if (i % 11 == 2) s.Up("inet");
+    if (i % 5 == 0) s.Ranking("voice", {{"mpls", 0.5 + 0.01 * i, true}, {"inet", 0.8, true}});
+  }
+  ASSERT_GT(s.decisions().size(), 5u);
+  Controller again(*s.controller().policy());
+  std::vector<store::Event> out;
+  for (const auto& in : s.inputs()) again.Apply(in, out);
+  ASSERT_EQ(out.size(), s.decisions().size());
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    std::string a, b;
+    store::EncodeRecord(out[i], 0, a);
+    store::EncodeRecord(s.decisions()[i], 0, b);
+    EXPECT_EQ(a, b) << i;
+  }
+}
+
+TEST(ControllerTest, ThePolicyComesFromTheLogAndABadOneIsKeptOut) {
+  Controller c;
+  std::vector<store::Event> out;
+  auto feed = [&, position = std::uint64_t{0}](store::Payload p) mutable {
+    store::RecordedEvent r;
+    r.position = position++;
+    r.event = store::Event{testing::kT0, "x", std::move(p), {}, {}};
+    c.Apply(r, out);
+  };
+  feed(store::RankingChanged{"voice", {{"mpls", 0.9, true}}});
+  EXPECT_TRUE(out.empty());  // no policy yet
+  feed(store::PolicyChanged{"lineup.yaml", Config(kBest)});
+  ASSERT_TRUE(c.policy());
+  feed(store::RankingChanged{"voice", {{"mpls", 0.9, true}}});
+  ASSERT_EQ(out.size(), 1u);
+  feed(store::PolicyChanged{"broken.yaml", "traffic_classes: [{name: voice, strategy: fastest}]"});
+  EXPECT_EQ(c.rejected_policies(), 1u);
+  EXPECT_EQ(c.policy()->classes[0].strategy, Strategy::kBest);
+  EXPECT_EQ(c.Current("voice")->to, "mpls");  // a new policy keeps the line in use
+}
+
+}  // namespace
+}  // namespace lineup::autoflow
