@@ -1,18 +1,13 @@
-// The analyzer following a log live: on start it rebuilds its state by
-// folding the log up to its checkpoint (its outputs from then are already in
-// the log), then follows new appends, appending what it concludes and saving
-// its checkpoint as it goes. A restart therefore carries on where it stopped,
-// and outputs written twice (after a crash between append and checkpoint) are
-// written once, thanks to their event ids.
+// The analyzer following a log live (see store/fold_service.h): it rebuilds
+// its state from the log up to its checkpoint, then judges new measurements
+// as they are appended and appends its verdicts.
 #pragma once
 
-#include <atomic>
 #include <memory>
-#include <mutex>
 #include <string>
 
 #include "analyzer/analyzer.h"
-#include "store/event_log.h"
+#include "store/fold_service.h"
 
 namespace lineup::analyzer {
 
@@ -21,29 +16,19 @@ class AnalyzerService {
   [[nodiscard]] static Result<std::unique_ptr<AnalyzerService>> Start(store::EventLog& log,
                                                                       AnalyzerConfig config,
                                                                       std::string consumer = "analyzer");
-  ~AnalyzerService();
-
   // Stops following and saves the checkpoint.
-  void Stop();
+  void Stop() { service_->Stop(); }
   // The next log position to fold.
-  std::uint64_t next_position() const { return next_.load(); }
+  std::uint64_t next_position() const { return service_->next_position(); }
   // Thread-safe snapshot of a class's ranking.
-  std::vector<Verdict> Ranking(const std::string& sla_class) const;
-  // The last error appending outputs or saving the checkpoint, if any.
-  std::optional<Error> last_error() const;
+  std::vector<Verdict> Ranking(const std::string& sla_class) const {
+    return service_->Locked([&] { return analyzer_->Ranking(sla_class); });
+  }
+  std::optional<Error> last_error() const { return service_->last_error(); }
 
  private:
-  AnalyzerService(store::EventLog& log, AnalyzerConfig config, std::string consumer);
-  void OnEntry(const store::LogEntry& entry);
-
-  store::EventLog& log_;
-  std::string consumer_;
-  mutable std::mutex mutex_;  // guards analyzer_ and error_
-  Analyzer analyzer_;
-  std::optional<Error> error_;
-  std::atomic<std::uint64_t> next_{0};
-  std::uint64_t since_checkpoint_ = 0;
-  std::unique_ptr<store::Subscription> subscription_;
+  std::unique_ptr<Analyzer> analyzer_;
+  std::unique_ptr<store::FoldService> service_;
 };
 
 }  // namespace lineup::analyzer

@@ -1,0 +1,58 @@
+#include "autoflow/service.h"
+
+namespace lineup::autoflow {
+
+Result<std::unique_ptr<ControllerService>> ControllerService::Start(store::EventLog& log,
+                                                                    std::unique_ptr<Actuator> actuator,
+                                                                    std::string consumer) {
+  auto service = std::make_unique<ControllerService>();
+  service->controller_ = std::make_unique<Controller>();
+  service->queue_ = std::make_unique<ActuatorQueue>(std::move(actuator));
+  Controller* c = service->controller_.get();
+  ActuatorQueue* q = service->queue_.get();
+  auto fold = store::FoldService::Start(
+      log, std::move(consumer),
+      [c](const store::RecordedEvent& e, std::vector<store::Event>& out) { c->Apply(e, out); },
+      [q](const std::vector<store::Event>& written) {
+        for (const auto& e : written) q->Push(e);
+      });
+  if (!fold) return tl::unexpected(fold.error());
+  service->service_ = std::move(*fold);
+  return service;
+}
+
+ControllerService::~ControllerService() { Stop(); }
+
+void ControllerService::Stop() {
+  if (service_) service_->Stop();
+}
+
+std::vector<std::pair<std::string, Assignment>> ControllerService::Assignments() const {
+  return service_->Locked([&] {
+    std::vector<std::pair<std::string, Assignment>> out;
+    if (!controller_->policy()) return out;
+    for (const auto& c : controller_->policy()->classes) {
+      if (const Assignment* a = controller_->Current(c.name)) out.emplace_back(c.name, *a);
+    }
+    return out;
+  });
+}
+
+Result<bool> RecordPolicy(store::EventLog& log, const std::string& name, const std::string& text,
+                          WallTime now) {
+  std::optional<std::string> last;
+  auto read = log.ReadStream("policy", 0, [&](const store::LogEntry& e) {
+    if (e.event) {
+      if (const auto* p = std::get_if<store::PolicyChanged>(&e.event->event.payload)) last = p->document;
+    }
+    return true;
+  });
+  if (!read) return tl::unexpected(read.error());
+  if (last && *last == text) return false;
+  store::Event e{now, "policy", store::PolicyChanged{name, text}, {}, {}};
+  auto appended = log.Append(std::vector<store::Event>{e});
+  if (!appended) return tl::unexpected(appended.error());
+  return true;
+}
+
+}  // namespace lineup::autoflow
