@@ -16,5 +16,6 @@ void AddDemoCommand(CLI::App& app, Runner& run);
 void AddLogCommand(CLI::App& app, Runner& run);
 void AddReportCommand(CLI::App& app, Runner& run);
 void AddAnalyzeCommand(CLI::App& app, Runner& run);
+void AddAutoflowCommand(CLI::App& app, Runner& run);  // autoflow and replay
 
 }  // namespace lineup::cli

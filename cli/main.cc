@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
   lineup::cli::AddLogCommand(app, run);
   lineup::cli::AddAnalyzeCommand(app, run);
   lineup::cli::AddReportCommand(app, run);
+  lineup::cli::AddAutoflowCommand(app, run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

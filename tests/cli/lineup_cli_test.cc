@@ -260,5 +260,47 @@ TEST(LineupCliTest, ReportExplainsBadInput) {
   EXPECT_NE(format.err.find("use text, json, csv or html"), std::string::npos);
 }
 
+TEST(LineupCliTest, AutoflowDecidesAndReplayReproducesIt) {
+  testing::TempDir dir;
+  const std::string log = dir / "log";
+  ASSERT_EQ(Lineup({kLineup, "demo", "-c", "30", "-i", "5ms", "--log", log}).status, 0);
+  const std::string policy = dir / "lineup.yaml";
+  std::ofstream(policy) << "tunnels:\n"
+                           "  a: {sessions: ['line-a ipv4 voice (EF, Poisson)', 'line-a ipv4 best-effort']}\n"
+                           "  b: {sessions: ['line-b ipv6 video (AF41, 512 B)']}\n"
+                           "traffic_classes:\n"
+                           "  - {name: voice, strategy: priority, preferred: [b, a]}\n";
+  ASSERT_EQ(Lineup({kLineup, "analyze", log, "-c", policy}).status, 0);
+  const std::string decisions = dir / "decisions.jsonl";
+  auto decided = Lineup({kLineup, "autoflow", log, "-c", policy, "--actuator", "jsonl:" + decisions, "--json"});
+  ASSERT_EQ(decided.status, 0) << decided.err;
+  EXPECT_EQ(nlohmann::json::parse(decided.out)["voice"]["line"], "b");
+  std::ifstream in(decisions);
+  std::string line;
+  ASSERT_TRUE(std::getline(in, line));
+  EXPECT_EQ(nlohmann::json::parse(line)["to"], "b");
+
+  auto replay = Lineup({kLineup, "replay", log});
+  EXPECT_EQ(replay.status, 0) << replay.out << replay.err;
+  EXPECT_NE(replay.out.find("reproduces all 1 recorded decisions exactly"), std::string::npos) << replay.out;
+
+  const std::string other = dir / "other.yaml";
+  std::ofstream(other) << "tunnels:\n  a: {}\n  b: {}\n"
+                          "traffic_classes:\n  - {name: voice, strategy: priority, preferred: [a, b]}\n";
+  auto what_if = Lineup({kLineup, "replay", log, "--policy", other, "--json"});
+  ASSERT_EQ(what_if.status, 0) << what_if.err;
+  const auto j = nlohmann::json::parse(what_if.out);
+  EXPECT_FALSE(j["identical"]);
+  EXPECT_EQ(j["recorded"]["decisions"][0]["to"], "b");
+
+  std::ofstream(dir / "bad.yaml") << "traffic_classes:\n  - {name: voice, tunnels: [nowhere]}\n";
+  auto bad = Lineup({kLineup, "autoflow", log, "-c", dir / "bad.yaml"});
+  EXPECT_EQ(bad.status, 2);
+  EXPECT_NE(bad.err.find("unknown tunnel 'nowhere'"), std::string::npos) << bad.err;
+  auto no_actuator = Lineup({kLineup, "autoflow", log, "-c", policy, "--actuator", "telegraph"});
+  EXPECT_EQ(no_actuator.status, 2);
+  EXPECT_NE(no_actuator.err.find("use record, hook:COMMAND"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace lineup

@@ -1,0 +1,113 @@
+#include "autoflow/replay.h"
+
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "analyzer/service.h"
+#include "autoflow/service.h"
+#include "measure/time_text.h"
+#include "tests/support/synthetic.h"
+
+namespace lineup::autoflow {
+namespace {
+
+using namespace std::chrono_literals;
+using lineup::testing::Impairment;
+using lineup::testing::SyntheticTunnel;
+
+WallTime At(const char* hhmmss) { return *ParseTime(std::string("2026-11-24T") + hhmmss + "Z", {}); }
+
+const char* kPolicy = R"(tunnels:
+  mpls: {site: paris, sessions: [mpls-1]}
+  inet: {site: paris, sessions: [inet-1]}
+analyzer: {ranking_interval: 10s}
+sla_classes:
+  - name: voice
+    window: 10
+    min_samples: 5
+    latency_ms: {enter: 100, exit: 80}
+policy: {min_dwell: 5m, failback_delay: 10m, min_improvement_percent: 20}
+traffic_classes:
+  - {name: voice, strategy: priority, preferred: [mpls, inet]}
+)";
+
+template <class S>
+void CatchUp(const S& service, const store::EventLog& log) {
+  for (int i = 0; i < 2000 && service.next_position() < log.head(); ++i) std::this_thread::sleep_for(2ms);
+}
+
+// An hour of two tunnels with the analyzer and the controller following the
+// log live, as the daemon runs them. mpls has three brownouts.
+std::unique_ptr<store::EventLog> LiveLog() {
+  auto log = store::MakeMemoryLog();
+  auto config = ParseConfig(kPolicy, "lineup.yaml");
+  EXPECT_TRUE(config) << config.error().message;
+  EXPECT_TRUE(RecordPolicy(*log, "lineup.yaml", kPolicy, At("09:59:00")));
+  auto analyzer = analyzer::AnalyzerService::Start(*log, config->analysis);
+  auto controller = ControllerService::Start(*log, nullptr);
+  EXPECT_TRUE(analyzer && controller);
+  SyntheticTunnel mpls{"mpls-1", 20, 2, 0,
+                       {{At("10:05:00"), At("10:07:00"), Impairment::kDelay, 150},
+                        {At("10:20:00"), At("10:21:00"), Impairment::kDelay, 150},
+                        {At("10:40:00"), At("10:48:00"), Impairment::kDelay, 150}}};
+  SyntheticTunnel inet{"inet-1", 45, 5, 0.002, {}};
+  auto samples = lineup::testing::Samples({mpls, inet}, At("10:00:00"), At("11:00:00"), 1s);
+  for (std::size_t i = 0; i < samples.size(); i += 500) {
+    const auto end = std::min(samples.size(), i + 500);
+    EXPECT_TRUE(log->Append(std::vector<store::Event>(samples.begin() + i, samples.begin() + end)));
+    CatchUp(**analyzer, *log);
+    CatchUp(**controller, *log);
+  }
+  CatchUp(**analyzer, *log);
+  CatchUp(**controller, *log);
+  (*analyzer)->Stop();
+  (*controller)->Stop();
+  return log;
+}
+
+TEST(ReplayTest, ReplayReproducesTheLiveDecisionsByteForByte) {
+  auto log = LiveLog();
+  auto r = Replay(*log, std::nullopt);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_GE(r->recorded.decisions.size(), 5u);  // initial, then away and back twice or more
+  EXPECT_TRUE(r->identical) << "first difference at " << r->first_difference.value_or(0);
+  ASSERT_EQ(r->recorded.classes.size(), 1u);
+  const auto& voice = r->recorded.classes[0];
+  EXPECT_EQ(voice.switches + 1, r->recorded.decisions.size());
+  // A long failback delay keeps it on inet for most of the hour.
+  EXPECT_GT(voice.time_on.at("mpls"), 10min);
+  EXPECT_GT(voice.time_on.at("inet"), 30min);
+  EXPECT_EQ(voice.time_on.at("mpls") + voice.time_on.at("inet"), voice.assigned);
+  EXPECT_LT(voice.assigned, 60min);
+  EXPECT_GT(voice.out_of_sla, 0s);
+  EXPECT_LT(voice.out_of_sla, 12min);
+}
+
+TEST(ReplayTest, WhatIfComparesAnotherPolicy) {
+  auto log = LiveLog();
+  std::string eager = kPolicy;
+  eager.replace(eager.find("min_dwell: 5m, failback_delay: 10m"), 34, "min_dwell: 0s, failback_delay: 0s");
+  auto config = ParseConfig(eager, "eager.yaml");
+  ASSERT_TRUE(config) << config.error().message;
+  auto r = Replay(*log, config->policy);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_FALSE(r->identical);
+  const auto& recorded = r->recorded.classes.at(0);
+  const auto& eager_outcome = r->replayed.classes.at(0);
+  // Without dwell or dampening it moves sooner and more often, and spends
+  // less time out of SLA.
+  EXPECT_GE(eager_outcome.switches, recorded.switches);
+  EXPECT_LE(eager_outcome.out_of_sla, recorded.out_of_sla);
+  EXPECT_LT(eager_outcome.time_on.at("inet"), recorded.time_on.at("inet"));
+}
+
+TEST(ReplayTest, AnEmptyLogIsAClearError) {
+  auto log = store::MakeMemoryLog();
+  auto r = Replay(*log, std::nullopt);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("nothing to replay"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace lineup::autoflow
