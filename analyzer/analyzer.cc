@@ -291,7 +291,9 @@ void Analyzer::AnnounceRanking(std::size_t c, const store::RecordedEvent& e, boo
   store::RankingChanged ev;
   ev.sla_class = config_.classes[c].name;
   for (const auto& v : ranking) {
-    if (v.judged) ev.ranking.push_back({v.tunnel, v.score, v.compliant});
+    if (!v.judged) continue;
+    ev.ranking.push_back({v.tunnel, v.score, v.compliant});
+    ev.figures.push_back({v.latency_ms, v.jitter_ms, v.loss_percent});
   }
   store::Event o{e.event.time, kClassPrefix + ev.sla_class, ev, {}, {}};
   o.event_id = fmt::format("analyzer/{}/{}", e.position, outputs_for_position_++);

@@ -18,11 +18,12 @@ std::string Join(const std::vector<std::string>& names, std::string_view sep) {
   return out;
 }
 
+// The tunnels of an assignment: "a", "a+b" (load balance) or "a>b" (a path).
 std::vector<std::string> Members(const std::string& to) {
   std::vector<std::string> out;
   std::size_t start = 0;
   while (start <= to.size() && !to.empty()) {
-    const auto plus = to.find('+', start);
+    const auto plus = to.find_first_of("+>", start);
     out.push_back(to.substr(start, plus == std::string::npos ? std::string::npos : plus - start));
     if (plus == std::string::npos) break;
     start = plus + 1;
@@ -47,6 +48,10 @@ void Controller::SetPolicy(Policy policy) {
     }
   }
   classes_ = std::move(states);
+  topology_.reset();
+  for (const auto& c : policy.classes) {
+    if (!c.destination.empty()) topology_.emplace(policy.tunnels);
+  }
   policy_ = std::move(policy);
 }
 
@@ -66,11 +71,13 @@ void Controller::Apply(const store::RecordedEvent& r, std::vector<store::Event>&
   std::optional<std::string> sla;  // the SLA class concerned; nullopt: every class
   bool relevant = true;
   if (const auto* rc = std::get_if<store::RankingChanged>(&e.payload)) {
-    for (const auto& t : rc->ranking) {
+    for (std::size_t i = 0; i < rc->ranking.size(); ++i) {
+      const auto& t = rc->ranking[i];
       Line& line = lines_[rc->sla_class][t.tunnel];
       line.judged = true;
       line.score = t.score;
       line.compliant = t.compliant;
+      if (i < rc->figures.size()) line.figures = rc->figures[i];
     }
     sla = rc->sla_class;
   } else if (const auto* v = std::get_if<store::SlaViolated>(&e.payload)) {
@@ -131,14 +138,43 @@ bool Controller::Eligible(const TrafficClass& c, const std::string& tunnel, Wall
   return !(dampen && line->recovered_at && now - *line->recovered_at < c.anti_flap.failback_delay);
 }
 
+bool Controller::Direct(const TrafficClass& c, const std::string& tunnel) const {
+  if (c.destination.empty()) return true;
+  auto it = policy_->tunnels.find(tunnel);
+  if (it == policy_->tunnels.end()) return false;
+  const TunnelEnd& end = it->second;
+  return (end.site == c.source && end.peer == c.destination) ||
+         (end.site == c.destination && end.peer == c.source);
+}
+
 std::vector<std::string> Controller::Candidates(const TrafficClass& c) const {
   std::vector<std::string> out;
   auto s = lines_.find(c.sla_class);
   if (s == lines_.end()) return out;
   for (const auto& [tunnel, line] : s->second) {
-    if (line.judged && Allowed(c, tunnel)) out.push_back(tunnel);
+    if (line.judged && Allowed(c, tunnel) && Direct(c, tunnel)) out.push_back(tunnel);
   }
   return out;  // by name
+}
+
+std::vector<Path> Controller::HubPaths(const TrafficClass& c, std::size_t k) const {
+  if (!topology_ || c.destination.empty()) return {};
+  auto s = lines_.find(c.sla_class);
+  for (const auto& [tunnel, end] : policy_->tunnels) {
+    std::optional<PathFigures> figures;
+    auto d = down_.find(tunnel);
+    const bool up = d == down_.end() || !d->second;
+    if (s != lines_.end() && up) {
+      auto l = s->second.find(tunnel);
+      if (l != s->second.end() && l->second.judged && l->second.figures) {
+        const auto& f = *l->second.figures;
+        figures = PathFigures{f.latency_ms, f.loss_percent, f.jitter_ms};
+      }
+    }
+    topology_->SetLine(tunnel, figures);
+  }
+  const auto& l = c.path_limits;
+  return topology_->Best(c.source, c.destination, Limits{l.latency_ms, l.loss_percent, l.jitter_ms}, k);
 }
 
 std::string Controller::Describe(const TrafficClass& c, const std::string& tunnel) const {
@@ -202,6 +238,7 @@ Controller::Decision Controller::Decide(const TrafficClass& c, ClassState& state
   Assignment next;
   next.since = now;
   bool fallback = false;
+  std::string hub_note;
   if (c.strategy == Strategy::kLoadBalance && !eligible.empty()) {
     std::vector<std::string> set = eligible;
     std::sort(set.begin(), set.end());
@@ -221,6 +258,18 @@ Controller::Decision Controller::Decide(const TrafficClass& c, ClassState& state
         }
       }
     }
+  } else if (auto paths = HubPaths(c, 3); !paths.empty()) {
+    // No usable direct line: through hubs, within the class's limits.
+    const Path& best = paths.front();
+    std::string to;
+    for (const auto& t : best.tunnels) to += (to.empty() ? "" : ">") + t;
+    next.to = to;
+    next.path = best.tunnels;
+    std::string places;
+    for (const auto& p : best.places) places += (places.empty() ? "" : " > ") + p;
+    hub_note = fmt::format("; via {}: {:.3f} ms, loss {:.3f} %, jitter {:.3f} ms ({} other feasible path(s))",
+                           places, best.figures.latency_ms, best.figures.loss_percent,
+                           best.figures.jitter_ms, paths.size() - 1);
   } else if (c.best_of_worst) {
     std::vector<std::string> alive;
     for (const auto& t : candidates) {
@@ -238,9 +287,27 @@ Controller::Decision Controller::Decide(const TrafficClass& c, ClassState& state
   if (next.to.empty() || next.to == cur) return d;
 
   bool any_down = false, all_fine = !members.empty();
+  const bool on_path = cur.find('>') != std::string::npos;
+  PathFigures along;  // of the path in use
   for (const auto& m : members) {
     if (!up(m)) any_down = true;
-    if (!Eligible(c, m, now, false)) all_fine = false;
+    if (on_path) {
+      const Line* l = LineOf(c, m);
+      if (!l || !l->figures) {
+        all_fine = false;
+        continue;
+      }
+      along.latency_ms += l->figures->latency_ms;
+      along.loss_percent = 100 - (100 - along.loss_percent) * (1 - l->figures->loss_percent / 100);
+      along.jitter_ms = std::max(along.jitter_ms, l->figures->jitter_ms);
+    } else if (!Eligible(c, m, now, false)) {
+      all_fine = false;
+    }
+  }
+  if (on_path) {  // a path is fine while it stays within the class's limits
+    const auto& lim = c.path_limits;
+    all_fine = all_fine && along.latency_ms <= lim.latency_ms &&
+               along.loss_percent <= lim.loss_percent + 1e-9 && along.jitter_ms <= lim.jitter_ms;
   }
   const bool dwell_over = now - state.current.since >= af.min_dwell;
   while (af.switch_period > Nanos(0) && !state.switches.empty() &&
@@ -281,7 +348,7 @@ Controller::Decision Controller::Decide(const TrafficClass& c, ClassState& state
     }
   }
   next.rule = rule;
-  d.reason = fmt::format("{} -> {}", Describe(c, cur), Describe(c, next.to));
+  d.reason = fmt::format("{} -> {}{}", Describe(c, cur), Describe(c, next.to), hub_note);
   if (rule == "better") {
     d.reason += fmt::format(" ({:+.0f} % score)", 100 * (score(next.to) / std::max(score(cur), 1e-9) - 1));
   }

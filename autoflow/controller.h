@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "autoflow/policy.h"
+#include "autoflow/topology.h"
 #include "store/events.h"
 
 namespace lineup::autoflow {
@@ -53,6 +54,7 @@ class Controller {
     double score = 0;
     std::string violated;  // metric and figures of the current violation
     std::optional<WallTime> recovered_at;
+    std::optional<store::LineFigures> figures;
   };
   struct ClassState {
     Assignment current;
@@ -74,8 +76,12 @@ class Controller {
   bool Eligible(const TrafficClass& c, const std::string& tunnel, WallTime now, bool dampen) const;
   std::vector<std::string> Candidates(const TrafficClass& c) const;
   std::string Describe(const TrafficClass& c, const std::string& tunnel) const;
+  bool Direct(const TrafficClass& c, const std::string& tunnel) const;
+  // Best paths through hubs for the class now, from the lines' figures.
+  std::vector<Path> HubPaths(const TrafficClass& c, std::size_t k) const;
 
   std::optional<Policy> policy_;
+  mutable std::optional<Topology> topology_;  // when some class has a destination
   bool fixed_ = false;
   std::vector<ClassState> classes_;
   std::map<std::string, std::map<std::string, Line>> lines_;  // SLA class -> tunnel -> line

@@ -9,6 +9,7 @@
 #include <set>
 
 #include "analyzer/config.h"
+#include "autoflow/topology.h"
 #include "measure/time_text.h"
 
 namespace lineup::autoflow {
@@ -58,6 +59,30 @@ void CheckNames(yaml::Node& n, std::string_view key, const std::vector<std::stri
       n.ErrorAt(key, fmt::format("unknown tunnel '{}' (tunnels: {})", name,
                                  list.empty() ? "none defined under 'tunnels'" : list));
     }
+  }
+}
+
+// A class with a destination needs a source site and some path between them.
+void CheckPath(yaml::Node& n, TrafficClass& c, const Policy& p, const std::set<std::string>& tunnels) {
+  if (c.source.empty()) {
+    std::set<std::string> sites;
+    for (const auto& t : c.tunnels.empty() ? std::vector<std::string>(tunnels.begin(), tunnels.end())
+                                           : c.tunnels) {
+      if (auto it = p.tunnels.find(t); it != p.tunnels.end()) sites.insert(it->second.site);
+    }
+    if (sites.size() != 1) {
+      n.ErrorAt("destination", "give 'source', the site the traffic leaves from: its tunnels do "
+                               "not share one site");
+      return;
+    }
+    c.source = *sites.begin();
+  }
+  Topology topology(p.tunnels);
+  for (const auto& [name, end] : p.tunnels) topology.SetLine(name, PathFigures{});
+  if (topology.Best(c.source, c.destination, Limits{}, 1).empty()) {
+    n.ErrorAt("destination", fmt::format("no path from {} to {} through the tunnels: add a tunnel "
+                                         "or a hub between them",
+                                         c.source, c.destination));
   }
 }
 
@@ -132,8 +157,21 @@ Policy ReadPolicy(yaml::Node& root, const analyzer::AnalyzerConfig& analysis) {
     }
     c.best_of_worst = n.Bool("best_of_worst", true);
     c.destination = n.String("destination");
-    if (!c.destination.empty() && places.count(c.destination) == 0) {
-      n.ErrorAt("destination", fmt::format("'{}' is no site or hub of the tunnels", c.destination));
+    c.source = n.String("source");
+    if (!c.destination.empty()) {
+      if (places.count(c.destination) == 0) {
+        n.ErrorAt("destination", fmt::format("'{}' is no site or hub of the tunnels", c.destination));
+      } else {
+        CheckPath(n, c, p, tunnels);
+      }
+    }
+    for (const auto& s : analysis.classes) {
+      if (s.name != c.sla_class) continue;
+      for (const auto& t : s.thresholds) {
+        if (t.metric == analyzer::Metric::kLatency) c.path_limits.latency_ms = t.enter;
+        if (t.metric == analyzer::Metric::kJitter) c.path_limits.jitter_ms = t.enter;
+        if (t.metric == analyzer::Metric::kLoss) c.path_limits.loss_percent = t.enter;
+      }
     }
     c.anti_flap = ReadAntiFlap(n, defaults);
     CheckTimers(n, c.anti_flap);

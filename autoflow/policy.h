@@ -31,6 +31,14 @@ struct AntiFlap {
   bool operator==(const AntiFlap&) const = default;
 };
 
+// What a path through hubs may add up to, from the SLA class's enter values.
+struct PathLimits {
+  double latency_ms = 1e300;
+  double loss_percent = 100;
+  double jitter_ms = 1e300;
+  bool operator==(const PathLimits&) const = default;
+};
+
 struct TrafficClass {
   std::string name;
   std::string sla_class;
@@ -39,6 +47,8 @@ struct TrafficClass {
   std::vector<std::string> preferred;  // priority order (priority strategy), tie-breaker otherwise
   bool best_of_worst = true;           // when no line is compliant, the least bad one
   std::string destination;             // a site or hub: enables paths through hubs (topology)
+  std::string source;                  // the site traffic leaves from (default: its tunnels' site)
+  PathLimits path_limits;
   AntiFlap anti_flap;
   bool operator==(const TrafficClass&) const = default;
 };

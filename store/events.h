@@ -179,14 +179,28 @@ struct RankedTunnel {
   bool operator==(const RankedTunnel&) const = default;
 };
 
+// A ranked tunnel's figures over its window (ms, ms, percent).
+struct LineFigures {
+  double latency_ms = 0;
+  double jitter_ms = 0;
+  double loss_percent = 0;
+  template <class A>
+  void serialize(A& a) {
+    a(latency_ms, jitter_ms, loss_percent);
+  }
+  bool operator==(const LineFigures&) const = default;
+};
+
 struct RankingChanged {
   static constexpr EventType kType = EventType::kRankingChanged;
-  static constexpr std::uint16_t kSchemaVersion = 1;
+  static constexpr std::uint16_t kSchemaVersion = 2;
   std::string sla_class;
   std::vector<RankedTunnel> ranking;  // best first
+  std::vector<LineFigures> figures;   // v2: the same order as ranking (paths through hubs use them)
   template <class A>
-  void Fields(A& a, std::uint16_t) {
+  void Fields(A& a, std::uint16_t version) {
     a(sla_class, ranking);
+    if (version >= 2) a(figures);
   }
   bool operator==(const RankingChanged&) const = default;
 };

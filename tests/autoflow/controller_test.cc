@@ -175,6 +175,50 @@ TEST(ControllerTest, BestOfWorstWhenNoLineIsCompliant) {
   EXPECT_TRUE(off.Switches().empty());
 }
 
+TEST(ControllerTest, AHubPathWhenTheDirectTunnelFails) {
+  Stream s(R"(hubs: [hub-a, hub-b]
+tunnels:
+  direct: {site: paris, peer: berlin}
+  paris-a: {site: paris, peer: hub-a}
+  berlin-a: {site: berlin, peer: hub-a}
+  paris-b: {site: paris, peer: hub-b}
+  berlin-b: {site: berlin, peer: hub-b}
+sla_classes:
+  - {name: voice, latency_ms: {enter: 150, exit: 120}, loss_percent: {enter: 2, exit: 1}}
+policy: {min_dwell: 30s, failback_delay: 2m}
+traffic_classes:
+  - {name: to-berlin, sla_class: voice, source: paris, destination: berlin}
+)");
+  s.Ranking("voice",
+            {{"direct", 0.9, true}, {"paris-a", 0.8, true}, {"berlin-a", 0.8, true},
+             {"paris-b", 0.7, true}, {"berlin-b", 0.7, true}},
+            {{20, 1, 0}, {30, 2, 1.5}, {40, 3, 0}, {50, 1, 0}, {60, 1, 0}});
+  ASSERT_EQ(s.Using("to-berlin"), "direct");
+  s.At(5s);
+  s.Down("direct");
+  ASSERT_EQ(s.Switches().size(), 2u);
+  const auto& via = *s.Switches()[1];
+  EXPECT_EQ(via.rule, "blackout");
+  EXPECT_EQ(via.to, "paris-a>berlin-a");  // 70 ms, 1.5 % loss: within the limits
+  EXPECT_EQ(via.path, (std::vector<std::string>{"paris-a", "berlin-a"}));
+  EXPECT_NE(via.reason.find("via paris > hub-a > berlin: 70.000 ms, loss 1.500 %"), std::string::npos)
+      << via.reason;
+  // hub-a's lines get lossy: the path breaks the loss limit, so through hub-b.
+  s.At(60s);
+  s.Ranking("voice",
+            {{"paris-a", 0.5, true}, {"berlin-a", 0.5, true}, {"paris-b", 0.7, true},
+             {"berlin-b", 0.7, true}},
+            {{30, 2, 1.5}, {40, 3, 1.5}, {50, 1, 0}, {60, 1, 0}});
+  EXPECT_EQ(s.Using("to-berlin"), "paris-b>berlin-b");
+  EXPECT_EQ(s.Switches().back()->rule, "brownout");
+  // The direct tunnel comes back: used again once the dwell allows.
+  s.At(70s);
+  s.Up("direct");
+  EXPECT_EQ(s.Using("to-berlin"), "paris-b>berlin-b");
+  s.At(95s);
+  EXPECT_EQ(s.Using("to-berlin"), "direct");
+}
+
 TEST(ControllerTest, ReplayGivesTheSameDecisionsByteForByte) {
   Stream s(Config(kBest + "  - {name: video, sla_class: voice, strategy: priority, preferred: [inet, mpls]}\n"));
   s.Ranking("voice", {{"mpls", 0.9, true}, {"inet", 0.8, true}});
@@ -208,11 +252,11 @@ TEST(ControllerTest, ThePolicyComesFromTheLogAndABadOneIsKeptOut) {
     r.event = store::Event{testing::kT0, "x", std::move(p), {}, {}};
     c.Apply(r, out);
   };
-  feed(store::RankingChanged{"voice", {{"mpls", 0.9, true}}});
+  feed(store::RankingChanged{"voice", {{"mpls", 0.9, true}}, {}});
   EXPECT_TRUE(out.empty());  // no policy yet
   feed(store::PolicyChanged{"lineup.yaml", Config(kBest)});
   ASSERT_TRUE(c.policy());
-  feed(store::RankingChanged{"voice", {{"mpls", 0.9, true}}});
+  feed(store::RankingChanged{"voice", {{"mpls", 0.9, true}}, {}});
   ASSERT_EQ(out.size(), 1u);
   feed(store::PolicyChanged{"broken.yaml", "traffic_classes: [{name: voice, strategy: fastest}]"});
   EXPECT_EQ(c.rejected_policies(), 1u);

@@ -25,6 +25,25 @@ TEST(PolicyTest, ReadsClassesStrategiesAndTimers) {
   EXPECT_EQ(p.tunnels.at("mpls").peer, "hub");
 }
 
+TEST(PolicyTest, ADestinationWithoutAPathIsRefused) {
+  auto config = ParseConfig(R"(tunnels:
+  paris-a: {site: paris, peer: hub-a}
+  tokyo-osaka: {site: tokyo, peer: osaka}
+sla_classes: [{name: voice, latency_ms: 150}]
+traffic_classes:
+  - {name: far, sla_class: voice, destination: osaka, source: paris}
+  - {name: near, sla_class: voice, destination: hub-a}
+)",
+                            "topo.yaml");
+  ASSERT_FALSE(config);
+  EXPECT_NE(config.error().message.find(
+                "traffic_classes[0].destination: no path from paris to osaka through the tunnels"),
+            std::string::npos)
+      << config.error().message;
+  EXPECT_NE(config.error().message.find("give 'source'"), std::string::npos)
+      << config.error().message;  // near: the tunnels are at two sites
+}
+
 TEST(PolicyTest, WithoutTrafficClassesOneBestClassPerSlaClass) {
   auto config = ParseConfig("policy: {min_dwell: 1m, failback_delay: 5m}\n");
   ASSERT_TRUE(config) << config.error().message;

@@ -30,8 +30,9 @@ class Stream {
     }
     now_ = kT0 + at;
   }
-  void Ranking(const std::string& sla, std::vector<store::RankedTunnel> ranking) {
-    Feed(store::RankingChanged{sla, std::move(ranking)}, "class/" + sla);
+  void Ranking(const std::string& sla, std::vector<store::RankedTunnel> ranking,
+               std::vector<store::LineFigures> figures = {}) {
+    Feed(store::RankingChanged{sla, std::move(ranking), std::move(figures)}, "class/" + sla);
   }
   void Violated(const std::string& tunnel, const std::string& sla, const std::string& metric = "loss") {
     store::SlaViolated v;
