@@ -48,6 +48,13 @@ void Controller::SetPolicy(Policy policy) {
     }
   }
   classes_ = std::move(states);
+  index_.clear();
+  for (const auto& c : policy.classes) {
+    ClassIndex ix;
+    ix.allowed.insert(c.tunnels.begin(), c.tunnels.end());
+    for (std::size_t i = 0; i < c.preferred.size(); ++i) ix.preference.emplace(c.preferred[i], i);
+    index_.push_back(std::move(ix));
+  }
   topology_.reset();
   for (const auto& c : policy.classes) {
     if (!c.destination.empty()) topology_.emplace(policy.tunnels);
@@ -147,16 +154,6 @@ bool Controller::Direct(const TrafficClass& c, const std::string& tunnel) const 
          (end.site == c.destination && end.peer == c.source);
 }
 
-std::vector<std::string> Controller::Candidates(const TrafficClass& c) const {
-  std::vector<std::string> out;
-  auto s = lines_.find(c.sla_class);
-  if (s == lines_.end()) return out;
-  for (const auto& [tunnel, line] : s->second) {
-    if (line.judged && Allowed(c, tunnel) && Direct(c, tunnel)) out.push_back(tunnel);
-  }
-  return out;  // by name
-}
-
 std::vector<Path> Controller::HubPaths(const TrafficClass& c, std::size_t k) const {
   if (!topology_ || c.destination.empty()) return {};
   auto s = lines_.find(c.sla_class);
@@ -199,87 +196,104 @@ std::string Controller::Describe(const TrafficClass& c, const std::string& tunne
 Controller::Decision Controller::Decide(const TrafficClass& c, ClassState& state, WallTime now) const {
   const AntiFlap& af = c.anti_flap;
   const std::string cur = state.current.to;
-  const auto candidates = Candidates(c);
-  auto score = [&](const std::string& t) {
-    const Line* l = LineOf(c, t);
-    return l ? l->score : 0.0;
+  const auto members = Members(cur);
+  auto current_member = [&](const std::string& t) {
+    return std::find(members.begin(), members.end(), t) != members.end();
+  };
+  const ClassIndex& index = index_[static_cast<std::size_t>(&c - policy_->classes.data())];
+  auto preference = [&](const std::string& t) {
+    auto it = index.preference.find(t);
+    return it == index.preference.end() ? c.preferred.size() : it->second;  // not preferred: last
   };
   auto up = [&](const std::string& t) {
     auto d = down_.find(t);
     return d == down_.end() || !d->second;
   };
-  auto preference = [&](const std::string& t) {
-    auto it = std::find(c.preferred.begin(), c.preferred.end(), t);
-    return static_cast<std::size_t>(it - c.preferred.begin());  // not preferred: last
-  };
-  auto better = [&](const std::string& a, const std::string& b) {  // best first
-    if (score(a) != score(b)) return score(a) > score(b);
-    if (preference(a) != preference(b)) return preference(a) < preference(b);
-    return a < b;
-  };
-  const auto members = Members(cur);
-  auto current_member = [&](const std::string& t) {
-    return std::find(members.begin(), members.end(), t) != members.end();
+  auto score = [&](const std::string& t) {
+    const Line* l = LineOf(c, t);
+    return l ? l->score : 0.0;
   };
 
-  // The lines the class could use now, the current ones exempt from dampening.
-  std::vector<std::string> eligible;
+  // Every line the class may use, looked up once (this runs on every verdict).
+  struct Option {
+    const std::string* name;
+    double score;
+    std::size_t preference;
+    bool up;
+    bool eligible;  // compliant, up, and not held back by the failback delay
+  };
+  std::vector<Option> options;
   std::optional<WallTime> undampened_at;  // when a dampened line becomes usable
-  for (const auto& t : candidates) {
-    if (Eligible(c, t, now, !current_member(t))) {
-      eligible.push_back(t);
-    } else if (Eligible(c, t, now, false)) {
-      const WallTime at = *LineOf(c, t)->recovered_at + af.failback_delay;
-      undampened_at = undampened_at ? std::min(*undampened_at, at) : at;
+  if (auto lines = lines_.find(c.sla_class); lines != lines_.end()) {
+    options.reserve(lines->second.size());
+    for (const auto& [tunnel, line] : lines->second) {
+      if (!line.judged || (!index.allowed.empty() && index.allowed.count(tunnel) == 0) ||
+          !Direct(c, tunnel)) {
+        continue;
+      }
+      Option o{&tunnel, line.score, preference(tunnel), up(tunnel), false};
+      if (o.up && line.compliant) {
+        const bool dampened = line.recovered_at && now - *line.recovered_at < af.failback_delay &&
+                              !current_member(tunnel);
+        o.eligible = !dampened;
+        if (dampened) {
+          const WallTime at = *line.recovered_at + af.failback_delay;
+          undampened_at = undampened_at ? std::min(*undampened_at, at) : at;
+        }
+      }
+      options.push_back(o);
     }
   }
-  std::sort(eligible.begin(), eligible.end(), better);
+  auto better = [&](const Option& a, const Option& b) {  // a before b
+    if (a.score != b.score) return a.score > b.score;
+    if (a.preference != b.preference) return a.preference < b.preference;
+    return *a.name < *b.name;
+  };
+  const Option* best = nullptr;      // the best eligible line
+  const Option* preferred = nullptr;  // the most preferred eligible line
+  const Option* alive = nullptr;      // the best line that is up at all
+  std::size_t eligible = 0;
+  for (const auto& o : options) {
+    if (o.up && (!alive || better(o, *alive))) alive = &o;
+    if (!o.eligible) continue;
+    ++eligible;
+    if (!best || better(o, *best)) best = &o;
+    if (o.preference < c.preferred.size() && (!preferred || o.preference < preferred->preference)) {
+      preferred = &o;
+    }
+  }
 
   Assignment next;
   next.since = now;
   bool fallback = false;
   std::string hub_note;
-  if (c.strategy == Strategy::kLoadBalance && !eligible.empty()) {
-    std::vector<std::string> set = eligible;
-    std::sort(set.begin(), set.end());
+  if (c.strategy == Strategy::kLoadBalance && eligible > 0) {
     double total = 0;
-    for (const auto& t : set) total += score(t);
-    for (const auto& t : set) {
-      next.weights.push_back({t, total > 0 ? score(t) / total : 1.0 / double(set.size())});
+    for (const auto& o : options) total += o.eligible ? o.score : 0;
+    std::vector<std::string> set;
+    for (const auto& o : options) {  // by name
+      if (!o.eligible) continue;
+      set.push_back(*o.name);
+      next.weights.push_back({*o.name, total > 0 ? o.score / total : 1.0 / double(eligible)});
     }
     next.to = Join(set, "+");
-  } else if (!eligible.empty()) {
-    next.to = eligible.front();
-    if (c.strategy == Strategy::kPriority) {
-      for (const auto& p : c.preferred) {
-        if (std::find(eligible.begin(), eligible.end(), p) != eligible.end()) {
-          next.to = p;
-          break;
-        }
-      }
-    }
+  } else if (eligible > 0) {
+    next.to = c.strategy == Strategy::kPriority && preferred ? *preferred->name : *best->name;
   } else if (auto paths = HubPaths(c, 3); !paths.empty()) {
     // No usable direct line: through hubs, within the class's limits.
-    const Path& best = paths.front();
+    const Path& via = paths.front();
     std::string to;
-    for (const auto& t : best.tunnels) to += (to.empty() ? "" : ">") + t;
+    for (const auto& t : via.tunnels) to += (to.empty() ? "" : ">") + t;
     next.to = to;
-    next.path = best.tunnels;
+    next.path = via.tunnels;
     std::string places;
-    for (const auto& p : best.places) places += (places.empty() ? "" : " > ") + p;
+    for (const auto& p : via.places) places += (places.empty() ? "" : " > ") + p;
     hub_note = fmt::format("; via {}: {:.3f} ms, loss {:.3f} %, jitter {:.3f} ms ({} other feasible path(s))",
-                           places, best.figures.latency_ms, best.figures.loss_percent,
-                           best.figures.jitter_ms, paths.size() - 1);
-  } else if (c.best_of_worst) {
-    std::vector<std::string> alive;
-    for (const auto& t : candidates) {
-      if (up(t)) alive.push_back(t);
-    }
-    std::sort(alive.begin(), alive.end(), better);
-    if (!alive.empty()) {
-      next.to = alive.front();
-      fallback = true;
-    }
+                           places, via.figures.latency_ms, via.figures.loss_percent,
+                           via.figures.jitter_ms, paths.size() - 1);
+  } else if (c.best_of_worst && alive) {
+    next.to = *alive->name;
+    fallback = true;
   }
 
   Decision d;

@@ -14,6 +14,8 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "autoflow/policy.h"
@@ -74,18 +76,24 @@ class Controller {
   bool Allowed(const TrafficClass& c, const std::string& tunnel) const;
   const Line* LineOf(const TrafficClass& c, const std::string& tunnel) const;
   bool Eligible(const TrafficClass& c, const std::string& tunnel, WallTime now, bool dampen) const;
-  std::vector<std::string> Candidates(const TrafficClass& c) const;
   std::string Describe(const TrafficClass& c, const std::string& tunnel) const;
   bool Direct(const TrafficClass& c, const std::string& tunnel) const;
   // Best paths through hubs for the class now, from the lines' figures.
   std::vector<Path> HubPaths(const TrafficClass& c, std::size_t k) const;
 
+  // Per traffic class, for lookups in Decide.
+  struct ClassIndex {
+    std::unordered_set<std::string> allowed;  // empty: every tunnel
+    std::unordered_map<std::string, std::size_t> preference;
+  };
+
   std::optional<Policy> policy_;
+  std::vector<ClassIndex> index_;
   mutable std::optional<Topology> topology_;  // when some class has a destination
   bool fixed_ = false;
   std::vector<ClassState> classes_;
   std::map<std::string, std::map<std::string, Line>> lines_;  // SLA class -> tunnel -> line
-  std::map<std::string, bool> down_;                          // tunnel -> down
+  std::unordered_map<std::string, bool> down_;                // tunnel -> down
   std::optional<WallTime> next_deadline_;
   std::uint32_t outputs_ = 0;
   std::uint64_t rejected_policies_ = 0;
