@@ -244,6 +244,21 @@ Controller::Decision Controller::Decide(const TrafficClass& c, ClassState& state
       options.push_back(o);
     }
   }
+  if (!state.decided && !options.empty() && af.initial_wait > Nanos(0)) {
+    // At start-up, lines are judged one after the other: wait for all of
+    // them (or initial_wait) so the first choice is not undone at once.
+    std::size_t lines = 0;
+    for (const auto& [tunnel, end] : policy_->tunnels) {
+      if ((index.allowed.empty() || index.allowed.count(tunnel) != 0) && Direct(c, tunnel)) ++lines;
+    }
+    if (!state.first_verdict) state.first_verdict = now;
+    const WallTime until = *state.first_verdict + af.initial_wait;
+    if (options.size() < lines && now < until) {
+      Decision wait;
+      wait.retry_at = until;
+      return wait;
+    }
+  }
   auto better = [&](const Option& a, const Option& b) {  // a before b
     if (a.score != b.score) return a.score > b.score;
     if (a.preference != b.preference) return a.preference < b.preference;

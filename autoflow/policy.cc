@@ -33,6 +33,7 @@ AntiFlap ReadAntiFlap(yaml::Node& n, const AntiFlap& defaults) {
   a.max_switches =
       static_cast<std::uint32_t>(n.Integer("max_switches", defaults.max_switches, 1, 100000));
   a.switch_period = n.Duration("switch_period", defaults.switch_period, 0s, 24h * 7);
+  a.initial_wait = n.Duration("initial_wait", defaults.initial_wait, 0s, 1h);
   return a;
 }
 

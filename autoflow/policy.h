@@ -28,6 +28,9 @@ struct AntiFlap {
   Nanos failback_delay{std::chrono::minutes(2)};  // a line that violated must be clean this long
   std::uint32_t max_switches = 6;             // at most this many switches ...
   Nanos switch_period{std::chrono::hours(1)};  // ... per this period (0: no cap)
+  // The first decision waits until every allowed line has a verdict, or this
+  // long after the first one has (0: decide on the first verdict).
+  Nanos initial_wait{std::chrono::seconds(10)};
   bool operator==(const AntiFlap&) const = default;
 };
 

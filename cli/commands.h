@@ -17,5 +17,6 @@ void AddLogCommand(CLI::App& app, Runner& run);
 void AddReportCommand(CLI::App& app, Runner& run);
 void AddAnalyzeCommand(CLI::App& app, Runner& run);
 void AddAutoflowCommand(CLI::App& app, Runner& run);  // autoflow and replay
+void AddSimCommand(CLI::App& app, Runner& run);
 
 }  // namespace lineup::cli

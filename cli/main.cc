@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   lineup::cli::AddAnalyzeCommand(app, run);
   lineup::cli::AddReportCommand(app, run);
   lineup::cli::AddAutoflowCommand(app, run);
+  lineup::cli::AddSimCommand(app, run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <ctime>
@@ -10,35 +11,70 @@
 
 namespace lineup {
 
+namespace {
+
+// The length of a unit in nanoseconds, 0 for no unit we know.
+double UnitScale(std::string_view unit) {
+  if (unit == "s") return 1e9;
+  if (unit == "ms") return 1e6;
+  if (unit == "us") return 1e3;
+  if (unit == "ns") return 1;
+  if (unit == "m" || unit == "min") return 60e9;
+  if (unit == "h") return 3600e9;
+  if (unit == "d") return 86400e9;
+  return 0;
+}
+
+}  // namespace
+
+// A number with a unit, or several from the largest down ("1m30s",
+// "2h15m"); a bare number is seconds.
 Result<Nanos> ParseDuration(std::string_view text) {
-  const std::string s(text);
-  char* end = nullptr;
-  const double value = std::strtod(s.c_str(), &end);
-  const std::string_view unit(end);
-  double scale = 0;
-  if (unit.empty() || unit == "s") {
-    scale = 1e9;
-  } else if (unit == "ms") {
-    scale = 1e6;
-  } else if (unit == "us") {
-    scale = 1e3;
-  } else if (unit == "ns") {
-    scale = 1;
-  } else if (unit == "m" || unit == "min") {
-    scale = 60e9;
-  } else if (unit == "h") {
-    scale = 3600e9;
-  } else if (unit == "d") {
-    scale = 86400e9;
-  }
-  if (end == s.c_str() || scale == 0 || !std::isfinite(value) || value < 0 ||
-      value * scale > 9.2e18) {
+  auto bad = [&]() {
     return Fail(ErrorCode::kInvalidArgument,
                 fmt::format("'{}' is not a duration: use a number with ns, us, ms, s, m, h or d "
-                            "(e.g. 100ms, 1.5s)",
+                            "(e.g. 100ms, 1.5s, 1m30s)",
                             text));
+  };
+  const std::string s(text);
+  const char* p = s.c_str();
+  double total = 0;
+  double last_scale = 0;
+  int terms = 0;
+  while (*p != '\0') {
+    if (*p == '-' || *p == '+' || std::isspace(static_cast<unsigned char>(*p))) return bad();
+    char* end = nullptr;
+    const double value = std::strtod(p, &end);
+    if (end == p || !std::isfinite(value) || value < 0) return bad();
+    const char* unit_end = end;
+    while (std::isalpha(static_cast<unsigned char>(*unit_end))) ++unit_end;
+    const std::string_view unit(end, static_cast<std::size_t>(unit_end - end));
+    double scale = unit.empty() ? 1e9 : UnitScale(unit);
+    // Units go from the largest down, each once; only the first term may be bare.
+    if (scale == 0 || (unit.empty() && (terms > 0 || *unit_end != '\0')) ||
+        (terms > 0 && scale >= last_scale)) {
+      return bad();
+    }
+    total += value * scale;
+    last_scale = scale;
+    ++terms;
+    p = unit_end;
   }
-  return Nanos(static_cast<std::int64_t>(std::llround(value * scale)));
+  if (terms == 0 || total > 9.2e18) return bad();
+  return Nanos(static_cast<std::int64_t>(std::llround(total)));
+}
+
+std::string FormatElapsed(Nanos d) {
+  if (d < Nanos(0)) return "-" + FormatElapsed(-d);
+  const std::int64_t ns = d.count();
+  const std::int64_t minutes = ns / 60'000'000'000;
+  std::string seconds = fmt::format("{:.3f}", double(ns % 60'000'000'000) / 1e9);
+  while (seconds.back() == '0') seconds.pop_back();
+  if (seconds.back() == '.') seconds.pop_back();
+  if (minutes == 0) return seconds + "s";
+  const std::string tail = seconds == "0" ? "" : seconds + "s";
+  if (minutes < 60) return fmt::format("{}m{}", minutes, tail);
+  return fmt::format("{}h{}m{}", minutes / 60, minutes % 60, tail);
 }
 
 std::string FormatDuration(Nanos d) {

@@ -69,6 +69,8 @@ bool Node::IsScalar() const { return node_->IsScalar(); }
 bool Node::IsMap() const { return node_->IsMap(); }
 std::string Node::Scalar() const { return node_->IsScalar() ? node_->Scalar() : std::string(); }
 
+int Node::Line() const { return node_->Mark().line + 1; }
+
 bool Node::Has(std::string_view key) const {
   if (!node_->IsMap()) return false;
   const YAML::Node& n = *node_;
@@ -320,6 +322,17 @@ Result<Document> Document::Load(const std::string& path) {
   std::ostringstream text;
   text << in.rdbuf();
   return Parse(text.str(), path);
+}
+
+std::string Document::Subset(std::initializer_list<std::string_view> keys) const {
+  YAML::Node subset(YAML::NodeType::Map);
+  for (auto key : keys) {
+    const YAML::Node& root = *root_;
+    if (YAML::Node v = root[std::string(key)]) subset[std::string(key)] = v;
+  }
+  YAML::Emitter out;
+  out << subset;
+  return std::string(out.c_str()) + "\n";
 }
 
 Node Document::Root() { return Node(*root_, "", diagnostics_); }

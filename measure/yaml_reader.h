@@ -40,6 +40,8 @@ class Node {
 
   bool Has(std::string_view key) const;
   const std::string& path() const { return path_; }
+  // Where the node starts in the text, from 1 (0 when unknown).
+  int Line() const;
   bool IsScalar() const;
   bool IsMap() const;
 
@@ -95,6 +97,8 @@ class Document {
 
   // The top-level mapping (an empty document reads as an empty mapping).
   Node Root();
+  // The YAML text of the given top-level sections only (to record a part).
+  std::string Subset(std::initializer_list<std::string_view> keys) const;
   // Every error recorded so far, one per line, or success.
   [[nodiscard]] Result<void> Status() const;
 

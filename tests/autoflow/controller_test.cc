@@ -25,6 +25,35 @@ TEST(ControllerTest, FirstDecisionIsTheBestCompliantLine) {
   EXPECT_EQ(s.decisions()[0].event_id, "autoflow/0/0");
 }
 
+TEST(ControllerTest, TheFirstDecisionWaitsForEveryLineOrTheInitialWait) {
+  const std::string policy =
+      "{min_dwell: 30s, failback_delay: 2m, max_switches: 4, switch_period: 10m, initial_wait: 5s}";
+  {  // every line judged before the wait is over: decided then, on the best
+    Stream s(Config(kBest, policy));
+    s.Ranking("voice", {{"inet", 0.7, true}});
+    s.At(1s);
+    EXPECT_TRUE(s.Switches().empty());  // mpls and lte have no verdict yet
+    s.Ranking("voice", {{"mpls", 0.9, true}, {"inet", 0.7, true}});
+    EXPECT_TRUE(s.Switches().empty());
+    s.At(2s);
+    s.Ranking("voice", {{"mpls", 0.9, true}, {"inet", 0.7, true}, {"lte", 0.5, true}});
+    ASSERT_EQ(s.Switches().size(), 1u);
+    EXPECT_EQ(s.Switches()[0]->to, "mpls");
+    EXPECT_EQ(s.decisions()[0].time, testing::kT0 + 2s);
+  }
+  {  // a line that never gets a verdict holds the start back no longer than the wait
+    Stream s(Config(kBest, policy));
+    s.Ranking("voice", {{"inet", 0.7, true}});
+    s.At(4s);
+    EXPECT_TRUE(s.Switches().empty());
+    s.At(6s);
+    ASSERT_EQ(s.Switches().size(), 1u);
+    EXPECT_EQ(s.Switches()[0]->to, "inet");
+    EXPECT_EQ(s.Switches()[0]->rule, "initial");
+    EXPECT_EQ(s.decisions()[0].time, testing::kT0 + 5s);  // the first event past the wait
+  }
+}
+
 TEST(ControllerTest, BrownoutMovesWhenTheDwellIsOver) {
   Stream s(Config(kBest));
   s.Ranking("voice", {{"mpls", 0.9, true}, {"inet", 0.7, true}});
@@ -120,7 +149,7 @@ TEST(ControllerTest, AMetricHoveringAroundItsThresholdDoesNotFlap) {
 }
 
 TEST(ControllerTest, TheSwitchCapHoldsMovesBack) {
-  Stream s(Config(kBest, "{min_dwell: 1s, failback_delay: 1s, max_switches: 2, switch_period: 10m}"));
+  Stream s(Config(kBest, "{min_dwell: 1s, failback_delay: 1s, max_switches: 2, switch_period: 10m, initial_wait: 0s}"));
   s.Ranking("voice", {{"mpls", 0.5, true}, {"inet", 0.4, true}});
   for (int i = 1; i <= 10; ++i) {  // the better line alternates every 10 s
     s.At(10s * i);
@@ -185,7 +214,7 @@ tunnels:
   berlin-b: {site: berlin, peer: hub-b}
 sla_classes:
   - {name: voice, latency_ms: {enter: 150, exit: 120}, loss_percent: {enter: 2, exit: 1}}
-policy: {min_dwell: 30s, failback_delay: 2m}
+policy: {min_dwell: 30s, failback_delay: 2m, initial_wait: 0s}
 traffic_classes:
   - {name: to-berlin, sla_class: voice, source: paris, destination: berlin}
 )");

@@ -47,3 +47,27 @@ TEST(TimeTextTest, TimesRoundTripAndRelativeTimes) {
 
 }  // namespace
 }  // namespace lineup
+
+namespace lineup {
+namespace {
+
+TEST(TimeTextTest, DurationsOfSeveralUnitsFromTheLargestDown) {
+  using namespace std::chrono_literals;
+  EXPECT_EQ(*ParseDuration("1m30s"), 90s);
+  EXPECT_EQ(*ParseDuration("2h15m"), 135min);
+  EXPECT_EQ(*ParseDuration("2m10.5s"), 130500ms);
+  EXPECT_EQ(*ParseDuration("1s250ms"), 1250ms);
+  for (const char* bad : {"30s1m", "1m1m", "1m 30s", "1m30", "30 s", "1m-5s", "", "m", "1mx"}) {
+    EXPECT_FALSE(ParseDuration(bad)) << bad;
+  }
+  EXPECT_EQ(FormatElapsed(970ms), "0.97s");
+  EXPECT_EQ(FormatElapsed(120650ms), "2m0.65s");
+  EXPECT_EQ(FormatElapsed(3720s), "1h2m");
+  EXPECT_EQ(FormatElapsed(0s), "0s");
+  for (Nanos d : {Nanos(970ms), Nanos(120650ms), Nanos(3720s), Nanos(3725500ms)}) {
+    EXPECT_EQ(*ParseDuration(FormatElapsed(d)), d) << FormatElapsed(d);
+  }
+}
+
+}  // namespace
+}  // namespace lineup

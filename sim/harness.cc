@@ -1,0 +1,534 @@
+#include "sim/harness.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <deque>
+#include <memory>
+
+#include "analyzer/analyzer.h"
+#include "autoflow/controller.h"
+#include "autoflow/service.h"
+#include "measure/ntp.h"
+#include "measure/reflector.h"
+#include "measure/session.h"
+#include "measure/time_text.h"
+#include "store/measurements.h"
+
+namespace lineup::sim {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double Seconds(Clock::time_point since) {
+  return std::chrono::duration<double>(Clock::now() - since).count();
+}
+
+double Ms(Nanos d) { return std::chrono::duration<double, std::milli>(d).count(); }
+
+std::string At(Nanos t) { return FormatElapsed(t); }
+
+// A TWAMP session over one tunnel: the real sender and reflector cores.
+struct Session {
+  std::string tunnel;
+  measure::SenderSession sender;
+  measure::ReflectorCore reflector;
+  measure::UdpEndpoint local;  // the sender's address, as the reflector sees it
+  Session(std::string t, measure::SessionConfig config, measure::ReflectorConfig rc,
+          measure::UdpEndpoint l)
+      : tunnel(std::move(t)), sender(std::move(config)), reflector(std::move(rc)), local(l) {}
+};
+
+ByteSpan Bytes(std::uint8_t* data, std::size_t length) {
+  return {reinterpret_cast<std::byte*>(data), length};
+}
+ConstByteSpan Bytes(const std::uint8_t* data, std::size_t length) {
+  return {reinterpret_cast<const std::byte*>(data), length};
+}
+
+measure::UdpEndpoint Endpoint(std::uint32_t address, std::uint16_t port) {
+  return {boost::asio::ip::address_v4(address), port};
+}
+
+// The sessions, one per probed tunnel, starts spread over one interval.
+std::vector<std::unique_ptr<Session>> MakeSessions(const Scenario& s) {
+  std::vector<std::unique_ptr<Session>> sessions;
+  measure::ErrorEstimate synced = measure::ErrorEstimate::FromError(Nanos(1), true);
+  for (const auto& tunnel : s.probed) {
+    std::size_t index = 0;
+    while (s.network.links[index].name != tunnel) ++index;
+    measure::SessionConfig c;
+    c.name = tunnel;
+    c.destination = Endpoint(net::LinkAddress(index, true), measure::kDefaultTestPort);
+    c.interval = s.probe_interval;
+    c.padding = s.padding;
+    c.dscp = s.dscp;
+    c.wait = s.loss_timeout;
+    c.reflector = measure::ReflectorNumbering::kStateful;
+    c.error_estimate = synced;
+    const Nanos offset = s.probe_interval * static_cast<std::int64_t>(sessions.size()) /
+                         static_cast<std::int64_t>(s.probed.size());
+    c.count = static_cast<std::uint32_t>((s.duration - offset - Nanos(1)) / s.probe_interval + 1);
+    measure::ReflectorConfig rc;
+    rc.error_estimate = synced;
+    rc.sender_idle_timeout = s.duration + s.loss_timeout + std::chrono::hours(1);
+    sessions.push_back(std::make_unique<Session>(
+        tunnel, c, rc, Endpoint(net::LinkAddress(index, false), 50000)));
+  }
+  return sessions;
+}
+
+std::vector<net::Probe> Wire(const Scenario& s, std::vector<std::unique_ptr<Session>>& sessions) {
+  std::vector<net::Probe> probes;
+  for (std::size_t i = 0; i < sessions.size(); ++i) {
+    Session* session = sessions[i].get();
+    const auto& c = session->sender.config();
+    net::Probe p;
+    p.link = session->tunnel;
+    p.start_ns = (s.probe_interval * static_cast<std::int64_t>(i) /
+                  static_cast<std::int64_t>(sessions.size()))
+                     .count();
+    p.interval_ns = c.interval.count();
+    p.count = c.count;
+    p.tos = static_cast<std::uint8_t>(c.dscp << 2);
+    const WallTime start = s.start;
+    p.build = [session, start](std::int64_t t, std::uint8_t* out, std::size_t capacity) {
+      if (capacity < session->sender.config().PacketLength()) return std::size_t{0};
+      return session->sender.BuildProbe(start + Nanos(t), Bytes(out, capacity));
+    };
+    p.on_reply = [session, start](std::int64_t t, const std::uint8_t* data, std::size_t length,
+                                  int ttl, int tos) {
+      session->sender.OnDatagram(Bytes(data, length), start + Nanos(t), ttl, tos);
+    };
+    p.reflect = [session, start](std::int64_t t, const std::uint8_t* in, std::size_t length,
+                                 int ttl, int tos, std::uint8_t* out, std::size_t capacity) {
+      measure::ReceivedMeta meta;
+      meta.peer = session->local;
+      meta.receive_time = start + Nanos(t);
+      meta.ttl = ttl;
+      meta.tos = tos;
+      auto plan = session->reflector.Reflect(Bytes(in, length), meta, Bytes(out, capacity));
+      if (!plan) return std::size_t{0};
+      // Answered at once: T3 = T2.
+      measure::PatchTimestamp(Bytes(out, plan->length), ToNtp(meta.receive_time));
+      return plan->length;
+    };
+    probes.push_back(std::move(p));
+  }
+  return probes;
+}
+
+// The log, the analyzer and the controller in lockstep: every event appended
+// is folded by both at once and their outputs appended right after it, so
+// the log holds exactly the order `lineup replay` and a restart will fold.
+class Lockstep {
+ public:
+  Lockstep(store::EventLog& log, const analyzer::AnalyzerConfig& config, WallTime start)
+      : log_(log), analyzer_(config), start_(start) {}
+
+  Result<void> Feed(store::Event event) {
+    pending_.push_back(std::move(event));
+    while (!pending_.empty()) {
+      store::RecordedEvent r;
+      r.event = std::move(pending_.front());
+      pending_.pop_front();
+      auto position = log_.Append(r.event);
+      if (!position) return tl::unexpected(position.error());
+      r.position = *position;
+      r.revision = revisions_[r.event.stream]++;
+      out_.clear();
+      analyzer_.Apply(r, out_);
+      controller_.Apply(r, out_);
+      Observe(r.event);
+      for (auto& o : out_) pending_.push_back(std::move(o));
+    }
+    return {};
+  }
+
+  std::vector<Decision> decisions;
+  std::vector<std::pair<Nanos, std::string>> outages;
+
+ private:
+  void Observe(const store::Event& e) {
+    if (const auto* p = std::get_if<store::PathSwitched>(&e.payload)) {
+      decisions.push_back({e.time - start_, p->traffic_class, p->from, p->to, p->rule, p->reason});
+    } else if (const auto* d = std::get_if<store::TunnelDown>(&e.payload)) {
+      outages.emplace_back(e.time - start_, d->tunnel);
+    }
+  }
+
+  store::EventLog& log_;
+  analyzer::Analyzer analyzer_;
+  autoflow::Controller controller_;
+  WallTime start_;
+  std::map<std::string, std::uint64_t> revisions_;
+  std::deque<store::Event> pending_;
+  std::vector<store::Event> out_;
+};
+
+// A probe's sample, timed when the sender knows its fate.
+struct Known {
+  WallTime at;
+  std::size_t session;
+  store::Event event;
+};
+
+std::string Describe(const Expectation& e) {
+  const std::string window = fmt::format("in [{}, {})", At(e.from), At(e.to));
+  const std::string range = fmt::format("within [{:g}, {:g}]", e.low, e.high);
+  switch (e.kind) {
+    case Expectation::kOn:
+      return fmt::format("{} on {} at {}", e.subject, e.line, At(e.at));
+    case Expectation::kMaxSwitches:
+      return fmt::format("at most {} switch{} of {} {}", e.count, e.count == 1 ? "" : "es",
+                         e.subject, window);
+    case Expectation::kLoss:
+      return fmt::format("round-trip loss of {} {} {} %", e.subject, window, range);
+    case Expectation::kForwardLoss:
+      return fmt::format("outbound loss of {} {} {} %", e.subject, window, range);
+    case Expectation::kBackwardLoss:
+      return fmt::format("inbound loss of {} {} {} %", e.subject, window, range);
+    case Expectation::kRtt:
+      return fmt::format("mean round trip of {} {} {} ms", e.subject, window, range);
+    case Expectation::kJitter:
+      return fmt::format("jitter of {} {} {} ms", e.subject, window, range);
+    case Expectation::kDown:
+      return fmt::format("{} reported down {}", e.subject, window);
+  }
+  return "?";
+}
+
+std::string Move(const Decision& d) {
+  return fmt::format("{} {} -> {} ({})", At(d.at), d.from.empty() ? "-" : d.from,
+                     d.to.empty() ? "-" : d.to, d.rule);
+}
+
+ExpectationResult Check(const Expectation& e, const RunOutcome& run) {
+  ExpectationResult r;
+  r.expectation = e;
+  r.what = Describe(e);
+  auto within = [&](double value, std::string shown) {
+    r.passed = value >= e.low && value <= e.high;
+    r.detail = std::move(shown);
+  };
+  const std::vector<ProbePoint> none;
+  auto probes_of = [&]() -> const std::vector<ProbePoint>& {
+    auto it = run.probes_by_tunnel.find(e.subject);
+    return it == run.probes_by_tunnel.end() ? none : it->second;
+  };
+  switch (e.kind) {
+    case Expectation::kOn: {
+      const Decision* current = nullptr;
+      const Decision* arrival = nullptr;
+      for (const auto& d : run.decisions) {
+        if (d.traffic_class != e.subject) continue;
+        if (d.at <= e.at) current = &d;
+        if (!arrival && e.after > Nanos(0) && d.at >= e.after && d.to == e.line) arrival = &d;
+      }
+      r.passed = current && current->to == e.line;
+      if (!current) {
+        r.detail = fmt::format("no decision for {} by {}", e.subject, At(e.at));
+      } else {
+        r.detail = fmt::format("on {} since {} (rule {})", current->to.empty() ? "no line" : current->to,
+                               At(current->at), current->rule);
+      }
+      if (arrival) {
+        r.time_to_switch = arrival->at - e.after;
+        r.detail += fmt::format("; moved to {} {} after {}", e.line, FormatElapsed(*r.time_to_switch),
+                                At(e.after));
+      } else if (e.after > Nanos(0)) {
+        r.detail += fmt::format("; never moved to {} after {}", e.line, At(e.after));
+      }
+      break;
+    }
+    case Expectation::kMaxSwitches: {
+      std::vector<std::string> moves;
+      for (const auto& d : run.decisions) {
+        if (d.traffic_class == e.subject && !d.from.empty() && d.at >= e.from && d.at < e.to) {
+          moves.push_back(Move(d));
+        }
+      }
+      r.passed = moves.size() <= e.count;
+      r.detail = fmt::format("{} switch{}", moves.size(), moves.size() == 1 ? "" : "es");
+      if (!moves.empty()) {
+        const std::size_t shown = std::min<std::size_t>(moves.size(), 6);
+        r.detail += fmt::format(": {}{}", fmt::join(moves.begin(), moves.begin() + static_cast<long>(shown), ", "),
+                                moves.size() > shown ? ", ..." : "");
+      }
+      break;
+    }
+    case Expectation::kLoss: {
+      const Measured m = Measure(probes_of(), e.from, e.to);
+      within(m.loss_percent, fmt::format("measured {:.2f} % ({} of {} probes lost)", m.loss_percent,
+                                         m.lost, m.sent));
+      break;
+    }
+    case Expectation::kForwardLoss: {
+      const Measured m = Measure(probes_of(), e.from, e.to);
+      within(m.forward_loss_percent, fmt::format("measured {:.2f} % ({} probes lost on the way out of {})",
+                                                 m.forward_loss_percent, m.forward_lost, m.sent));
+      break;
+    }
+    case Expectation::kBackwardLoss: {
+      const Measured m = Measure(probes_of(), e.from, e.to);
+      within(m.backward_loss_percent, fmt::format("measured {:.2f} % ({} replies lost on the way back)",
+                                                  m.backward_loss_percent, m.backward_lost));
+      break;
+    }
+    case Expectation::kRtt: {
+      const Measured m = Measure(probes_of(), e.from, e.to);
+      within(m.rtt_mean_ms, fmt::format("measured {:.3f} ms (stddev {:.3f} ms, {} replies)", m.rtt_mean_ms,
+                                        m.rtt_stddev_ms, m.sent - m.lost));
+      break;
+    }
+    case Expectation::kJitter: {
+      const Measured m = Measure(probes_of(), e.from, e.to);
+      within(m.jitter_ms, fmt::format("measured {:.3f} ms", m.jitter_ms));
+      break;
+    }
+    case Expectation::kDown: {
+      for (const auto& [at, tunnel] : run.outages) {
+        if (tunnel == e.subject && at >= e.from && at < e.to) {
+          r.passed = true;
+          r.detail = fmt::format("down at {}", At(at));
+          break;
+        }
+      }
+      if (!r.passed) r.detail = "never reported down in that window";
+      break;
+    }
+  }
+  if (e.kind != Expectation::kOn && e.kind != Expectation::kMaxSwitches &&
+      e.kind != Expectation::kDown && run.probes_by_tunnel.count(e.subject) == 0) {
+    r.passed = false;
+    r.detail = fmt::format("{} was not probed (see probes.tunnels)", e.subject);
+  }
+  return r;
+}
+
+}  // namespace
+
+Measured Measure(const std::vector<ProbePoint>& probes, Nanos from, Nanos to) {
+  Measured m;
+  double sum = 0, sum2 = 0, fsum = 0, fsum2 = 0, ipdv = 0;
+  std::uint64_t ipdv_count = 0;
+  const ProbePoint* first_answered = nullptr;
+  const ProbePoint* previous = nullptr;
+  for (const auto& p : probes) {
+    if (p.sent < from || p.sent >= to) continue;
+    ++m.sent;
+    if (p.lost) {
+      ++m.lost;
+      continue;
+    }
+    sum += p.rtt_ms;
+    sum2 += p.rtt_ms * p.rtt_ms;
+    fsum += p.forward_ms;
+    fsum2 += p.forward_ms * p.forward_ms;
+    if (previous) {
+      ipdv += std::abs(p.rtt_ms - previous->rtt_ms);
+      ++ipdv_count;
+      // Between two answered probes the reflector's numbering tells which
+      // of the lost ones it saw (replies lost) and which it did not.
+      const std::uint64_t gap = p.sequence - previous->sequence - 1;
+      const std::uint64_t seen = p.reflector_sequence > previous->reflector_sequence
+                                     ? p.reflector_sequence - previous->reflector_sequence - 1
+                                     : 0;
+      m.backward_lost += std::min(seen, gap);
+      m.forward_lost += gap - std::min(seen, gap);
+    } else {
+      first_answered = &p;
+    }
+    previous = &p;
+  }
+  const std::uint64_t answered = m.sent - m.lost;
+  if (m.sent > 0) m.loss_percent = 100.0 * double(m.lost) / double(m.sent);
+  if (answered > 0) {
+    const double n = double(answered);
+    m.rtt_mean_ms = sum / n;
+    m.rtt_stddev_ms = std::sqrt(std::max(0.0, sum2 / n - m.rtt_mean_ms * m.rtt_mean_ms));
+    m.forward_mean_ms = fsum / n;
+    m.forward_stddev_ms = std::sqrt(std::max(0.0, fsum2 / n - m.forward_mean_ms * m.forward_mean_ms));
+  }
+  if (ipdv_count > 0) m.jitter_ms = ipdv / double(ipdv_count);
+  if (first_answered && previous != first_answered) {
+    // Directions are known for the probes after the first answered one up to the last.
+    const double span = double(previous->sequence - first_answered->sequence);
+    m.forward_loss_percent = 100.0 * double(m.forward_lost) / span;
+    const double reached = span - double(m.forward_lost);
+    if (reached > 0) m.backward_loss_percent = 100.0 * double(m.backward_lost) / reached;
+  }
+  return m;
+}
+
+bool RunOutcome::passed() const {
+  return std::all_of(results.begin(), results.end(), [](const auto& r) { return r.passed; });
+}
+
+bool SeedsOutcome::passed() const {
+  return std::all_of(expectations.begin(), expectations.end(), [](const auto& e) { return e.failed == 0; });
+}
+
+Result<RunOutcome> RunScenario(const Scenario& scenario, const RunOptions& options) {
+  const auto wall_start = Clock::now();
+  RunOutcome run;
+  run.seed = options.seed.value_or(scenario.seed);
+  if (options.log && options.log->head() != 0) {
+    return Fail(ErrorCode::kInvalidArgument,
+                "the scenario's log must start empty: give a new directory for it");
+  }
+  auto progress = [&](std::string_view phase, double share) {
+    if (options.progress) options.progress(phase, share);
+  };
+
+  auto sessions = MakeSessions(scenario);
+  for (const auto& s : sessions) {
+    if (auto valid = measure::Validate(s->sender.config()); !valid) {
+      return Fail(ErrorCode::kInvalidArgument,
+                  fmt::format("{}: the probes of {}: {}", scenario.origin, s->tunnel, valid.error().message));
+    }
+  }
+  auto probes = Wire(scenario, sessions);
+  net::Network network = scenario.network;
+  network.seed = run.seed;
+  // Run on for the loss timeout so that every probe's fate is known.
+  network.duration_ns = (scenario.duration + scenario.loss_timeout).count();
+  const net::RunInfo info = net::Run(network, probes, [&](double share) { progress("simulating", share); });
+  run.network_seconds = info.wall_seconds;
+  run.packets_dropped = info.packets_dropped;
+
+  // Every probe as a sample, timed when its fate is known.
+  std::vector<Known> known;
+  const WallTime end = scenario.start + scenario.duration + scenario.loss_timeout;
+  std::vector<store::Event> summaries;
+  for (std::size_t i = 0; i < sessions.size(); ++i) {
+    Session& s = *sessions[i];
+    s.sender.Close();
+    measure::SessionResult result;
+    result.config = s.sender.config();
+    result.local = s.local;
+    result.started = scenario.start;
+    result.finished = end;
+    result.summary = s.sender.Summarize();
+    result.packets = s.sender.recorder().packets();
+    auto events = store::EventsFromRun(result);
+    summaries.push_back(std::move(events.back()));
+    events.pop_back();
+    auto& points = run.probes_by_tunnel[s.tunnel];
+    points.reserve(events.size());
+    for (std::size_t k = 0; k < events.size(); ++k) {
+      const measure::PacketRecord& packet = result.packets[k];
+      auto& sample = std::get<store::ProbeSample>(events[k].payload);
+      ProbePoint point;
+      point.sent = packet.t1 - scenario.start;
+      point.sequence = packet.sequence;
+      WallTime at = packet.t1 + scenario.loss_timeout;
+      if (packet.reply && packet.reply->t4 - packet.t1 <= scenario.loss_timeout) {
+        at = packet.reply->t4;
+        point.reflector_sequence = packet.reply->reflector_sequence;
+        point.forward_ms = Ms(packet.reply->Forward(packet.t1));
+        point.backward_ms = Ms(packet.reply->Backward());
+        point.rtt_ms = Ms(packet.reply->RoundTrip(packet.t1));
+      } else {
+        // Too late is lost, as the sender declared it at its timeout.
+        sample = store::ProbeSample{};
+        sample.sequence = packet.sequence;
+        sample.t1_ns = ToUnixNanos(packet.t1);
+        sample.lost = true;
+        point.lost = true;
+      }
+      points.push_back(point);
+      events[k].time = at;
+      known.push_back({at, i, std::move(events[k])});
+    }
+    run.probes += events.size();
+  }
+  std::stable_sort(known.begin(), known.end(), [](const Known& a, const Known& b) {
+    return a.at != b.at ? a.at < b.at : a.session < b.session;
+  });
+
+  // The pipeline, in memory; then copied to the caller's log, same positions.
+  auto memory = store::MakeMemoryLog();
+  Lockstep lockstep(*memory, scenario.config.analysis, scenario.start);
+  store::PolicyChanged policy{scenario.origin, scenario.config.text};
+  if (auto r = lockstep.Feed({scenario.start, "policy", policy, {}, {}}); !r) return tl::unexpected(r.error());
+  for (const auto& s : sessions) {
+    store::Event configured{scenario.start, store::SessionStream(s->sender.config()),
+                            store::ConfiguredFrom(s->sender.config()), {}, {}};
+    if (auto r = lockstep.Feed(std::move(configured)); !r) return tl::unexpected(r.error());
+  }
+  for (std::size_t i = 0; i < known.size(); ++i) {
+    if (auto r = lockstep.Feed(std::move(known[i].event)); !r) return tl::unexpected(r.error());
+    if (i % 65536 == 0) progress("analyzing", double(i) / double(known.size()));
+  }
+  for (auto& s : summaries) {
+    if (auto r = lockstep.Feed(std::move(s)); !r) return tl::unexpected(r.error());
+  }
+  progress("analyzing", 1.0);
+  run.events = memory->head();
+  run.decisions = std::move(lockstep.decisions);
+  run.outages = std::move(lockstep.outages);
+
+  if (options.log) {
+    std::vector<store::Event> batch;
+    Result<void> copied = {};
+    auto read = memory->ReadPositions(0, memory->head(), {}, [&](const store::LogEntry& entry) {
+      batch.push_back(entry.event->event);
+      if (batch.size() == 8192 || entry.position + 1 == run.events) {
+        auto appended = options.log->Append(batch);
+        batch.clear();
+        if (!appended) {
+          copied = tl::unexpected(appended.error());
+          return false;
+        }
+        progress("writing the log", double(entry.position + 1) / double(run.events));
+      }
+      return true;
+    });
+    if (!read) return tl::unexpected(read.error());
+    if (!copied) return tl::unexpected(copied.error());
+    if (auto synced = options.log->Sync(); !synced) return tl::unexpected(synced.error());
+  }
+
+  for (const auto& e : scenario.expectations) run.results.push_back(Check(e, run));
+  run.wall_seconds = Seconds(wall_start);
+  return run;
+}
+
+Result<SeedsOutcome> RunSeeds(const Scenario& scenario, std::uint32_t first_seed, std::uint32_t runs,
+                              const std::function<void(std::uint32_t, std::uint32_t)>& progress) {
+  const auto wall_start = Clock::now();
+  SeedsOutcome out;
+  out.first_seed = first_seed;
+  out.runs = runs;
+  for (const auto& e : scenario.expectations) {
+    ExpectationSummary summary;
+    summary.what = Describe(e);
+    out.expectations.push_back(summary);
+  }
+  for (std::uint32_t k = 0; k < runs; ++k) {
+    if (progress) progress(k, runs);
+    RunOptions options;
+    options.seed = first_seed + k;
+    auto run = RunScenario(scenario, options);
+    if (!run) return tl::unexpected(run.error());
+    for (std::size_t i = 0; i < run->results.size(); ++i) {
+      const auto& r = run->results[i];
+      auto& summary = out.expectations[i];
+      if (r.passed) {
+        ++summary.passed;
+      } else {
+        ++summary.failed;
+        summary.failed_seeds.push_back(run->seed);
+      }
+      if (r.time_to_switch) summary.times_to_switch.push_back(*r.time_to_switch);
+    }
+  }
+  if (progress) progress(runs, runs);
+  out.wall_seconds = Seconds(wall_start);
+  return out;
+}
+
+}  // namespace lineup::sim

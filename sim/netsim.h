@@ -1,0 +1,82 @@
+// The ns-3 side of the harness behind a plain interface. ns-3 3.37's headers
+// only compile as C++17, so everything that includes them lives in
+// netsim.cc, built as C++17; this header is valid C++17 and C++20 and holds
+// no ns-3 type. The TWAMP protocol cores stay on the C++20 side and are
+// reached through the callbacks below: no second implementation of TWAMP.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace lineup::sim::net {
+
+// Link i of a Network gets the IPv4 subnet 10.0.0.0 + 4i /30: its end `a`
+// has host 1 of it, its end `b` host 2.
+inline std::uint32_t LinkAddress(std::size_t index, bool b_end) {
+  return (10u << 24) + static_cast<std::uint32_t>(index) * 4 + (b_end ? 2 : 1);
+}
+
+// A tunnel as an underlay link between two places, with its impairments.
+struct Link {
+  std::string name;
+  std::string a, b;            // the places at its ends (the sender sits at a)
+  double rate_mbps = 100;
+  std::int64_t delay_ns = 10'000'000;  // one way
+  std::int64_t jitter_ns = 0;          // one way: uniform in [-jitter, +jitter], kept >= 0
+  bool reorder = false;                // let jitter reorder packets (default: in order, like a real link)
+  double loss = 0;                     // Bernoulli, each direction
+  // Gilbert-Elliott bursts (off when to_bad == 0): per packet, good -> bad with
+  // probability to_bad, bad -> good with to_good; in bad, loss_bad is lost.
+  double to_bad = 0, to_good = 1, loss_bad = 1;
+};
+
+// A change of a link at a time; fields < 0 are left as they are.
+struct Change {
+  std::int64_t at_ns = 0;
+  std::string link;
+  std::int64_t delay_ns = -1;
+  std::int64_t jitter_ns = -1;
+  double loss = -1;
+  double to_bad = -1;
+  double cross_mbps = -1;  // constant-rate cross traffic from a to b (0 stops it)
+};
+
+// A TWAMP session over a link: the sender at `a`, the reflector at `b`.
+struct Probe {
+  std::string link;
+  std::int64_t start_ns = 0;
+  std::int64_t interval_ns = 100'000'000;
+  std::uint32_t count = 10;
+  std::uint8_t tos = 0;
+  // Builds the next test packet at simulated time t (ns since the start);
+  // returns its length.
+  std::function<std::size_t(std::int64_t t_ns, std::uint8_t* out, std::size_t capacity)> build;
+  // A reply arrived at t with the received TTL and TOS.
+  std::function<void(std::int64_t t_ns, const std::uint8_t* data, std::size_t length, int ttl, int tos)>
+      on_reply;
+  // The reflector: builds the reply to a request received at t_ns (T2);
+  // returns its length (0: dropped) and writes the time it stamps as T3.
+  std::function<std::size_t(std::int64_t t_ns, const std::uint8_t* in, std::size_t length, int ttl,
+                             int tos, std::uint8_t* out, std::size_t capacity)>
+      reflect;
+};
+
+struct Network {
+  std::vector<Link> links;
+  std::vector<Change> changes;
+  std::int64_t duration_ns = 60'000'000'000;
+  std::uint32_t seed = 1;  // ns-3's RngRun: independent runs per seed
+};
+
+struct RunInfo {
+  double wall_seconds = 0;
+  std::uint64_t packets_dropped = 0;  // by the loss models
+};
+
+// Runs the simulation to the end. `progress` gets the simulated share done.
+RunInfo Run(const Network& network, std::vector<Probe>& probes,
+            const std::function<void(double)>& progress);
+
+}  // namespace lineup::sim::net

@@ -1,0 +1,246 @@
+#include "sim/scenario.h"
+
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <set>
+
+#include "analyzer/config.h"
+#include "measure/dscp.h"
+#include "measure/time_text.h"
+
+namespace lineup::sim {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr Nanos kMaxDuration = 24h * 7;
+
+void ReadLink(yaml::Node& n, net::Link& l) {
+  l.rate_mbps = n.Number("rate_mbps", 100, 0.01, 100000);
+  l.delay_ns = n.Duration("delay", 10ms, 0s, 10s).count();
+  l.jitter_ns = n.Duration("jitter", 0s, 0s, 10s).count();
+  l.loss = n.Number("loss_percent", 0, 0, 100) / 100;
+  l.reorder = n.Bool("reorder", false);
+  if (auto burst = n.Child("burst")) {
+    // Gilbert-Elliott: per-packet chances (percent) to enter and leave the bad state.
+    l.to_bad = burst->Number("enter_percent", 1, 0, 100) / 100;
+    l.to_good = burst->Number("leave_percent", 30, 0.001, 100) / 100;
+    l.loss_bad = burst->Number("loss_in_bad_percent", 100, 0, 100) / 100;
+    burst->CheckNoOtherKeys();
+  }
+}
+
+// The values a timeline changes, to restore them after a change with `for`.
+struct LinkState {
+  std::int64_t delay_ns, jitter_ns;
+  double loss, to_bad, cross_mbps;
+};
+
+void ReadTimeline(yaml::Node& n, const net::Link& link, Nanos duration,
+                  std::vector<net::Change>& changes) {
+  LinkState state{link.delay_ns, link.jitter_ns, link.loss, link.to_bad, 0};
+  Nanos busy_until{-1};  // the end of the last change with `for`
+  Nanos last_at{-1};
+  for (auto& c : n.List("timeline")) {
+    net::Change change;
+    change.link = link.name;
+    if (!c.Has("at")) c.Error("'at' is required: when the change happens, e.g. at: 2m");
+    const Nanos at = c.Duration("at", 0s, 0s, kMaxDuration);
+    if (at > duration) c.ErrorAt("at", "is after the end of the scenario (duration)");
+    if (at < last_at) c.ErrorAt("at", "changes must be in time order");
+    if (at < busy_until) {
+      c.ErrorAt("at", fmt::format("falls inside the previous change, which lasts until {}: start "
+                                  "later or shorten its 'for'",
+                                  FormatDuration(busy_until)));
+    }
+    last_at = at;
+    change.at_ns = at.count();
+    const LinkState before = state;
+    if (c.Has("delay")) state.delay_ns = change.delay_ns = c.Duration("delay", 0s, 0s, 10s).count();
+    if (c.Has("jitter")) state.jitter_ns = change.jitter_ns = c.Duration("jitter", 0s, 0s, 10s).count();
+    if (c.Has("loss_percent")) state.loss = change.loss = c.Number("loss_percent", 0, 0, 100) / 100;
+    if (c.Has("burst_enter_percent")) {
+      state.to_bad = change.to_bad = c.Number("burst_enter_percent", 0, 0, 100) / 100;
+    }
+    if (c.Has("cross_mbps")) state.cross_mbps = change.cross_mbps = c.Number("cross_mbps", 0, 0, 100000);
+    // An outage: every packet lost, both ways, bursts or not.
+    if (c.Bool("outage", false)) {
+      state.loss = change.loss = 1;
+      state.to_bad = change.to_bad = 0;
+    }
+    changes.push_back(change);
+    if (c.Has("for")) {
+      // Back to the values before this change once it has lasted `for`.
+      const Nanos length = c.Duration("for", 1s, 1ms, kMaxDuration);
+      busy_until = at + length;
+      if (busy_until < duration) {
+        net::Change restore;
+        restore.link = link.name;
+        restore.at_ns = busy_until.count();
+        if (change.delay_ns >= 0) restore.delay_ns = before.delay_ns;
+        if (change.jitter_ns >= 0) restore.jitter_ns = before.jitter_ns;
+        if (change.loss >= 0) restore.loss = before.loss;
+        if (change.to_bad >= 0) restore.to_bad = before.to_bad;
+        if (change.cross_mbps >= 0) restore.cross_mbps = before.cross_mbps;
+        changes.push_back(restore);
+      }
+      state = before;
+    }
+    c.CheckNoOtherKeys();
+  }
+}
+
+Expectation ReadExpectation(yaml::Node& n, Nanos duration, const std::set<std::string>& classes,
+                            const std::set<std::string>& tunnels) {
+  Expectation e;
+  e.from = n.Duration("from", 0s, 0s, kMaxDuration);
+  e.to = n.Duration("to", duration, 0s, kMaxDuration);
+  auto range = [&](std::string_view key, Expectation::Kind kind) {
+    auto values = n.Strings(key);
+    if (values.size() != 2) {
+      n.ErrorAt(key, "expected [low, high]");
+      return;
+    }
+    e.kind = kind;
+    try {
+      e.low = std::stod(values[0]);
+      e.high = std::stod(values[1]);
+    } catch (...) {
+      n.ErrorAt(key, "expected two numbers: [low, high]");
+    }
+    if (e.low > e.high) n.ErrorAt(key, "low is above high");
+  };
+  if (n.Has("traffic_class")) {
+    e.subject = n.String("traffic_class");
+    if (classes.count(e.subject) == 0) n.ErrorAt("traffic_class", fmt::format("unknown traffic class '{}'", e.subject));
+    if (n.Has("on")) {
+      e.kind = Expectation::kOn;
+      e.line = n.String("on");
+      e.at = n.Duration("at", duration, 0s, kMaxDuration);
+      e.after = n.Duration("after", 0s, 0s, kMaxDuration);
+      if (!n.Has("at")) n.Error("'at' is required with 'on': the time the class must be on that line");
+    } else if (n.Has("max_switches")) {
+      e.kind = Expectation::kMaxSwitches;
+      e.count = static_cast<std::uint32_t>(n.Integer("max_switches", 0, 0, 1'000'000));
+    } else {
+      n.Error("a traffic class expectation needs 'on' (with 'at') or 'max_switches'");
+    }
+  } else if (n.Has("tunnel")) {
+    e.subject = n.String("tunnel");
+    if (tunnels.count(e.subject) == 0) n.ErrorAt("tunnel", fmt::format("unknown tunnel '{}'", e.subject));
+    if (n.Has("loss_percent")) {
+      range("loss_percent", Expectation::kLoss);
+    } else if (n.Has("forward_loss_percent")) {
+      range("forward_loss_percent", Expectation::kForwardLoss);
+    } else if (n.Has("backward_loss_percent")) {
+      range("backward_loss_percent", Expectation::kBackwardLoss);
+    } else if (n.Has("rtt_ms")) {
+      range("rtt_ms", Expectation::kRtt);
+    } else if (n.Has("jitter_ms")) {
+      range("jitter_ms", Expectation::kJitter);
+    } else if (n.Has("down")) {
+      e.kind = Expectation::kDown;
+      n.Bool("down", true);
+    } else {
+      n.Error("a tunnel expectation needs loss_percent, forward_loss_percent, backward_loss_percent, rtt_ms, jitter_ms or down");
+    }
+  } else {
+    n.Error("an expectation is about a 'traffic_class' or a 'tunnel'");
+  }
+  if (e.from > e.to) n.Error("'from' is after 'to'");
+  n.CheckNoOtherKeys();
+  return e;
+}
+
+}  // namespace
+
+Result<Scenario> ParseScenario(std::string_view text, std::string origin) {
+  auto doc = yaml::Document::Parse(text, origin);
+  if (!doc) return tl::unexpected(doc.error());
+  auto root = doc->Root();
+  Scenario s;
+  s.origin = origin;
+  s.name = root.RequiredString("name");
+  s.description = root.String("description");
+  s.duration = root.Duration("duration", 10min, 1s, kMaxDuration);
+  s.seed = static_cast<std::uint32_t>(root.Integer("seed", 1, 1, 1'000'000'000));
+  s.start = FromUnixNanos(1'767'225'600'000'000'000);  // 2026-01-01T00:00:00Z
+  s.network.duration_ns = s.duration.count();
+  s.network.seed = s.seed;
+
+  s.config.analysis = analyzer::ReadAnalyzerConfig(root);
+  s.config.policy = autoflow::ReadPolicy(root, s.config.analysis);
+  s.config.text = doc->Subset({"tunnels", "hubs", "analyzer", "sla_classes", "policy", "traffic_classes"});
+  std::set<std::string> tunnels, classes;
+  for (const auto& [name, end] : s.config.policy.tunnels) tunnels.insert(name);
+  for (const auto& c : s.config.policy.classes) classes.insert(c.name);
+  if (tunnels.empty()) root.Error("'tunnels' is required: the lines of the scenario, with site and peer");
+
+  // The underlay of each tunnel; a tunnel without an entry gets the defaults.
+  std::set<std::string> described;
+  for (auto& [name, link] : root.Entries("links")) {
+    if (tunnels.count(name) == 0) {
+      link.Error(fmt::format("'{}' is no tunnel of the scenario (tunnels: {})", name,
+                             fmt::join(tunnels, ", ")));
+      continue;
+    }
+    described.insert(name);
+    net::Link l;
+    l.name = name;
+    l.a = s.config.policy.tunnels.at(name).site;
+    l.b = s.config.policy.tunnels.at(name).peer;
+    ReadLink(link, l);
+    ReadTimeline(link, l, s.duration, s.network.changes);
+    link.CheckNoOtherKeys();
+    s.network.links.push_back(l);
+  }
+  for (const auto& name : tunnels) {
+    if (described.count(name) != 0) continue;
+    net::Link l;
+    l.name = name;
+    l.a = s.config.policy.tunnels.at(name).site;
+    l.b = s.config.policy.tunnels.at(name).peer;
+    s.network.links.push_back(l);
+  }
+  if (auto probes = root.Child("probes")) {
+    s.probe_interval = probes->Duration("interval", 100ms, 1ms, 1h);
+    s.loss_timeout = probes->Duration("loss_timeout", 1s, 1ms, 1min);
+    s.padding = static_cast<std::uint32_t>(probes->Integer("padding", 30, 30, 1400));
+    if (probes->Has("dscp")) {
+      auto dscp = measure::ParseDscp(probes->String("dscp"));
+      if (!dscp) {
+        probes->ErrorAt("dscp", dscp.error().message);
+      } else {
+        s.dscp = *dscp;
+      }
+    }
+    s.probed = probes->Strings("tunnels");
+    for (const auto& t : s.probed) {
+      if (tunnels.count(t) == 0) probes->ErrorAt("tunnels", fmt::format("unknown tunnel '{}'", t));
+    }
+    probes->CheckNoOtherKeys();
+  }
+  if (s.probed.empty()) s.probed.assign(tunnels.begin(), tunnels.end());
+  for (auto& e : root.List("expect")) {
+    s.expectations.push_back(ReadExpectation(e, s.duration, classes, tunnels));
+    s.expectations.back().text = fmt::format("{}:{}", origin, e.Line());
+  }
+  root.CheckNoOtherKeys();
+  if (auto status = doc->Status(); !status) return tl::unexpected(status.error());
+  return s;
+}
+
+Result<Scenario> LoadScenario(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) {
+    return Fail(ErrorCode::kNotFound,
+                fmt::format("cannot read the scenario '{}': {}", path, std::strerror(errno)));
+  }
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return ParseScenario(text, path);
+}
+
+}  // namespace lineup::sim

@@ -1,0 +1,59 @@
+// Scenarios: a topology with impairments over time, the TWAMP probes, the SLA
+// classes and policy (the same sections as lineup.yaml), and expectations
+// the run must meet. The format is documented in docs/sim.md; the library
+// of scenarios is in scenarios/.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "autoflow/policy.h"
+#include "sim/netsim.h"
+
+namespace lineup::sim {
+
+// A check on the run, in scenario time (from its start).
+struct Expectation {
+  enum Kind {
+    kOn,           // traffic class `subject` is on line `line` at `at`
+    kMaxSwitches,  // at most `count` moves of class `subject` in [from, to)
+    kLoss,         // measured round-trip loss % of tunnel `subject` in [from, to) within [low, high]
+    kForwardLoss,  // ... of the outbound direction (sender to reflector)
+    kBackwardLoss, // ... of the inbound direction
+    kRtt,          // mean round trip (ms)
+    kJitter,       // mean |IPDV| (ms)
+    kDown,         // tunnel `subject` reported down within [from, to)
+  };
+  Kind kind = kOn;
+  std::string subject;
+  std::string line;
+  Nanos at{0}, from{0}, to{0};
+  Nanos after{0};  // kOn: the impairment start, for the time to switch
+  std::uint32_t count = 0;
+  double low = 0, high = 0;
+  std::string text;  // where it is written (file:line), for messages
+};
+
+struct Scenario {
+  std::string name;
+  std::string description;
+  std::string origin;  // the file
+  Nanos duration{std::chrono::minutes(10)};
+  std::uint32_t seed = 1;
+  WallTime start;  // scenario time 0 in the log
+  net::Network network;
+  Nanos probe_interval{std::chrono::milliseconds(100)};
+  // A probe without a reply after this long is lost (and known lost then).
+  Nanos loss_timeout{std::chrono::seconds(1)};
+  std::uint32_t padding = 30;
+  std::uint8_t dscp = 0;
+  std::vector<std::string> probed;  // tunnels with a TWAMP session (default: all)
+  autoflow::LoadedConfig config;    // SLA classes, tunnels, policy
+  std::vector<Expectation> expectations;
+};
+
+[[nodiscard]] Result<Scenario> ParseScenario(std::string_view yaml, std::string origin);
+[[nodiscard]] Result<Scenario> LoadScenario(const std::string& path);
+
+}  // namespace lineup::sim
