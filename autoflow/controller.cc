@@ -154,16 +154,20 @@ bool Controller::Direct(const TrafficClass& c, const std::string& tunnel) const 
          (end.site == c.destination && end.peer == c.source);
 }
 
-std::vector<Path> Controller::HubPaths(const TrafficClass& c, std::size_t k) const {
+std::vector<Path> Controller::HubPaths(const TrafficClass& c, std::size_t k, WallTime now,
+                                       const std::vector<std::string>& in_use) const {
   if (!topology_ || c.destination.empty()) return {};
   auto s = lines_.find(c.sla_class);
   for (const auto& [tunnel, end] : policy_->tunnels) {
     std::optional<PathFigures> figures;
     auto d = down_.find(tunnel);
     const bool up = d == down_.end() || !d->second;
-    if (s != lines_.end() && up) {
+    if (s != lines_.end() && up && !Direct(c, tunnel)) {
       auto l = s->second.find(tunnel);
-      if (l != s->second.end() && l->second.judged && l->second.figures) {
+      const bool dampened = l != s->second.end() && l->second.recovered_at &&
+                            now - *l->second.recovered_at < c.anti_flap.failback_delay &&
+                            std::find(in_use.begin(), in_use.end(), tunnel) == in_use.end();
+      if (l != s->second.end() && l->second.judged && l->second.figures && !dampened) {
         const auto& f = *l->second.figures;
         figures = PathFigures{f.latency_ms, f.loss_percent, f.jitter_ms};
       }
@@ -294,7 +298,7 @@ Controller::Decision Controller::Decide(const TrafficClass& c, ClassState& state
     next.to = Join(set, "+");
   } else if (eligible > 0) {
     next.to = c.strategy == Strategy::kPriority && preferred ? *preferred->name : *best->name;
-  } else if (auto paths = HubPaths(c, 3); !paths.empty()) {
+  } else if (auto paths = HubPaths(c, 3, now, members); !paths.empty()) {
     // No usable direct line: through hubs, within the class's limits.
     const Path& via = paths.front();
     std::string to;
@@ -356,6 +360,8 @@ Controller::Decision Controller::Decide(const TrafficClass& c, ClassState& state
       if (fallback && score(next.to) <= score(cur) * (1 + af.min_improvement_percent / 100)) {
         return d;  // nothing clearly better to flee to
       }
+    } else if (on_path && next.path.empty()) {
+      rule = "direct";  // a direct line is usable again: leave the detour through hubs
     } else if (c.strategy == Strategy::kLoadBalance) {
       rule = "rebalance";
     } else if (c.strategy == Strategy::kPriority) {

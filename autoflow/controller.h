@@ -80,7 +80,10 @@ class Controller {
   std::string Describe(const TrafficClass& c, const std::string& tunnel) const;
   bool Direct(const TrafficClass& c, const std::string& tunnel) const;
   // Best paths through hubs for the class now, from the lines' figures.
-  std::vector<Path> HubPaths(const TrafficClass& c, std::size_t k) const;
+  // Paths through hubs (never the direct tunnels, never a line down or held
+  // back by the failback delay unless it is in use).
+  std::vector<Path> HubPaths(const TrafficClass& c, std::size_t k, WallTime now,
+                             const std::vector<std::string>& in_use) const;
 
   // Per traffic class, for lookups in Decide.
   struct ClassIndex {

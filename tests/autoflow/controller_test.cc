@@ -246,6 +246,7 @@ traffic_classes:
   EXPECT_EQ(s.Using("to-berlin"), "paris-b>berlin-b");
   s.At(95s);
   EXPECT_EQ(s.Using("to-berlin"), "direct");
+  EXPECT_EQ(s.Switches().back()->rule, "direct");
 }
 
 TEST(ControllerTest, ReplayGivesTheSameDecisionsByteForByte) {

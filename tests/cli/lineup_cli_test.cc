@@ -304,3 +304,62 @@ TEST(LineupCliTest, AutoflowDecidesAndReplayReproducesIt) {
 
 }  // namespace
 }  // namespace lineup
+
+namespace lineup {
+namespace {
+
+TEST(LineupCliTest, SimRunsAScenarioWritesItsLogAndSaysWhichExpectationFailed) {
+  testing::TempDir dir;
+  const std::string scenario = dir / "outage.yaml";
+  std::ofstream(scenario) << R"(name: outage
+duration: 2m
+tunnels:
+  a: {site: x, peer: y}
+  b: {site: x, peer: y}
+policy: {min_dwell: 10s, failback_delay: 30s}
+traffic_classes:
+  - {name: voice, strategy: priority, preferred: [a, b]}
+links:
+  a:
+    delay: 5ms
+    timeline: [{at: 1m, outage: true}]
+  b: {delay: 20ms}
+expect:
+  - {traffic_class: voice, on: a, at: 50s}
+  - {traffic_class: voice, on: b, at: 1m5s, after: 1m}
+  - {traffic_class: voice, max_switches: 0}
+)";
+  const std::string out = dir / "out";
+  auto ran = Lineup({kLineup, "sim", scenario, "--out", out});
+  EXPECT_EQ(ran.status, 1) << ran.out << ran.err;  // the last expectation fails
+  EXPECT_NE(ran.out.find("PASS  " + scenario + ":15: voice on a at 50s"), std::string::npos) << ran.out;
+  EXPECT_NE(ran.out.find("FAIL  " + scenario + ":17: at most 0 switches of voice in [0s, 2m)"),
+            std::string::npos)
+      << ran.out;
+  EXPECT_NE(ran.out.find("1 switch: 1m"), std::string::npos) << ran.out;
+  EXPECT_NE(ran.out.find("a -> b (brownout)"), std::string::npos) << ran.out;
+  EXPECT_NE(ran.out.find("FAILED: 2 of 3 expectations met"), std::string::npos) << ran.out;
+  EXPECT_NE(ran.out.find("log:     " + out + "/log"), std::string::npos) << ran.out;
+  EXPECT_TRUE(std::filesystem::exists(out + "/report.html"));
+  // The log replays to the same decisions; running again replaces it.
+  auto replay = Lineup({kLineup, "replay", out + "/log"});
+  EXPECT_EQ(replay.status, 0) << replay.out << replay.err;
+  EXPECT_EQ(Lineup({kLineup, "sim", scenario, "--out", out, "--json"}).status, 1);
+
+  auto seeds = Lineup({kLineup, "sim", scenario, "--seeds", "3", "--json"});
+  EXPECT_EQ(seeds.status, 1);
+  const auto j = nlohmann::json::parse(seeds.out);
+  EXPECT_EQ(j["runs"], 3);
+  EXPECT_EQ(j["expectations"][1]["passed"], 3);
+  EXPECT_EQ(j["expectations"][1]["time_to_switch_s"].size(), 3u);
+
+  std::ofstream(dir / "bad.yaml") << "name: bad\ntunnels: {a: {site: x, peer: y}}\nlinks: {z: {}}\n";
+  auto bad = Lineup({kLineup, "sim", dir / "bad.yaml"});
+  EXPECT_EQ(bad.status, 2);
+  EXPECT_NE(bad.err.find(dir / "bad.yaml:3:12: links.z: 'z' is no tunnel of the scenario (tunnels: a)"),
+            std::string::npos)
+      << bad.err;
+}
+
+}  // namespace
+}  // namespace lineup

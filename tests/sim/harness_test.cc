@@ -1,0 +1,187 @@
+// The harness end to end: the scenario library, determinism per seed, the
+// fidelity of the simulated impairments, and the log it writes.
+#include "sim/harness.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+
+#include "analyzer/report.h"
+#include "autoflow/replay.h"
+#include "tests/store/temp_dir.h"
+
+namespace lineup::sim {
+namespace {
+
+using namespace std::chrono_literals;
+
+Scenario Parse(const std::string& yaml) {
+  auto s = ParseScenario(yaml, "test.yaml");
+  EXPECT_TRUE(s) << s.error().message;
+  return s ? *s : Scenario{};
+}
+
+std::string Failures(const RunOutcome& run) {
+  std::string out;
+  for (const auto& r : run.results) {
+    if (!r.passed) out += r.expectation.text + ": " + r.what + ": " + r.detail + "\n";
+  }
+  return out;
+}
+
+TEST(HarnessTest, EveryScenarioInTheLibraryMeetsItsExpectations) {
+  std::vector<std::filesystem::path> files;
+  for (const auto& entry : std::filesystem::directory_iterator(LINEUP_SCENARIOS)) {
+    if (entry.path().extension() == ".yaml") files.push_back(entry.path());
+  }
+  std::sort(files.begin(), files.end());
+  EXPECT_GE(files.size(), 8u);
+  for (const auto& file : files) {
+    SCOPED_TRACE(file.string());
+    auto scenario = LoadScenario(file.string());
+    ASSERT_TRUE(scenario) << scenario.error().message;
+    EXPECT_FALSE(scenario->expectations.empty());
+    auto run = RunScenario(*scenario);
+    ASSERT_TRUE(run) << run.error().message;
+    EXPECT_TRUE(run->passed()) << Failures(*run);
+    EXPECT_FALSE(run->decisions.empty());
+  }
+}
+
+const char* kLossy = R"(name: lossy
+duration: 3m
+tunnels:
+  a: {site: x, peer: y}
+  b: {site: x, peer: y}
+links:
+  a: {delay: 20ms, jitter: 5ms, loss_percent: 5}
+  b: {delay: 30ms}
+probes: {interval: 50ms}
+)";
+
+TEST(HarnessTest, TheSameSeedGivesTheSameRunAnotherSeedAnIndependentOne) {
+  const Scenario s = Parse(kLossy);
+  RunOptions first, again, other;
+  first.seed = again.seed = 7;
+  other.seed = 8;
+  auto r1 = RunScenario(s, first);
+  auto r2 = RunScenario(s, again);
+  auto r3 = RunScenario(s, other);
+  ASSERT_TRUE(r1 && r2 && r3);
+  const auto& p1 = r1->probes_by_tunnel.at("a");
+  const auto& p2 = r2->probes_by_tunnel.at("a");
+  const auto& p3 = r3->probes_by_tunnel.at("a");
+  ASSERT_EQ(p1.size(), 3600u);
+  ASSERT_EQ(p1.size(), p2.size());
+  std::size_t same_fate = 0;
+  for (std::size_t i = 0; i < p1.size(); ++i) {
+    ASSERT_EQ(p1[i].lost, p2[i].lost) << i;
+    ASSERT_EQ(p1[i].rtt_ms, p2[i].rtt_ms) << i;
+    same_fate += p1[i].lost == p3[i].lost && p1[i].rtt_ms == p3[i].rtt_ms;
+  }
+  EXPECT_LT(same_fate, p1.size() / 10);  // another seed: other delays, other losses
+  EXPECT_EQ(r1->events, r2->events);
+  ASSERT_EQ(r1->decisions.size(), r2->decisions.size());
+  for (std::size_t i = 0; i < r1->decisions.size(); ++i) {
+    EXPECT_EQ(r1->decisions[i].at, r2->decisions[i].at);
+    EXPECT_EQ(r1->decisions[i].reason, r2->decisions[i].reason);
+  }
+}
+
+// Configured impairments against what the real TWAMP cores measure, over
+// enough probes for tight bounds: 3 standard deviations of each estimate.
+TEST(HarnessTest, MeasuredLossDelayAndJitterMatchTheConfiguration) {
+  const Scenario s = Parse(R"(name: fidelity
+duration: 10m
+tunnels:
+  a: {site: x, peer: y}
+links:
+  a: {rate_mbps: 100, delay: 20ms, jitter: 5ms, loss_percent: 5}
+probes: {interval: 20ms}
+)");
+  auto run = RunScenario(s);
+  ASSERT_TRUE(run) << run.error().message;
+  const Measured m = Measure(run->probes_by_tunnel.at("a"), 0s, s.duration);
+  ASSERT_EQ(m.sent, 30000u);
+  // Forward loss p = 5 %: sigma = sqrt(p (1 - p) / n) = 0.126 points.
+  EXPECT_NEAR(m.forward_loss_percent, 5.0, 3 * 0.126);
+  // Round trip: 1 - 0.95^2 = 9.75 %, sigma 0.171 points.
+  EXPECT_NEAR(m.loss_percent, 9.75, 3 * 0.171);
+  // Replies lost of the probes that arrived: 5 %, sigma 0.13 points.
+  EXPECT_NEAR(m.backward_loss_percent, 5.0, 3 * 0.13);
+  // One-way delay: 20 ms + 5.9 us serialization (74 bytes at 100 Mbit/s);
+  // uniform +-5 ms: stddev 5 / sqrt(3) = 2.887 ms, so the mean's sigma over
+  // 28,500 answered probes is 0.017 ms.
+  EXPECT_NEAR(m.forward_mean_ms, 20.006, 3 * 0.017);
+  EXPECT_NEAR(m.forward_stddev_ms, 2.887, 0.05);
+  EXPECT_NEAR(m.rtt_mean_ms, 40.012, 3 * 0.024);
+  // Jitter: |IPDV| of the round trip, the difference of two sums of two
+  // uniforms: E = 4.66 ms.
+  EXPECT_NEAR(m.jitter_ms, 4.66, 0.15);
+}
+
+TEST(HarnessTest, GilbertElliottLossComesInBursts) {
+  const std::string base = R"(name: bursts
+duration: 10m
+tunnels:
+  a: {site: x, peer: y}
+probes: {interval: 20ms}
+links:
+)";
+  // Bursty: 2 % chance to enter, 25 % to leave: 7.4 % of packets each way.
+  auto bursty = RunScenario(Parse(base + "  a: {burst: {enter_percent: 2, leave_percent: 25}}\n"));
+  // The same loss rate without memory.
+  auto random = RunScenario(Parse(base + "  a: {loss_percent: 7.4}\n"));
+  ASSERT_TRUE(bursty && random);
+  auto runs = [](const std::vector<ProbePoint>& probes) {
+    double lost = 0, starts = 0;
+    for (std::size_t i = 0; i < probes.size(); ++i) {
+      lost += probes[i].lost;
+      starts += probes[i].lost && (i == 0 || !probes[i - 1].lost);
+    }
+    return std::pair{lost / double(probes.size()), lost / starts};
+  };
+  const auto [bursty_rate, bursty_run] = runs(bursty->probes_by_tunnel.at("a"));
+  const auto [random_rate, random_run] = runs(random->probes_by_tunnel.at("a"));
+  EXPECT_NEAR(bursty_rate, random_rate, 0.02);  // both about 14.3 % round trip
+  EXPECT_GT(bursty_run, 2.5);                   // runs of ~1/0.25 per direction
+  EXPECT_LT(random_run, 1.3);                   // independent: 1 / (1 - 0.143)
+}
+
+TEST(HarnessTest, TheLogItWritesReplaysToTheSameDecisionsAndReports) {
+  auto scenario = LoadScenario(std::string(LINEUP_SCENARIOS) + "/blackout-failover.yaml");
+  ASSERT_TRUE(scenario) << scenario.error().message;
+  testing::TempDir dir;
+  {
+    auto log = store::OpenRocksLog(dir / "log");
+    ASSERT_TRUE(log) << log.error().message;
+    RunOptions options;
+    options.log = log->get();
+    auto run = RunScenario(*scenario, options);
+    ASSERT_TRUE(run) << run.error().message;
+    EXPECT_EQ((*log)->head(), run->events);
+    ASSERT_GE(run->decisions.size(), 3u);
+
+    auto replay = autoflow::Replay(**log, std::nullopt);
+    ASSERT_TRUE(replay) << replay.error().message;
+    EXPECT_TRUE(replay->identical);
+    EXPECT_EQ(replay->replayed.decisions.size(), run->decisions.size());
+
+    analyzer::ReportOptions ro;
+    ro.from = scenario->start;
+    ro.to = scenario->start + scenario->duration;
+    auto report = analyzer::BuildReport(**log, scenario->config.analysis, ro);
+    ASSERT_TRUE(report) << report.error().message;
+    EXPECT_EQ(report->tunnels.size(), 2u);
+    EXPECT_EQ(report->switches.size(), run->decisions.size());
+
+    // A log that is not empty is refused.
+    auto again = RunScenario(*scenario, options);
+    ASSERT_FALSE(again);
+    EXPECT_NE(again.error().message.find("must start empty"), std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace lineup::sim

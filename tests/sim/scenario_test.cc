@@ -1,0 +1,118 @@
+// Scenario files: what a user writes wrong gets the file, line and field.
+#include "sim/scenario.h"
+
+#include <gtest/gtest.h>
+
+namespace lineup::sim {
+namespace {
+
+using namespace std::chrono_literals;
+
+const std::string kBase = R"(name: t
+duration: 2m
+tunnels:
+  a: {site: paris, peer: hub}
+  b: {site: paris, peer: hub}
+traffic_classes:
+  - {name: voice, sla_class: voice}
+)";
+
+std::string ErrorOf(const std::string& extra) {
+  auto s = ParseScenario(kBase + extra, "t.yaml");
+  return s ? "" : s.error().message;
+}
+
+TEST(ScenarioTest, ReadsLinksTimelinesProbesAndExpectations) {
+  auto s = ParseScenario(kBase + R"(links:
+  a:
+    rate_mbps: 10
+    delay: 20ms
+    jitter: 2ms
+    loss_percent: 1
+    burst: {enter_percent: 2, leave_percent: 25, loss_in_bad_percent: 80}
+    timeline:
+      - {at: 30s, outage: true, for: 10s}
+      - {at: 1m, delay: 50ms, cross_mbps: 5}
+probes: {interval: 50ms, padding: 100, dscp: ef, tunnels: [a], loss_timeout: 300ms}
+expect:
+  - {traffic_class: voice, on: b, at: 35s, after: 30s}
+  - {traffic_class: voice, max_switches: 1, from: 10s}
+  - {tunnel: a, forward_loss_percent: [0.5, 1.5], to: 30s}
+  - {tunnel: a, down: true, from: 30s, to: 31s}
+)",
+                         "t.yaml");
+  ASSERT_TRUE(s) << s.error().message;
+  EXPECT_EQ(s->duration, 2min);
+  ASSERT_EQ(s->network.links.size(), 2u);
+  const auto& a = s->network.links[0];
+  EXPECT_EQ(a.name, "a");
+  EXPECT_EQ(a.a, "paris");
+  EXPECT_EQ(a.b, "hub");
+  EXPECT_EQ(a.delay_ns, 20'000'000);
+  EXPECT_DOUBLE_EQ(a.loss, 0.01);
+  EXPECT_DOUBLE_EQ(a.to_bad, 0.02);
+  EXPECT_DOUBLE_EQ(a.to_good, 0.25);
+  EXPECT_DOUBLE_EQ(a.loss_bad, 0.8);
+  EXPECT_EQ(s->network.links[1].delay_ns, 10'000'000);  // b: the defaults
+  // The outage, its end restoring loss and bursts as they were, the change.
+  ASSERT_EQ(s->network.changes.size(), 3u);
+  EXPECT_EQ(s->network.changes[0].at_ns, 30'000'000'000);
+  EXPECT_DOUBLE_EQ(s->network.changes[0].loss, 1);
+  EXPECT_DOUBLE_EQ(s->network.changes[0].to_bad, 0);
+  EXPECT_EQ(s->network.changes[1].at_ns, 40'000'000'000);
+  EXPECT_DOUBLE_EQ(s->network.changes[1].loss, 0.01);
+  EXPECT_DOUBLE_EQ(s->network.changes[1].to_bad, 0.02);
+  EXPECT_EQ(s->network.changes[1].delay_ns, -1);  // untouched
+  EXPECT_EQ(s->network.changes[2].delay_ns, 50'000'000);
+  EXPECT_EQ(s->probe_interval, 50ms);
+  EXPECT_EQ(s->loss_timeout, 300ms);
+  EXPECT_EQ(s->dscp, 46);
+  EXPECT_EQ(s->probed, std::vector<std::string>{"a"});
+  ASSERT_EQ(s->expectations.size(), 4u);
+  EXPECT_EQ(s->expectations[0].kind, Expectation::kOn);
+  EXPECT_EQ(s->expectations[0].after, 30s);
+  EXPECT_EQ(s->expectations[0].text, "t.yaml:20");
+  EXPECT_EQ(s->expectations[1].to, 2min);  // the end by default
+  EXPECT_EQ(s->expectations[2].kind, Expectation::kForwardLoss);
+  EXPECT_DOUBLE_EQ(s->expectations[2].high, 1.5);
+  // The policy part is kept as text, for the log.
+  EXPECT_NE(s->config.text.find("traffic_classes"), std::string::npos);
+  EXPECT_EQ(s->config.text.find("links"), std::string::npos);
+}
+
+TEST(ScenarioTest, MistakesNameTheFileLineAndField) {
+  EXPECT_EQ(ErrorOf("links:\n  a: {delay: 20ms, colour: red}\n"),
+            "t.yaml:9:20: links.a.colour: unknown key (known here: burst, delay, jitter, "
+            "loss_percent, rate_mbps, reorder, timeline)");
+  EXPECT_EQ(ErrorOf("links:\n  c: {delay: 20ms}\n"),
+            "t.yaml:9:6: links.c: 'c' is no tunnel of the scenario (tunnels: a, b)");
+  EXPECT_EQ(ErrorOf("links:\n  a: {loss_percent: 150}\n"),
+            "t.yaml:9:21: links.a.loss_percent: 150 is out of range: use 0 to 100");
+  EXPECT_EQ(ErrorOf("links:\n  a: {timeline: [{at: 5m, delay: 1s}]}\n"),
+            "t.yaml:9:23: links.a.timeline[0].at: is after the end of the scenario (duration)");
+  EXPECT_EQ(ErrorOf("links:\n  a: {timeline: [{at: 30s, outage: true, for: 20s}, {at: 40s, delay: 1s}]}\n"),
+            "t.yaml:9:58: links.a.timeline[1].at: falls inside the previous change, which lasts "
+            "until 50s: start later or shorten its 'for'");
+  EXPECT_EQ(ErrorOf("expect:\n  - {tunnel: c, down: true}\n"),
+            "t.yaml:9:14: expect[0].tunnel: unknown tunnel 'c'");
+  EXPECT_EQ(ErrorOf("expect:\n  - {traffic_class: voice, on: a}\n"),
+            "t.yaml:9:5: expect[0]: 'at' is required with 'on': the time the class must be on that line");
+  EXPECT_EQ(ErrorOf("expect:\n  - {tunnel: a, loss_percent: [6, 4]}\n"),
+            "t.yaml:9:31: expect[0].loss_percent: low is above high");
+  EXPECT_EQ(ErrorOf("probes: {interval: 0s}\n"),
+            "t.yaml:8:20: probes.interval: 0s is out of range: use 1ms to 1h");
+  // Several at once, each on its line.
+  const std::string both = ErrorOf("links:\n  a: {delay: -1ms}\nprobes: {dscp: gold}\n");
+  EXPECT_NE(both.find("t.yaml:9:"), std::string::npos) << both;
+  EXPECT_NE(both.find("t.yaml:10:"), std::string::npos) << both;
+}
+
+TEST(ScenarioTest, AMissingFileSaysSo) {
+  auto s = LoadScenario("/nonexistent/scenario.yaml");
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().message,
+            "cannot read the scenario '/nonexistent/scenario.yaml': No such file or directory");
+}
+
+}  // namespace
+}  // namespace lineup::sim
