@@ -385,7 +385,12 @@ Controller::Decision Controller::Decide(const TrafficClass& c, ClassState& state
   next.rule = rule;
   d.reason = fmt::format("{} -> {}{}", Describe(c, cur), Describe(c, next.to), hub_note);
   if (rule == "better") {
-    d.reason += fmt::format(" ({:+.0f} % score)", 100 * (score(next.to) / std::max(score(cur), 1e-9) - 1));
+    // A percentage of a score near zero says nothing: give the difference.
+    if (score(cur) >= 0.01) {
+      d.reason += fmt::format(" ({:+.0f} % score)", 100 * (score(next.to) / score(cur) - 1));
+    } else {
+      d.reason += fmt::format(" ({:+.3f} score)", score(next.to) - score(cur));
+    }
   }
   d.next = std::move(next);
   return d;

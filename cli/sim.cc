@@ -27,6 +27,7 @@ struct SimOptions {
   std::uint32_t seed = 0;  // 0: the scenario's
   std::uint32_t seeds = 0;
   std::string out;
+  std::string interval;  // overrides the scenario's probe interval
   bool no_output = false;
   bool json = false;
   bool quiet = false;
@@ -172,6 +173,13 @@ int Seeds(const sim::Scenario& s, const SimOptions& o) {
 int Sim(const SimOptions& o) {
   auto scenario = sim::LoadScenario(o.scenario);
   if (!scenario) return Fail(scenario.error().message);
+  if (!o.interval.empty()) {
+    auto interval = ParseDuration(o.interval);
+    if (!interval || *interval < std::chrono::milliseconds(1) || *interval > std::chrono::hours(1)) {
+      return Fail(fmt::format("--interval {}: give a duration from 1ms to 1h, such as 20ms", o.interval));
+    }
+    scenario->probe_interval = *interval;
+  }
   if (o.seeds > 0) return Seeds(*scenario, o);
 
   const fs::path out = o.out.empty() ? fs::path("lineup-sim") / fs::path(o.scenario).stem() : fs::path(o.out);
@@ -240,6 +248,7 @@ void AddSimCommand(CLI::App& app, Runner& run) {
   cmd->add_option("--seeds", o->seeds, "Run this many seeds (from --seed or the scenario's) and summarise")
       ->check(CLI::Range(1, 10000));
   cmd->add_option("--out", o->out, "Directory for the log and the report (default lineup-sim/SCENARIO)");
+  cmd->add_option("--interval", o->interval, "Probe every DURATION instead of the scenario's interval");
   cmd->add_flag("--no-output", o->no_output, "Write no log and no report");
   cmd->add_flag("--json", o->json, "Print the outcome as JSON");
   cmd->add_flag("-q,--quiet", o->quiet, "No progress line");

@@ -352,6 +352,14 @@ expect:
   EXPECT_EQ(j["runs"], 3);
   EXPECT_EQ(j["expectations"][1]["passed"], 3);
   EXPECT_EQ(j["expectations"][1]["time_to_switch_s"].size(), 3u);
+  // Another probe interval than the scenario's.
+  auto slow = Lineup({kLineup, "sim", scenario, "--seeds", "1", "--interval", "1s", "--json"});
+  const auto k = nlohmann::json::parse(slow.out);
+  EXPECT_DOUBLE_EQ(k["probe_interval_s"].get<double>(), 1.0);
+  EXPECT_EQ(k["expectations"][1]["time_to_switch_s"].size(), 1u);
+  auto zero = Lineup({kLineup, "sim", scenario, "--interval", "0s"});
+  EXPECT_EQ(zero.status, 2);
+  EXPECT_NE(zero.err.find("--interval 0s: give a duration from 1ms to 1h"), std::string::npos) << zero.err;
 
   std::ofstream(dir / "bad.yaml") << "name: bad\ntunnels: {a: {site: x, peer: y}}\nlinks: {z: {}}\n";
   auto bad = Lineup({kLineup, "sim", dir / "bad.yaml"});
