@@ -18,5 +18,6 @@ void AddReportCommand(CLI::App& app, Runner& run);
 void AddAnalyzeCommand(CLI::App& app, Runner& run);
 void AddAutoflowCommand(CLI::App& app, Runner& run);  // autoflow and replay
 void AddSimCommand(CLI::App& app, Runner& run);
+void AddEmulateCommand(CLI::App& app, Runner& run);
 
 }  // namespace lineup::cli

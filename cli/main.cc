@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   lineup::cli::AddReportCommand(app, run);
   lineup::cli::AddAutoflowCommand(app, run);
   lineup::cli::AddSimCommand(app, run);
+  lineup::cli::AddEmulateCommand(app, run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -2,6 +2,7 @@
 #include "sim/netsim.h"
 
 #include <ns3/core-module.h>
+#include <ns3/fd-net-device-module.h>
 #include <ns3/internet-module.h>
 #include <ns3/network-module.h>
 #include <ns3/point-to-point-module.h>
@@ -10,6 +11,7 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <unistd.h>
 
 namespace lineup::sim::net {
 namespace {
@@ -142,11 +144,87 @@ void SendCross(Built* link) {
   link->cross_event = Simulator::Schedule(Seconds(seconds), &SendCross, link);
 }
 
+// The underlay link between nodes a and b with its impairments: a jittered
+// channel, loss models at both receivers, the /30 of LinkAddress(index).
+Built BuildLink(const Link& l, std::size_t index, Ptr<Node> a, Ptr<Node> b_node, std::int64_t& next_stream) {
+  Built b;
+  b.a = a;
+  b.b = b_node;
+  auto da = CreateObject<PointToPointNetDevice>();
+  auto db = CreateObject<PointToPointNetDevice>();
+  for (auto [dev, node] : {std::pair{da, b.a}, std::pair{db, b.b}}) {
+    dev->SetAddress(Mac48Address::Allocate());
+    dev->SetDataRate(DataRate(static_cast<std::uint64_t>(l.rate_mbps * 1e6)));
+    auto queue = CreateObject<DropTailQueue<Packet>>();
+    queue->SetMaxSize(QueueSize("200p"));
+    dev->SetQueue(queue);
+    node->AddDevice(dev);
+  }
+  b.channel = CreateObject<JitterChannel>();
+  b.channel->Configure(l.delay_ns, l.jitter_ns, l.reorder);
+  b.channel->SetStream(Stream(next_stream));
+  da->Attach(b.channel);
+  db->Attach(b.channel);
+  b.loss_ab = CreateObject<LossModel>();
+  b.loss_ba = CreateObject<LossModel>();
+  for (auto& m : {b.loss_ab, b.loss_ba}) {
+    m->Configure(l);
+    m->SetStream(Stream(next_stream));
+  }
+  db->SetReceiveErrorModel(b.loss_ab);
+  da->SetReceiveErrorModel(b.loss_ba);
+  Ipv4AddressHelper addresses;
+  addresses.SetBase(Ipv4Address(LinkAddress(index, false) - 1), Ipv4Mask("255.255.255.252"));
+  NetDeviceContainer pair;
+  pair.Add(da);
+  pair.Add(db);
+  auto assigned = addresses.Assign(pair);
+  b.addr_a = assigned.GetAddress(0);
+  b.addr_b = assigned.GetAddress(1);
+  b.cross = Socket::CreateSocket(b.a, UdpSocketFactory::GetTypeId());
+  b.cross->Bind(InetSocketAddress(b.addr_a, 0));
+  return b;
+}
+
+// The timeline of changes, and the progress callbacks (at each 1 % of the
+// duration).
+void ScheduleChanges(const Network& network, std::map<std::string, Built>& links,
+                     const std::function<void(double)>& progress) {
+  for (const auto& c : network.changes) {
+    Built* link = &links.at(c.link);
+    Simulator::Schedule(NanoSeconds(c.at_ns), [link, c]() {
+      if (c.delay_ns >= 0) link->channel->SetDelay(c.delay_ns);
+      if (c.jitter_ns >= 0) link->channel->SetJitter(c.jitter_ns);
+      for (auto& m : {link->loss_ab, link->loss_ba}) {
+        if (c.loss >= 0) m->SetLoss(c.loss);
+        if (c.to_bad >= 0) m->SetToBad(c.to_bad);
+      }
+      if (c.cross_mbps >= 0) {
+        const bool was_off = link->cross_mbps <= 0;
+        link->cross_mbps = c.cross_mbps;
+        if (was_off && c.cross_mbps > 0) SendCross(link);
+      }
+    });
+  }
+  if (progress) {
+    for (int i = 1; i < 100; ++i) {
+      Simulator::Schedule(NanoSeconds(network.duration_ns / 100 * i), [&progress, i]() { progress(i / 100.0); });
+    }
+  }
+}
+
+std::uint64_t Dropped(const std::map<std::string, Built>& links) {
+  std::uint64_t n = 0;
+  for (auto& [name, link] : links) n += link.loss_ab->dropped() + link.loss_ba->dropped();
+  return n;
+}
+
 }  // namespace
 
 RunInfo Run(const Network& network, std::vector<Probe>& probes,
             const std::function<void(double)>& progress) {
   const auto wall_start = std::chrono::steady_clock::now();
+  GlobalValue::Bind("SimulatorImplementationType", StringValue("ns3::DefaultSimulatorImpl"));
   RngSeedManager::SetSeed(1);
   RngSeedManager::SetRun(network.seed);
   std::int64_t next_stream = 0;
@@ -168,45 +246,7 @@ RunInfo Run(const Network& network, std::vector<Probe>& probes,
 
   std::map<std::string, Built> links;
   std::size_t index = 0;
-  for (const auto& l : network.links) {
-    Built b;
-    b.a = place(l.a);
-    b.b = place(l.b);
-    auto da = CreateObject<PointToPointNetDevice>();
-    auto db = CreateObject<PointToPointNetDevice>();
-    for (auto [dev, node] : {std::pair{da, b.a}, std::pair{db, b.b}}) {
-      dev->SetAddress(Mac48Address::Allocate());
-      dev->SetDataRate(DataRate(static_cast<std::uint64_t>(l.rate_mbps * 1e6)));
-      auto queue = CreateObject<DropTailQueue<Packet>>();
-      queue->SetMaxSize(QueueSize("200p"));
-      dev->SetQueue(queue);
-      node->AddDevice(dev);
-    }
-    b.channel = CreateObject<JitterChannel>();
-    b.channel->Configure(l.delay_ns, l.jitter_ns, l.reorder);
-    b.channel->SetStream(Stream(next_stream));
-    da->Attach(b.channel);
-    db->Attach(b.channel);
-    b.loss_ab = CreateObject<LossModel>();
-    b.loss_ba = CreateObject<LossModel>();
-    for (auto& m : {b.loss_ab, b.loss_ba}) {
-      m->Configure(l);
-      m->SetStream(Stream(next_stream));
-    }
-    db->SetReceiveErrorModel(b.loss_ab);
-    da->SetReceiveErrorModel(b.loss_ba);
-    Ipv4AddressHelper addresses;
-    addresses.SetBase(Ipv4Address(LinkAddress(index++, false) - 1), Ipv4Mask("255.255.255.252"));
-    NetDeviceContainer pair;
-    pair.Add(da);
-    pair.Add(db);
-    auto assigned = addresses.Assign(pair);
-    b.addr_a = assigned.GetAddress(0);
-    b.addr_b = assigned.GetAddress(1);
-    b.cross = Socket::CreateSocket(b.a, UdpSocketFactory::GetTypeId());
-    b.cross->Bind(InetSocketAddress(b.addr_a, 0));
-    links[l.name] = b;
-  }
+  for (const auto& l : network.links) links[l.name] = BuildLink(l, index++, place(l.a), place(l.b), next_stream);
 
   // Reflectors: one per link that carries probes, answering at once (T2 = T3).
   for (auto& probe : probes) {
@@ -266,33 +306,73 @@ RunInfo Run(const Network& network, std::vector<Probe>& probes,
     senders.push_back(socket);
   }
 
-  // The timeline of changes.
-  for (const auto& c : network.changes) {
-    Built* link = &links.at(c.link);
-    Simulator::Schedule(NanoSeconds(c.at_ns), [link, c]() {
-      if (c.delay_ns >= 0) link->channel->SetDelay(c.delay_ns);
-      if (c.jitter_ns >= 0) link->channel->SetJitter(c.jitter_ns);
-      for (auto& m : {link->loss_ab, link->loss_ba}) {
-        if (c.loss >= 0) m->SetLoss(c.loss);
-        if (c.to_bad >= 0) m->SetToBad(c.to_bad);
-      }
-      if (c.cross_mbps >= 0) {
-        const bool was_off = link->cross_mbps <= 0;
-        link->cross_mbps = c.cross_mbps;
-        if (was_off && c.cross_mbps > 0) SendCross(link);
-      }
-    });
-  }
-  if (progress) {
-    for (int i = 1; i < 100; ++i) {
-      Simulator::Schedule(NanoSeconds(network.duration_ns / 100 * i), [&progress, i]() { progress(i / 100.0); });
-    }
-  }
+  ScheduleChanges(network, links, progress);
   Simulator::Stop(NanoSeconds(network.duration_ns));
   Simulator::Run();
   RunInfo info;
-  for (auto& [name, link] : links) info.packets_dropped += link.loss_ab->dropped() + link.loss_ba->dropped();
+  info.packets_dropped = Dropped(links);
   Simulator::Destroy();
+  info.wall_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+  if (progress) progress(1.0);
+  return info;
+}
+
+RunInfo Emulate(const Network& network, const std::vector<TapPair>& taps,
+                const std::function<void(double)>& progress, const std::function<bool()>& stopped) {
+  const auto wall_start = std::chrono::steady_clock::now();
+  GlobalValue::Bind("SimulatorImplementationType", StringValue("ns3::RealtimeSimulatorImpl"));
+  // ns-3 forwards real IP packets: their header checksums must be right.
+  GlobalValue::Bind("ChecksumEnabled", BooleanValue(true));
+  RngSeedManager::SetSeed(1);
+  RngSeedManager::SetRun(network.seed);
+  std::int64_t next_stream = 0;
+
+  InternetStackHelper stack;
+  stack.SetIpv6StackInstall(false);
+  Ipv4StaticRoutingHelper routing;
+  std::map<std::string, Built> links;
+  for (std::size_t i = 0; i < network.links.size() && i < taps.size(); ++i) {
+    const Link& l = network.links[i];
+    // One router per end of each link, so that a link's traffic can only
+    // take that link, even between places joined by several.
+    auto ra = CreateObject<Node>();
+    auto rb = CreateObject<Node>();
+    stack.Install(ra);
+    stack.Install(rb);
+    Built& b = links[l.name] = BuildLink(l, i, ra, rb, next_stream);
+    for (const bool b_end : {false, true}) {
+      Ptr<Node> node = b_end ? rb : ra;
+      auto device = CreateObject<FdNetDevice>();
+      device->SetAddress(Mac48Address::Allocate());
+      node->AddDevice(device);
+      device->SetFileDescriptor(dup(b_end ? taps[i].b : taps[i].a));
+      auto ipv4 = node->GetObject<Ipv4>();
+      const std::int32_t interface = ipv4->AddInterface(device);
+      ipv4->AddAddress(interface, Ipv4InterfaceAddress(Ipv4Address(EmulatedGateway(i, b_end)),
+                                                       Ipv4Mask("255.255.255.0")));
+      ipv4->SetUp(interface);
+      // The far end's /24 is across the link.
+      routing.GetStaticRouting(ipv4)->AddNetworkRouteTo(
+          Ipv4Address(EmulatedHost(i, !b_end) - 1), Ipv4Mask("255.255.255.0"), b_end ? b.addr_a : b.addr_b,
+          1);
+    }
+  }
+  ScheduleChanges(network, links, progress);
+  std::function<void()> poll = [&]() {
+    if (stopped && stopped()) {
+      Simulator::Stop();
+      return;
+    }
+    Simulator::Schedule(MilliSeconds(100), poll);
+  };
+  Simulator::Schedule(MilliSeconds(100), poll);
+  Simulator::Stop(NanoSeconds(network.duration_ns));
+  Simulator::Run();
+  RunInfo info;
+  info.packets_dropped = Dropped(links);
+  Simulator::Destroy();
+  GlobalValue::Bind("ChecksumEnabled", BooleanValue(false));
   info.wall_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
   if (progress) progress(1.0);

@@ -79,4 +79,28 @@ struct RunInfo {
 RunInfo Run(const Network& network, std::vector<Probe>& probes,
             const std::function<void(double)>& progress);
 
+// Emulation: the links join real hosts (network namespaces) through tap
+// devices. Link i's end a is the kernel address EmulatedHost(i, false)/24
+// on a tap, with ns-3's router for that end at EmulatedGateway(i, false) in
+// the same /24; likewise for end b. ns-3 routes between the two /24s over
+// the impaired link, in real time.
+constexpr std::size_t kMaxEmulatedLinks = 250;
+inline std::uint32_t EmulatedHost(std::size_t index, bool b_end) {
+  return (10u << 24) + ((b_end ? 2u : 1u) << 16) + (static_cast<std::uint32_t>(index) << 8) + 1;
+}
+inline std::uint32_t EmulatedGateway(std::size_t index, bool b_end) {
+  return EmulatedHost(index, b_end) + 253;
+}
+
+// The tap descriptors (IFF_TAP | IFF_NO_PI) of each link's ends, in the
+// order of Network::links. Emulate takes copies; the caller keeps its own.
+struct TapPair {
+  int a = -1, b = -1;
+};
+
+// Runs the network in real time until its duration ends or `stopped`
+// (polled every 100 ms) returns true.
+RunInfo Emulate(const Network& network, const std::vector<TapPair>& taps,
+                const std::function<void(double)>& progress, const std::function<bool()>& stopped);
+
 }  // namespace lineup::sim::net
