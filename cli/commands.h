@@ -19,5 +19,6 @@ void AddAnalyzeCommand(CLI::App& app, Runner& run);
 void AddAutoflowCommand(CLI::App& app, Runner& run);  // autoflow and replay
 void AddSimCommand(CLI::App& app, Runner& run);
 void AddEmulateCommand(CLI::App& app, Runner& run);
+void AddTwampCommands(CLI::App& app, Runner& run);  // twamp-server and twping
 
 }  // namespace lineup::cli

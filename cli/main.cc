@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   lineup::cli::AddAutoflowCommand(app, run);
   lineup::cli::AddSimCommand(app, run);
   lineup::cli::AddEmulateCommand(app, run);
+  lineup::cli::AddTwampCommands(app, run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -2,6 +2,9 @@
 // human table and JSON, on loopback.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/stat.h>
+
+#include <filesystem>
 
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -367,6 +370,81 @@ expect:
   EXPECT_NE(bad.err.find(dir / "bad.yaml:3:12: links.z: 'z' is no tunnel of the scenario (tunnels: a)"),
             std::string::npos)
       << bad.err;
+}
+
+
+// A secrets file of mode 600 in `dir`.
+std::string WriteSecrets(const std::string& dir, const std::string& text, mode_t mode = 0600) {
+  const std::string path = dir + "/secrets";
+  std::ofstream(path) << text;
+  ::chmod(path.c_str(), mode);
+  return path;
+}
+
+TEST(LineupCliTest, TwpingAgainstTwampServerInEachModeWithTheLiveTable) {
+  lineup::testing::TempDir dir;
+  const std::string secrets = WriteSecrets(dir.path(), "probe1 a pass phrase\n");
+  Subprocess server({kLineup, "twamp-server", "-l", "127.0.0.1:0", "--secrets", secrets, "--duration", "60s"});
+  const std::string target = "127.0.0.1:" + ListeningPort(server);
+
+  Ran open = Lineup({kLineup, "twping", target, "-m", "unauthenticated", "-c", "5", "-i", "5ms"});
+  EXPECT_EQ(open.status, 0) << open.err;
+  EXPECT_NE(open.out.find("unauthenticated mode"), std::string::npos) << open.out;
+  EXPECT_NE(open.out.find("loss 0/5 (0.00%)"), std::string::npos) << open.out;
+
+  Ran mixed = Lineup({kLineup, "twping", target, "-m", "mixed", "-k", "probe1", "--secrets", secrets, "-c", "4",
+                      "-i", "5ms", "--sessions", "2", "--tests", "2", "--json"});
+  ASSERT_EQ(mixed.status, 0) << mixed.err;
+  auto j = nlohmann::json::parse(mixed.out);
+  EXPECT_EQ(j["mode"], "mixed");
+  ASSERT_EQ(j["tests"].size(), 2u);
+  EXPECT_EQ(j["test_ports"].size(), 4u);
+  for (const auto& test : j["tests"]) {
+    ASSERT_EQ(test.size(), 2u);
+    for (const auto& s : test) EXPECT_EQ(s["received"], 4) << s.dump();
+  }
+
+  const std::string wrong = dir.path() + "/wrong";
+  std::filesystem::create_directory(wrong);
+  Ran refused = Lineup({kLineup, "twping", target, "-m", "mixed", "-k", "probe1", "--secrets",
+                        WriteSecrets(wrong, "probe1 not the phrase\n"), "-c", "2"});
+  EXPECT_EQ(refused.status, 1);
+  EXPECT_NE(refused.err.find("refused the connection"), std::string::npos) << refused.err;
+  EXPECT_NE(refused.err.find("check the key identity and secret"), std::string::npos) << refused.err;
+
+  server.Signal(SIGUSR1);
+  EXPECT_TRUE(server.WaitForOutput("TWAMP server on 127.0.0.1:", 5000)) << server.Stdout();
+  server.Signal(SIGTERM);
+  EXPECT_EQ(server.Wait(5000), 0);
+  EXPECT_NE(server.Stderr().find("wrong shared secret"), std::string::npos) << server.Stderr();
+}
+
+TEST(LineupCliTest, TwampCommandsExplainBadInput) {
+  lineup::testing::TempDir dir;
+  const std::string open_secrets = WriteSecrets(dir.path(), "probe1 phrase\n", 0644);
+  struct Case {
+    std::vector<std::string> args;
+    std::string message;
+    int status;
+  };
+  const std::vector<Case> cases = {
+      {{"twamp-server", "--secrets", open_secrets}, "chmod 600", 2},
+      {{"twamp-server", "--test-ports", "5-2"}, "give LOW-HIGH", 2},
+      {{"twamp-server", "--modes", "encrypted"}, "need --secrets", 2},
+      {{"twamp-server", "--modes", "fast"}, "--modes", 2},
+      {{"twamp-server", "-l", "127.0.0.1:862@averyveryverylongname"}, "1-15 characters", 2},
+      {{"twping", "127.0.0.1", "-m", "encrypted"}, "needs --key-id and --secrets", 2},
+      {{"twping", "127.0.0.1", "-k", "probe1"}, "--key-id needs --secrets", 2},
+      {{"twping", "127.0.0.1", "--dscp", "gold"}, "'gold' is not a DSCP", 2},
+      {{"twping", "127.0.0.1:9", "-c", "1"}, "is a TWAMP server listening there?", 1},
+  };
+  for (const auto& c : cases) {
+    std::vector<std::string> argv{kLineup};
+    argv.insert(argv.end(), c.args.begin(), c.args.end());
+    Ran r = Lineup(argv);
+    EXPECT_EQ(r.status, c.status) << c.args[0] << " " << c.args.back() << "\n" << r.err;
+    EXPECT_NE(r.err.find(c.message), std::string::npos) << r.err;
+  }
 }
 
 }  // namespace
