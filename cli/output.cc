@@ -181,17 +181,18 @@ nlohmann::json SessionJson(const measure::SessionResult& r, bool packets) {
 }
 
 std::string ReflectorTable(const std::vector<measure::ListenerStatus>& status) {
-  std::string out = fmt::format("{:<24}{:>10}{:>10}{:>10}{:>10}{:>10}{:>10}{:>10}{:>9}\n",
+  std::string out = fmt::format("{:<24}{:>10}{:>10}{:>10}{:>10}{:>10}{:>10}{:>10}{:>10}{:>9}\n",
                                 "listener", "received", "reflected", "not_allow", "too_short",
-                                "no_amplif", "too_long", "send_fail", "senders");
+                                "no_amplif", "too_long", "send_fail", "auth_fail", "senders");
   using measure::DropReason;
   for (const auto& l : status) {
     const auto& c = l.counters;
-    out += fmt::format("{:<24}{:>10}{:>10}{:>10}{:>10}{:>10}{:>10}{:>10}{:>9}\n",
+    out += fmt::format("{:<24}{:>10}{:>10}{:>10}{:>10}{:>10}{:>10}{:>10}{:>10}{:>9}\n",
                        measure::FormatEndpoint(l.local), c.received, c.reflected,
                        c.Dropped(DropReason::kNotAllowed), c.Dropped(DropReason::kTooShort),
                        c.Dropped(DropReason::kNoAmplify), c.Dropped(DropReason::kTooLong),
-                       c.Dropped(DropReason::kSendFailed), l.active_senders);
+                       c.Dropped(DropReason::kSendFailed), c.Dropped(DropReason::kAuthFailed),
+                       l.active_senders);
     for (const auto& [key, state] : l.senders) {
       out += fmt::format("  from {:<20} ssid {:<5} reflected {}\n",
                          measure::FormatEndpoint(key.peer), key.ssid, state.reflected);

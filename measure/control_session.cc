@@ -127,6 +127,7 @@ Result<void> ControlServer::OnSetUp(ByteSpan message, std::vector<std::byte>& ou
     if (auto ok = RandomBytes(server_iv); !ok) return refuse(Accept::kInternalError, ok.error().message);
     receive_.emplace(token->keys, setup->client_iv);
     send_.emplace(token->keys, server_iv);
+    keys_ = token->keys;
   }
   ServerStart start;
   start.accept = Accept::kOk;

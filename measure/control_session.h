@@ -76,6 +76,9 @@ class ControlServer {
   std::uint32_t mode() const { return mode_; }
   const std::string& key_id() const { return key_id_; }
   std::size_t sessions() const { return sids_.size(); }
+  // The client's session keys (secure modes, after Set-Up-Response): test
+  // sessions derive their own from these and their SID.
+  const SessionKeys& keys() const { return keys_; }
 
  private:
   Result<void> OnSetUp(ByteSpan message, std::vector<std::byte>& out);
@@ -91,6 +94,7 @@ class ControlServer {
   ServerGreeting greeting_;
   std::uint32_t mode_ = 0;
   std::string key_id_;
+  SessionKeys keys_;
   std::optional<ControlCipher> send_, receive_;
   std::vector<std::byte> buffer_;     // received, not yet a whole message
   std::size_t decrypted_ = 0;         // bytes of buffer_ already decrypted
@@ -130,6 +134,7 @@ class ControlClient {
 
   std::uint32_t mode() const { return mode_; }
   const ServerGreeting& greeting() const { return greeting_; }
+  const SessionKeys& keys() const { return keys_; }
 
  private:
   Result<std::vector<std::byte>> Seal(std::vector<std::byte> message);
@@ -143,6 +148,9 @@ class ControlClient {
   Block client_iv_{};
   std::optional<ControlCipher> send_, receive_;
 };
+
+// Modes whose test packets are authenticated or encrypted (not mixed).
+inline bool SecuresTest(std::uint32_t mode) { return (mode & (kAuthenticated | kEncrypted)) != 0; }
 
 // Modes whose control connection is encrypted.
 inline bool EncryptsControl(std::uint32_t mode) { return (mode & (kAuthenticated | kEncrypted | kMixed)) != 0; }

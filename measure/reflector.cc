@@ -19,6 +19,8 @@ const char* ToString(DropReason reason) {
       return "too_long";
     case DropReason::kSendFailed:
       return "send_failed";
+    case DropReason::kAuthFailed:
+      return "auth_failed";
     case DropReason::kCount:
       break;
   }
@@ -94,21 +96,37 @@ std::optional<ReplyPlan> ReflectorCore::Reflect(ConstByteSpan request, const Rec
     Drop(DropReason::kTooLong);
     return std::nullopt;
   }
-  const std::size_t minimum =
-      config_.format == ReflectorFormat::kStamp ? kStampMinLength : kSenderHeaderLength;
+  const bool secure = config_.security != nullptr;
+  const std::size_t minimum = secure                                       ? kSecureSenderHeaderLength
+                              : config_.format == ReflectorFormat::kStamp ? kStampMinLength
+                                                                          : kSenderHeaderLength;
   if (request.size() < minimum) {
     Drop(DropReason::kTooShort);
     return std::nullopt;
   }
   std::size_t length = request.size();
-  if (length < kReflectorHeaderLength) {
-    if (!config_.allow_larger_reply) {
-      Drop(DropReason::kNoAmplify);
+  Result<SenderPacket> sender;
+  if (secure) {
+    // A negotiated session: the reply is the secure reflector header at least.
+    length = std::max(length, kSecureReflectorHeaderLength);
+    std::array<std::byte, kSecureSenderHeaderLength> head;
+    std::copy_n(request.begin(), head.size(), head.begin());
+    if (!config_.security->Open(head, PacketKind::kSender)) {
+      Drop(DropReason::kAuthFailed);
       return std::nullopt;
     }
-    length = kReflectorHeaderLength;
+    sender = DecodeSecureSenderPacket(head);
+    if (sender) sender->length = request.size();
+  } else {
+    if (length < kReflectorHeaderLength) {
+      if (!config_.allow_larger_reply) {
+        Drop(DropReason::kNoAmplify);
+        return std::nullopt;
+      }
+      length = kReflectorHeaderLength;
+    }
+    sender = DecodeSenderPacket(request);
   }
-  auto sender = DecodeSenderPacket(request);
   if (!sender) {  // unreachable after the length check; kept as a guard
     Drop(DropReason::kTooShort);
     return std::nullopt;
@@ -144,7 +162,7 @@ std::optional<ReplyPlan> ReflectorCore::Reflect(ConstByteSpan request, const Rec
   packet.sender_error_estimate = sender->error_estimate;
   packet.sender_ttl = static_cast<std::uint8_t>(meta.ttl < 0 ? 0 : std::min(meta.ttl, 255));
   packet.length = length;
-  if (!Encode(packet, reply)) {
+  if (!(secure ? EncodeSecure(packet, reply) : Encode(packet, reply))) {
     Drop(DropReason::kTooShort);
     return std::nullopt;
   }
@@ -158,6 +176,15 @@ std::optional<ReplyPlan> ReflectorCore::Reflect(ConstByteSpan request, const Rec
     plan.tos = static_cast<std::uint8_t>(meta.tos < 0 ? 0 : (meta.tos & 0xfc));  // keep DSCP, not ECN
   }
   return plan;
+}
+
+void ReflectorCore::Stamp(ByteSpan reply, NtpTimestamp t3) {
+  if (config_.security == nullptr) {
+    PatchTimestamp(reply, t3);
+    return;
+  }
+  PatchSecureTimestamp(reply, t3);
+  (void)config_.security->Seal(reply, PacketKind::kReflector);  // Reflect checked the length
 }
 
 void ReflectorCore::ForgetIdleSenders(WallTime now) {

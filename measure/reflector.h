@@ -14,6 +14,7 @@
 
 #include "measure/clock.h"
 #include "measure/endpoint.h"
+#include "measure/test_security.h"
 #include "measure/wire.h"
 
 namespace lineup::measure {
@@ -42,6 +43,10 @@ struct ReflectorConfig {
   std::size_t max_senders = 65536;
   // Stated in every reply's Error Estimate (our clock's sync state and error).
   ErrorEstimate error_estimate;
+  // A full-TWAMP test session in authenticated or encrypted mode: requests
+  // and replies use the secure layouts, sealed with the session's cipher.
+  // Replies are then at least the 112-byte secure reflector header.
+  std::shared_ptr<TestCipher> security;
 };
 
 [[nodiscard]] Result<void> Validate(const ReflectorConfig& config);
@@ -52,6 +57,7 @@ enum class DropReason : std::uint8_t {
   kNoAmplify,    // a symmetric reply would be shorter than the reflector header
   kTooLong,      // longer than the receive buffer (kMaxDatagram)
   kSendFailed,   // the kernel refused the reply
+  kAuthFailed,   // a secure session's packet whose HMAC does not match
   kCount,
 };
 const char* ToString(DropReason reason);
@@ -102,10 +108,13 @@ class ReflectorCore {
   explicit ReflectorCore(ReflectorConfig config);
 
   // Builds the reply to `request` in `reply` (which must hold at least
-  // max(request.size(), 44) bytes) with the Timestamp field left zero, or
-  // returns nullopt when the request is dropped (and counted).
+  // max(request.size(), 112) bytes) with the Timestamp field left zero, or
+  // returns nullopt when the request is dropped (and counted). The reply is
+  // ready to send once Stamp has put T3 in.
   std::optional<ReplyPlan> Reflect(ConstByteSpan request, const ReceivedMeta& meta,
                                    ByteSpan reply);
+  // Writes T3 into a reply built by Reflect (and seals a secure one).
+  void Stamp(ByteSpan reply, NtpTimestamp t3);
 
   // Counts a reply the kernel refused after Reflect built it.
   void CountSendFailure();

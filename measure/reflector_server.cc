@@ -127,7 +127,7 @@ class ReflectorServerImpl final : public ReflectorServer {
       }
       // T3 as late as possible: one clock read right before the batch leaves.
       const NtpTimestamp t3 = ToNtp(clock_.Now());
-      for (std::size_t i = 0; i < sender_.size(); ++i) PatchTimestamp(sender_.queued(i), t3);
+      for (std::size_t i = 0; i < sender_.size(); ++i) l.core.Stamp(sender_.queued(i), t3);
       const std::size_t refused = sender_.Flush(fd);
       for (std::size_t i = 0; i < refused; ++i) l.core.CountSendFailure();
       if (*n < receiver_batch_) return;

@@ -24,12 +24,14 @@ Result<void> Validate(const SessionConfig& c) {
   if (c.interval < std::chrono::microseconds(10) || c.interval > std::chrono::hours(1)) {
     return bad("interval must be between 10us and 1h");
   }
-  const std::size_t max_padding = kMaxTestPacketLength - kSenderHeaderLength;
-  if (c.padding < kReflectorHeaderLength - kSenderHeaderLength || c.padding > max_padding) {
+  const std::size_t max_padding = kMaxTestPacketLength - c.HeaderLength();
+  // A secure session's reflector always answers with its 112-byte header.
+  const std::size_t min_padding = c.security ? 0 : kReflectorHeaderLength - kSenderHeaderLength;
+  if (c.padding < min_padding || c.padding > max_padding) {
     return bad(fmt::format(
         "padding must be {}-{} octets: a reflector answers with no more bytes than it got, "
         "and its reply needs {}",
-        kReflectorHeaderLength - kSenderHeaderLength, max_padding, kReflectorHeaderLength));
+        min_padding, max_padding, kReflectorHeaderLength));
   }
   if (c.ssid != 0 && c.PacketLength() < kStampMinLength) {
     return bad(fmt::format("an SSID needs padding of at least {} (a 44-byte STAMP packet)",
@@ -55,8 +57,9 @@ std::size_t SenderSession::BuildProbe(WallTime t1, ByteSpan out) {
   packet.error_estimate = config_.error_estimate;
   packet.ssid = config_.ssid;
   packet.length = config_.PacketLength();
-  auto written = Encode(packet, out);
+  auto written = config_.security ? EncodeSecure(packet, out) : Encode(packet, out);
   if (!written) return 0;  // Validate guarantees a fitting length
+  if (config_.security && !config_.security->Seal(out.first(*written), PacketKind::kSender)) return 0;
   recorder_.OnSent(next_sequence_++, t1);
   return *written;
 }
@@ -69,7 +72,25 @@ Nanos SenderSession::NextGap() {
 
 RunRecorder::Verdict SenderSession::OnDatagram(ConstByteSpan datagram, WallTime t4, int ttl,
                                                int tos) {
-  auto packet = DecodeReflectorPacket(datagram);
+  Result<ReflectorPacket> packet;
+  if (config_.security) {
+    // Only the fixed part is sealed; open a copy of it.
+    std::array<std::byte, kSecureReflectorHeaderLength> head;
+    if (datagram.size() < head.size()) {
+      ++malformed_;
+      return RunRecorder::Verdict::kUnexpected;
+    }
+    std::copy_n(datagram.begin(), head.size(), head.begin());
+    if (!config_.security->Open(head, PacketKind::kReflector)) {
+      ++malformed_;
+      ++auth_failed_;
+      return RunRecorder::Verdict::kUnexpected;
+    }
+    packet = DecodeSecureReflectorPacket(head);
+    if (packet) packet->length = datagram.size();
+  } else {
+    packet = DecodeReflectorPacket(datagram);
+  }
   if (!packet) {
     ++malformed_;
     return RunRecorder::Verdict::kUnexpected;

@@ -10,6 +10,7 @@
 
 #include "measure/endpoint.h"
 #include "measure/metrics.h"
+#include "measure/test_security.h"
 #include "measure/wire.h"
 
 namespace lineup::measure {
@@ -39,8 +40,12 @@ struct SessionConfig {
   std::uint64_t seed = 1;  // for Poisson gaps
   // Stated in every packet's Error Estimate.
   ErrorEstimate error_estimate;
+  // A full-TWAMP session in authenticated or encrypted mode (set by the
+  // Control-Client): probes and replies use the secure layouts.
+  std::shared_ptr<TestCipher> security;
 
-  std::size_t PacketLength() const { return kSenderHeaderLength + padding; }
+  std::size_t HeaderLength() const { return security ? kSecureSenderHeaderLength : kSenderHeaderLength; }
+  std::size_t PacketLength() const { return HeaderLength() + padding; }
   std::string DisplayName() const;
 };
 
@@ -72,6 +77,7 @@ class SenderSession {
   Summary Summarize() const { return WithDrops(recorder_.Summarize(config_.reflector)); }
   const RunRecorder& recorder() const { return recorder_; }
   std::uint32_t malformed() const { return malformed_; }
+  std::uint32_t auth_failed() const { return auth_failed_; }
 
  private:
   Summary WithDrops(Summary s) const;
@@ -80,6 +86,7 @@ class SenderSession {
   RunRecorder recorder_;
   std::uint32_t next_sequence_ = 0;
   std::uint32_t malformed_ = 0;
+  std::uint32_t auth_failed_ = 0;
   std::mt19937_64 rng_;
 };
 

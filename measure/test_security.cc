@@ -232,4 +232,12 @@ Result<void> TestCipher::Open(ByteSpan packet, PacketKind kind) {
   return {};
 }
 
+Result<std::shared_ptr<TestCipher>> CreateTestCipher(const control::Block& sid, const control::SessionKeys& session,
+                                                     std::uint32_t mode) {
+  auto keys = DeriveTestKeys(sid, session);
+  if (!keys) return tl::unexpected(keys.error());
+  return TestCipher::Create(*keys, (mode & control::kEncrypted) != 0 ? TestSecurity::kEncrypted
+                                                                     : TestSecurity::kAuthenticated);
+}
+
 }  // namespace lineup::measure

@@ -109,4 +109,10 @@ class TestCipher {
   std::unique_ptr<Contexts> contexts_;
 };
 
+// The cipher of a test session of a control connection in `mode` (which
+// must be authenticated or encrypted).
+[[nodiscard]] Result<std::shared_ptr<TestCipher>> CreateTestCipher(const control::Block& sid,
+                                                                   const control::SessionKeys& session,
+                                                                   std::uint32_t mode);
+
 }  // namespace lineup::measure

@@ -160,6 +160,11 @@ asio::awaitable<Result<TwampTestResult>> Test(std::shared_ptr<Run> run) {
       c.destination = UdpEndpoint(o.server.address(), accepted->port);
       c.source = *sender;
       c.reflector = ReflectorNumbering::kStateful;
+      if (control::SecuresTest(client.mode())) {
+        auto cipher = CreateTestCipher(accepted->sid, client.keys(), client.mode());
+        if (!cipher) co_return tl::unexpected(cipher.error());
+        c.security = std::move(*cipher);
+      }
       if (c.name.empty() || o.sessions > 1) {
         c.name = fmt::format("{}{}", FormatEndpoint(c.destination),
                              o.sessions > 1 ? fmt::format(" #{}", i + 1) : std::string());

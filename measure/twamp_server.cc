@@ -333,10 +333,6 @@ class TwampServerImpl final : public TwampServer {
       grant.accept = accept;
       return grant;
     };
-    if ((r.mode & (control::kAuthenticated | control::kEncrypted)) != 0) {
-      return refuse(control::Accept::kNotSupported,
-                    "authenticated and encrypted TWAMP-Test packets are not supported yet (use mixed mode)");
-    }
     if (sessions_.size() >= config_.max_sessions) {
       return refuse(control::Accept::kTemporaryLimit, fmt::format("{} sessions run (the limit)", sessions_.size()));
     }
@@ -352,6 +348,11 @@ class TwampServerImpl final : public TwampServer {
     rc.allow.clear();
     if (auto only = Prefix::Parse(Unmapped(r.sender).to_string()); only) rc.allow.push_back(*only);
     rc.sender_idle_timeout = config_.refwait + r.timeout;
+    if (control::SecuresTest(r.mode)) {
+      auto cipher = CreateTestCipher(sid, c.core->keys(), r.mode);
+      if (!cipher) return refuse(control::Accept::kInternalError, cipher.error().message);
+      rc.security = std::move(*cipher);
+    }
     const IpAddress at = Unmapped(r.reflector);
     const std::uint32_t range = static_cast<std::uint32_t>(config_.port_high - config_.port_low) + 1;
     for (std::uint32_t attempt = 0; attempt < std::min<std::uint32_t>(range, 64); ++attempt) {

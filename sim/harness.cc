@@ -112,7 +112,7 @@ std::vector<net::Probe> Wire(const Scenario& s, std::vector<std::unique_ptr<Sess
       auto plan = session->reflector.Reflect(Bytes(in, length), meta, Bytes(out, capacity));
       if (!plan) return std::size_t{0};
       // Answered at once: T3 = T2.
-      measure::PatchTimestamp(Bytes(out, plan->length), ToNtp(meta.receive_time));
+      session->reflector.Stamp(Bytes(out, plan->length), ToNtp(meta.receive_time));
       return plan->length;
     };
     probes.push_back(std::move(p));

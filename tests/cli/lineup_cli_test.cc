@@ -392,6 +392,15 @@ TEST(LineupCliTest, TwpingAgainstTwampServerInEachModeWithTheLiveTable) {
   EXPECT_NE(open.out.find("unauthenticated mode"), std::string::npos) << open.out;
   EXPECT_NE(open.out.find("loss 0/5 (0.00%)"), std::string::npos) << open.out;
 
+  for (const char* mode : {"authenticated", "encrypted"}) {
+    Ran secure = Lineup({kLineup, "twping", target, "-m", mode, "-k", "probe1", "--secrets", secrets, "-c", "5",
+                         "-i", "5ms"});
+    EXPECT_EQ(secure.status, 0) << secure.err;
+    EXPECT_NE(secure.out.find(std::string(mode) + " mode"), std::string::npos) << secure.out;
+    EXPECT_NE(secure.out.find("5 packets of 78 B"), std::string::npos) << secure.out;
+    EXPECT_NE(secure.out.find("loss 0/5 (0.00%)"), std::string::npos) << secure.out;
+  }
+
   Ran mixed = Lineup({kLineup, "twping", target, "-m", "mixed", "-k", "probe1", "--secrets", secrets, "-c", "4",
                       "-i", "5ms", "--sessions", "2", "--tests", "2", "--json"});
   ASSERT_EQ(mixed.status, 0) << mixed.err;

@@ -156,5 +156,56 @@ TEST(ReflectorCoreTest, TruncatedDatagramsAreDropped) {
   EXPECT_EQ(core.counters().Dropped(DropReason::kTooLong), 1u);
 }
 
+// An encrypted full-TWAMP session: the sender's sealed probe is answered
+// with a sealed 112-byte reply the sender can open; a probe sealed with
+// another key, or changed on the way, is dropped as auth_failed.
+TEST(ReflectorCoreTest, SecureSessionsOpenRequestsAndSealReplies) {
+  TestKeys keys;
+  for (int i = 0; i < 16; ++i) keys.aes[i] = std::byte(i);
+  for (int i = 0; i < 32; ++i) keys.hmac[i] = std::byte(100 + i);
+  auto cipher = TestCipher::Create(keys, TestSecurity::kEncrypted);
+  ASSERT_TRUE(cipher);
+  ReflectorConfig config;
+  config.format = ReflectorFormat::kTwampLight;
+  config.security = *cipher;
+  ReflectorCore core(config);
+
+  auto probe = [&](TestCipher& with, std::uint32_t seq) {
+    std::vector<std::byte> out(48 + 10);
+    SenderPacket p;
+    p.sequence = seq;
+    p.timestamp = {0x83AA7E80, 7};
+    p.length = out.size();
+    EXPECT_TRUE(EncodeSecure(p, out));
+    EXPECT_TRUE(with.Seal(out, PacketKind::kSender));
+    return out;
+  };
+  std::vector<std::byte> reply(kMaxTestPacketLength);
+  auto plan = core.Reflect(probe(**cipher, 9), Meta("127.0.0.1", 1, 60), reply);
+  ASSERT_TRUE(plan);
+  EXPECT_EQ(plan->length, 112u);  // at least the secure reflector header
+  core.Stamp(std::span(reply).first(plan->length), NtpTimestamp{0x83AA7E81, 5});
+  std::vector<std::byte> wire(reply.begin(), reply.begin() + 112);
+  ASSERT_TRUE((*cipher)->Open(wire, PacketKind::kReflector));
+  auto back = DecodeSecureReflectorPacket(wire);
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->sender_sequence, 9u);
+  EXPECT_EQ(back->sender_ttl, 60);
+  EXPECT_EQ(back->timestamp, (NtpTimestamp{0x83AA7E81, 5}));
+  EXPECT_EQ(back->sender_timestamp, (NtpTimestamp{0x83AA7E80, 7}));
+
+  TestKeys other = keys;
+  other.aes[3] ^= std::byte{1};
+  auto stranger = TestCipher::Create(other, TestSecurity::kEncrypted);
+  EXPECT_FALSE(core.Reflect(probe(**stranger, 10), Meta("127.0.0.1", 1), reply));
+  auto changed = probe(**cipher, 11);
+  changed[20] ^= std::byte{0x80};
+  EXPECT_FALSE(core.Reflect(changed, Meta("127.0.0.1", 1), reply));
+  EXPECT_FALSE(core.Reflect(std::vector<std::byte>(47), Meta("127.0.0.1", 1), reply));
+  EXPECT_EQ(core.counters().Dropped(DropReason::kAuthFailed), 2u);
+  EXPECT_EQ(core.counters().Dropped(DropReason::kTooShort), 1u);
+  EXPECT_EQ(core.counters().reflected, 1u);
+}
+
 }  // namespace
 }  // namespace lineup::measure
