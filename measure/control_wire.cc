@@ -93,11 +93,11 @@ Result<std::uint8_t> DscpOfTypeP(std::uint32_t type_p) {
     return Fail(ErrorCode::kInvalidArgument,
                 fmt::format("Type-P descriptor 0x{:08x} is not a DSCP (only the 00 form is supported)", type_p));
   }
-  if ((type_p & ~0x3fu) != 0) {
+  if ((type_p & 0x00ffffffu) != 0) {
     return Fail(ErrorCode::kInvalidArgument,
                 fmt::format("Type-P descriptor 0x{:08x}: bits beyond the DSCP are set", type_p));
   }
-  return static_cast<std::uint8_t>(type_p);
+  return static_cast<std::uint8_t>(type_p >> 24);
 }
 
 Result<std::size_t> Encode(const ServerGreeting& m, ByteSpan out) {

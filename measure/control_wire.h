@@ -115,9 +115,10 @@ struct RequestTwSession {
   Block hmac{};
 };
 
-// Type-P Descriptor (RFC 4656 §3.5, RFC 7750): a DSCP in the low six bits
-// when the two high bits are 00.
-inline std::uint32_t TypePForDscp(std::uint8_t dscp) { return dscp & 0x3fu; }
+// Type-P Descriptor (RFC 4656 §3.5, RFC 7750): when its first two bits are
+// 00, the next six bits are the DSCP, so DSCP 46 is 0x2e000000; the
+// remaining 24 bits are zero. (01 would carry a PHB ID, which we refuse.)
+inline std::uint32_t TypePForDscp(std::uint8_t dscp) { return (dscp & 0x3fu) << 24; }
 // The DSCP a Type-P asks for, or an error for a form we do not carry out.
 [[nodiscard]] Result<std::uint8_t> DscpOfTypeP(std::uint32_t type_p);
 

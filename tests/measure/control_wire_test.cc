@@ -136,7 +136,7 @@ TEST(ControlWireTest, RequestTwSessionIsByteExactForIpv4AndIpv6) {
   m.padding_to_reflect = 0;
   const auto bytes = Hex(
       "05 04 00 00 00000000 00000000 c350 035e c0000201 z12 c6336401 z12 z16 0000001b "
-      "e9a3f2a0 80000000 00000002 00000000 0000002e 0004 0000 00000000 z16");
+      "e9a3f2a0 80000000 00000002 00000000 2e000000 0004 0000 00000000 z16");
   ASSERT_EQ(bytes.size(), kRequestTwSessionLength);
   EXPECT_EQ(Encoded(m, kRequestTwSessionLength), bytes);
   auto back = DecodeRequestTwSession(bytes);
@@ -223,7 +223,11 @@ TEST(ControlWireTest, CommandsAreRecognisedAndOwampOnesNamed) {
   EXPECT_EQ(Describe(Accept::kPermanentLimit),
             "cannot perform the request due to permanent resource limitations (4)");
   EXPECT_EQ(SecurityModeName(kMixed | kReflectOctets), "mixed");
-  EXPECT_FALSE(DscpOfTypeP(0x40000000));
+  EXPECT_FALSE(DscpOfTypeP(0x40000000));  // a PHB ID
+  EXPECT_FALSE(DscpOfTypeP(0x2e000001));  // bits beyond the DSCP
+  EXPECT_FALSE(DscpOfTypeP(0x0000002e));  // a DSCP in the wrong place
+  EXPECT_EQ(*DscpOfTypeP(0x2e000000), 46);
+  EXPECT_EQ(*DscpOfTypeP(0), 0);
 }
 
 // Random bytes into every decoder: errors, never a crash (ASan in CI); what

@@ -9,10 +9,13 @@
 #include <cstdio>
 #include <map>
 #include <regex>
+#include <sstream>
 #include <thread>
 
 #include "measure/reflector_server.h"
 #include "measure/sender_runner.h"
+#include "measure/twamp_client.h"
+#include "measure/twamp_server.h"
 #include "tests/support/subprocess.h"
 
 namespace lineup::measure {
@@ -137,6 +140,110 @@ TEST(TsharkTest, DissectorAgreesWithWhatWeSent) {
   }
   EXPECT_EQ(requests, 5);
   EXPECT_EQ(replies, 5);
+  std::remove(pcap.c_str());
+  std::remove(pcap_template);
+}
+
+// Splits tshark's `-T fields -E separator=|` output into rows of columns.
+std::vector<std::vector<std::string>> Rows(const std::string& text) {
+  std::vector<std::vector<std::string>> rows;
+  std::istringstream lines(text);
+  std::string line;
+  while (std::getline(lines, line)) {
+    std::vector<std::string> row;
+    std::size_t from = 0;
+    for (std::size_t bar; (bar = line.find('|', from)) != std::string::npos; from = bar + 1) {
+      row.push_back(line.substr(from, bar - from));
+    }
+    row.push_back(line.substr(from));
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+// Wireshark's TWAMP-Control dissector reads our control exchange (in the
+// unauthenticated mode it can see): the modes offered and chosen, each
+// Request-TW-Session's parameters, the port each Accept-Session gives, and
+// the Stop-Sessions count.
+TEST(TsharkTest, ControlDissectorSeesModesSessionsPortsAndTheStopCount) {
+  const std::string tshark = FindProgram("tshark");
+  if (tshark.empty()) GTEST_SKIP() << "tshark is not installed (scripts/setup installs it)";
+
+  boost::asio::io_context io;
+  RealClock clock;
+  TwampServerConfig sc;
+  sc.listen.push_back({TcpEndpoint(boost::asio::ip::make_address("127.0.0.1"), 0), ""});
+  sc.modes = control::kUnauthenticated | control::kMixed | control::kReflectOctets;
+  sc.secrets = {{"edge-1", "secret"}};
+  sc.port_low = 32000;
+  sc.port_high = 32999;
+  auto server = TwampServer::Create(io, clock, sc);
+  ASSERT_TRUE(server) << server.error().message;
+  const std::uint16_t port = (*server)->Status().listening.at(0).port();
+
+  char pcap_template[] = "/tmp/lineup-tshark-XXXXXX";
+  ASSERT_NE(mkdtemp(pcap_template), nullptr);
+  const std::string pcap = std::string(pcap_template) + "/control.pcap";
+  Subprocess capture({tshark, "-i", "lo", "-f", "tcp port " + std::to_string(port), "-w", pcap});
+  if (!capture.WaitForOutput("Capturing on", 20'000)) {
+    GTEST_SKIP() << "tshark cannot capture on lo here (needs root or CAP_NET_RAW): " << capture.Stderr();
+  }
+  capture.WaitForOutput("Capture started", 5'000);
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+
+  TwampTestOptions o;
+  o.server = (*server)->Status().listening.at(0);
+  o.control.mode = control::kUnauthenticated;
+  o.sessions = 2;
+  o.session.count = 3;
+  o.session.interval = std::chrono::milliseconds(5);
+  o.session.padding = 100;
+  o.session.dscp = 46;
+  // Whole seconds: Wireshark 4.0 shows a Timeout's fraction as if it were
+  // microseconds (0.5 s reads as 0.0005 s), which is its bug, not ours.
+  o.session.wait = std::chrono::seconds(1);
+  std::optional<Result<TwampTestResult>> out;
+  RunTwampTest(io, clock, o, [&](Result<TwampTestResult> r) { out = std::move(r); });
+  for (int i = 0; i < 1000 && !out; ++i) io.run_for(std::chrono::milliseconds(10));
+  ASSERT_TRUE(out && *out) << (out ? out->error().message : "did not finish");
+  // Let the server read Stop-Sessions, then the capture flush.
+  for (int i = 0; i < 50; ++i) io.run_for(std::chrono::milliseconds(10));
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  capture.Signal(SIGINT);
+  ASSERT_GE(capture.Wait(10'000), 0);
+
+  int status = -1;
+  const std::string text = RunAndCapture(
+      {tshark, "-r", pcap, "-d", "tcp.port==" + std::to_string(port) + ",twamp.control", "-Y", "twamp.control",
+       "-T", "fields", "-E", "separator=|", "-e", "twamp.control.command", "-e", "twamp.control.modes", "-e",
+       "twamp.control.mode", "-e", "twamp.control.accept", "-e", "twamp.control.padding_length", "-e",
+       "twamp.control.sender_port", "-e", "twamp.control.receiver_port", "-e", "twamp.control.type-p", "-e",
+       "twamp.control.numsessions", "-e", "twamp.control.sender_ipv4", "-e", "twamp.control.timeout"},
+      30'000, &status);
+  ASSERT_EQ(status, 0);
+  const auto rows = Rows(text);
+  ASSERT_EQ(rows.size(), 10u) << text;  // greeting, set-up, server-start, 2x(request, accept), start, ack, stop
+  for (const auto& r : rows) ASSERT_EQ(r.size(), 11u) << text;
+  EXPECT_EQ(rows[0][1], std::to_string(sc.modes)) << "Server Greeting's Modes";
+  EXPECT_EQ(rows[1][2], "1") << "Set-Up-Response's Mode";
+  EXPECT_EQ(rows[2][3], "0") << "Server-Start's Accept";
+  const auto& sessions = (*out)->tests.at(0);
+  for (int i = 0; i < 2; ++i) {
+    const auto& request = rows[3 + 2 * i];
+    const auto& accept = rows[4 + 2 * i];
+    EXPECT_EQ(request[0], "5") << "Request-TW-Session";
+    EXPECT_EQ(request[4], "100");
+    EXPECT_EQ(request[5], std::to_string(sessions[i].local.port()));
+    EXPECT_EQ(request[7], "0x2e000000");  // DSCP 46 (EF) as RFC 4656 §3.5 places it
+    EXPECT_EQ(request[9], "127.0.0.1");
+    EXPECT_EQ(request[10], "1.000000000");
+    EXPECT_EQ(accept[3], "0") << "Accept-Session's Accept";
+    EXPECT_EQ(accept[6], std::to_string((*out)->ports[i]));
+  }
+  EXPECT_EQ(rows[7][0], "2") << "Start-Sessions";
+  EXPECT_EQ(rows[8][3], "0") << "Start-Ack";
+  EXPECT_EQ(rows[9][0], "3") << "Stop-Sessions";
+  EXPECT_EQ(rows[9][8], "2") << "the exact session count";
   std::remove(pcap.c_str());
   std::remove(pcap_template);
 }
