@@ -1,9 +1,17 @@
+#include <sys/resource.h>
+
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include "cli/commands.h"
 
 int main(int argc, char** argv) {
+  // Servers and many sessions hold a socket each: use the whole descriptor
+  // allowance the system grants, not the 1,024 soft default.
+  if (rlimit files{}; ::getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = files.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &files);
+  }
   spdlog::set_default_logger(spdlog::stderr_color_mt("lineup"));
   CLI::App app{"lineup: measures WAN lines with TWAMP/STAMP and moves traffic to the best one"};
   app.require_subcommand(1);

@@ -11,6 +11,15 @@
 #include "measure/udp_io.h"
 
 namespace lineup::measure {
+
+// Datagrams per recvmmsg/sendmmsg.
+constexpr std::size_t kBatch = 32;
+
+struct ReflectorBuffers {
+  BatchReceiver receiver{kBatch};
+  BatchSender sender{kBatch};
+};
+
 namespace {
 
 namespace asio = boost::asio;
@@ -31,8 +40,8 @@ struct Listener {
 
 class ReflectorServerImpl final : public ReflectorServer {
  public:
-  ReflectorServerImpl(asio::io_context& io, const Clock& clock)
-      : io_(io), clock_(clock), sweep_(io) {}
+  ReflectorServerImpl(asio::io_context& io, const Clock& clock, std::shared_ptr<ReflectorBuffers> buffers)
+      : io_(io), clock_(clock), sweep_(io), buffers_(std::move(buffers)) {}
 
   Result<void> Listen(const UdpEndpoint& endpoint, const ReflectorConfig& config) {
     auto listener = std::make_unique<Listener>(io_, config);
@@ -111,26 +120,28 @@ class ReflectorServerImpl final : public ReflectorServer {
 
   void Drain(Listener& l) {
     const int fd = l.socket.native_handle();
+    BatchReceiver& receiver = buffers_->receiver;
+    BatchSender& sender = buffers_->sender;
     for (int round = 0; round < kRoundsPerWakeup; ++round) {
-      auto n = receiver_.Receive(fd, clock_);
+      auto n = receiver.Receive(fd, clock_);
       if (!n) {
         spdlog::warn("reflector {}: {}", FormatEndpoint(l.local), n.error().message);
         return;
       }
       if (*n == 0) return;
       for (std::size_t i = 0; i < *n; ++i) {
-        const DatagramMeta& m = receiver_.meta(i);
+        const DatagramMeta& m = receiver.meta(i);
         const ReceivedMeta meta{m.peer, m.receive_time, m.ttl, m.tos, m.truncated};
-        if (auto plan = l.core.Reflect(receiver_.data(i), meta, sender_.NextBuffer())) {
-          sender_.Commit(m.peer, plan->length, plan->tos);
+        if (auto plan = l.core.Reflect(receiver.data(i), meta, sender.NextBuffer())) {
+          sender.Commit(m.peer, plan->length, plan->tos);
         }
       }
       // T3 as late as possible: one clock read right before the batch leaves.
       const NtpTimestamp t3 = ToNtp(clock_.Now());
-      for (std::size_t i = 0; i < sender_.size(); ++i) l.core.Stamp(sender_.queued(i), t3);
-      const std::size_t refused = sender_.Flush(fd);
+      for (std::size_t i = 0; i < sender.size(); ++i) l.core.Stamp(sender.queued(i), t3);
+      const std::size_t refused = sender.Flush(fd);
       for (std::size_t i = 0; i < refused; ++i) l.core.CountSendFailure();
-      if (*n < receiver_batch_) return;
+      if (*n < kBatch) return;
     }
   }
 
@@ -148,22 +159,22 @@ class ReflectorServerImpl final : public ReflectorServer {
   const Clock& clock_;
   asio::steady_timer sweep_;
   std::vector<std::unique_ptr<Listener>> listeners_;
-  static constexpr std::size_t receiver_batch_ = 32;
-  BatchReceiver receiver_{receiver_batch_};
-  BatchSender sender_{receiver_batch_};
+  std::shared_ptr<ReflectorBuffers> buffers_;
   bool stopped_ = false;
 };
 
 }  // namespace
 
+std::shared_ptr<ReflectorBuffers> MakeReflectorBuffers() { return std::make_shared<ReflectorBuffers>(); }
+
 Result<std::unique_ptr<ReflectorServer>> ReflectorServer::Create(
     asio::io_context& io, const Clock& clock, const std::vector<UdpEndpoint>& listen,
-    const ReflectorConfig& config) {
+    const ReflectorConfig& config, std::shared_ptr<ReflectorBuffers> buffers) {
   if (auto valid = Validate(config); !valid) return tl::unexpected(valid.error());
   if (listen.empty()) {
     return Fail(ErrorCode::kInvalidArgument, "a reflector needs at least one address to listen on");
   }
-  auto server = std::make_unique<ReflectorServerImpl>(io, clock);
+  auto server = std::make_unique<ReflectorServerImpl>(io, clock, buffers ? std::move(buffers) : MakeReflectorBuffers());
   for (const auto& endpoint : listen) {
     if (auto r = server->Listen(endpoint, config); !r) return tl::unexpected(r.error());
   }

@@ -180,6 +180,7 @@ asio::awaitable<Result<TwampTestResult>> Test(std::shared_ptr<Run> run) {
     if (auto ok = client.OnStartAck(*ack); !ok) {
       co_return Fail(ok.error().code, fmt::format("{}: {}", Where(o.server), ok.error().message));
     }
+    if (o.on_started) o.on_started();
 
     // The senders, all at once; the control connection waits for them.
     auto results = std::make_shared<std::vector<SessionResult>>(configs.size());

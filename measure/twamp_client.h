@@ -26,6 +26,8 @@ struct TwampTestOptions {
   std::uint16_t reflector_port = 0;  // asked for; 0 lets the server choose
   Nanos connect_timeout = std::chrono::seconds(10);
   Nanos reply_timeout = std::chrono::seconds(10);  // for each control answer
+  // Called after each Start-Ack, when the test's sessions begin.
+  std::function<void()> on_started;
 };
 
 struct TwampTestResult {

@@ -358,7 +358,7 @@ class TwampServerImpl final : public TwampServer {
     for (std::uint32_t attempt = 0; attempt < std::min<std::uint32_t>(range, 64); ++attempt) {
       auto port = NextPort(attempt == 0 ? r.reflector_port : 0);
       if (!port) break;
-      auto reflector = ReflectorServer::Create(io_, clock_, {UdpEndpoint(at, *port)}, rc);
+      auto reflector = ReflectorServer::Create(io_, clock_, {UdpEndpoint(at, *port)}, rc, buffers_);
       if (!reflector) {
         used_ports_.insert(*port);  // taken by someone else; skip it from now on
         if (reflector.error().message.find("in use") == std::string::npos) {
@@ -451,6 +451,8 @@ class TwampServerImpl final : public TwampServer {
   std::list<std::unique_ptr<TestSession>> retired_;
   std::set<std::uint16_t> used_ports_;
   std::uint16_t cursor_;
+  // One set of batch buffers for every test session's reflector (same thread).
+  std::shared_ptr<ReflectorBuffers> buffers_ = MakeReflectorBuffers();
   TwampServerCounters counters_;
   bool stopped_ = false;
 };
