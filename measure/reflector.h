@@ -43,6 +43,8 @@ struct ReflectorConfig {
   std::size_t max_senders = 65536;
   // Stated in every reply's Error Estimate (our clock's sync state and error).
   ErrorEstimate error_estimate;
+  // Listen through this interface or VRF only (SO_BINDTODEVICE); empty: any.
+  std::string device;
   // A full-TWAMP test session in authenticated or encrypted mode: requests
   // and replies use the secure layouts, sealed with the session's cipher.
   // Replies are then at least the 112-byte secure reflector header.

@@ -49,6 +49,12 @@ class ReflectorServerImpl final : public ReflectorServer {
     const bool v6 = endpoint.address().is_v6();
     listener->socket.open(v6 ? udp::v6() : udp::v4(), ec);
     if (!ec && v6) listener->socket.set_option(asio::ip::v6_only(true), ec);
+    if (!ec) {
+      if (auto bound = BindToDevice(listener->socket.native_handle(), config.device); !bound) {
+        return Fail(ErrorCode::kIo,
+                    fmt::format("cannot listen on {}: {}", FormatEndpoint(endpoint), bound.error().message));
+      }
+    }
     if (!ec) listener->socket.bind(endpoint, ec);
     if (ec) {
       return Fail(ErrorCode::kIo, fmt::format("cannot listen on {}: {}{}", FormatEndpoint(endpoint),

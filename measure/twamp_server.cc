@@ -20,6 +20,7 @@
 #include <set>
 
 #include "measure/reflector_server.h"
+#include "measure/udp_io.h"
 #include "measure/time_text.h"
 
 namespace lineup::measure {
@@ -43,15 +44,6 @@ IpAddress Unmapped(const IpAddress& a) {
     return asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6());
   }
   return a;
-}
-
-Result<void> BindToDevice(int fd, const std::string& device) {
-  if (device.empty()) return {};
-  if (setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, device.c_str(), static_cast<socklen_t>(device.size())) != 0) {
-    return Fail(ErrorCode::kIo, fmt::format("cannot bind to device {}: {}{}", device, std::strerror(errno),
-                                            errno == EPERM ? " (needs root or CAP_NET_RAW)" : ""));
-  }
-  return {};
 }
 
 class TwampServerImpl;
@@ -80,6 +72,7 @@ struct Connection {
   WallTime since;
   Steady::time_point last_activity;
   std::vector<Block> sids;  // this connection's sessions
+  std::string device;       // the listener's device or VRF, if bound
   bool closed = false;
 };
 
@@ -115,7 +108,9 @@ class TwampServerImpl final : public TwampServer {
       listening_.push_back(acceptor->local_endpoint(ec));
       acceptors_.push_back(std::move(acceptor));
     }
-    for (auto& a : acceptors_) asio::co_spawn(io_, Accept(*a), asio::detached);
+    for (std::size_t i = 0; i < acceptors_.size(); ++i) {
+      asio::co_spawn(io_, Accept(*acceptors_[i], config_.listen[i].device), asio::detached);
+    }
     return {};
   }
 
@@ -176,7 +171,9 @@ class TwampServerImpl final : public TwampServer {
   }
 
  private:
-  asio::awaitable<void> Accept(tcp::acceptor& acceptor) {
+  // `device`: the listener's; the test sessions of its connections bind to it
+  // too, so their packets stay in the same routing instance.
+  asio::awaitable<void> Accept(tcp::acceptor& acceptor, std::string device) {
     for (;;) {
       boost::system::error_code ec;
       tcp::socket socket = co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
@@ -186,6 +183,7 @@ class TwampServerImpl final : public TwampServer {
         continue;
       }
       auto connection = std::make_shared<Connection>(std::move(socket));
+      connection->device = device;
       asio::co_spawn(io_, Serve(connection), asio::detached);
     }
   }
@@ -348,6 +346,7 @@ class TwampServerImpl final : public TwampServer {
     rc.allow.clear();
     if (auto only = Prefix::Parse(Unmapped(r.sender).to_string()); only) rc.allow.push_back(*only);
     rc.sender_idle_timeout = config_.refwait + r.timeout;
+    rc.device = c.device;
     if (control::SecuresTest(r.mode)) {
       auto cipher = CreateTestCipher(sid, c.core->keys(), r.mode);
       if (!cipher) return refuse(control::Accept::kInternalError, cipher.error().message);

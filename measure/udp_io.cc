@@ -65,6 +65,18 @@ Result<void> EnableReceiveMetadata(int fd, bool ipv6, bool tos) {
   return tos ? SetInt(fd, IPPROTO_IP, IP_RECVTOS, 1, "IP_RECVTOS") : Result<void>{};
 }
 
+Result<void> BindToDevice(int fd, const std::string& device) {
+  if (device.empty()) return {};
+  if (setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, device.c_str(), static_cast<socklen_t>(device.size())) != 0) {
+    const int error = errno;
+    return Fail(ErrorCode::kIo, fmt::format("cannot bind to device {}: {}{}", device, std::strerror(error),
+                                            error == EPERM   ? " (needs root or CAP_NET_RAW)"
+                                            : error == ENODEV ? " (no such interface or VRF)"
+                                                              : ""));
+  }
+  return {};
+}
+
 Result<void> ApplySendOptions(int fd, bool ipv6, const SendOptions& o) {
   if (ipv6) {
     if (auto r = SetInt(fd, IPPROTO_IPV6, IPV6_TCLASS, o.tos, "IPV6_TCLASS"); !r) return r;

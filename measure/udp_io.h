@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "measure/bytes.h"
@@ -37,6 +38,10 @@ struct SendOptions {
   std::uint8_t ttl = 64;
   bool dont_fragment = false;
 };
+// SO_BINDTODEVICE: the socket sends and receives through `device` (an
+// interface or a VRF) only. Nothing when `device` is empty.
+[[nodiscard]] Result<void> BindToDevice(int fd, const std::string& device);
+
 // Socket-wide TOS, TTL and don't-fragment for senders.
 [[nodiscard]] Result<void> ApplySendOptions(int fd, bool ipv6, const SendOptions& options);
 

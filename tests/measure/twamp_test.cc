@@ -11,6 +11,10 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <thread>
+#include <unistd.h>
+
+#include <array>
+#include <cstdio>
 
 #include "measure/twamp_client.h"
 #include "measure/twamp_server.h"
@@ -131,6 +135,29 @@ TEST(TwampTest, RepeatedTestsRunOnOneControlConnection) {
   ExpectAllAnswered(*r, 3, 1);
   EXPECT_EQ(f.server->Status().counters.connections, 1u);
   EXPECT_EQ(f.server->Status().counters.sessions, 3u);
+}
+
+// A listener bound to a device (an interface or VRF) binds its test
+// sessions' reflectors to it too: `ss` shows the reflector as ADDRESS%DEVICE.
+TEST(TwampTest, TestSessionsBindToTheirListenersDevice) {
+  if (::geteuid() != 0) GTEST_SKIP() << "SO_BINDTODEVICE needs root or CAP_NET_RAW";
+  auto config = ServerConfig();
+  config.listen[0].device = "lo";
+  Fixture f(std::move(config));
+  auto o = ClientOptions(f.Endpoint());
+  std::string sockets;
+  o.on_started = [&] {
+    std::array<char, 4096> chunk;
+    FILE* ss = ::popen("ss -uanH 2>/dev/null", "r");
+    if (ss == nullptr) return;
+    for (std::size_t n; (n = std::fread(chunk.data(), 1, chunk.size(), ss)) > 0;) sockets.append(chunk.data(), n);
+    ::pclose(ss);
+  };
+  auto r = f.Test(o);
+  ASSERT_TRUE(r) << r.error().message;
+  ExpectAllAnswered(*r, 1, 1);
+  if (sockets.empty()) GTEST_SKIP() << "ss (iproute2) is not available to look at the sockets";
+  EXPECT_NE(sockets.find(fmt::format("127.0.0.1%lo:{}", r->ports.at(0))), std::string::npos) << sockets;
 }
 
 TEST(TwampTest, AWrongSecretIsRejected) {
