@@ -25,8 +25,7 @@ Result<void> Validate(const SessionConfig& c) {
     return bad("interval must be between 10us and 1h");
   }
   const std::size_t max_padding = kMaxTestPacketLength - c.HeaderLength();
-  // A secure session's reflector always answers with its 112-byte header.
-  const std::size_t min_padding = c.security ? 0 : kReflectorHeaderLength - kSenderHeaderLength;
+  const std::size_t min_padding = c.negotiated || c.security ? 0 : kReflectorHeaderLength - kSenderHeaderLength;
   if (c.padding < min_padding || c.padding > max_padding) {
     return bad(fmt::format(
         "padding must be {}-{} octets: a reflector answers with no more bytes than it got, "

@@ -40,6 +40,10 @@ struct SessionConfig {
   std::uint64_t seed = 1;  // for Poisson gaps
   // Stated in every packet's Error Estimate.
   ErrorEstimate error_estimate;
+  // A full-TWAMP session, negotiated over TWAMP-Control: its reflector
+  // answers with at least the reflector header whatever the probe's size, so
+  // any padding will do (TWAMP Light and STAMP reflectors do not amplify).
+  bool negotiated = false;
   // A full-TWAMP session in authenticated or encrypted mode (set by the
   // Control-Client): probes and replies use the secure layouts.
   std::shared_ptr<TestCipher> security;

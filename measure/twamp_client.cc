@@ -160,6 +160,7 @@ asio::awaitable<Result<TwampTestResult>> Test(std::shared_ptr<Run> run) {
       c.destination = UdpEndpoint(o.server.address(), accepted->port);
       c.source = *sender;
       c.reflector = ReflectorNumbering::kStateful;
+      c.negotiated = true;
       if (control::SecuresTest(client.mode())) {
         auto cipher = CreateTestCipher(accepted->sid, client.keys(), client.mode());
         if (!cipher) co_return tl::unexpected(cipher.error());
@@ -221,6 +222,7 @@ void RunTwampTest(boost::asio::io_context& io, const Clock& clock, TwampTestOpti
   // The destination comes from Accept-Session; check the rest now.
   SessionConfig check = options.session;
   check.destination = UdpEndpoint(options.server.address(), kDefaultTestPort);
+  check.negotiated = true;
   if (auto ok = Validate(check); !ok) {
     asio::post(io, [done, e = ok.error()] { done(tl::unexpected(e)); });
     return;

@@ -347,6 +347,9 @@ class TwampServerImpl final : public TwampServer {
     if (auto only = Prefix::Parse(Unmapped(r.sender).to_string()); only) rc.allow.push_back(*only);
     rc.sender_idle_timeout = config_.refwait + r.timeout;
     rc.device = c.device;
+    // Negotiated: a probe shorter than the reply header is still answered
+    // (RFC 5357 senders may send 14 octets; the reflector adds its fields).
+    rc.allow_larger_reply = true;
     if (control::SecuresTest(r.mode)) {
       auto cipher = CreateTestCipher(sid, c.core->keys(), r.mode);
       if (!cipher) return refuse(control::Accept::kInternalError, cipher.error().message);

@@ -137,6 +137,22 @@ TEST(TwampTest, RepeatedTestsRunOnOneControlConnection) {
   EXPECT_EQ(f.server->Status().counters.sessions, 3u);
 }
 
+// RFC 5357 senders may send bare 14-octet probes (the reference twping does
+// by default): a negotiated session answers them with the 41-octet reply.
+TEST(TwampTest, ProbesWithoutPaddingAreAnsweredInFull) {
+  Fixture f(ServerConfig());
+  auto o = ClientOptions(f.Endpoint());
+  o.session.padding = 0;
+  auto r = f.Test(o);
+  ASSERT_TRUE(r) << r.error().message;
+  ExpectAllAnswered(*r, 1, 1);
+  const auto& s = r->tests.at(0).at(0);
+  EXPECT_EQ(s.config.PacketLength(), 14u);
+  ASSERT_FALSE(s.packets.empty());
+  ASSERT_TRUE(s.packets[0].reply);
+  EXPECT_EQ(s.packets[0].reply->length, 41u);
+}
+
 // A listener bound to a device (an interface or VRF) binds its test
 // sessions' reflectors to it too: `ss` shows the reflector as ADDRESS%DEVICE.
 TEST(TwampTest, TestSessionsBindToTheirListenersDevice) {
