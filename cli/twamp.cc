@@ -183,6 +183,7 @@ struct PingOptions {
   std::uint32_t sessions = 1;
   std::uint32_t tests = 1;
   std::string test_interval = "0s";
+  std::string start_in = "0s";
   unsigned reflector_port = 0;
   bool reflect_octets = false;
   bool json = false;
@@ -237,6 +238,11 @@ int RunPing(const PingOptions& o) {
   auto gap = ParseDuration(o.test_interval);
   if (!gap) return PingFail("--test-interval: " + gap.error().message);
   t.test_interval = *gap;
+  auto start_in = ParseDuration(o.start_in);
+  if (!start_in || *start_in < Nanos(0) || *start_in > std::chrono::hours(24)) {
+    return PingFail(fmt::format("--start-in '{}': give a duration up to 24h", o.start_in));
+  }
+  t.start_delay = *start_in;
   if (o.reflector_port > 65535) return PingFail("--reflector-port must be 0-65535");
   t.reflector_port = static_cast<std::uint16_t>(o.reflector_port);
 
@@ -327,6 +333,8 @@ void AddTwampCommands(CLI::App& app, Runner& run) {
   ping->add_option("--sessions", po->sessions, "Test sessions at once")->capture_default_str();
   ping->add_option("--tests", po->tests, "Tests on the same control connection")->capture_default_str();
   ping->add_option("--test-interval", po->test_interval, "Between the starts of tests")->capture_default_str();
+  ping->add_option("--start-in", po->start_in, "Start Time of the sessions: this long after the request")
+      ->capture_default_str();
   ping->add_option("--reflector-port", po->reflector_port, "UDP port to ask the server for (0: its choice)");
   ping->add_flag("--reflect-octets", po->reflect_octets, "Negotiate RFC 6038 reflect octets when offered");
   ping->add_flag("--json", po->json, "Print JSON (durations in nanoseconds)");

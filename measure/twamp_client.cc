@@ -133,6 +133,7 @@ asio::awaitable<Result<TwampTestResult>> Test(std::shared_ptr<Run> run) {
   const IpAddress local = result.local.address();
   for (std::uint32_t test = 0; test < o.tests; ++test) {
     const auto began = std::chrono::steady_clock::now();
+    const WallTime start_at = run->clock.Now() + o.start_delay;
     std::vector<SessionConfig> configs;
     for (std::uint32_t i = 0; i < o.sessions; ++i) {
       auto sender = SenderEndpoint(run->io, local);
@@ -143,7 +144,7 @@ asio::awaitable<Result<TwampTestResult>> Test(std::shared_ptr<Run> run) {
       request.sender_port = sender->port();
       request.receiver_port = o.reflector_port;
       request.padding_length = o.session.padding;
-      request.start_time = ToNtp(run->clock.Now());
+      request.start_time = ToNtp(start_at);
       request.timeout = NtpTimestamp::FromRaw(static_cast<std::uint64_t>(
           std::chrono::duration<double>(o.session.wait).count() * 4294967296.0));
       request.type_p = control::TypePForDscp(o.session.dscp);
@@ -187,11 +188,15 @@ asio::awaitable<Result<TwampTestResult>> Test(std::shared_ptr<Run> run) {
     auto results = std::make_shared<std::vector<SessionResult>>(configs.size());
     auto remaining = std::make_shared<std::size_t>(configs.size());
     asio::steady_timer all_done(run->io, asio::steady_timer::time_point::max());
+    const Nanos wait_for_start = std::max(Nanos(0), start_at - run->clock.Now());
     for (std::size_t i = 0; i < configs.size(); ++i) {
-      auto started = run->runner.Start(configs[i], [results, remaining, i, &all_done](SessionResult r) {
-        (*results)[i] = std::move(r);
-        if (--*remaining == 0) all_done.cancel();
-      });
+      auto started = run->runner.Start(
+          configs[i],
+          [results, remaining, i, &all_done](SessionResult r) {
+            (*results)[i] = std::move(r);
+            if (--*remaining == 0) all_done.cancel();
+          },
+          wait_for_start);
       if (!started) {
         (*results)[i].config = configs[i];
         (*results)[i].error = started.error();

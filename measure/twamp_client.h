@@ -24,6 +24,9 @@ struct TwampTestOptions {
   std::uint32_t tests = 1;     // tests on the same control connection
   Nanos test_interval{0};      // between the starts of consecutive tests
   std::uint16_t reflector_port = 0;  // asked for; 0 lets the server choose
+  // The sessions' Start Time: this long after each test's requests (the
+  // senders wait for it after Start-Ack).
+  Nanos start_delay{0};
   Nanos connect_timeout = std::chrono::seconds(10);
   Nanos reply_timeout = std::chrono::seconds(10);  // for each control answer
   // Called after each Start-Ack, when the test's sessions begin.

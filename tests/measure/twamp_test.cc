@@ -137,6 +137,21 @@ TEST(TwampTest, RepeatedTestsRunOnOneControlConnection) {
   EXPECT_EQ(f.server->Status().counters.sessions, 3u);
 }
 
+// The Start Time asked for in Request-TW-Session is when the senders begin.
+TEST(TwampTest, SendersBeginAtTheRequestedStartTime) {
+  Fixture f(ServerConfig());
+  auto o = ClientOptions(f.Endpoint());
+  o.start_delay = std::chrono::milliseconds(400);
+  const WallTime asked = f.clock.Now();
+  auto r = f.Test(o);
+  ASSERT_TRUE(r) << r.error().message;
+  ExpectAllAnswered(*r, 1, 1);
+  const auto& s = r->tests.at(0).at(0);
+  ASSERT_FALSE(s.packets.empty());
+  EXPECT_GE(s.packets[0].t1 - asked, std::chrono::milliseconds(400));
+  EXPECT_LT(s.packets[0].t1 - asked, std::chrono::milliseconds(1400));
+}
+
 // RFC 5357 senders may send bare 14-octet probes (the reference twping does
 // by default): a negotiated session answers them with the 41-octet reply.
 TEST(TwampTest, ProbesWithoutPaddingAreAnsweredInFull) {
