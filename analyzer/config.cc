@@ -128,7 +128,8 @@ AnalyzerConfig ReadAnalyzerConfig(yaml::Node& root) {
                                           it->second));
       }
     }
-    t.Ignore({"peer", "interface", "description"});  // read by autoflow
+    // Read by autoflow (peer) and by the daemon (the rest).
+    t.Ignore({"peer", "interface", "description", "local", "remote", "responder", "probes"});
     t.CheckNoOtherKeys();
   }
   if (auto a = root.Child("analyzer")) {

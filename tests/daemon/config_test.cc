@@ -1,0 +1,191 @@
+// The daemon's part of lineup.yaml: sessions from templates on tunnels,
+// responders, schedules, and every mistake reported at once with its place.
+#include "cli/daemon/config.h"
+
+#include <gtest/gtest.h>
+
+namespace lineup::daemon {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr const char* kConfig = R"(daemon:
+  log_dir: /var/lib/lineup/log
+  retention: {max_age: 7d, max_size_mb: 512}
+  api: {listen: 127.0.0.1:9000}
+  schedule: {every: 30s}
+tunnels:
+  mpls:
+    site: paris
+    local: 127.0.0.1
+    remote: 127.0.0.2
+    responder: true
+    probes: [voice, bulk]
+  inet:
+    site: paris
+    local: "::1"
+    remote: "::1"
+    interface: vrf-red
+    responder: {port: 8862, kind: twamp, allow: [127.0.0.0/8]}
+    probes: [voice]
+sessions:
+  voice:
+    count: 50
+    interval: 20ms
+    dscp: ef
+    padding: 30
+    from_port: 0
+  bulk:
+    count: 10
+    interval: 1s
+    port: 863
+    schedule: {at: ["*/5 * * * *"]}
+  hub-check:
+    to: 127.0.0.9:862
+    from: 127.0.0.1:40001
+    protocol: twamp
+    mode: encrypted
+    key_id: edge-1
+reflectors:
+  - listen: 127.0.0.1:4000
+    kind: light
+)";
+
+TEST(DaemonConfigTest, TemplatesOnTunnelsBecomeSessionsWithStableIds) {
+  // from_port is not a field: the first run of this test shows the message.
+  auto bad = ParseDaemonConfig(kConfig, "lineup.yaml");
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message.find("lineup.yaml:26:5: sessions.voice.from_port: unknown key"),
+            std::string::npos)
+      << bad.error().message;
+
+  std::string text = kConfig;
+  text.erase(text.find("    from_port: 0\n"), std::string("    from_port: 0\n").size());
+  auto c = ParseDaemonConfig(text, "lineup.yaml");
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_EQ(c->log_dir, "/var/lib/lineup/log");
+  EXPECT_EQ(c->retention_age, 7 * 24h);
+  EXPECT_EQ(c->retention_bytes, 512u << 20);
+  EXPECT_EQ(c->api.listen, "127.0.0.1:9000");
+  EXPECT_EQ(c->global_schedule.every, 30s);
+
+  ASSERT_EQ(c->senders.size(), 4u);
+  std::map<std::string, const SenderSession*> by_name;
+  for (const auto& s : c->senders) by_name[s.name] = &s;
+  const auto& voice = *by_name.at("mpls/voice");
+  EXPECT_EQ(voice.id, "127.0.0.1_0-127.0.0.2_862");
+  EXPECT_EQ(voice.tunnel, "mpls");
+  EXPECT_EQ(voice.settings.session.dscp, 46);
+  EXPECT_EQ(voice.settings.session.count, 50u);
+  EXPECT_FALSE(voice.settings.schedule);  // the global one
+  const auto& bulk = *by_name.at("mpls/bulk");
+  EXPECT_EQ(bulk.id, "127.0.0.1_0-127.0.0.2_863");
+  ASSERT_TRUE(bulk.settings.schedule);
+  EXPECT_EQ(bulk.settings.schedule->at.size(), 1u);
+  const auto& v6 = *by_name.at("inet/voice");
+  EXPECT_EQ(v6.id, "::1_0-::1_862");
+  EXPECT_EQ(v6.device, "vrf-red");
+  const auto& hub = *by_name.at("hub-check");
+  EXPECT_EQ(hub.id, "127.0.0.1_40001-127.0.0.9_862");
+  EXPECT_EQ(hub.settings.protocol, Protocol::kTwamp);
+  EXPECT_EQ(hub.settings.mode, measure::control::kEncrypted);
+  EXPECT_EQ(hub.settings.key_id, "edge-1");
+
+  // The analyzer knows which tunnel each generated session measures.
+  const auto& of = c->analysis.analysis.tunnel_of_session;
+  EXPECT_EQ(of.at("mpls/voice"), "mpls");
+  EXPECT_EQ(of.at("mpls/bulk"), "mpls");
+  EXPECT_EQ(of.at("inet/voice"), "inet");
+
+  ASSERT_EQ(c->responders.size(), 3u);
+  EXPECT_EQ(c->responders[0].id, "responder:127.0.0.1:862");
+  EXPECT_EQ(c->responders[0].kind, ResponderKind::kStamp);
+  EXPECT_EQ(c->responders[1].listen.port(), 8862);
+  EXPECT_EQ(c->responders[1].kind, ResponderKind::kTwamp);
+  EXPECT_EQ(c->responders[1].device, "vrf-red");
+  EXPECT_EQ(c->responders[1].allow.size(), 1u);
+  EXPECT_EQ(c->responders[2].kind, ResponderKind::kTwampLight);
+}
+
+TEST(DaemonConfigTest, EveryMistakeIsReportedWithItsPlace) {
+  auto c = ParseDaemonConfig(R"(daemon:
+  api: {listen: 192.0.2.1:8080}
+  schedule: {at: ["61 * * * *"]}
+tunnels:
+  a:
+    remote: 10.0.0.2
+    responder: true
+    probes: [nothere, p]
+  b:
+    local: 10.0.0.1
+    remote: 10.0.0.2
+    probes: [p, p]
+sessions:
+  p:
+    dscp: gold
+    ttl: 0
+  light:
+    to: 10.0.0.5
+    mode: encrypted
+)",
+                             "lineup.yaml");
+  ASSERT_FALSE(c);
+  const std::string m = c.error().message;
+  for (const char* expected : {
+           "lineup.yaml:2:",  // api
+           "is not a loopback address: give api.token_file",
+           "cron minute '61': values must be 0-59",
+           "a responder listens on the tunnel's local address: give 'local'",
+           "no session 'nothere' in 'sessions' to use as a template",
+           "another session already runs from 10.0.0.1:0 to 10.0.0.2:862: give the templates different ports",
+           "'gold' is not a DSCP",
+           "sessions.p.ttl",
+           "'mode' and 'key_id' are for full TWAMP sessions",
+       }) {
+    EXPECT_NE(m.find(expected), std::string::npos) << expected << "\n" << m;
+  }
+}
+
+WallTime Utc(int y, unsigned mo, unsigned d, int h, int mi) {
+  using namespace std::chrono;
+  return WallTime(sys_days(year(y) / month(mo) / day(d)) + hours(h) + minutes(mi));
+}
+
+TEST(DaemonScheduleTest, CronTimesFollowCronRules) {
+  auto every15 = CronSpec::Parse("*/15 * * * *");
+  ASSERT_TRUE(every15);
+  EXPECT_EQ(every15->Next(Utc(2026, 11, 25, 10, 7)), Utc(2026, 11, 25, 10, 15));
+  EXPECT_EQ(every15->Next(Utc(2026, 11, 25, 10, 15)), Utc(2026, 11, 25, 10, 30));
+  EXPECT_EQ(every15->Next(Utc(2026, 11, 25, 23, 50)), Utc(2026, 11, 26, 0, 0));
+
+  auto monday2am = CronSpec::Parse("0 2 * * 1");  // 2026-11-25 is a Wednesday
+  ASSERT_TRUE(monday2am);
+  EXPECT_EQ(monday2am->Next(Utc(2026, 11, 25, 10, 0)), Utc(2026, 11, 30, 2, 0));
+  auto sunday = CronSpec::Parse("30 6 * * 7");
+  EXPECT_EQ(sunday->Next(Utc(2026, 11, 25, 10, 0)), Utc(2026, 11, 29, 6, 30));
+  // Both day fields restricted: either matches (the 1st, or any Friday).
+  auto either = CronSpec::Parse("0 0 1 * 5");
+  EXPECT_EQ(either->Next(Utc(2026, 11, 25, 10, 0)), Utc(2026, 11, 27, 0, 0));
+  auto lists = CronSpec::Parse("5,35 8-9 * 1-3,12 *");
+  EXPECT_EQ(lists->Next(Utc(2026, 11, 25, 10, 0)), Utc(2026, 12, 1, 8, 5));
+  EXPECT_FALSE(CronSpec::Parse("0 0 31 2 *")->Next(Utc(2026, 1, 1, 0, 0)));
+
+  EXPECT_FALSE(CronSpec::Parse("* * * *"));
+  EXPECT_FALSE(CronSpec::Parse("*/0 * * * *"));
+  EXPECT_FALSE(CronSpec::Parse("5-2 * * * *"));
+  EXPECT_FALSE(CronSpec::Parse("x * * * *"));
+  EXPECT_NE(CronSpec::Parse("* 24 * * *").error().message.find("cron hour '24': values must be 0-23"),
+            std::string::npos);
+
+  Schedule periodic;
+  periodic.every = 30s;
+  EXPECT_EQ(periodic.Next(Utc(2026, 1, 1, 0, 0)), Utc(2026, 1, 1, 0, 0) + 30s);
+  Schedule crons;
+  crons.at.push_back(*CronSpec::Parse("0 * * * *"));
+  crons.at.push_back(*CronSpec::Parse("30 * * * *"));
+  EXPECT_EQ(crons.Next(Utc(2026, 1, 1, 0, 10)), Utc(2026, 1, 1, 0, 30));
+  EXPECT_EQ(crons.Describe(), "at 0 * * * *, 30 * * * *");
+}
+
+}  // namespace
+}  // namespace lineup::daemon
