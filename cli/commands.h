@@ -20,5 +20,6 @@ void AddAutoflowCommand(CLI::App& app, Runner& run);  // autoflow and replay
 void AddSimCommand(CLI::App& app, Runner& run);
 void AddEmulateCommand(CLI::App& app, Runner& run);
 void AddTwampCommands(CLI::App& app, Runner& run);  // twamp-server and twping
+void AddRunCommand(CLI::App& app, Runner& run);     // the daemon
 
 }  // namespace lineup::cli

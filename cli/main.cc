@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
   lineup::cli::AddSimCommand(app, run);
   lineup::cli::AddEmulateCommand(app, run);
   lineup::cli::AddTwampCommands(app, run);
+  lineup::cli::AddRunCommand(app, run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

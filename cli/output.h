@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "analyzer/report.h"
 #include "measure/reflector_server.h"
 #include "measure/sender_runner.h"
 
@@ -13,6 +14,9 @@ namespace lineup::cli {
 // One block per session: outbound / inbound / round trip with min, avg, max,
 // p95 and jitter, then loss, duplicates, reordering and TTL.
 std::string SessionTable(const measure::SessionResult& result);
+
+// An SLA report as a text table per tunnel, with the first violations.
+std::string TextSummary(const analyzer::Report& report);
 
 // One row per packet: sequence, T1..T4 derived delays, TTL, DSCP.
 std::string PacketTable(const measure::SessionResult& result);

@@ -9,6 +9,7 @@
 #include "analyzer/config.h"
 #include "analyzer/report_render.h"
 #include "cli/commands.h"
+#include "cli/output.h"
 #include "cli/log_access.h"
 #include "measure/time_text.h"
 
@@ -35,53 +36,6 @@ int Fail(const std::string& message, int code = 2) {
 
 std::string Pct(double v) { return fmt::format("{:.2f}%", v); }
 
-std::string TextSummary(const analyzer::Report& r) {
-  std::string out = fmt::format("SLA report {} .. {}: {} probe samples, {} tunnels, {} path switches\n\n",
-                                FormatTime(r.from), FormatTime(r.to), r.samples, r.tunnels.size(),
-                                r.switches.size());
-  std::string header = fmt::format("{:<20} {:<10} {:>8} {:>8} {:>9} {:>9} {:>9} {:>8}", "tunnel",
-                                   "site", "avail", "loss", "rtt p50", "rtt p95", "rtt p99",
-                                   "jitter");
-  for (const auto& c : r.classes) header += fmt::format(" {:>9}", c.name.substr(0, 9));
-  out += header + "\n";
-  for (const auto& t : r.tunnels) {
-    std::string line = fmt::format("{:<20} {:<10} {:>8} {:>8} {:>9.3f} {:>9.3f} {:>9.3f} {:>8.3f}",
-                                   t.name, t.site, Pct(t.availability_percent),
-                                   fmt::format("{:.3f}%", t.loss_percent), t.rtt_ms.p50,
-                                   t.rtt_ms.p95, t.rtt_ms.p99, t.jitter_ms.mean);
-    for (const auto& c : t.classes) {
-      line += fmt::format(" {:>9}", c.judged.count() > 0 ? Pct(c.compliance_percent) : "-");
-    }
-    out += line + "\n";
-  }
-  out += "(latency and jitter in ms; class columns: compliance, '-' not judged)\n";
-  std::size_t shown = 0, total = 0;
-  std::string violations;
-  for (const auto& t : r.tunnels) {
-    for (const auto& c : t.classes) {
-      for (const auto& v : c.violations) {
-        if (++total > 20) continue;
-        ++shown;
-        violations += fmt::format("  {:<20} {:<10} {} {:>10}  {}{}\n", t.name, c.sla_class,
-                                  FormatTime(v.start).substr(0, 19), FormatDuration(
-                                      std::chrono::duration_cast<std::chrono::seconds>(v.duration())),
-                                  v.metric, v.ongoing ? " (ongoing)" : "");
-      }
-    }
-  }
-  out += fmt::format("\nviolations: {}\n{}", total, violations);
-  if (shown < total) out += fmt::format("  ... {} more (--format csv --table violations)\n", total - shown);
-  if (!r.switches.empty()) {
-    out += fmt::format("\npath switches: {}\n", r.switches.size());
-    for (std::size_t i = 0; i < r.switches.size() && i < 20; ++i) {
-      const auto& s = r.switches[i];
-      out += fmt::format("  {} {:<10} {} -> {}  {}\n", FormatTime(s.time).substr(0, 19),
-                         s.traffic_class, s.from, s.to, s.reason);
-    }
-  }
-  for (const auto& n : r.notes) out += "note: " + n + "\n";
-  return out;
-}
 
 int Report(const ReportCliOptions& o) {
   std::string format = o.format;
@@ -181,6 +135,54 @@ int Report(const ReportCliOptions& o) {
 }
 
 }  // namespace
+
+std::string TextSummary(const analyzer::Report& r) {
+  std::string out = fmt::format("SLA report {} .. {}: {} probe samples, {} tunnels, {} path switches\n\n",
+                                FormatTime(r.from), FormatTime(r.to), r.samples, r.tunnels.size(),
+                                r.switches.size());
+  std::string header = fmt::format("{:<20} {:<10} {:>8} {:>8} {:>9} {:>9} {:>9} {:>8}", "tunnel",
+                                   "site", "avail", "loss", "rtt p50", "rtt p95", "rtt p99",
+                                   "jitter");
+  for (const auto& c : r.classes) header += fmt::format(" {:>9}", c.name.substr(0, 9));
+  out += header + "\n";
+  for (const auto& t : r.tunnels) {
+    std::string line = fmt::format("{:<20} {:<10} {:>8} {:>8} {:>9.3f} {:>9.3f} {:>9.3f} {:>8.3f}",
+                                   t.name, t.site, Pct(t.availability_percent),
+                                   fmt::format("{:.3f}%", t.loss_percent), t.rtt_ms.p50,
+                                   t.rtt_ms.p95, t.rtt_ms.p99, t.jitter_ms.mean);
+    for (const auto& c : t.classes) {
+      line += fmt::format(" {:>9}", c.judged.count() > 0 ? Pct(c.compliance_percent) : "-");
+    }
+    out += line + "\n";
+  }
+  out += "(latency and jitter in ms; class columns: compliance, '-' not judged)\n";
+  std::size_t shown = 0, total = 0;
+  std::string violations;
+  for (const auto& t : r.tunnels) {
+    for (const auto& c : t.classes) {
+      for (const auto& v : c.violations) {
+        if (++total > 20) continue;
+        ++shown;
+        violations += fmt::format("  {:<20} {:<10} {} {:>10}  {}{}\n", t.name, c.sla_class,
+                                  FormatTime(v.start).substr(0, 19), FormatDuration(
+                                      std::chrono::duration_cast<std::chrono::seconds>(v.duration())),
+                                  v.metric, v.ongoing ? " (ongoing)" : "");
+      }
+    }
+  }
+  out += fmt::format("\nviolations: {}\n{}", total, violations);
+  if (shown < total) out += fmt::format("  ... {} more (--format csv --table violations)\n", total - shown);
+  if (!r.switches.empty()) {
+    out += fmt::format("\npath switches: {}\n", r.switches.size());
+    for (std::size_t i = 0; i < r.switches.size() && i < 20; ++i) {
+      const auto& s = r.switches[i];
+      out += fmt::format("  {} {:<10} {} -> {}  {}\n", FormatTime(s.time).substr(0, 19),
+                         s.traffic_class, s.from, s.to, s.reason);
+    }
+  }
+  for (const auto& n : r.notes) out += "note: " + n + "\n";
+  return out;
+}
 
 void AddReportCommand(CLI::App& app, Runner& run) {
   auto o = std::make_shared<ReportCliOptions>();

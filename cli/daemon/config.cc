@@ -137,6 +137,7 @@ Result<DaemonConfig> FromDocument(Result<yaml::Document> doc, std::string_view t
       r->CheckNoOtherKeys();
     }
     config.secrets_file = d->String("secrets");
+    config.actuator = d->String("actuator", config.actuator);
     if (auto a = d->Child("api")) {
       config.api.listen = a->String("listen", config.api.listen);
       config.api.token_file = a->String("token_file");

@@ -67,6 +67,7 @@ struct DaemonConfig {
   Nanos retention_age{0};          // probe samples older are trimmed; 0 keeps all
   std::uint64_t retention_bytes = 0;  // probe samples beyond are trimmed; 0 = no limit
   std::string secrets_file;        // key identities for full TWAMP secure modes
+  std::string actuator = "record";  // see autoflow::MakeActuator
   ApiConfig api;
   Schedule global_schedule;        // sessions without their own
   std::map<std::string, SenderTemplate> templates;

@@ -456,5 +456,51 @@ TEST(LineupCliTest, TwampCommandsExplainBadInput) {
   }
 }
 
+// The main job: lineup run without a file runs three lines on loopback,
+// logs, ranks, decides, and writes the report when it ends.
+TEST(LineupCliTest, RunWithoutAFileIsTheMainJob) {
+  lineup::testing::TempDir dir;
+  Ran r = Lineup({kLineup, "run", "--for", "6s", "--log-dir", dir.path() + "/log", "--report",
+                  dir.path() + "/report.html"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  for (const char* text : {"lineup run: 3 sessions, 3 responders", "listening on 127.0.1.1:18620",
+                           "line-a/probe", "loss 0/20", "ranking (score 0-1, higher is better)", "paths",
+                           "stopped; the log is flushed", "SLA report", "report with plots"}) {
+    EXPECT_NE(r.out.find(text), std::string::npos) << text << "\n" << r.out;
+  }
+  EXPECT_TRUE(std::filesystem::exists(dir.path() + "/report.html"));
+}
+
+// SIGHUP reloads the file; an invalid one is refused with its errors and the
+// running configuration stays; SIGTERM stops cleanly.
+TEST(LineupCliTest, RunReloadsOnSighupAndKeepsTheConfigurationOnErrors) {
+  lineup::testing::TempDir dir;
+  const std::string path = dir.path() + "/lineup.yaml";
+  auto write = [&](const std::string& tunnels) {
+    std::ofstream(path) << "daemon: {log_dir: " << dir.path() << "/log, schedule: {every: 1s}}\n"
+                        << "tunnels:\n" << tunnels
+                        << "sessions:\n  p: {count: 3, interval: 10ms, port: 38620, wait: 200ms}\n"
+                        << "reflectors:\n  - {listen: \"127.0.2.1:38620\"}\n  - {listen: \"127.0.2.2:38620\"}\n";
+  };
+  write("  x: {local: 127.0.0.1, remote: 127.0.2.1, probes: [p]}\n");
+  Subprocess run({kLineup, "run", "-c", path, "--report", ""});
+  ASSERT_TRUE(run.WaitForOutput("x/p", 10'000)) << run.Stdout() << run.Stderr();
+
+  std::ofstream(path) << "tunnels:\n  x: {remote: nowhere, probes: [p]}\n";
+  run.Signal(SIGHUP);
+  ASSERT_TRUE(run.WaitForOutput("is not valid; keeping the running configuration", 10'000)) << run.Stderr();
+  EXPECT_NE(run.Stderr().find("tunnels.x.remote: 'nowhere' is not a numeric IPv4 or IPv6 address"),
+            std::string::npos)
+      << run.Stderr();
+
+  write("  x: {local: 127.0.0.1, remote: 127.0.2.1, probes: [p]}\n  y: {local: 127.0.0.1, remote: 127.0.2.2, probes: [p]}\n");
+  run.Signal(SIGHUP);
+  ASSERT_TRUE(run.WaitForOutput("reloaded " + path + ": 2 sessions", 10'000)) << run.Stdout() << run.Stderr();
+  ASSERT_TRUE(run.WaitForOutput("y/p", 10'000)) << run.Stdout();
+  run.Signal(SIGTERM);
+  EXPECT_EQ(run.Wait(10'000), 0) << run.Stderr();
+  EXPECT_NE(run.Stdout().find("stopped; the log is flushed"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace lineup

@@ -1,0 +1,226 @@
+// `lineup run`: the daemon. With -c it runs lineup.yaml; without, the main
+// job's embedded default: three tunnels on loopback with responders, their
+// senders, the analyzer and the controller, logging to lineup-data/log. It
+// prints each line's last figures, the rankings and the decisions as they
+// change; SIGHUP reloads the file (an invalid one is refused and the running
+// configuration kept); SIGTERM/SIGINT stop, flush the log and exit 0.
+#include <fmt/format.h>
+#include <signal.h>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <fstream>
+#include <iostream>
+#include <thread>
+
+#include "cli/commands.h"
+#include "cli/daemon/daemon.h"
+#include "cli/output.h"
+#include "analyzer/report_render.h"
+#include "measure/time_text.h"
+
+namespace lineup::cli {
+namespace {
+
+using namespace std::chrono_literals;
+
+struct RunOptions {
+  std::string config;
+  std::string log_dir;
+  std::string duration;
+  std::string report = "lineup-data/report.html";
+  bool quiet = false;
+};
+
+// The main job's configuration: three lines from this host to three far
+// ends on loopback, each answered by a responder of this daemon.
+std::string EmbeddedConfig(const std::string& log_dir) {
+  return fmt::format(R"(# lineup run's embedded default (lineup run -c FILE runs your own).
+daemon:
+  log_dir: {}
+  schedule: {{every: 2s}}
+tunnels:
+  line-a: {{site: here, peer: hub, local: 127.0.0.1, remote: 127.0.1.1, probes: [probe]}}
+  line-b: {{site: here, peer: hub, local: 127.0.0.1, remote: 127.0.1.2, probes: [probe]}}
+  line-c: {{site: here, peer: hub, local: 127.0.0.1, remote: 127.0.1.3, probes: [probe]}}
+sessions:
+  probe: {{count: 20, interval: 50ms, port: 18620, wait: 500ms}}
+reflectors:
+  - {{name: far-a, listen: "127.0.1.1:18620"}}
+  - {{name: far-b, listen: "127.0.1.2:18620"}}
+  - {{name: far-c, listen: "127.0.1.3:18620"}}
+analyzer:
+  ranking_interval: 5s
+)",
+                     log_dir);
+}
+
+std::atomic<int> g_signal{0};
+extern "C" void OnSignal(int sig) { g_signal = sig; }
+
+std::string Ms(Nanos d) { return fmt::format("{:.3f}", std::chrono::duration<double, std::milli>(d).count()); }
+
+int Fail(const std::string& message) {
+  std::cerr << "lineup run: " << message << "\n";
+  return 2;
+}
+
+Result<daemon::DaemonConfig> Load(const RunOptions& o) {
+  auto config = o.config.empty() ? daemon::ParseDaemonConfig(EmbeddedConfig(o.log_dir.empty() ? "lineup-data/log"
+                                                                                              : o.log_dir),
+                                                             "(embedded default)")
+                                 : daemon::LoadDaemonConfig(o.config);
+  if (config && !o.log_dir.empty()) config->log_dir = o.log_dir;
+  return config;
+}
+
+int Run(const RunOptions& o) {
+  auto config = Load(o);
+  if (!config) return Fail(config.error().message);
+  std::optional<Nanos> duration;
+  if (!o.duration.empty()) {
+    auto d = ParseDuration(o.duration);
+    if (!d || *d <= Nanos(0)) return Fail(fmt::format("--for '{}': give a positive duration", o.duration));
+    duration = *d;
+  }
+  RealClock clock;
+  std::mutex print;
+  daemon::DaemonOptions options;
+  if (!o.quiet) {
+    options.on_run = [&](const daemon::SessionView& s, const daemon::RunResult& r) {
+      std::lock_guard lock(print);
+      if (r.error) {
+        std::cout << fmt::format("{:<24} run {:<4} failed: {}\n", s.config.name, r.run, *r.error);
+        return;
+      }
+      const auto& m = r.summary;
+      std::cout << fmt::format("{:<24} run {:<4} rtt {:>8} ms p95 {:>8} ms  jitter {:>7} ms  loss {}/{}\n",
+                               s.config.name, r.run, Ms(m.round_trip.delay.mean), Ms(m.round_trip.delay.p95),
+                               Ms(m.round_trip.jitter.mean_abs), m.lost, m.sent)
+                << std::flush;
+    };
+  }
+  const WallTime began = clock.Now();
+  auto started = daemon::Daemon::Start(std::move(*config), clock, options);
+  if (!started) return Fail(started.error().message);
+  auto& d = **started;
+  std::cout << fmt::format("lineup run: {} sessions, {} responders, log in {}{}\n", d.Sessions().size(),
+                           d.config().responders.size(), d.config().log_dir,
+                           o.config.empty() ? " (embedded default; -c FILE for yours)" : "")
+            << std::flush;
+  for (const auto& r : d.config().responders) {
+    std::cout << fmt::format("listening on {} ({})\n", measure::FormatEndpoint(r.listen), r.name);
+  }
+  std::cout << std::flush;
+
+  std::signal(SIGINT, OnSignal);
+  std::signal(SIGTERM, OnSignal);
+  std::signal(SIGHUP, OnSignal);
+  std::string last_rankings, last_paths;
+  WallTime last_shown = began;
+  while (true) {
+    std::this_thread::sleep_for(200ms);
+    if (const int sig = g_signal.exchange(0); sig != 0) {
+      if (sig != SIGHUP) break;
+      if (o.config.empty()) {
+        std::cerr << "lineup run: SIGHUP: the embedded default has no file to reload\n";
+        continue;
+      }
+      auto next = daemon::LoadDaemonConfig(o.config);
+      if (!next) {
+        std::cerr << "lineup run: SIGHUP: " << o.config << " is not valid; keeping the running configuration:\n"
+                  << next.error().message << "\n";
+        continue;
+      }
+      if (!o.log_dir.empty()) next->log_dir = o.log_dir;
+      if (auto ok = d.Reload(std::move(*next)); !ok) {
+        std::cerr << "lineup run: SIGHUP: " << ok.error().message << "\n";
+      } else {
+        std::cout << fmt::format("reloaded {}: {} sessions, {} responders\n", o.config, d.Sessions().size(),
+                                 d.config().responders.size())
+                  << std::flush;
+      }
+    }
+    if (duration && clock.Now() - began >= *duration) break;
+    if (o.quiet) continue;
+    // The ranking is shown when a class's best line or a line's SLA state
+    // changes, and at least every 30 s; scores move with every probe.
+    std::string rankings, key;
+    for (const auto& [cls, ranking] : d.Rankings()) {
+      std::string line;
+      for (const auto& v : ranking) {
+        if (!v.judged) continue;
+        const char* state = v.down ? " (down)" : !v.compliant ? " (out of SLA)" : "";
+        if (line.empty()) key += cls + ":" + v.tunnel + ";";
+        key += v.tunnel + state + ",";
+        line += fmt::format("{}{} {:.2f}{}", line.empty() ? "" : " > ", v.tunnel, v.score, state);
+      }
+      if (!line.empty()) rankings += fmt::format("  {:<10} {}\n", cls, line);
+    }
+    const bool stale = clock.Now() - last_shown >= 30s;
+    std::string paths;
+    for (const auto& [cls, a] : d.Paths()) {
+      paths += fmt::format("  {:<10} -> {:<12} ({})\n", cls, a.to.empty() ? "none" : a.to, a.rule);
+    }
+    std::lock_guard lock(print);
+    if (!rankings.empty() && (key != last_rankings || stale)) {
+      std::cout << "ranking (score 0-1, higher is better)\n" << rankings;
+      last_rankings = key;
+      last_shown = clock.Now();
+    }
+    if (!paths.empty() && paths != last_paths) std::cout << "paths\n" << paths;
+    std::cout << std::flush;
+    last_paths = paths;
+  }
+  const std::string log_dir = d.config().log_dir;
+  const auto analysis = d.config().analysis.analysis;
+  d.Stop();
+  std::cout << "stopped; the log is flushed\n";
+  if (o.quiet || o.report.empty()) return 0;
+
+  // The SLA report of this run, from the log.
+  store::RocksLogOptions read_only;
+  read_only.mode = store::OpenMode::kReadOnly;
+  read_only.create_if_missing = false;
+  auto log = store::OpenRocksLog(log_dir, read_only);
+  if (!log) {
+    std::cerr << "lineup run: cannot read the log for the report: " << log.error().message << "\n";
+    return 0;
+  }
+  analyzer::ReportOptions ro;
+  ro.from = began;
+  ro.to = clock.Now();
+  ro.warmup = 1s;
+  auto report = analyzer::BuildReport(**log, analysis, ro);
+  if (!report) {
+    std::cerr << "lineup run: no report: " << report.error().message << "\n";
+    return 0;
+  }
+  std::cout << "\n" << TextSummary(*report);
+  std::ofstream html(o.report, std::ios::binary | std::ios::trunc);
+  html << analyzer::ReportHtml(*report);
+  if (html) std::cout << fmt::format("report with plots: {}\n", o.report);
+  return 0;
+}
+
+}  // namespace
+
+void AddRunCommand(CLI::App& app, Runner& run) {
+  auto* cmd = app.add_subcommand(
+      "run",
+      "The daemon: responders, scheduled sender sessions, the event log, SLA analysis and path selection in one "
+      "process. Without -c it runs the main job on loopback (three lines, lineup-data/log). SIGHUP reloads, "
+      "SIGTERM stops.");
+  auto o = std::make_shared<RunOptions>();
+  cmd->add_option("-c,--config", o->config, "lineup.yaml with daemon, tunnels, sessions, SLA classes and policy");
+  cmd->add_option("--log-dir", o->log_dir, "Event log directory (overrides daemon.log_dir)");
+  cmd->add_option("--for", o->duration, "Stop after this long (default: until SIGTERM/SIGINT)");
+  cmd->add_option("--report", o->report, "Where to write the HTML SLA report at exit ('' for none)")
+      ->capture_default_str();
+  cmd->add_flag("-q,--quiet", o->quiet, "No live output and no report");
+  cmd->callback([&run, o] { run = [o] { return Run(*o); }; });
+}
+
+}  // namespace lineup::cli

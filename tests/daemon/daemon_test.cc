@@ -1,0 +1,196 @@
+// The daemon engine on loopback with a real RocksDB log: responders up,
+// sessions on their schedules, runs logged, rankings and decisions, runs on
+// demand, reloads, and a restart that neither repeats nor loses anything.
+#include "cli/daemon/daemon.h"
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include "tests/store/temp_dir.h"
+
+namespace lineup::daemon {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::string Config(const std::string& log_dir, const std::string& tunnels) {
+  return fmt::format(R"(daemon:
+  log_dir: {}
+  schedule: {{every: 1s}}
+tunnels:
+{}
+sessions:
+  probe: {{count: 5, interval: 10ms, port: 28620, wait: 200ms}}
+reflectors:
+  - {{listen: "127.0.1.1:28620"}}
+  - {{listen: "127.0.1.2:28620"}}
+  - {{listen: "127.0.1.3:28620"}}
+)",
+                     log_dir, tunnels);
+}
+
+const std::string kThree = R"(  a: {site: here, peer: hub, local: 127.0.0.1, remote: 127.0.1.1, probes: [probe]}
+  b: {site: here, peer: hub, local: 127.0.0.1, remote: 127.0.1.2, probes: [probe]}
+  c: {site: here, peer: hub, local: 127.0.0.1, remote: 127.0.1.3, probes: [probe]})";
+
+// Polls `ready` for up to `limit`.
+template <typename F>
+bool WaitFor(F ready, Nanos limit = 15s) {
+  const auto until = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < until) {
+    if (ready()) return true;
+    std::this_thread::sleep_for(20ms);
+  }
+  return ready();
+}
+
+std::size_t Count(store::EventLog& log, store::EventType type) {
+  std::size_t n = 0;
+  EXPECT_TRUE(log.ReadPositions(0, log.head(), {}, [&](const store::LogEntry& e) {
+    n += e.event && e.event->event.type() == type;
+    return true;
+  }));
+  return n;
+}
+
+TEST(DaemonTest, RunsSessionsLogsThemRanksAndDecidesThenReloadsAndRestarts) {
+  lineup::testing::TempDir dir;
+  const std::string log_dir = dir.path() + "/log";
+  RealClock clock;
+  auto config = ParseDaemonConfig(Config(log_dir, kThree), "test.yaml");
+  ASSERT_TRUE(config) << config.error().message;
+  auto started = Daemon::Start(*config, clock);
+  ASSERT_TRUE(started) << started.error().message;
+  Daemon& d = **started;
+
+  ASSERT_EQ(d.Sessions().size(), 3u);
+  // Each session runs on its schedule (every second, first within a second).
+  ASSERT_TRUE(WaitFor([&] {
+    for (const auto& s : d.Sessions()) {
+      if (s.runs < 2) return false;
+    }
+    return true;
+  }));
+  for (const auto& s : d.Sessions()) {
+    ASSERT_TRUE(s.last);
+    EXPECT_FALSE(s.last->error) << *s.last->error;
+    EXPECT_EQ(s.last->summary.sent, 5u);
+    EXPECT_EQ(s.last->summary.received, 5u);
+    EXPECT_EQ(s.last->trigger, "schedule");
+    EXPECT_TRUE(s.next_run);
+    EXPECT_EQ(s.schedule, "global: every 1s");
+  }
+  // Every run's samples and summary are in the log; the configuration too.
+  EXPECT_GE(Count(d.log(), store::EventType::kRunSummary), 6u);
+  EXPECT_GE(Count(d.log(), store::EventType::kProbeSample), 30u);
+  EXPECT_EQ(Count(d.log(), store::EventType::kSessionConfigured), 3u);
+  EXPECT_EQ(Count(d.log(), store::EventType::kPolicyChanged), 1u);
+
+  // The responders count what they reflected.
+  const auto responders = d.Responders();
+  ASSERT_EQ(responders.size(), 3u);
+  for (const auto& r : responders) {
+    ASSERT_EQ(r.listeners.size(), 1u);
+    EXPECT_GE(r.listeners[0].counters.reflected, 10u);
+  }
+
+  // A run on demand reports its result.
+  const std::string id = "127.0.0.1_0-127.0.1.2_28620";
+  std::mutex m;
+  std::condition_variable cv;
+  std::optional<RunResult> result;
+  ASSERT_TRUE(d.RunNow(id, [&](const RunResult& r) {
+    std::lock_guard lock(m);
+    result = r;
+    cv.notify_all();
+  }));
+  {
+    std::unique_lock lock(m);
+    ASSERT_TRUE(cv.wait_for(lock, 10s, [&] { return result.has_value(); }));
+  }
+  EXPECT_EQ(result->summary.received, 5u);
+  EXPECT_FALSE(d.RunNow("nope", nullptr));
+  EXPECT_GE(d.History(id).size(), 3u);
+
+  // The analyzer ranks the three lines and the controller picks one per class.
+  ASSERT_TRUE(WaitFor([&] {
+    for (const auto& [cls, ranking] : d.Rankings()) {
+      if (ranking.size() < 3 || !ranking[0].judged) return false;
+    }
+    return !d.Paths().empty();
+  }));
+  for (const auto& [cls, a] : d.Paths()) EXPECT_FALSE(a.to.empty()) << cls;
+  const std::size_t switches = Count(d.log(), store::EventType::kPathSwitched);
+  EXPECT_GE(switches, 1u);
+
+  // Reload: c leaves, d arrives; a and b go on untouched.
+  auto next = ParseDaemonConfig(Config(log_dir, R"(  a: {site: here, peer: hub, local: 127.0.0.1, remote: 127.0.1.1, probes: [probe]}
+  b: {site: here, peer: hub, local: 127.0.0.1, remote: 127.0.1.2, probes: [probe]}
+  d: {site: here, peer: hub, local: 127.0.0.1, remote: 127.0.1.3, probes: [probe]})"),
+                                "test.yaml");
+  ASSERT_TRUE(next) << next.error().message;
+  const auto runs_of_a = d.Session("127.0.0.1_0-127.0.1.1_28620")->runs;
+  ASSERT_TRUE(d.Reload(*next));
+  ASSERT_EQ(d.Sessions().size(), 3u);
+  EXPECT_EQ(d.Session("127.0.0.1_0-127.0.1.3_28620")->config.tunnel, "d");
+  EXPECT_GE(d.Session("127.0.0.1_0-127.0.1.1_28620")->runs, runs_of_a);  // kept its history
+  EXPECT_EQ(Count(d.log(), store::EventType::kSessionDeleted), 1u);
+  EXPECT_EQ(Count(d.log(), store::EventType::kPolicyChanged), 2u);
+  ASSERT_TRUE(WaitFor([&] { return d.Session("127.0.0.1_0-127.0.1.3_28620")->runs >= 1; }));
+
+  // A responder that cannot bind refuses the reload with the reason.
+  auto clash = *next;
+  clash.responders.push_back(clash.responders[0]);
+  clash.responders.back().id = "responder:other";
+  auto refused = d.Reload(clash);
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().message.find("cannot listen on 127.0.1.1:28620"), std::string::npos)
+      << refused.error().message;
+
+  const std::uint64_t head = d.log().head();
+  d.Stop();
+  started->reset();
+
+  // A restart on the same log: nothing recorded twice, nothing re-decided.
+  auto again = Daemon::Start(*next, clock);
+  ASSERT_TRUE(again) << again.error().message;
+  Daemon& d2 = **again;
+  EXPECT_GE(d2.log().head(), head);
+  EXPECT_EQ(Count(d2.log(), store::EventType::kSessionConfigured), 4u);  // a, b, c, d once each
+  EXPECT_EQ(Count(d2.log(), store::EventType::kPolicyChanged), 2u);
+  ASSERT_TRUE(WaitFor([&] {
+    for (const auto& s : d2.Sessions()) {
+      if (s.runs < 1) return false;
+    }
+    return true;
+  }));
+  d2.Stop();
+}
+
+TEST(DaemonTest, ABusyPortIsAClearStartError) {
+  lineup::testing::TempDir dir;
+  RealClock clock;
+  auto config = ParseDaemonConfig(Config(dir.path() + "/log", kThree), "test.yaml");
+  ASSERT_TRUE(config);
+  auto first = Daemon::Start(*config, clock);
+  ASSERT_TRUE(first) << first.error().message;
+  auto second_config = *config;
+  second_config.log_dir = dir.path() + "/log2";
+  auto second = Daemon::Start(second_config, clock);
+  ASSERT_FALSE(second);
+  EXPECT_NE(second.error().message.find("cannot listen on 127.0.1.1:28620"), std::string::npos)
+      << second.error().message;
+  // The same log twice: the one-writer rule says so.
+  auto third_config = *config;
+  third_config.responders.clear();
+  auto third = Daemon::Start(third_config, clock);
+  ASSERT_FALSE(third);
+  (*first)->Stop();
+}
+
+}  // namespace
+}  // namespace lineup::daemon
