@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "cli/commands.h"
+#include "cli/daemon/api.h"
 #include "cli/daemon/daemon.h"
 #include "cli/output.h"
 #include "analyzer/report_render.h"
@@ -31,6 +32,7 @@ struct RunOptions {
   std::string log_dir;
   std::string duration;
   std::string report = "lineup-data/report.html";
+  std::string api;
   bool quiet = false;
 };
 
@@ -73,6 +75,7 @@ Result<daemon::DaemonConfig> Load(const RunOptions& o) {
                                                              "(embedded default)")
                                  : daemon::LoadDaemonConfig(o.config);
   if (config && !o.log_dir.empty()) config->log_dir = o.log_dir;
+  if (config && !o.api.empty()) config->api.listen = o.api;
   return config;
 }
 
@@ -113,7 +116,15 @@ int Run(const RunOptions& o) {
   for (const auto& r : d.config().responders) {
     std::cout << fmt::format("listening on {} ({})\n", measure::FormatEndpoint(r.listen), r.name);
   }
-  std::cout << std::flush;
+  auto api = daemon::ApiServer::Start(d, d.config().api);
+  if (!api) {
+    d.Stop();
+    return Fail(api.error().message + " (--api ADDRESS:PORT to choose another)");
+  }
+  const auto at = (*api)->endpoint();
+  std::cout << fmt::format("API on http://{}/api/ , metrics on /metrics\n",
+                           measure::FormatEndpoint({at.address(), at.port()}))
+            << std::flush;
 
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
@@ -135,6 +146,7 @@ int Run(const RunOptions& o) {
         continue;
       }
       if (!o.log_dir.empty()) next->log_dir = o.log_dir;
+      if (!o.api.empty()) next->api.listen = o.api;
       if (auto ok = d.Reload(std::move(*next)); !ok) {
         std::cerr << "lineup run: SIGHUP: " << ok.error().message << "\n";
       } else {
@@ -176,6 +188,7 @@ int Run(const RunOptions& o) {
   }
   const std::string log_dir = d.config().log_dir;
   const auto analysis = d.config().analysis.analysis;
+  (*api)->Stop();
   d.Stop();
   std::cout << "stopped; the log is flushed\n";
   if (o.quiet || o.report.empty()) return 0;
@@ -216,6 +229,7 @@ void AddRunCommand(CLI::App& app, Runner& run) {
   auto o = std::make_shared<RunOptions>();
   cmd->add_option("-c,--config", o->config, "lineup.yaml with daemon, tunnels, sessions, SLA classes and policy");
   cmd->add_option("--log-dir", o->log_dir, "Event log directory (overrides daemon.log_dir)");
+  cmd->add_option("--api", o->api, "Where the REST API listens (overrides api.listen; default 127.0.0.1:8862)");
   cmd->add_option("--for", o->duration, "Stop after this long (default: until SIGTERM/SIGINT)");
   cmd->add_option("--report", o->report, "Where to write the HTML SLA report at exit ('' for none)")
       ->capture_default_str();

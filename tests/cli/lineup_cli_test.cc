@@ -461,9 +461,9 @@ TEST(LineupCliTest, TwampCommandsExplainBadInput) {
 TEST(LineupCliTest, RunWithoutAFileIsTheMainJob) {
   lineup::testing::TempDir dir;
   Ran r = Lineup({kLineup, "run", "--for", "6s", "--log-dir", dir.path() + "/log", "--report",
-                  dir.path() + "/report.html"});
+                  dir.path() + "/report.html", "--api", "127.0.0.1:0"});
   EXPECT_EQ(r.status, 0) << r.err;
-  for (const char* text : {"lineup run: 3 sessions, 3 responders", "listening on 127.0.1.1:18620",
+  for (const char* text : {"lineup run: 3 sessions, 3 responders", "listening on 127.0.1.1:18620", "API on http://127.0.0.1:",
                            "line-a/probe", "loss 0/20", "ranking (score 0-1, higher is better)", "paths",
                            "stopped; the log is flushed", "SLA report", "report with plots"}) {
     EXPECT_NE(r.out.find(text), std::string::npos) << text << "\n" << r.out;
@@ -483,7 +483,7 @@ TEST(LineupCliTest, RunReloadsOnSighupAndKeepsTheConfigurationOnErrors) {
                         << "reflectors:\n  - {listen: \"127.0.2.1:38620\"}\n  - {listen: \"127.0.2.2:38620\"}\n";
   };
   write("  x: {local: 127.0.0.1, remote: 127.0.2.1, probes: [p]}\n");
-  Subprocess run({kLineup, "run", "-c", path, "--report", ""});
+  Subprocess run({kLineup, "run", "-c", path, "--report", "", "--api", "127.0.0.1:0"});
   ASSERT_TRUE(run.WaitForOutput("x/p", 10'000)) << run.Stdout() << run.Stderr();
 
   std::ofstream(path) << "tunnels:\n  x: {remote: nowhere, probes: [p]}\n";

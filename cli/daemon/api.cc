@@ -1,0 +1,601 @@
+// Boost 1.74's coroutine support needs <utility> first.
+#include <utility>
+
+// GCC 12 mistakes asio's coroutine frame allocator for a mismatched
+// new/delete pair when it inlines a coroutine (a known false positive).
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+
+#include "cli/daemon/api.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "measure/time_text.h"
+#include "store/events.h"
+
+namespace lineup::daemon {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using asio::ip::tcp;
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+HttpResponse Json(int status, const json& body) { return {status, "application/json", body.dump(2) + "\n"}; }
+
+HttpResponse Problem(int status, const std::string& message) { return Json(status, {{"error", message}}); }
+
+double Ms(Nanos d) { return std::chrono::duration<double, std::milli>(d).count(); }
+
+std::string PercentDecode(std::string_view s) {
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size()) {
+      unsigned value = 0;
+      if (std::sscanf(std::string(s.substr(i + 1, 2)).c_str(), "%2x", &value) == 1) {
+        out += static_cast<char>(value);
+        i += 2;
+        continue;
+      }
+    }
+    out += s[i];
+  }
+  return out;
+}
+
+// "/api/sessions/ID/run?mode=x" -> {"api", "sessions", "ID", "run"} and the query.
+std::pair<std::vector<std::string>, std::map<std::string, std::string>> Split(const std::string& target) {
+  const auto q = target.find('?');
+  const std::string path = target.substr(0, q);
+  std::vector<std::string> parts;
+  std::size_t from = 1;
+  while (from <= path.size()) {
+    const std::size_t slash = std::min(path.find('/', from), path.size());
+    if (slash > from) parts.push_back(PercentDecode(std::string_view(path).substr(from, slash - from)));
+    from = slash + 1;
+  }
+  std::map<std::string, std::string> query;
+  if (q != std::string::npos) {
+    std::string rest = target.substr(q + 1);
+    std::size_t at = 0;
+    while (at <= rest.size()) {
+      const std::size_t amp = std::min(rest.find('&', at), rest.size());
+      const std::string pair = rest.substr(at, amp - at);
+      const auto eq = pair.find('=');
+      if (!pair.empty()) query[PercentDecode(pair.substr(0, eq))] = eq == std::string::npos ? "" : PercentDecode(pair.substr(eq + 1));
+      at = amp + 1;
+    }
+  }
+  return {parts, query};
+}
+
+json DelayJson(const measure::DelayStats& d) {
+  return {{"count", d.count}, {"min_ms", Ms(d.min)}, {"mean_ms", Ms(d.mean)}, {"max_ms", Ms(d.max)},
+          {"p50_ms", Ms(d.median)}, {"p95_ms", Ms(d.p95)}, {"p99_ms", Ms(d.p99)}};
+}
+
+json RunObject(const RunResult& r) {
+  const auto& s = r.summary;
+  json j{{"run", r.run},
+         {"trigger", r.trigger},
+         {"started", FormatTime(r.started)},
+         {"finished", FormatTime(r.finished)},
+         {"sent", s.sent},
+         {"received", s.received},
+         {"lost", s.lost},
+         {"loss_percent", 100.0 * s.LossRatio()},
+         {"duplicates", s.duplicates},
+         {"reordered", s.reordered},
+         {"outbound", DelayJson(s.forward.delay)},
+         {"inbound", DelayJson(s.backward.delay)},
+         {"round_trip", DelayJson(s.round_trip.delay)},
+         {"jitter_ms", Ms(s.round_trip.jitter.mean_abs)},
+         {"clocks_synchronized", s.one_way_synchronized}};
+  j["lost_outbound"] = s.lost_forward ? json(*s.lost_forward) : json(nullptr);
+  j["lost_inbound"] = s.lost_backward ? json(*s.lost_backward) : json(nullptr);
+  if (r.error) j["error"] = *r.error;
+  return j;
+}
+
+json SessionObject(const SessionView& v) {
+  const auto& c = v.config;
+  const auto& p = c.settings.session;
+  json j{{"id", c.id},
+         {"name", c.name},
+         {"tunnel", c.tunnel},
+         {"local", measure::FormatEndpoint(c.local)},
+         {"remote", measure::FormatEndpoint(c.remote)},
+         {"interface", c.device},
+         {"protocol", c.settings.protocol == Protocol::kTwamp ? "twamp" : "light"},
+         {"count", p.count},
+         {"interval_ms", Ms(p.interval)},
+         {"spacing", p.interval_kind == measure::IntervalKind::kPoisson ? "poisson" : "periodic"},
+         {"padding", p.padding},
+         {"dscp", p.dscp},
+         {"ttl", p.ttl},
+         {"dont_fragment", p.dont_fragment},
+         {"wait_ms", Ms(p.wait)},
+         {"schedule", v.schedule},
+         {"running", v.running},
+         {"runs", v.runs}};
+  j["next_run"] = v.next_run ? json(FormatTime(*v.next_run)) : json(nullptr);
+  j["last"] = v.last ? RunObject(*v.last) : json(nullptr);
+  return j;
+}
+
+json ResponderObject(const ResponderView& r) {
+  const char* kind = r.config.kind == ResponderKind::kTwamp       ? "twamp"
+                     : r.config.kind == ResponderKind::kTwampLight ? "light"
+                                                                   : "stamp";
+  json j{{"id", r.config.id},
+         {"name", r.config.name},
+         {"kind", kind},
+         {"listen", measure::FormatEndpoint(r.config.listen)},
+         {"interface", r.config.device}};
+  std::uint64_t received = 0, reflected = 0;
+  json dropped = json::object();
+  for (const auto& l : r.listeners) {
+    received += l.counters.received;
+    reflected += l.counters.reflected;
+    for (std::size_t i = 0; i < l.counters.dropped.size(); ++i) {
+      const char* reason = measure::ToString(static_cast<measure::DropReason>(i));
+      dropped[reason] = dropped.value(reason, std::uint64_t{0}) + l.counters.dropped[i];
+    }
+  }
+  j["received"] = received;
+  j["reflected"] = reflected;
+  j["dropped"] = dropped;
+  if (r.twamp_table) j["server_table"] = *r.twamp_table;
+  return j;
+}
+
+json VerdictObject(const analyzer::Verdict& v) {
+  return {{"tunnel", v.tunnel},         {"judged", v.judged},           {"compliant", v.compliant},
+          {"down", v.down},             {"score", v.score},             {"latency_ms", v.latency_ms},
+          {"jitter_ms", v.jitter_ms},   {"loss_percent", v.loss_percent}, {"mos", v.mos},
+          {"violated", v.violated_metric}};
+}
+
+// The most recent PathSwitched events (newest last), from the log's tail.
+json Decisions(Daemon& daemon, std::size_t limit) {
+  json out = json::array();
+  auto& log = daemon.log();
+  const std::uint64_t head = log.head();
+  std::vector<json> found;
+  std::uint64_t span = 4096;
+  while (true) {
+    found.clear();
+    const std::uint64_t from = head > span ? head - span : 0;
+    (void)log.ReadPositions(from, head, store::ReadFilter::WithoutSamples(), [&](const store::LogEntry& e) {
+      if (!e.event) return true;
+      if (const auto* s = std::get_if<store::PathSwitched>(&e.event->event.payload)) {
+        found.push_back({{"time", FormatTime(e.event->event.time)},
+                         {"traffic_class", s->traffic_class},
+                         {"from", s->from},
+                         {"to", s->to},
+                         {"rule", s->rule},
+                         {"reason", s->reason}});
+      }
+      return true;
+    });
+    if (found.size() >= limit || from == 0) break;
+    span *= 4;
+  }
+  const std::size_t skip = found.size() > limit ? found.size() - limit : 0;
+  for (std::size_t i = skip; i < found.size(); ++i) out.push_back(found[i]);
+  return out;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------- jobs
+
+std::string Jobs::Add(const std::string& session) {
+  std::lock_guard lock(mutex_);
+  const std::string id = fmt::format("job-{}", next_++);
+  jobs_[id] = Job{id, session, "running", std::nullopt};
+  // Old finished jobs go first when there are many.
+  while (jobs_.size() > 1000) jobs_.erase(jobs_.begin());
+  return id;
+}
+
+void Jobs::Finish(const std::string& id, const RunResult& result) {
+  std::lock_guard lock(mutex_);
+  auto it = jobs_.find(id);
+  if (it == jobs_.end()) return;
+  it->second.state = result.error ? "failed" : "done";
+  it->second.result = result;
+}
+
+std::optional<Jobs::Job> Jobs::Get(const std::string& id) const {
+  std::lock_guard lock(mutex_);
+  auto it = jobs_.find(id);
+  if (it == jobs_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::string SessionJson(const SessionView& session) { return SessionObject(session).dump(2) + "\n"; }
+std::string RunJson(const RunResult& run) { return RunObject(run).dump(2) + "\n"; }
+
+// ---------------------------------------------------------------- routes
+
+Routed Route(Daemon& daemon, Jobs& jobs, const HttpRequest& request, const std::string& token) {
+  auto answer = [](HttpResponse r) { return Routed{std::move(r), std::nullopt}; };
+  if (!token.empty() && request.authorization != "Bearer " + token) {
+    return answer(Problem(401, "a bearer token is required: Authorization: Bearer TOKEN"));
+  }
+  auto [parts, query] = Split(request.target);
+  const std::string& m = request.method;
+  auto only = [&](std::initializer_list<const char*> methods) -> std::optional<HttpResponse> {
+    for (const char* allowed : methods) {
+      if (m == allowed) return std::nullopt;
+    }
+    return Problem(405, fmt::format("{} is not allowed on {}", m, request.target));
+  };
+  if (parts.size() == 1 && parts[0] == "metrics") {
+    if (auto bad = only({"GET"})) return answer(*bad);
+    return answer({200, "text/plain; version=0.0.4", Metrics(daemon)});
+  }
+  if (parts.empty() || parts[0] != "api") {
+    return answer(Problem(404, fmt::format("no such resource: {} (the API is under /api, metrics at /metrics)",
+                                           request.target)));
+  }
+  const std::string what = parts.size() > 1 ? parts[1] : "";
+  if (what == "sessions" && parts.size() == 2) {
+    if (auto bad = only({"GET"})) return answer(*bad);
+    json list = json::array();
+    for (const auto& s : daemon.Sessions()) list.push_back(SessionObject(s));
+    return answer(Json(200, list));
+  }
+  if (what == "sessions" && parts.size() >= 3) {
+    const std::string& id = parts[2];
+    auto session = daemon.Session(id);
+    if (!session) return answer(Problem(404, fmt::format("no session '{}' (GET /api/sessions lists them)", id)));
+    if (parts.size() == 3) {
+      if (auto bad = only({"GET"})) return answer(*bad);
+      return answer(Json(200, SessionObject(*session)));
+    }
+    if (parts.size() == 4 && parts[3] == "results") {
+      if (auto bad = only({"GET"})) return answer(*bad);
+      json history = json::array();
+      for (const auto& r : daemon.History(id)) history.push_back(RunObject(r));
+      return answer(Json(200, {{"id", id},
+                               {"last", session->last ? RunObject(*session->last) : json(nullptr)},
+                               {"history", history}}));
+    }
+    if (parts.size() == 4 && parts[3] == "run") {
+      if (auto bad = only({"POST"})) return answer(*bad);
+      const std::string mode = query.count("mode") ? query["mode"] : "foreground";
+      if (mode == "foreground") return {std::nullopt, id};
+      if (mode != "background") {
+        return answer(Problem(400, fmt::format("mode '{}': use foreground (wait for the result) or background "
+                                               "(a job to poll)",
+                                               mode)));
+      }
+      const std::string job = jobs.Add(id);
+      auto started = daemon.RunNow(id, [&jobs, job](const RunResult& r) { jobs.Finish(job, r); });
+      if (!started) return answer(Problem(503, started.error().message));
+      return answer(Json(202, {{"job", job}, {"session", id}, {"poll", "/api/jobs/" + job}}));
+    }
+    return answer(Problem(404, fmt::format("no such resource: {}", request.target)));
+  }
+  if (what == "jobs" && parts.size() == 3) {
+    if (auto bad = only({"GET"})) return answer(*bad);
+    auto job = jobs.Get(parts[2]);
+    if (!job) return answer(Problem(404, fmt::format("no job '{}'", parts[2])));
+    json j{{"job", job->id}, {"session", job->session}, {"state", job->state}};
+    j["result"] = job->result ? RunObject(*job->result) : json(nullptr);
+    return answer(Json(200, j));
+  }
+  if (what == "responders" && parts.size() == 2) {
+    if (auto bad = only({"GET"})) return answer(*bad);
+    json list = json::array();
+    for (const auto& r : daemon.Responders()) list.push_back(ResponderObject(r));
+    return answer(Json(200, list));
+  }
+  if ((what == "sla" || what == "ranking") && parts.size() == 2) {
+    if (auto bad = only({"GET"})) return answer(*bad);
+    json out = json::object();
+    for (const auto& [cls, ranking] : daemon.Rankings()) {
+      if (query.count("class") && query["class"] != cls) continue;
+      json list = json::array();
+      for (const auto& v : ranking) list.push_back(VerdictObject(v));
+      out[cls] = list;
+    }
+    if (query.count("class") && out.empty()) {
+      return answer(Problem(404, fmt::format("no SLA class '{}'", query["class"])));
+    }
+    return answer(Json(200, out));
+  }
+  if (what == "paths" && parts.size() == 2) {
+    if (auto bad = only({"GET"})) return answer(*bad);
+    json out = json::object();
+    for (const auto& [cls, a] : daemon.Paths()) {
+      out[cls] = {{"to", a.to}, {"rule", a.rule}, {"since", FormatTime(a.since)}, {"path", a.path}};
+    }
+    return answer(Json(200, out));
+  }
+  if (what == "decisions" && parts.size() == 2) {
+    if (auto bad = only({"GET"})) return answer(*bad);
+    std::size_t limit = 50;
+    if (query.count("limit")) {
+      try {
+        limit = std::clamp<std::size_t>(std::stoul(query["limit"]), 1, 1000);
+      } catch (const std::exception&) {
+        return answer(Problem(400, "limit must be a number 1-1000"));
+      }
+    }
+    return answer(Json(200, Decisions(daemon, limit)));
+  }
+  return answer(Problem(404, fmt::format("no such resource: {}", request.target)));
+}
+
+// ---------------------------------------------------------------- metrics
+
+std::string Metrics(Daemon& daemon) {
+  std::string out;
+  auto family = [&](const char* name, const char* type, const char* help) {
+    out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
+  };
+  auto label = [](const std::string& v) {
+    std::string e;
+    for (char c : v) {
+      if (c == '\\' || c == '"') e += '\\';
+      if (c == '\n') {
+        e += "\\n";
+        continue;
+      }
+      e += c;
+    }
+    return e;
+  };
+  const auto sessions = daemon.Sessions();
+  family("lineup_session_rtt_seconds", "gauge", "Mean round-trip delay of the session's last run");
+  for (const auto& s : sessions) {
+    if (!s.last || s.last->error) continue;
+    out += fmt::format("lineup_session_rtt_seconds{{session=\"{}\",tunnel=\"{}\"}} {:.9f}\n", label(s.config.name),
+                       label(s.config.tunnel), Ms(s.last->summary.round_trip.delay.mean) / 1000);
+  }
+  family("lineup_session_jitter_seconds", "gauge", "Mean round-trip IPDV of the session's last run");
+  for (const auto& s : sessions) {
+    if (!s.last || s.last->error) continue;
+    out += fmt::format("lineup_session_jitter_seconds{{session=\"{}\",tunnel=\"{}\"}} {:.9f}\n",
+                       label(s.config.name), label(s.config.tunnel),
+                       Ms(s.last->summary.round_trip.jitter.mean_abs) / 1000);
+  }
+  family("lineup_session_loss_ratio", "gauge", "Share of the last run's packets lost (0-1)");
+  for (const auto& s : sessions) {
+    if (!s.last || s.last->error) continue;
+    out += fmt::format("lineup_session_loss_ratio{{session=\"{}\",tunnel=\"{}\"}} {:.6f}\n", label(s.config.name),
+                       label(s.config.tunnel), s.last->summary.LossRatio());
+  }
+  family("lineup_session_runs_total", "counter", "Runs of the session since the daemon started");
+  for (const auto& s : sessions) {
+    out += fmt::format("lineup_session_runs_total{{session=\"{}\",tunnel=\"{}\"}} {}\n", label(s.config.name),
+                       label(s.config.tunnel), s.runs);
+  }
+  const auto rankings = daemon.Rankings();
+  family("lineup_sla_compliant", "gauge", "1 when the tunnel meets the SLA class, 0 when not (judged tunnels)");
+  for (const auto& [cls, ranking] : rankings) {
+    for (const auto& v : ranking) {
+      if (!v.judged) continue;
+      out += fmt::format("lineup_sla_compliant{{tunnel=\"{}\",sla_class=\"{}\"}} {}\n", label(v.tunnel), label(cls),
+                         v.compliant ? 1 : 0);
+    }
+  }
+  family("lineup_sla_score", "gauge", "The tunnel's score in the SLA class (0-1, higher is better)");
+  for (const auto& [cls, ranking] : rankings) {
+    for (const auto& v : ranking) {
+      if (!v.judged) continue;
+      out += fmt::format("lineup_sla_score{{tunnel=\"{}\",sla_class=\"{}\"}} {:.4f}\n", label(v.tunnel), label(cls),
+                         v.score);
+    }
+  }
+  family("lineup_tunnel_down", "gauge", "1 while the tunnel is in a blackout");
+  std::map<std::string, bool> down;
+  for (const auto& [cls, ranking] : rankings) {
+    for (const auto& v : ranking) down[v.tunnel] = down[v.tunnel] || v.down;
+  }
+  for (const auto& [tunnel, is_down] : down) {
+    out += fmt::format("lineup_tunnel_down{{tunnel=\"{}\"}} {}\n", label(tunnel), is_down ? 1 : 0);
+  }
+  family("lineup_path_switches_total", "counter", "Path switches of the traffic class (all time, from the log)");
+  for (const auto& [cls, a] : daemon.Paths()) {
+    out += fmt::format("lineup_path_switches_total{{traffic_class=\"{}\"}} {}\n", label(cls),
+                       daemon.log().StreamRevision("traffic/" + cls));
+  }
+  family("lineup_path_current", "gauge", "1 for the line the traffic class uses now");
+  for (const auto& [cls, a] : daemon.Paths()) {
+    if (a.to.empty()) continue;
+    out += fmt::format("lineup_path_current{{traffic_class=\"{}\",tunnel=\"{}\"}} 1\n", label(cls), label(a.to));
+  }
+  const auto responders = daemon.Responders();
+  family("lineup_responder_reflected_total", "counter", "Test packets the responder answered");
+  for (const auto& r : responders) {
+    std::uint64_t n = 0;
+    for (const auto& l : r.listeners) n += l.counters.reflected;
+    out += fmt::format("lineup_responder_reflected_total{{responder=\"{}\"}} {}\n", label(r.config.name), n);
+  }
+  family("lineup_responder_dropped_total", "counter", "Test packets the responder dropped, by reason");
+  for (const auto& r : responders) {
+    for (std::size_t i = 0; i < static_cast<std::size_t>(measure::DropReason::kCount); ++i) {
+      std::uint64_t n = 0;
+      for (const auto& l : r.listeners) n += l.counters.dropped[i];
+      out += fmt::format("lineup_responder_dropped_total{{responder=\"{}\",reason=\"{}\"}} {}\n",
+                         label(r.config.name), measure::ToString(static_cast<measure::DropReason>(i)), n);
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- server
+
+namespace {
+
+class ApiServerImpl final : public ApiServer {
+ public:
+  ApiServerImpl(Daemon& daemon, std::string token) : daemon_(daemon), token_(std::move(token)), acceptor_(io_) {}
+  ~ApiServerImpl() override { Stop(); }
+
+  Result<void> Listen(const tcp::endpoint& at) {
+    boost::system::error_code ec;
+    acceptor_.open(at.protocol(), ec);
+    if (!ec) acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
+    if (!ec) acceptor_.bind(at, ec);
+    if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) {
+      return Fail(ErrorCode::kIo, fmt::format("the API cannot listen on {}: {}",
+                                              measure::FormatEndpoint({at.address(), at.port()}), ec.message()));
+    }
+    endpoint_ = acceptor_.local_endpoint(ec);
+    asio::co_spawn(io_, Accept(), asio::detached);
+    thread_ = std::thread([this] { io_.run(); });
+    return {};
+  }
+
+  tcp::endpoint endpoint() const override { return endpoint_; }
+
+  void Stop() override {
+    if (stopped_.exchange(true)) return;
+    asio::post(io_, [this] {
+      boost::system::error_code ec;
+      acceptor_.close(ec);
+    });
+    io_.stop();
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  asio::awaitable<void> Accept() {
+    for (;;) {
+      boost::system::error_code ec;
+      tcp::socket socket = co_await acceptor_.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) {
+        if (ec == asio::error::operation_aborted || stopped_) co_return;
+        continue;
+      }
+      asio::co_spawn(io_, Serve(std::move(socket)), asio::detached);
+    }
+  }
+
+  asio::awaitable<void> Serve(tcp::socket socket) {
+    beast::flat_buffer buffer;
+    boost::system::error_code ec;
+    for (;;) {
+      http::request_parser<http::string_body> parser;
+      parser.body_limit(1 << 20);
+      parser.header_limit(16 << 10);
+      // A client that sends nothing for 30 s is closed.
+      asio::steady_timer idle(io_, 30s);
+      idle.async_wait([&socket](const boost::system::error_code& e) {
+        if (!e) {
+          boost::system::error_code ignored;
+          socket.close(ignored);
+        }
+      });
+      co_await http::async_read(socket, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+      idle.cancel();
+      if (ec == http::error::end_of_stream || ec == asio::error::eof) break;
+      if (ec) {
+        if (socket.is_open()) {
+          HttpResponse bad = Problem(400, fmt::format("malformed request: {}", ec.message()));
+          co_await Write(socket, bad, false, 11);
+        }
+        break;
+      }
+      const auto& req = parser.get();
+      HttpRequest request{std::string(req.method_string()), std::string(req.target()), req.body(),
+                          std::string(req[http::field::authorization])};
+      Routed routed = Route(daemon_, jobs_, request, token_);
+      HttpResponse response;
+      if (routed.response) {
+        response = std::move(*routed.response);
+      } else {
+        response = co_await Foreground(*routed.foreground);
+      }
+      const bool keep = req.keep_alive();
+      co_await Write(socket, response, keep, req.version());
+      if (!keep || !socket.is_open()) break;
+    }
+    socket.shutdown(tcp::socket::shutdown_both, ec);
+  }
+
+  // Runs a session and waits for its result without blocking this thread.
+  asio::awaitable<HttpResponse> Foreground(std::string id) {
+    auto timer = std::make_shared<asio::steady_timer>(io_, asio::steady_timer::time_point::max());
+    auto result = std::make_shared<std::optional<RunResult>>();
+    auto started = daemon_.RunNow(id, [this, timer, result](const RunResult& r) {
+      asio::post(io_, [timer, result, r] {
+        *result = r;
+        timer->cancel();
+      });
+    });
+    if (!started) co_return Problem(started.error().code == ErrorCode::kNotFound ? 404 : 503, started.error().message);
+    boost::system::error_code ec;
+    co_await timer->async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    if (!*result) co_return Problem(503, "the daemon stopped before the run ended");
+    co_return HttpResponse{(*result)->error ? 502 : 200, "application/json", RunJson(**result)};
+  }
+
+  asio::awaitable<void> Write(tcp::socket& socket, const HttpResponse& r, bool keep, unsigned version) {
+    http::response<http::string_body> res{static_cast<http::status>(r.status), version};
+    res.set(http::field::server, "lineup");
+    res.set(http::field::content_type, r.content_type);
+    res.set(http::field::cache_control, "no-store");
+    res.keep_alive(keep);
+    res.body() = r.body;
+    res.prepare_payload();
+    boost::system::error_code ec;
+    co_await http::async_write(socket, res, asio::redirect_error(asio::use_awaitable, ec));
+  }
+
+  Daemon& daemon_;
+  std::string token_;
+  Jobs jobs_;
+  asio::io_context io_{1};
+  tcp::acceptor acceptor_;
+  tcp::endpoint endpoint_;
+  std::thread thread_;
+  std::atomic<bool> stopped_{false};
+};
+
+}  // namespace
+
+Result<std::unique_ptr<ApiServer>> ApiServer::Start(Daemon& daemon, const ApiConfig& config) {
+  auto at = measure::ParseEndpoint(config.listen, 8862);
+  if (!at) return Fail(ErrorCode::kInvalidArgument, fmt::format("api.listen: {}", at.error().message));
+  std::string token;
+  if (!config.token_file.empty()) {
+    std::ifstream in(config.token_file);
+    std::getline(in, token);
+    while (!token.empty() && (token.back() == '\r' || token.back() == ' ')) token.pop_back();
+    if (token.empty()) {
+      return Fail(ErrorCode::kInvalidArgument,
+                  fmt::format("api.token_file {}: cannot read a token from it (one line)", config.token_file));
+    }
+  } else if (!at->address().is_loopback()) {
+    return Fail(ErrorCode::kInvalidArgument,
+                fmt::format("the API on {} needs api.token_file: only loopback is open without a token", config.listen));
+  }
+  auto server = std::make_unique<ApiServerImpl>(daemon, at->address().is_loopback() ? "" : token);
+  if (auto ok = server->Listen(tcp::endpoint(at->address(), at->port())); !ok) return tl::unexpected(ok.error());
+  return std::unique_ptr<ApiServer>(std::move(server));
+}
+
+}  // namespace lineup::daemon

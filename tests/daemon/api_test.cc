@@ -1,0 +1,201 @@
+// The REST API and /metrics over real HTTP on loopback against a running
+// daemon: sessions, runs in the foreground and the background, responders,
+// SLA state, paths, decisions, Prometheus text, and bad requests that get a
+// 4xx with a JSON error while the daemon goes on.
+#include "cli/daemon/api.h"
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "tests/store/temp_dir.h"
+
+namespace lineup::daemon {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+struct Reply {
+  int status = 0;
+  std::string content_type;
+  std::string body;
+};
+
+Reply Call(const asio::ip::tcp::endpoint& at, http::verb method, const std::string& target,
+           const std::string& token = "") {
+  asio::io_context io;
+  asio::ip::tcp::socket socket(io);
+  socket.connect(at);
+  http::request<http::string_body> req{method, target, 11};
+  req.set(http::field::host, "localhost");
+  if (!token.empty()) req.set(http::field::authorization, "Bearer " + token);
+  req.prepare_payload();
+  http::write(socket, req);
+  beast::flat_buffer buffer;
+  http::response<http::string_body> res;
+  http::read(socket, buffer, res);
+  return {static_cast<int>(res.result_int()), std::string(res[http::field::content_type]), res.body()};
+}
+
+template <typename F>
+bool WaitFor(F ready, Nanos limit = 15s) {
+  const auto until = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < until) {
+    if (ready()) return true;
+    std::this_thread::sleep_for(50ms);
+  }
+  return ready();
+}
+
+TEST(ApiTest, SessionsRunsResultsStateAndMetricsOverHttp) {
+  lineup::testing::TempDir dir;
+  RealClock clock;
+  auto config = ParseDaemonConfig(fmt::format(R"(daemon:
+  log_dir: {}/log
+  schedule: {{every: 1s}}
+tunnels:
+  a: {{site: here, peer: hub, local: 127.0.0.1, remote: 127.0.3.1, probes: [p]}}
+  b: {{site: here, peer: hub, local: 127.0.0.1, remote: 127.0.3.2, probes: [p]}}
+sessions:
+  p: {{count: 5, interval: 10ms, port: 48620, wait: 200ms}}
+reflectors:
+  - {{name: far-a, listen: "127.0.3.1:48620"}}
+  - {{name: far-b, listen: "127.0.3.2:48620"}}
+)",
+                                              dir.path()),
+                                  "test.yaml");
+  ASSERT_TRUE(config) << config.error().message;
+  auto started = Daemon::Start(*config, clock);
+  ASSERT_TRUE(started) << started.error().message;
+  Daemon& d = **started;
+  ApiConfig api;
+  api.listen = "127.0.0.1:0";
+  auto server = ApiServer::Start(d, api);
+  ASSERT_TRUE(server) << server.error().message;
+  const auto at = (*server)->endpoint();
+
+  auto list = Call(at, http::verb::get, "/api/sessions");
+  ASSERT_EQ(list.status, 200) << list.body;
+  EXPECT_EQ(list.content_type, "application/json");
+  auto sessions = json::parse(list.body);
+  ASSERT_EQ(sessions.size(), 2u);
+  const std::string id = sessions[0]["id"];
+  EXPECT_EQ(id, "127.0.0.1_0-127.0.3.1_48620");
+  EXPECT_EQ(sessions[0]["tunnel"], "a");
+  EXPECT_EQ(sessions[0]["count"], 5);
+
+  // Foreground: the answer is the run's result.
+  auto run = Call(at, http::verb::post, "/api/sessions/" + id + "/run");
+  ASSERT_EQ(run.status, 200) << run.body;
+  auto result = json::parse(run.body);
+  EXPECT_EQ(result["sent"], 5);
+  EXPECT_EQ(result["received"], 5);
+  EXPECT_EQ(result["trigger"], "api");
+  EXPECT_GT(result["round_trip"]["mean_ms"].get<double>(), 0);
+
+  // Background: a job to poll until it is done.
+  auto job = Call(at, http::verb::post, "/api/sessions/" + id + "/run?mode=background");
+  ASSERT_EQ(job.status, 202) << job.body;
+  const std::string poll = json::parse(job.body)["poll"];
+  ASSERT_TRUE(WaitFor([&] { return json::parse(Call(at, http::verb::get, poll).body)["state"] == "done"; }));
+  EXPECT_EQ(json::parse(Call(at, http::verb::get, poll).body)["result"]["received"], 5);
+
+  auto results = json::parse(Call(at, http::verb::get, "/api/sessions/" + id + "/results").body);
+  EXPECT_GE(results["history"].size(), 2u);
+
+  // Responders count what they reflected; SLA state, paths, decisions.
+  auto responders = json::parse(Call(at, http::verb::get, "/api/responders").body);
+  ASSERT_EQ(responders.size(), 2u);
+  EXPECT_GE(responders[0]["reflected"].get<int>(), 10);
+  EXPECT_EQ(responders[0]["dropped"]["not_allowed"], 0);
+  ASSERT_TRUE(WaitFor([&] {
+    auto paths = json::parse(Call(at, http::verb::get, "/api/paths").body);
+    return paths.contains("voice") && !paths["voice"]["to"].get<std::string>().empty();
+  }));
+  auto sla = json::parse(Call(at, http::verb::get, "/api/sla?class=voice").body);
+  ASSERT_EQ(sla["voice"].size(), 2u);
+  EXPECT_TRUE(sla["voice"][0]["judged"].get<bool>());
+  auto decisions = json::parse(Call(at, http::verb::get, "/api/decisions?limit=5").body);
+  ASSERT_FALSE(decisions.empty());
+  EXPECT_EQ(decisions[0]["rule"], "initial");
+
+  // Prometheus text.
+  auto metrics = Call(at, http::verb::get, "/metrics");
+  ASSERT_EQ(metrics.status, 200);
+  EXPECT_EQ(metrics.content_type, "text/plain; version=0.0.4");
+  for (const char* text : {"# TYPE lineup_session_rtt_seconds gauge", "lineup_session_rtt_seconds{session=\"a/p\",tunnel=\"a\"}",
+                           "lineup_session_loss_ratio{session=\"b/p\",tunnel=\"b\"} 0.000000",
+                           "lineup_sla_compliant{tunnel=\"a\",sla_class=\"voice\"} 1",
+                           "lineup_path_switches_total{traffic_class=\"voice\"} 1",
+                           "lineup_responder_reflected_total{responder=\"far-a\"}",
+                           "lineup_responder_dropped_total{responder=\"far-b\",reason=\"auth_failed\"} 0"}) {
+    EXPECT_NE(metrics.body.find(text), std::string::npos) << text << "\n" << metrics.body;
+  }
+
+  // Mistakes get a 4xx with a JSON error.
+  for (auto [method, target, status] : {std::tuple{http::verb::get, "/nope", 404},
+                                        std::tuple{http::verb::get, "/api/sessions/nope", 404},
+                                        std::tuple{http::verb::delete_, "/api/responders", 405},
+                                        std::tuple{http::verb::post, "/api/sessions/x/run", 404},
+                                        std::tuple{http::verb::post, "/api/sessions/127.0.0.1_0-127.0.3.1_48620/run?mode=later", 400},
+                                        std::tuple{http::verb::get, "/api/decisions?limit=lots", 400},
+                                        std::tuple{http::verb::get, "/api/sla?class=platinum", 404}}) {
+    auto r = Call(at, method, target);
+    EXPECT_EQ(r.status, status) << target << " " << r.body;
+    EXPECT_TRUE(json::parse(r.body).contains("error")) << r.body;
+  }
+  // Garbage instead of HTTP: 400 and the connection closes; the API goes on.
+  {
+    asio::io_context io;
+    asio::ip::tcp::socket socket(io);
+    socket.connect(at);
+    const std::string garbage = "\x16\x03\x01 hello not http\r\n\r\n";
+    asio::write(socket, asio::buffer(garbage));
+    std::string answer(512, '\0');
+    boost::system::error_code ec;
+    const std::size_t n = socket.read_some(asio::buffer(answer), ec);
+    EXPECT_NE(answer.substr(0, n).find("400 Bad Request"), std::string::npos) << answer.substr(0, n);
+  }
+  EXPECT_EQ(Call(at, http::verb::get, "/api/sessions").status, 200);
+
+  (*server)->Stop();
+  d.Stop();
+}
+
+TEST(ApiTest, ATokenIsRequiredWhenConfiguredAndBeyondLoopbackWithoutOne) {
+  Jobs jobs;
+  lineup::testing::TempDir dir;
+  RealClock clock;
+  auto config = ParseDaemonConfig(fmt::format("daemon: {{log_dir: {}/log}}\n", dir.path()), "t.yaml");
+  ASSERT_TRUE(config);
+  auto d = Daemon::Start(*config, clock);
+  ASSERT_TRUE(d) << d.error().message;
+  auto denied = Route(**d, jobs, {"GET", "/api/sessions", "", ""}, "s3cret");
+  ASSERT_TRUE(denied.response);
+  EXPECT_EQ(denied.response->status, 401);
+  auto wrong = Route(**d, jobs, {"GET", "/api/sessions", "", "Bearer nope"}, "s3cret");
+  EXPECT_EQ(wrong.response->status, 401);
+  auto allowed = Route(**d, jobs, {"GET", "/api/sessions", "", "Bearer s3cret"}, "s3cret");
+  EXPECT_EQ(allowed.response->status, 200);
+
+  ApiConfig open;
+  open.listen = "0.0.0.0:0";
+  auto refused = ApiServer::Start(**d, open);
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().message.find("needs api.token_file"), std::string::npos) << refused.error().message;
+  (*d)->Stop();
+}
+
+}  // namespace
+}  // namespace lineup::daemon
