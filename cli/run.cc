@@ -147,6 +147,15 @@ int Run(const RunOptions& o) {
       }
       if (!o.log_dir.empty()) next->log_dir = o.log_dir;
       if (!o.api.empty()) next->api.listen = o.api;
+      // The changes made through the API stay on top of the new file.
+      if (auto merged = daemon::WithApiChanges(*next, d.config().api_changes, o.config); merged) {
+        next = std::move(merged);
+      } else {
+        std::cerr << "lineup run: SIGHUP: the API's changes do not fit the new file; keeping the running "
+                     "configuration:\n"
+                  << merged.error().message << "\n";
+        continue;
+      }
       if (auto ok = d.Reload(std::move(*next)); !ok) {
         std::cerr << "lineup run: SIGHUP: " << ok.error().message << "\n";
       } else {

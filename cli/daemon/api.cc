@@ -202,6 +202,108 @@ json Decisions(Daemon& daemon, std::size_t limit) {
   return out;
 }
 
+
+// A session's parameters in the configuration's own words (what the API
+// stores for a changed session; durations in nanoseconds, exact).
+json ScheduleJson(const Schedule& schedule) {
+  if (schedule.every > Nanos(0)) return {{"every", fmt::format("{}ns", schedule.every.count())}};
+  json at = json::array();
+  for (const auto& c : schedule.at) at.push_back(c.text());
+  return {{"at", at}};
+}
+
+json ParamsJson(const SenderSession& s) {
+  const auto& p = s.settings.session;
+  json j{{"to", measure::FormatEndpoint(s.remote)},
+         {"count", p.count},
+         {"interval", fmt::format("{}ns", p.interval.count())},
+         {"spacing", p.interval_kind == measure::IntervalKind::kPoisson ? "poisson" : "periodic"},
+         {"padding", p.padding},
+         {"dscp", p.dscp},
+         {"ecn", p.ecn},
+         {"ttl", p.ttl},
+         {"dont_fragment", p.dont_fragment},
+         {"wait", fmt::format("{}ns", p.wait.count())},
+         {"ssid", p.ssid},
+         {"protocol", s.settings.protocol == Protocol::kTwamp ? "twamp" : "light"}};
+  if (!s.local.address().is_unspecified() || s.local.port() != 0) j["from"] = measure::FormatEndpoint(s.local);
+  if (!s.tunnel.empty()) j["tunnel"] = s.tunnel;
+  if (!s.device.empty()) j["interface"] = s.device;
+  if (s.settings.protocol == Protocol::kTwamp) {
+    const std::uint32_t m = s.settings.mode;
+    if (m != 0) {
+      j["mode"] = m == measure::control::kUnauthenticated ? "unauthenticated"
+                  : m == measure::control::kAuthenticated ? "authenticated"
+                  : m == measure::control::kEncrypted     ? "encrypted"
+                                                          : "mixed";
+    }
+    if (!s.settings.key_id.empty()) j["key_id"] = s.settings.key_id;
+  }
+  if (s.settings.schedule) j["schedule"] = ScheduleJson(*s.settings.schedule);
+  return j;
+}
+
+// A configuration error as the API reports it: every line, and per line the
+// field it is about ("dscp", "ttl", ...) when there is one.
+HttpResponse ConfigProblem(int status, const std::string& message) {
+  json errors = json::array();
+  std::size_t from = 0;
+  while (from < message.size()) {
+    const std::size_t end = std::min(message.find('\n', from), message.size());
+    const std::string line = message.substr(from, end - from);
+    from = end + 1;
+    // "api:1:57: api_changes.sessions.NAME.FIELD: what" (NAME may hold dots or slashes).
+    std::string field, what = line;
+    const auto path = line.find("api_changes.");
+    if (path != std::string::npos) {
+      const auto colon = line.find(": ", path);
+      const std::string p = line.substr(path, colon == std::string::npos ? std::string::npos : colon - path);
+      const auto dot = p.rfind('.');
+      const bool in_session = p.rfind("api_changes.sessions.", 0) == 0 || p.rfind("api_changes.reflectors", 0) == 0;
+      if (in_session && dot != std::string::npos && dot > std::string("api_changes.sessions").size()) {
+        field = p.substr(dot + 1);
+      }
+      if (colon != std::string::npos) what = line.substr(colon + 2);
+    }
+    errors.push_back({{"field", field}, {"message", what}});
+  }
+  return Json(status, {{"error", message}, {"errors", errors}});
+}
+
+// Applies an edit of the API's changes: validated like the file, then
+// applied to the running daemon (and so recorded in the log).
+std::optional<HttpResponse> Change(Daemon& daemon, const std::function<std::optional<HttpResponse>(json&)>& edit) {
+  const DaemonConfig base = daemon.config();
+  json changes = json::parse(base.api_changes, nullptr, false);
+  if (changes.is_discarded() || !changes.is_object()) changes = json::object();
+  if (auto refused = edit(changes)) return refused;
+  for (const char* list : {"deleted", "deleted_reflectors"}) {
+    if (changes.contains(list) && changes[list].empty()) changes.erase(list);
+  }
+  for (const char* map : {"sessions", "reflectors"}) {
+    if (changes.contains(map) && changes[map].empty()) changes.erase(map);
+  }
+  auto next = WithApiChanges(base, changes.empty() ? "{}" : changes.dump(), "api");
+  if (!next) return ConfigProblem(400, next.error().message);
+  if (auto ok = daemon.Reload(std::move(*next)); !ok) return ConfigProblem(409, ok.error().message);
+  return std::nullopt;
+}
+
+json ParseBody(const HttpRequest& request, std::optional<HttpResponse>& problem) {
+  json body = json::parse(request.body, nullptr, false);
+  if (body.is_discarded() || !body.is_object()) {
+    problem = Problem(400, "the body must be a JSON object (Content-Type: application/json)");
+  }
+  return body;
+}
+
+std::optional<SessionView> SessionNamed(Daemon& daemon, const std::string& name) {
+  for (auto& s : daemon.Sessions()) {
+    if (s.config.name == name) return s;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------- jobs
@@ -258,7 +360,33 @@ Routed Route(Daemon& daemon, Jobs& jobs, const HttpRequest& request, const std::
   }
   const std::string what = parts.size() > 1 ? parts[1] : "";
   if (what == "sessions" && parts.size() == 2) {
-    if (auto bad = only({"GET"})) return answer(*bad);
+    if (auto bad = only({"GET", "POST"})) return answer(*bad);
+    if (m == "POST") {
+      std::optional<HttpResponse> problem;
+      json body = ParseBody(request, problem);
+      if (problem) return answer(*problem);
+      const std::string name = body.value("name", "");
+      if (name.empty() || name.find_first_of(" \t\n\"'") != std::string::npos) {
+        return answer(ConfigProblem(400, "api: name: give the session a name (no spaces or quotes)"));
+      }
+      if (SessionNamed(daemon, name)) {
+        return answer(Problem(409, fmt::format("a session named '{}' exists: PUT /api/sessions/ID changes it", name)));
+      }
+      body.erase("name");
+      if (auto refused = Change(daemon, [&](json& changes) -> std::optional<HttpResponse> {
+            changes["sessions"][name] = body;
+            if (changes.contains("deleted")) {
+              auto& d = changes["deleted"];
+              d.erase(std::remove(d.begin(), d.end(), json(name)), d.end());
+            }
+            return std::nullopt;
+          })) {
+        return answer(*refused);
+      }
+      auto created = SessionNamed(daemon, name);
+      if (!created) return answer(Problem(500, "the session was accepted but does not run"));
+      return answer(Json(201, SessionObject(*created)));
+    }
     json list = json::array();
     for (const auto& s : daemon.Sessions()) list.push_back(SessionObject(s));
     return answer(Json(200, list));
@@ -267,9 +395,62 @@ Routed Route(Daemon& daemon, Jobs& jobs, const HttpRequest& request, const std::
     const std::string& id = parts[2];
     auto session = daemon.Session(id);
     if (!session) return answer(Problem(404, fmt::format("no session '{}' (GET /api/sessions lists them)", id)));
+    const std::string name = session->config.name;
     if (parts.size() == 3) {
-      if (auto bad = only({"GET"})) return answer(*bad);
+      if (auto bad = only({"GET", "PUT", "DELETE"})) return answer(*bad);
+      if (m == "DELETE") {
+        if (auto refused = Change(daemon, [&](json& changes) -> std::optional<HttpResponse> {
+              if (changes.contains("sessions")) changes["sessions"].erase(name);
+              changes["deleted"].push_back(name);
+              return std::nullopt;
+            })) {
+          return answer(*refused);
+        }
+        return answer(Json(200, {{"deleted", id}, {"name", name}}));
+      }
+      if (m == "PUT") {
+        std::optional<HttpResponse> problem;
+        json body = ParseBody(request, problem);
+        if (problem) return answer(*problem);
+        body.erase("name");
+        // What the body leaves out keeps its value (the ends, the tunnel, ...).
+        json params = ParamsJson(session->config);
+        params.erase("schedule");
+        if (session->config.settings.schedule) params["schedule"] = ScheduleJson(*session->config.settings.schedule);
+        for (auto& [key, value] : body.items()) params[key] = value;
+        if (auto refused = Change(daemon, [&](json& changes) -> std::optional<HttpResponse> {
+              changes["sessions"][name] = params;
+              return std::nullopt;
+            })) {
+          return answer(*refused);
+        }
+        auto changed = SessionNamed(daemon, name);
+        if (!changed) return answer(Problem(500, "the session was accepted but does not run"));
+        return answer(Json(200, SessionObject(*changed)));
+      }
       return answer(Json(200, SessionObject(*session)));
+    }
+    if (parts.size() == 4 && parts[3] == "schedule") {
+      if (auto bad = only({"GET", "PUT"})) return answer(*bad);
+      if (m == "GET") return answer(Json(200, {{"id", id}, {"schedule", session->schedule}}));
+      std::optional<HttpResponse> problem;
+      json body = ParseBody(request, problem);
+      if (problem) return answer(*problem);
+      json params = ParamsJson(session->config);
+      if (body.value("global", false)) {
+        params.erase("schedule");
+      } else {
+        params["schedule"] = body;
+      }
+      if (auto refused = Change(daemon, [&](json& changes) -> std::optional<HttpResponse> {
+            changes["sessions"][name] = params;
+            return std::nullopt;
+          })) {
+        return answer(*refused);
+      }
+      auto changed = SessionNamed(daemon, name);
+      if (!changed) return answer(Problem(500, "the session was accepted but does not run"));
+      return answer(Json(200, {{"id", changed->config.id}, {"schedule", changed->schedule}}));
     }
     if (parts.size() == 4 && parts[3] == "results") {
       if (auto bad = only({"GET"})) return answer(*bad);
@@ -304,10 +485,51 @@ Routed Route(Daemon& daemon, Jobs& jobs, const HttpRequest& request, const std::
     return answer(Json(200, j));
   }
   if (what == "responders" && parts.size() == 2) {
-    if (auto bad = only({"GET"})) return answer(*bad);
+    if (auto bad = only({"GET", "POST"})) return answer(*bad);
+    if (m == "POST") {
+      std::optional<HttpResponse> problem;
+      json body = ParseBody(request, problem);
+      if (problem) return answer(*problem);
+      if (auto refused = Change(daemon, [&](json& changes) -> std::optional<HttpResponse> {
+            changes["reflectors"].push_back(body);
+            return std::nullopt;
+          })) {
+        return answer(*refused);
+      }
+      return answer(Json(201, body));
+    }
     json list = json::array();
     for (const auto& r : daemon.Responders()) list.push_back(ResponderObject(r));
     return answer(Json(200, list));
+  }
+  if (what == "responders" && parts.size() == 3) {
+    if (auto bad = only({"GET", "DELETE"})) return answer(*bad);
+    const std::string& rid = parts[2];
+    std::optional<ResponderView> found;
+    for (auto& r : daemon.Responders()) {
+      if (r.config.id == rid) found = r;
+    }
+    if (!found) return answer(Problem(404, fmt::format("no responder '{}' (GET /api/responders lists them)", rid)));
+    if (m == "GET") return answer(Json(200, ResponderObject(*found)));
+    if (auto refused = Change(daemon, [&](json& changes) -> std::optional<HttpResponse> {
+          bool own = false;
+          if (changes.contains("reflectors")) {
+            auto& list = changes["reflectors"];
+            for (auto it = list.begin(); it != list.end(); ++it) {
+              auto e = measure::ParseEndpoint(it->value("listen", ""), 862);
+              if (e && fmt::format("responder:{}", measure::FormatEndpoint(*e)) == rid) {
+                list.erase(it);
+                own = true;
+                break;
+              }
+            }
+          }
+          if (!own) changes["deleted_reflectors"].push_back(rid);
+          return std::nullopt;
+        })) {
+      return answer(*refused);
+    }
+    return answer(Json(200, {{"deleted", rid}}));
   }
   if ((what == "sla" || what == "ranking") && parts.size() == 2) {
     if (auto bad = only({"GET"})) return answer(*bad);

@@ -170,14 +170,41 @@ Result<DaemonConfig> FromDocument(Result<yaml::Document> doc, std::string_view t
     if (!s.tunnel.empty()) config.analysis.analysis.tunnel_of_session.emplace(s.name, s.tunnel);
     config.senders.push_back(std::move(s));
   };
+  // Changes made through the API: sessions added or replaced, sessions and
+  // reflectors removed.
+  std::set<std::string> deleted, deleted_reflectors;
+  std::vector<std::pair<std::string, yaml::Node>> api_sessions;
+  std::vector<yaml::Node> api_reflectors;
+  if (auto changes = root.Child("api_changes"); changes && changes->IsMap()) {
+    for (const auto& name : changes->Strings("deleted")) deleted.insert(name);
+    for (const auto& id : changes->Strings("deleted_reflectors")) deleted_reflectors.insert(id);
+    api_sessions = changes->Entries("sessions");
+    api_reflectors = changes->List("reflectors");
+    changes->CheckNoOtherKeys();
+  }
+  std::set<std::string> replaced;
+  for (const auto& [name, n] : api_sessions) replaced.insert(name);
+
   std::vector<std::pair<std::string, yaml::Node>> explicit_sessions;
+  for (auto& [name, n] : api_sessions) {
+    if (!n.IsMap()) {
+      n.Error("expected a mapping of session parameters");
+      continue;
+    }
+    if (!n.Has("to")) n.Error("give 'to': the address (and port) of the far end");
+    auto t = ReadTemplate(name, n);
+    n.Ignore({"to", "from", "tunnel", "interface"});
+    n.CheckNoOtherKeys();
+    explicit_sessions.emplace_back(name, n);
+    config.templates[name] = std::move(t);
+  }
   for (auto& [name, n] : root.Entries("sessions")) {
     if (!n.IsMap()) {
       n.Error("expected a mapping of session parameters");
       continue;
     }
     auto t = ReadTemplate(name, n);
-    if (n.Has("to")) explicit_sessions.emplace_back(name, n);
+    if (n.Has("to") && replaced.count(name) == 0 && deleted.count(name) == 0) explicit_sessions.emplace_back(name, n);
     n.Ignore({"to", "from", "tunnel", "interface"});
     n.CheckNoOtherKeys();
     config.templates.emplace(name, std::move(t));
@@ -186,6 +213,7 @@ Result<DaemonConfig> FromDocument(Result<yaml::Document> doc, std::string_view t
     SenderSession s;
     s.name = name;
     s.settings = config.templates.at(name);
+    if (!n.Has("to")) continue;  // reported above
     auto to = measure::ParseEndpoint(n.String("to"), s.settings.port);
     if (!to) {
       n.ErrorAt("to", to.error().message);
@@ -248,6 +276,7 @@ Result<DaemonConfig> FromDocument(Result<yaml::Document> doc, std::string_view t
         t.ErrorAt("probes", "probes go to the tunnel's remote address: give 'remote'");
         break;
       }
+      if (deleted.count(name + "/" + probe) != 0 || replaced.count(name + "/" + probe) != 0) continue;
       SenderSession s;
       s.name = name + "/" + probe;
       s.tunnel = name;
@@ -262,8 +291,10 @@ Result<DaemonConfig> FromDocument(Result<yaml::Document> doc, std::string_view t
     }
   }
 
-  // Extra responders on any address.
-  for (auto& r : root.List("reflectors")) {
+  // Extra responders on any address (the file's, then the API's).
+  std::vector<yaml::Node> reflectors = root.List("reflectors");
+  for (auto& r : api_reflectors) reflectors.push_back(r);
+  for (auto& r : reflectors) {
     Responder responder;
     const std::string listen = r.RequiredString("listen");
     auto at = listen.rfind('@');
@@ -280,15 +311,17 @@ Result<DaemonConfig> FromDocument(Result<yaml::Document> doc, std::string_view t
     r.CheckNoOtherKeys();
     config.responders.push_back(std::move(responder));
   }
+  for (auto& r : config.responders) r.id = fmt::format("responder:{}", measure::FormatEndpoint(r.listen));
+  std::erase_if(config.responders, [&](const Responder& r) { return deleted_reflectors.count(r.id) != 0; });
   std::set<std::string> listening;
   for (auto& r : config.responders) {
-    r.id = fmt::format("responder:{}", measure::FormatEndpoint(r.listen));
     if (!listening.insert(r.id).second) {
       root.Error(fmt::format("two responders listen on {}", measure::FormatEndpoint(r.listen)));
     }
   }
   root.Ignore({"store", "export", "web"});
   root.CheckNoOtherKeys();
+  config.api_changes = ApiChangesOf(text);
   if (auto status = doc->Status(); !status) return tl::unexpected(status.error());
   return config;
 }
@@ -301,7 +334,42 @@ std::string SessionId(const measure::UdpEndpoint& local, const measure::UdpEndpo
 }
 
 Result<DaemonConfig> ParseDaemonConfig(std::string_view yaml, std::string origin) {
-  return FromDocument(yaml::Document::Parse(yaml, std::move(origin)), yaml);
+  auto config = FromDocument(yaml::Document::Parse(yaml, std::move(origin)), yaml);
+  if (config) config->file_text = std::string(yaml);
+  return config;
+}
+
+namespace {
+constexpr std::string_view kApiChangesKey = "\napi_changes: ";
+constexpr std::string_view kApiChangesComment = "\n# Changes made through lineup run's API:";
+}  // namespace
+
+std::string ApiChangesOf(std::string_view text) {
+  const auto at = text.rfind(kApiChangesKey);
+  if (at == std::string_view::npos) return "{}";
+  const auto start = at + kApiChangesKey.size();
+  const auto end = text.find('\n', start);
+  return std::string(text.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start));
+}
+
+Result<DaemonConfig> WithApiChanges(const DaemonConfig& base, const std::string& api_changes, std::string origin) {
+  std::string file = base.file_text;
+  if (file.find(kApiChangesKey) != std::string::npos) {
+    return Fail(ErrorCode::kInvalidArgument,
+                "the configuration file has its own 'api_changes' section: remove it (lineup run keeps the API's "
+                "changes in the log)");
+  }
+  std::string text = file;
+  if (api_changes != "{}" && !api_changes.empty()) {
+    if (!text.empty() && text.back() != '\n') text += '\n';
+    text += std::string(kApiChangesComment.substr(1)) + std::string(kApiChangesKey) + api_changes + "\n";
+  }
+  auto config = FromDocument(yaml::Document::Parse(text, std::move(origin)), text);
+  if (!config) return config;
+  config->file_text = file;
+  if (config->log_dir != base.log_dir) config->log_dir = base.log_dir;  // a command-line override stays
+  config->api = base.api;
+  return config;
 }
 
 Result<DaemonConfig> LoadDaemonConfig(const std::string& path) {
@@ -309,6 +377,10 @@ Result<DaemonConfig> LoadDaemonConfig(const std::string& path) {
   if (!in) return Fail(ErrorCode::kNotFound, fmt::format("cannot read {}: {}", path, std::strerror(errno)));
   std::stringstream text;
   text << in.rdbuf();
+  if (text.str().find("\napi_changes:") != std::string::npos || text.str().rfind("api_changes:", 0) == 0) {
+    return Fail(ErrorCode::kInvalidArgument,
+                fmt::format("{}: 'api_changes' is kept by lineup run in its log, not in the file: remove it", path));
+  }
   return ParseDaemonConfig(text.str(), path);
 }
 

@@ -74,7 +74,12 @@ struct DaemonConfig {
   std::vector<SenderSession> senders;
   std::vector<Responder> responders;
   autoflow::LoadedConfig analysis;  // SLA classes, tunnels, policy (with sessions added)
-  std::string text;                 // the document as read
+  std::string text;                 // the effective document: the file, then the API's changes
+  std::string file_text;            // the file as read
+  // Changes made through the API, as JSON: {"sessions": {NAME: {...}},
+  // "deleted": [NAME, ...], "reflectors": [{...}], "deleted_reflectors": [ID, ...]}.
+  // They are part of the recorded document, so they survive a restart.
+  std::string api_changes = "{}";
 };
 
 // "LOCALIP_LOCALPORT-REMOTEIP_REMOTEPORT": stable across restarts and
@@ -83,5 +88,11 @@ std::string SessionId(const measure::UdpEndpoint& local, const measure::UdpEndpo
 
 [[nodiscard]] Result<DaemonConfig> LoadDaemonConfig(const std::string& path);
 [[nodiscard]] Result<DaemonConfig> ParseDaemonConfig(std::string_view yaml, std::string origin = "config");
+// The same file with other API changes (validated like the file: an error
+// names the field, e.g. "api_changes.sessions.x.dscp: ...").
+[[nodiscard]] Result<DaemonConfig> WithApiChanges(const DaemonConfig& base, const std::string& api_changes,
+                                                  std::string origin = "api");
+// The API changes recorded in an effective document ("{}" when none).
+std::string ApiChangesOf(std::string_view effective_text);
 
 }  // namespace lineup::daemon

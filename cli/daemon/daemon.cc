@@ -87,6 +87,27 @@ class DaemonImpl final : public Daemon {
       if (!secrets) return tl::unexpected(secrets.error());
       secrets_ = std::move(*secrets);
     }
+    // Changes made through the API before a restart are in the last
+    // recorded document: they apply again on top of the file.
+    if (config_.api_changes == "{}") {
+      std::string recorded;
+      (void)log_->ReadStream("policy", 0, [&](const store::LogEntry& e) {
+        if (e.event) {
+          if (const auto* p = std::get_if<store::PolicyChanged>(&e.event->event.payload)) recorded = p->document;
+        }
+        return true;
+      });
+      if (const std::string changes = ApiChangesOf(recorded); changes != "{}") {
+        auto merged = WithApiChanges(config_, changes, "the API changes in the log");
+        if (merged) {
+          config_ = std::move(*merged);
+        } else {
+          spdlog::warn("lineup run: the API changes recorded in the log no longer fit the configuration and are "
+                       "dropped: {}",
+                       merged.error().message);
+        }
+      }
+    }
     runner_ = std::make_unique<measure::SenderRunner>(io_, clock_);
     for (const auto& r : config_.responders) {
       if (auto ok = StartResponder(r); !ok) return ok;
@@ -158,7 +179,10 @@ class DaemonImpl final : public Daemon {
     return controller_->Assignments();
   }
 
-  const DaemonConfig& config() const override { return config_; }
+  DaemonConfig config() const override {
+    std::lock_guard lock(mutex_);
+    return config_;
+  }
   store::EventLog& log() override { return *log_; }
 
   // ---------------------------------------------------------------- actions

@@ -77,7 +77,8 @@ class Daemon {
   // The caller validated it (LoadDaemonConfig); an error here (a port that
   // cannot be bound, a moved log) is returned and the sessions stay as they were.
   [[nodiscard]] virtual Result<void> Reload(DaemonConfig config) = 0;
-  virtual const DaemonConfig& config() const = 0;
+  // A copy of the configuration in force.
+  virtual DaemonConfig config() const = 0;
 
   // Stops the sessions (runs in progress end early and are logged), the
   // responders and the services, and flushes the log.

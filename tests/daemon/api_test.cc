@@ -13,6 +13,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <thread>
 
 #include "tests/store/temp_dir.h"
@@ -33,13 +34,17 @@ struct Reply {
 };
 
 Reply Call(const asio::ip::tcp::endpoint& at, http::verb method, const std::string& target,
-           const std::string& token = "") {
+           const std::string& token = "", const std::string& body = "") {
   asio::io_context io;
   asio::ip::tcp::socket socket(io);
   socket.connect(at);
   http::request<http::string_body> req{method, target, 11};
   req.set(http::field::host, "localhost");
   if (!token.empty()) req.set(http::field::authorization, "Bearer " + token);
+  if (!body.empty()) {
+    req.set(http::field::content_type, "application/json");
+    req.body() = body;
+  }
   req.prepare_payload();
   http::write(socket, req);
   beast::flat_buffer buffer;
@@ -194,6 +199,96 @@ TEST(ApiTest, ATokenIsRequiredWhenConfiguredAndBeyondLoopbackWithoutOne) {
   auto refused = ApiServer::Start(**d, open);
   ASSERT_FALSE(refused);
   EXPECT_NE(refused.error().message.find("needs api.token_file"), std::string::npos) << refused.error().message;
+  (*d)->Stop();
+}
+
+// Sessions and responders added, edited, rescheduled and deleted through the
+// API: validated like the file (errors name the field), applied at once,
+// recorded in the log, and still there after a restart.
+TEST(ApiTest, ChangesThroughTheApiApplyAndSurviveARestart) {
+  lineup::testing::TempDir dir;
+  RealClock clock;
+  const std::string file = fmt::format(R"(daemon:
+  log_dir: {}/log
+  schedule: {{every: 1s}}
+tunnels:
+  a: {{local: 127.0.0.1, remote: 127.0.4.1, probes: [p]}}
+sessions:
+  p: {{count: 3, interval: 10ms, port: 58620, wait: 200ms}}
+reflectors:
+  - {{listen: "127.0.4.1:58620"}}
+)",
+                                       dir.path());
+  auto config = ParseDaemonConfig(file, "test.yaml");
+  ASSERT_TRUE(config) << config.error().message;
+  ApiConfig api;
+  api.listen = "127.0.0.1:0";
+  std::string added_id;
+  {
+    auto d = Daemon::Start(*config, clock);
+    ASSERT_TRUE(d) << d.error().message;
+    auto server = ApiServer::Start(**d, api);
+    ASSERT_TRUE(server);
+    const auto at = (*server)->endpoint();
+
+    // Bad values: 400 with the field of each.
+    auto bad = Call(at, http::verb::post, "/api/sessions", "",
+                    R"({"name": "x", "to": "127.0.4.2:58620", "dscp": "gold", "ttl": 0})");
+    ASSERT_EQ(bad.status, 400) << bad.body;
+    auto errors = json::parse(bad.body)["errors"];
+    std::set<std::string> fields;
+    for (const auto& e : errors) fields.insert(e["field"].get<std::string>());
+    EXPECT_TRUE(fields.count("dscp")) << bad.body;
+    EXPECT_TRUE(fields.count("ttl")) << bad.body;
+    EXPECT_EQ(Call(at, http::verb::post, "/api/sessions", "", "not json").status, 400);
+    EXPECT_EQ(Call(at, http::verb::post, "/api/sessions", "", R"({"to": "127.0.4.2"})").status, 400);
+
+    // A responder and a session to it.
+    auto responder = Call(at, http::verb::post, "/api/responders", "", R"({"listen": "127.0.4.2:58620", "name": "far-x"})");
+    ASSERT_EQ(responder.status, 201) << responder.body;
+    auto created = Call(at, http::verb::post, "/api/sessions", "",
+                        R"({"name": "x", "to": "127.0.4.2:58620", "count": 4, "interval": "10ms", "dscp": "af41",
+                            "wait": "200ms"})");
+    ASSERT_EQ(created.status, 201) << created.body;
+    auto session = json::parse(created.body);
+    added_id = session["id"];
+    EXPECT_EQ(added_id, "0.0.0.0_0-127.0.4.2_58620");
+    EXPECT_EQ(session["dscp"], 34);
+    EXPECT_EQ(Call(at, http::verb::post, "/api/sessions", "", R"({"name": "x", "to": "127.0.4.3"})").status, 409);
+    auto run = json::parse(Call(at, http::verb::post, "/api/sessions/" + added_id + "/run").body);
+    EXPECT_EQ(run["received"], 4) << run.dump();
+
+    // Edit: what the body leaves out keeps its value.
+    auto edited = Call(at, http::verb::put, "/api/sessions/" + added_id, "", R"({"count": 6, "ttl": 64})");
+    ASSERT_EQ(edited.status, 200) << edited.body;
+    EXPECT_EQ(json::parse(edited.body)["count"], 6);
+    EXPECT_EQ(json::parse(edited.body)["dscp"], 34);
+    EXPECT_EQ(Call(at, http::verb::put, "/api/sessions/" + added_id, "", R"({"dscp": 99})").status, 400);
+
+    // A schedule of its own, then the global one again.
+    auto scheduled = Call(at, http::verb::put, "/api/sessions/" + added_id + "/schedule", "", R"({"every": "5s"})");
+    ASSERT_EQ(scheduled.status, 200) << scheduled.body;
+    EXPECT_EQ(json::parse(scheduled.body)["schedule"], "every 5s");
+    auto cron = Call(at, http::verb::put, "/api/sessions/" + added_id + "/schedule", "", R"({"at": ["0 3 * * *"]})");
+    EXPECT_EQ(json::parse(cron.body)["schedule"], "at 0 3 * * *");
+    EXPECT_EQ(Call(at, http::verb::put, "/api/sessions/" + added_id + "/schedule", "", R"({"at": ["3 * *"]})").status,
+              400);
+
+    // Deleting the tunnel's session from the file works too.
+    ASSERT_EQ(Call(at, http::verb::delete_, "/api/sessions/127.0.0.1_0-127.0.4.1_58620").status, 200);
+    EXPECT_EQ((*d)->Sessions().size(), 1u);
+    (*server)->Stop();
+    (*d)->Stop();
+  }
+  // After a restart with the same file the API's changes are back.
+  auto d = Daemon::Start(*config, clock);
+  ASSERT_TRUE(d) << d.error().message;
+  auto sessions = (*d)->Sessions();
+  ASSERT_EQ(sessions.size(), 1u);
+  EXPECT_EQ(sessions[0].config.id, added_id);
+  EXPECT_EQ(sessions[0].config.settings.session.count, 6u);
+  EXPECT_EQ(sessions[0].schedule, "at 0 3 * * *");
+  EXPECT_EQ((*d)->Responders().size(), 2u);
   (*d)->Stop();
 }
 
