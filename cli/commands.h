@@ -21,5 +21,8 @@ void AddSimCommand(CLI::App& app, Runner& run);
 void AddEmulateCommand(CLI::App& app, Runner& run);
 void AddTwampCommands(CLI::App& app, Runner& run);  // twamp-server and twping
 void AddRunCommand(CLI::App& app, Runner& run);     // the daemon
+// sessions, add-session, edit-session, delete-session, run-session, results,
+// schedule, responders, paths: a running daemon over its API
+void AddRemoteCommands(CLI::App& app, Runner& run);
 
 }  // namespace lineup::cli

@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
   lineup::cli::AddEmulateCommand(app, run);
   lineup::cli::AddTwampCommands(app, run);
   lineup::cli::AddRunCommand(app, run);
+  lineup::cli::AddRemoteCommands(app, run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

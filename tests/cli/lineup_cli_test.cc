@@ -502,5 +502,45 @@ TEST(LineupCliTest, RunReloadsOnSighupAndKeepsTheConfigurationOnErrors) {
   EXPECT_NE(run.Stdout().find("stopped; the log is flushed"), std::string::npos);
 }
 
+// The commands that talk to a running daemon over its API.
+TEST(LineupCliTest, CommandsManageARunningDaemonOverItsApi) {
+  lineup::testing::TempDir dir;
+  Subprocess daemon({kLineup, "run", "--log-dir", dir.path() + "/log", "--api", "127.0.0.1:0", "-q"});
+  ASSERT_TRUE(daemon.WaitForOutput("API on http://", 10'000)) << daemon.Stdout() << daemon.Stderr();
+  std::smatch m;
+  const std::string out = daemon.Stdout();
+  ASSERT_TRUE(std::regex_search(out, m, std::regex(R"(API on http://(127\.0\.0\.1:\d+))")));
+  const std::string api = m[1].str();
+
+  Ran list = Lineup({kLineup, "sessions", "--api", api});
+  EXPECT_EQ(list.status, 0) << list.err;
+  EXPECT_NE(list.out.find("127.0.0.1_0-127.0.1.1_18620"), std::string::npos) << list.out;
+  Ran added = Lineup({kLineup, "add-session", "extra", "--to", "127.0.1.2:18620", "-c", "4", "-i", "10ms", "--dscp",
+                      "ef", "-w", "200ms", "--api", api});
+  EXPECT_EQ(added.status, 0) << added.err;
+  EXPECT_NE(added.out.find("added 0.0.0.0_0-127.0.1.2_18620"), std::string::npos) << added.out;
+  Ran bad = Lineup({kLineup, "add-session", "bad", "--to", "127.0.1.2", "--dscp", "gold", "--ttl", "0", "--api", api});
+  EXPECT_EQ(bad.status, 2);
+  EXPECT_NE(bad.err.find("dscp: 'gold' is not a DSCP"), std::string::npos) << bad.err;
+  EXPECT_NE(bad.err.find("ttl: 0 is out of range"), std::string::npos) << bad.err;
+  Ran ran = Lineup({kLineup, "run-session", "0.0.0.0_0-127.0.1.2_18620", "--api", api});
+  EXPECT_EQ(ran.status, 0) << ran.err;
+  EXPECT_NE(ran.out.find("4 sent, 4 received"), std::string::npos) << ran.out;
+  Ran scheduled = Lineup({kLineup, "schedule", "0.0.0.0_0-127.0.1.2_18620", "--every", "10s", "--api", api});
+  EXPECT_NE(scheduled.out.find("every 10s"), std::string::npos) << scheduled.out << scheduled.err;
+  Ran responders = Lineup({kLineup, "responders", "--api", api});
+  EXPECT_NE(responders.out.find("responder:127.0.1.2:18620"), std::string::npos) << responders.out;
+  Ran deleted = Lineup({kLineup, "delete-session", "0.0.0.0_0-127.0.1.2_18620", "--api", api});
+  EXPECT_EQ(deleted.status, 0) << deleted.err;
+  Ran missing = Lineup({kLineup, "results", "nope", "--api", api});
+  EXPECT_EQ(missing.status, 2);
+  EXPECT_NE(missing.err.find("no session 'nope'"), std::string::npos) << missing.err;
+  daemon.Signal(SIGTERM);
+  EXPECT_EQ(daemon.Wait(10'000), 0);
+  Ran gone = Lineup({kLineup, "sessions", "--api", api});
+  EXPECT_EQ(gone.status, 1);
+  EXPECT_NE(gone.err.find("is lineup run running?"), std::string::npos) << gone.err;
+}
+
 }  // namespace
 }  // namespace lineup
