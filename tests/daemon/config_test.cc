@@ -187,5 +187,15 @@ TEST(DaemonScheduleTest, CronTimesFollowCronRules) {
   EXPECT_EQ(crons.Describe(), "at 0 * * * *, 30 * * * *");
 }
 
+// The annotated example in the docs is a valid configuration.
+TEST(DaemonConfigTest, TheDocumentedExampleLoads) {
+  auto c = LoadDaemonConfig(LINEUP_SOURCE_DIR "/docs/examples/edge.yaml");
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_EQ(c->senders.size(), 5u);    // 2 tunnels x 2 templates + hub-check
+  EXPECT_EQ(c->responders.size(), 3u);  // 2 tunnels + lan
+  EXPECT_EQ(c->analysis.policy.classes.size(), 2u);
+  EXPECT_EQ(c->analysis.analysis.tunnel_of_session.at("hub-check"), "ipsec-mpls");
+}
+
 }  // namespace
 }  // namespace lineup::daemon
