@@ -647,6 +647,16 @@ std::string Metrics(Daemon& daemon) {
     if (a.to.empty()) continue;
     out += fmt::format("lineup_path_current{{traffic_class=\"{}\",tunnel=\"{}\"}} 1\n", label(cls), label(a.to));
   }
+  family("lineup_ipfix_records_sent_total", "counter", "Run records exported to the IPFIX collector");
+  const auto collectors = daemon.Collectors();
+  for (const auto& [c, n] : collectors) {
+    out += fmt::format("lineup_ipfix_records_sent_total{{collector=\"{}\"}} {}\n", label(c.Describe()), n.records_sent);
+  }
+  family("lineup_ipfix_records_dropped_total", "counter", "Run records not exported (collector unreachable, queue full)");
+  for (const auto& [c, n] : collectors) {
+    out += fmt::format("lineup_ipfix_records_dropped_total{{collector=\"{}\"}} {}\n", label(c.Describe()),
+                       n.records_dropped);
+  }
   const auto responders = daemon.Responders();
   family("lineup_responder_reflected_total", "counter", "Test packets the responder answered");
   for (const auto& r : responders) {

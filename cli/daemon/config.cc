@@ -150,6 +150,21 @@ Result<DaemonConfig> FromDocument(Result<yaml::Document> doc, std::string_view t
       a->CheckNoOtherKeys();
     }
     if (auto s = ReadSchedule(*d, "schedule")) config.global_schedule = std::move(*s);
+    const auto pen = static_cast<std::uint32_t>(d->Integer("ipfix_enterprise", kDocumentationPen, 1, 0xFFFFFFFF));
+    for (auto& c : d->List("collectors")) {
+      CollectorConfig collector;
+      collector.tcp = c.Choice("transport", {"udp", "tcp"}, "udp") == "tcp";
+      collector.template_refresh = c.Duration("template_refresh", 60s, 1s, 24h);
+      collector.observation_domain = static_cast<std::uint32_t>(c.Integer("observation_domain", 1, 0, 0xFFFFFFFF));
+      collector.pen = pen;
+      if (auto e = measure::ParseEndpoint(c.RequiredString("address"), 4739); e) {
+        collector.address = *e;
+        config.collectors.push_back(collector);
+      } else {
+        c.ErrorAt("address", e.error().message);
+      }
+      c.CheckNoOtherKeys();
+    }
     d->CheckNoOtherKeys();
   }
   if (config.global_schedule.Empty()) config.global_schedule.every = 60s;

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "autoflow/policy.h"
+#include "cli/daemon/ipfix.h"
 #include "cli/daemon/schedule.h"
 #include "measure/control_wire.h"
 #include "measure/endpoint.h"
@@ -69,6 +70,7 @@ struct DaemonConfig {
   std::string secrets_file;        // key identities for full TWAMP secure modes
   std::string actuator = "record";  // see autoflow::MakeActuator
   ApiConfig api;
+  std::vector<CollectorConfig> collectors;  // IPFIX export of every run's summary
   Schedule global_schedule;        // sessions without their own
   std::map<std::string, SenderTemplate> templates;
   std::vector<SenderSession> senders;

@@ -121,6 +121,7 @@ class DaemonImpl final : public Daemon {
     auto controller = autoflow::ControllerService::Start(*log_, std::move(*actuator));
     if (!controller) return tl::unexpected(controller.error());
     controller_ = std::move(*controller);
+    if (auto ok = StartExporters(config_.collectors); !ok) return ok;
     for (const auto& s : config_.senders) AddSession(s);
     thread_ = std::thread([this] { io_.run(); });
     return {};
@@ -177,6 +178,13 @@ class DaemonImpl final : public Daemon {
     std::lock_guard lock(mutex_);
     if (!controller_) return {};
     return controller_->Assignments();
+  }
+
+  std::vector<std::pair<CollectorConfig, ExporterCounters>> Collectors() const override {
+    std::lock_guard lock(mutex_);
+    std::vector<std::pair<CollectorConfig, ExporterCounters>> out;
+    for (const auto& e : exporters_) out.emplace_back(e->config(), e->Counters());
+    return out;
   }
 
   DaemonConfig config() const override {
@@ -289,6 +297,18 @@ class DaemonImpl final : public Daemon {
     }
     std::lock_guard lock(mutex_);
     responders_[r.id] = std::move(slot);
+    return {};
+  }
+
+  Result<void> StartExporters(const std::vector<CollectorConfig>& collectors) {
+    std::vector<std::unique_ptr<Exporter>> started;
+    for (const auto& c : collectors) {
+      auto e = Exporter::Start(c);
+      if (!e) return tl::unexpected(e.error());
+      started.push_back(std::move(*e));
+    }
+    std::lock_guard lock(mutex_);
+    exporters_ = std::move(started);
     return {};
   }
 
@@ -430,6 +450,18 @@ class DaemonImpl final : public Daemon {
       if (!appended) {
         spdlog::error("lineup run: logging session {}: {}", slot->config.name, appended.error().message);
       }
+      if (!exporters_.empty()) {
+        RunRecord record;
+        record.started = result.started;
+        record.finished = result.finished;
+        record.source = result.local;
+        record.destination = slot->config.remote;
+        record.dscp = slot->config.settings.session.dscp;
+        record.summary = result.summary;
+        record.session = slot->config.name;
+        record.tunnel = slot->config.tunnel;
+        for (auto& e : exporters_) e->Export(record);  // never blocks
+      }
     }
     std::vector<std::function<void(const RunResult&)>> waiting;
     SessionView view;
@@ -522,6 +554,12 @@ class DaemonImpl final : public Daemon {
     if (!events.empty()) {
       if (auto ok = log_->Append(events); !ok) spdlog::error("lineup run: {}", ok.error().message);
     }
+    std::string before, after;
+    for (const auto& e : exporters_) before += e->config().Describe() + ";";
+    for (const auto& c : config_.collectors) after += c.Describe() + ";";
+    if (before != after) {
+      if (auto ok = StartExporters(config_.collectors); !ok) spdlog::error("lineup run: {}", ok.error().message);
+    }
     if (auto ok = RecordConfiguration(); !ok) return ok;
     for (const auto& s : config_.senders) {
       if (sessions_.count(s.id) == 0) AddSession(s);
@@ -553,6 +591,7 @@ class DaemonImpl final : public Daemon {
   std::map<std::string, ResponderSlot> responders_;
   std::unique_ptr<analyzer::AnalyzerService> analyzer_;
   std::unique_ptr<autoflow::ControllerService> controller_;
+  std::vector<std::unique_ptr<Exporter>> exporters_;  // IPFIX, each with its own thread
   bool stopped_ = false;
 };
 

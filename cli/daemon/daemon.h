@@ -67,6 +67,8 @@ class Daemon {
   // Rankings per SLA class and the controller's current line per class.
   virtual std::vector<std::pair<std::string, std::vector<analyzer::Verdict>>> Rankings() const = 0;
   virtual std::vector<std::pair<std::string, autoflow::Assignment>> Paths() const = 0;
+  // Per IPFIX collector: where, and what was sent and dropped.
+  virtual std::vector<std::pair<CollectorConfig, ExporterCounters>> Collectors() const = 0;
 
   // Runs a session now (unless it runs already); `done` gets the result on
   // the daemon's thread.

@@ -6,6 +6,9 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ip/udp.hpp>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
@@ -190,6 +193,50 @@ TEST(DaemonTest, ABusyPortIsAClearStartError) {
   auto third = Daemon::Start(third_config, clock);
   ASSERT_FALSE(third);
   (*first)->Stop();
+}
+
+// Every run's summary goes to the IPFIX collectors; an unreachable one
+// (TCP, nothing listening) costs nothing but its own counters.
+TEST(DaemonTest, RunsAreExportedOverIpfixAndADeadCollectorBlocksNothing) {
+  lineup::testing::TempDir dir;
+  RealClock clock;
+  boost::asio::io_context io;
+  boost::asio::ip::udp::socket collector(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
+  boost::asio::ip::tcp::acceptor probe(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
+  const auto dead = probe.local_endpoint().port();
+  probe.close();
+  std::string text = Config(dir.path() + "/log", kThree);
+  text.replace(text.find("  schedule: {every: 1s}"), std::string("  schedule: {every: 1s}").size(),
+               fmt::format("  schedule: {{every: 1s}}\n  collectors:\n    - {{address: \"127.0.0.1:{}\"}}\n"
+                           "    - {{address: \"127.0.0.1:{}\", transport: tcp}}",
+                           collector.local_endpoint().port(), dead));
+  auto config = ParseDaemonConfig(text, "test.yaml");
+  ASSERT_TRUE(config) << config.error().message;
+  ASSERT_EQ(config->collectors.size(), 2u);
+  auto d = Daemon::Start(*config, clock);
+  ASSERT_TRUE(d) << d.error().message;
+  ASSERT_TRUE(WaitFor([&] {
+    for (const auto& s : (*d)->Sessions()) {
+      if (s.runs < 2) return false;
+    }
+    return true;
+  }));
+  ASSERT_TRUE(WaitFor([&] { return (*d)->Collectors().at(0).second.records_sent >= 6; }));
+  const auto counters = (*d)->Collectors();
+  EXPECT_EQ(counters.at(1).second.records_sent, 0u);
+  EXPECT_GE(counters.at(1).second.records_dropped, 1u);
+  // What arrived is IPFIX naming our sessions.
+  std::vector<char> datagram(65536);
+  collector.non_blocking(true);
+  std::string all;
+  boost::system::error_code ec;
+  for (std::size_t n; (n = collector.receive(boost::asio::buffer(datagram), 0, ec)) > 0 && !ec;) {
+    EXPECT_EQ(datagram[1], 10);
+    all.append(datagram.data(), n);
+  }
+  EXPECT_NE(all.find("a/probe"), std::string::npos);
+  EXPECT_NE(all.find("c/probe"), std::string::npos);
+  (*d)->Stop();
 }
 
 }  // namespace
