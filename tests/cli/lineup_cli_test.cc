@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <sstream>
+#include <thread>
 
 #include "tests/store/temp_dir.h"
 #include "tests/support/subprocess.h"
@@ -540,6 +541,88 @@ TEST(LineupCliTest, CommandsManageARunningDaemonOverItsApi) {
   Ran gone = Lineup({kLineup, "sessions", "--api", api});
   EXPECT_EQ(gone.status, 1);
   EXPECT_NE(gone.err.find("is lineup run running?"), std::string::npos) << gone.err;
+}
+
+// kill -9 during runs, then a restart on the same log: every run the daemon
+// had reported is in the log, no decision is taken again, sessions resume.
+TEST(LineupCliTest, RunSurvivesKill9WithoutLosingOrRepeatingAnything) {
+  lineup::testing::TempDir dir;
+  const std::string path = dir.path() + "/lineup.yaml";
+  std::ofstream(path) << "daemon: {log_dir: " << dir.path() << "/log, schedule: {every: 1s}}\n"
+                      << "tunnels:\n"
+                      << "  x: {site: s, peer: hub, local: 127.0.0.1, remote: 127.0.5.1, probes: [p]}\n"
+                      << "  y: {site: s, peer: hub, local: 127.0.0.1, remote: 127.0.5.2, probes: [p]}\n"
+                      << "sessions:\n  p: {count: 5, interval: 10ms, port: 39620, wait: 200ms}\n"
+                      << "reflectors:\n  - {listen: \"127.0.5.1:39620\"}\n  - {listen: \"127.0.5.2:39620\"}\n";
+  auto api_of = [](const Subprocess& p) {
+    std::smatch m;
+    const std::string out = p.Stdout();
+    return std::regex_search(out, m, std::regex(R"(API on http://(127\.0\.0\.1:\d+))")) ? m[1].str() : "";
+  };
+  auto runs_of = [&](const std::string& api) {
+    Ran r = Lineup({kLineup, "sessions", "--api", api, "--json"});
+    std::vector<int> runs;
+    if (r.status != 0) return runs;
+    for (const auto& s : nlohmann::json::parse(r.out)) runs.push_back(s["runs"].get<int>());
+    return runs;
+  };
+  auto count = [&](const std::string& type, const std::string& rule = "") {
+    Ran dump = Lineup({kLineup, "log", "dump", dir.path() + "/log", "--no-samples", "--json"});
+    int n = 0;
+    std::istringstream lines(dump.out);
+    for (std::string line; std::getline(lines, line);) {
+      if (line.empty()) continue;
+      auto j = nlohmann::json::parse(line);
+      if (j["type"] != type) continue;
+      if (!rule.empty() && j["data"]["rule"] != rule) continue;
+      ++n;
+    }
+    return n;
+  };
+
+  int reported = 0;
+  {
+    Subprocess first({kLineup, "run", "-c", path, "--api", "127.0.0.1:0", "-q"});
+    ASSERT_TRUE(first.WaitForOutput("API on http://", 10'000)) << first.Stderr();
+    const std::string api = api_of(first);
+    for (int i = 0; i < 200; ++i) {
+      auto runs = runs_of(api);
+      if (runs.size() == 2 && runs[0] >= 3 && runs[1] >= 3) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    Ran paths = Lineup({kLineup, "paths", "--api", api, "--json"});
+    for (int i = 0; i < 100 && nlohmann::json::parse(paths.out)["paths"].empty(); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      paths = Lineup({kLineup, "paths", "--api", api, "--json"});
+    }
+    ASSERT_FALSE(nlohmann::json::parse(paths.out)["paths"].empty()) << paths.out;
+    for (int r : runs_of(api)) reported += r;
+    ASSERT_GE(reported, 6);
+    first.Signal(SIGKILL);
+    EXPECT_EQ(first.Wait(5'000), 128 + SIGKILL);
+  }
+  const int summaries = count("run_summary");
+  EXPECT_GE(summaries, reported);  // reported runs had been logged first
+  const int initial = count("path_switched", "initial");
+  EXPECT_EQ(initial, 4);  // one first decision per traffic class
+  const int switches = count("path_switched");
+
+  Subprocess second({kLineup, "run", "-c", path, "--api", "127.0.0.1:0", "-q"});
+  ASSERT_TRUE(second.WaitForOutput("API on http://", 10'000)) << second.Stderr();
+  const std::string api = api_of(second);
+  bool resumed = false;
+  for (int i = 0; i < 200 && !resumed; ++i) {
+    auto runs = runs_of(api);
+    resumed = runs.size() == 2 && runs[0] >= 2 && runs[1] >= 2;
+    if (!resumed) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_TRUE(resumed);
+  second.Signal(SIGTERM);
+  EXPECT_EQ(second.Wait(10'000), 0) << second.Stderr();
+  EXPECT_GT(count("run_summary"), summaries);
+  EXPECT_EQ(count("path_switched", "initial"), initial);  // nothing decided twice
+  EXPECT_LE(count("path_switched"), switches + 2);       // at most a real change or two
+  EXPECT_EQ(count("policy_changed"), 1);                 // the same configuration, once
 }
 
 }  // namespace
