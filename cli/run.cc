@@ -8,7 +8,12 @@
 #include <signal.h>
 #include <spdlog/spdlog.h>
 
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <atomic>
+#include <filesystem>
 #include <chrono>
 #include <csignal>
 #include <fstream>
@@ -33,6 +38,7 @@ struct RunOptions {
   std::string duration;
   std::string report = "lineup-data/report.html";
   std::string api;
+  bool lab = false;
   bool quiet = false;
 };
 
@@ -59,6 +65,8 @@ analyzer:
                      log_dir);
 }
 
+int RunLab(const RunOptions& o);
+
 std::atomic<int> g_signal{0};
 extern "C" void OnSignal(int sig) { g_signal = sig; }
 
@@ -80,6 +88,7 @@ Result<daemon::DaemonConfig> Load(const RunOptions& o) {
 }
 
 int Run(const RunOptions& o) {
+  if (o.lab) return RunLab(o);
   auto config = Load(o);
   if (!config) return Fail(config.error().message);
   std::optional<Nanos> duration;
@@ -227,6 +236,128 @@ int Run(const RunOptions& o) {
   return 0;
 }
 
+// A child process; optionally its stdout comes back through a pipe.
+struct Child {
+  pid_t pid = -1;
+  int out = -1;
+  static Child Spawn(const std::vector<std::string>& argv, bool capture) {
+    Child c;
+    int fds[2] = {-1, -1};
+    if (capture && ::pipe2(fds, O_CLOEXEC) != 0) return c;
+    c.pid = ::fork();
+    if (c.pid == 0) {
+      if (capture) ::dup2(fds[1], STDOUT_FILENO);
+      std::vector<char*> args;
+      for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+      args.push_back(nullptr);
+      ::execvp(args[0], args.data());
+      _exit(127);
+    }
+    if (capture) {
+      ::close(fds[1]);
+      c.out = fds[0];
+    }
+    return c;
+  }
+  // Reads stdout until `text` appears (or the child ends); returns what was read.
+  std::string WaitFor(const std::string& text) const {
+    std::string seen;
+    char buffer[4096];
+    while (seen.find(text) == std::string::npos) {
+      const ssize_t n = ::read(out, buffer, sizeof buffer);
+      if (n <= 0) break;
+      seen.append(buffer, static_cast<std::size_t>(n));
+    }
+    return seen;
+  }
+  int Stop(int sig) const {
+    if (pid <= 0) return -1;
+    ::kill(pid, sig);
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    if (out >= 0) ::close(out);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  }
+};
+
+// The lab: three lines across network namespaces, impaired by ns-3 in real
+// time (lineup emulate), a reflector on the far side, and this daemon on the
+// near side, so ranking and switching happen on real packets.
+int RunLab(const RunOptions& o) {
+  if (::geteuid() != 0) {
+    return Fail("--lab builds network namespaces and tap devices: run it as root (or without --lab on loopback)");
+  }
+  const std::string self = std::filesystem::read_symlink("/proc/self/exe").string();
+  const std::string prefix = fmt::format("lu{}", ::getpid());
+  const std::string dir = std::filesystem::temp_directory_path() / prefix;
+  std::filesystem::create_directories(dir);
+  const std::string scenario = dir + "/lab-scenario.yaml";
+  std::ofstream(scenario) << R"(name: lab
+description: three lines of the main job's lab, impaired by ns-3
+duration: 7d
+tunnels:
+  line-a: {site: edge, peer: far}
+  line-b: {site: edge, peer: far}
+  line-c: {site: edge, peer: far}
+links:
+  line-a:
+    delay: 10ms
+    jitter: 1ms
+    timeline:
+      - {at: 40s, outage: true, for: 30s}   # a blackout: the traffic moves, then comes back
+  line-b: {delay: 35ms, jitter: 12ms}
+  line-c: {delay: 15ms, jitter: 1ms, loss_percent: 6}
+)";
+  const std::string log_dir = o.log_dir.empty() ? std::filesystem::absolute("lineup-data/log").string() : o.log_dir;
+  const std::string config = dir + "/lab.yaml";
+  std::ofstream(config) << fmt::format(R"(# lineup run --lab: the daemon in {0}-edge, the far ends in {0}-far.
+daemon:
+  log_dir: {1}
+  schedule: {{every: 2s}}
+tunnels:
+  line-a: {{site: edge, peer: far, local: 10.1.0.1, remote: 10.2.0.1, probes: [probe]}}
+  line-b: {{site: edge, peer: far, local: 10.1.1.1, remote: 10.2.1.1, probes: [probe]}}
+  line-c: {{site: edge, peer: far, local: 10.1.2.1, remote: 10.2.2.1, probes: [probe]}}
+sessions:
+  probe: {{count: 20, interval: 50ms, port: 862, wait: 500ms}}
+analyzer:
+  ranking_interval: 5s
+)",
+                                       prefix, log_dir);
+  std::cout << "lab: three lines between network namespaces, impaired by ns-3 in real time:\n"
+               "  line-a 10 ms +-1 ms (a 30 s blackout from 40 s on); line-b 35 ms +-12 ms;\n"
+               "  line-c 15 ms +-1 ms, 6% loss each way\n"
+            << std::flush;
+  Child lab = Child::Spawn({self, "emulate", scenario, "--prefix", prefix, "-q"}, true);
+  const std::string said = lab.WaitFor("ready");
+  if (said.find("ready") == std::string::npos) {
+    lab.Stop(SIGTERM);
+    return Fail("the lab did not start:\n" + said);
+  }
+  Child far = Child::Spawn({"ip", "netns", "exec", prefix + "-far", self, "reflect", "-l", "10.2.0.1", "-l",
+                            "10.2.1.1", "-l", "10.2.2.1"},
+                           true);
+  far.WaitFor("listening on 10.2.2.1");
+  std::vector<std::string> argv{"ip", "netns", "exec", prefix + "-edge", self, "run", "-c", config, "--report",
+                                o.report.empty() ? "" : std::filesystem::absolute(o.report).string()};
+  if (!o.duration.empty()) argv.insert(argv.end(), {"--for", o.duration});
+  if (!o.api.empty()) argv.insert(argv.end(), {"--api", o.api});
+  if (o.quiet) argv.push_back("-q");
+  std::cout << fmt::format("the daemon runs in {0}-edge (its API there: ip netns exec {0}-edge lineup paths)\n",
+                           prefix)
+            << std::flush;
+  // Signals reach the daemon through its process group; wait for it.
+  std::signal(SIGINT, SIG_IGN);
+  std::signal(SIGTERM, SIG_IGN);
+  Child daemon = Child::Spawn(argv, false);
+  int status = 0;
+  ::waitpid(daemon.pid, &status, 0);
+  far.Stop(SIGTERM);
+  lab.Stop(SIGTERM);
+  std::filesystem::remove_all(dir);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+}
+
 }  // namespace
 
 void AddRunCommand(CLI::App& app, Runner& run) {
@@ -243,6 +374,8 @@ void AddRunCommand(CLI::App& app, Runner& run) {
   cmd->add_option("--report", o->report, "Where to write the HTML SLA report at exit ('' for none)")
       ->capture_default_str();
   cmd->add_flag("-q,--quiet", o->quiet, "No live output and no report");
+  cmd->add_flag("--lab", o->lab,
+                "The main job across network namespaces: three lines impaired by ns-3 in real time (root)");
   cmd->callback([&run, o] { run = [o] { return Run(*o); }; });
 }
 

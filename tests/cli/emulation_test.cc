@@ -127,5 +127,27 @@ TEST(EmulationTest, WithoutRootOrNamespacesItSaysWhatIsMissing) {
   EXPECT_NE(p.Stderr().find("emulation needs root"), std::string::npos) << p.Stderr();
 }
 
+// The daemon's lab mode: lineup run --lab puts the daemon on one side of
+// three emulated lines with different impairments and a reflector on the
+// other; the lossy line is out of SLA, the best line carries the traffic
+// and a blackout on it moves the traffic, all on real packets.
+TEST(EmulationTest, TheDaemonsLabRanksAndSwitchesOnRealPackets) {
+  if (const auto why = Unavailable(); !why.empty()) GTEST_SKIP() << "lab mode " << why;
+  testing::TempDir dir;
+  Subprocess run({kLineup, "run", "--lab", "--for", "55s", "--log-dir", dir / "log", "--report", dir / "r.html",
+                  "--api", "127.0.0.1:0"});
+  EXPECT_EQ(run.Wait(120'000), 0) << run.Stderr();
+  const std::string out = run.Stdout();
+  for (const char* text : {"the daemon runs in lu", "line-c 0.", "(out of SLA)", "voice       -> line-a  none -> line-a",
+                           "voice      line-a -> line-b", "stopped; the log is flushed"}) {
+    EXPECT_NE(out.find(text), std::string::npos) << text << "\n" << out;
+  }
+  EXPECT_TRUE(std::filesystem::exists(dir / "r.html"));
+  // The namespaces are gone.
+  for (const auto& e : std::filesystem::directory_iterator("/run/netns")) {
+    EXPECT_EQ(e.path().filename().string().rfind("lu" + std::to_string(run.pid()), 0), std::string::npos);
+  }
+}
+
 }  // namespace
 }  // namespace lineup
