@@ -503,7 +503,7 @@ Routed Route(Daemon& daemon, Jobs& jobs, const HttpRequest& request, const std::
     return answer(Json(200, list));
   }
   if (what == "responders" && parts.size() == 3) {
-    if (auto bad = only({"GET", "DELETE"})) return answer(*bad);
+    if (auto bad = only({"GET", "PUT", "DELETE"})) return answer(*bad);
     const std::string& rid = parts[2];
     std::optional<ResponderView> found;
     for (auto& r : daemon.Responders()) {
@@ -511,6 +511,23 @@ Routed Route(Daemon& daemon, Jobs& jobs, const HttpRequest& request, const std::
     }
     if (!found) return answer(Problem(404, fmt::format("no responder '{}' (GET /api/responders lists them)", rid)));
     if (m == "GET") return answer(Json(200, ResponderObject(*found)));
+    // PUT: the responder with the body's keys changed (listen, kind, allow, name).
+    json replacement;
+    if (m == "PUT") {
+      std::optional<HttpResponse> problem;
+      json body = ParseBody(request, problem);
+      if (problem) return answer(*problem);
+      const auto& c = found->config;
+      json allow = json::array();
+      for (const auto& p : c.allow) allow.push_back(p.ToString());
+      replacement = {{"listen", measure::FormatEndpoint(c.listen) + (c.device.empty() ? "" : "@" + c.device)},
+                     {"name", c.name},
+                     {"kind", c.kind == ResponderKind::kTwamp       ? "twamp"
+                              : c.kind == ResponderKind::kTwampLight ? "light"
+                                                                     : "stamp"},
+                     {"allow", allow}};
+      for (auto& [key, value] : body.items()) replacement[key] = value;
+    }
     if (auto refused = Change(daemon, [&](json& changes) -> std::optional<HttpResponse> {
           bool own = false;
           if (changes.contains("reflectors")) {
@@ -525,10 +542,12 @@ Routed Route(Daemon& daemon, Jobs& jobs, const HttpRequest& request, const std::
             }
           }
           if (!own) changes["deleted_reflectors"].push_back(rid);
+          if (!replacement.is_null()) changes["reflectors"].push_back(replacement);
           return std::nullopt;
         })) {
       return answer(*refused);
     }
+    if (!replacement.is_null()) return answer(Json(200, replacement));
     return answer(Json(200, {{"deleted", rid}}));
   }
   if ((what == "sla" || what == "ranking") && parts.size() == 2) {

@@ -10,6 +10,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <atomic>
 #include <future>
 #include <map>
 #include <mutex>
@@ -123,6 +124,7 @@ class DaemonImpl final : public Daemon {
     controller_ = std::move(*controller);
     if (auto ok = StartExporters(config_.collectors); !ok) return ok;
     for (const auto& s : config_.senders) AddSession(s);
+    Retain();
     thread_ = std::thread([this] { io_.run(); });
     return {};
   }
@@ -215,8 +217,7 @@ class DaemonImpl final : public Daemon {
   }
 
   void Stop() override {
-    if (stopped_) return;
-    stopped_ = true;
+    if (stopped_.exchange(true)) return;
     auto cleanup = [this]() -> Result<void> {
       std::lock_guard lock(mutex_);
       for (auto& [id, slot] : sessions_) {
@@ -224,6 +225,7 @@ class DaemonImpl final : public Daemon {
         if (slot->timer) slot->timer->cancel();
       }
       for (auto& [id, slot] : responders_) StopResponder(slot);
+      retention_.cancel();
       return {};
     };
     if (thread_.joinable()) {
@@ -298,6 +300,26 @@ class DaemonImpl final : public Daemon {
     std::lock_guard lock(mutex_);
     responders_[r.id] = std::move(slot);
     return {};
+  }
+
+  // Probe samples past the retention (age, size) go at start and every 10
+  // minutes; summaries, verdicts and decisions stay.
+  void Retain() {
+    if (config_.retention_age > Nanos(0) || config_.retention_bytes > 0) {
+      store::RetentionPolicy policy;
+      policy.sample_max_age = config_.retention_age;
+      policy.sample_max_bytes = config_.retention_bytes;
+      auto trimmed = log_->ApplyRetention(policy, clock_.Now());
+      if (!trimmed) {
+        spdlog::warn("lineup run: retention: {}", trimmed.error().message);
+      } else if (trimmed->samples_deleted > 0) {
+        spdlog::info("lineup run: retention removed {} probe samples", trimmed->samples_deleted);
+      }
+    }
+    retention_.expires_after(std::chrono::minutes(10));
+    retention_.async_wait([this](const boost::system::error_code& ec) {
+      if (!ec && !stopped_) Retain();
+    });
   }
 
   Result<void> StartExporters(const std::vector<CollectorConfig>& collectors) {
@@ -592,7 +614,8 @@ class DaemonImpl final : public Daemon {
   std::unique_ptr<analyzer::AnalyzerService> analyzer_;
   std::unique_ptr<autoflow::ControllerService> controller_;
   std::vector<std::unique_ptr<Exporter>> exporters_;  // IPFIX, each with its own thread
-  bool stopped_ = false;
+  asio::steady_timer retention_{io_};
+  std::atomic<bool> stopped_{false};
 };
 
 }  // namespace

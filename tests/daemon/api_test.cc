@@ -274,6 +274,18 @@ reflectors:
     EXPECT_EQ(Call(at, http::verb::put, "/api/sessions/" + added_id + "/schedule", "", R"({"at": ["3 * *"]})").status,
               400);
 
+    // A responder changed in place: its allow-list now shuts the session's
+    // sender out, so the next run gets no answer and the counters say why.
+    auto narrowed = Call(at, http::verb::put, "/api/responders/responder:127.0.4.2:58620", "",
+                         R"({"allow": ["10.0.0.0/8"]})");
+    ASSERT_EQ(narrowed.status, 200) << narrowed.body;
+    auto refused = json::parse(Call(at, http::verb::post, "/api/sessions/" + added_id + "/run").body);
+    EXPECT_EQ(refused["received"], 0) << refused.dump();
+    auto counters = json::parse(Call(at, http::verb::get, "/api/responders/responder:127.0.4.2:58620").body);
+    EXPECT_GE(counters["dropped"]["not_allowed"].get<int>(), 1) << counters.dump();
+    ASSERT_EQ(Call(at, http::verb::put, "/api/responders/responder:127.0.4.2:58620", "", R"({"allow": []})").status,
+              200);
+
     // Deleting the tunnel's session from the file works too.
     ASSERT_EQ(Call(at, http::verb::delete_, "/api/sessions/127.0.0.1_0-127.0.4.1_58620").status, 200);
     EXPECT_EQ((*d)->Sessions().size(), 1u);

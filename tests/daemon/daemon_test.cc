@@ -239,5 +239,48 @@ TEST(DaemonTest, RunsAreExportedOverIpfixAndADeadCollectorBlocksNothing) {
   (*d)->Stop();
 }
 
+// Retention trims old probe samples (summaries stay); an actuator that hangs
+// holds up neither the runs nor the decisions being logged.
+TEST(DaemonTest, RetentionTrimsSamplesAndAHangingActuatorBlocksNothing) {
+  lineup::testing::TempDir dir;
+  RealClock clock;
+  const std::string log_dir = dir.path() + "/log";
+  std::string text = Config(log_dir, kThree);
+  text.replace(text.find("  schedule: {every: 1s}"), std::string("  schedule: {every: 1s}").size(),
+               "  schedule: {every: 1s}\n  actuator: \"hook:sleep 600\"");
+  auto config = ParseDaemonConfig(text, "test.yaml");
+  ASSERT_TRUE(config) << config.error().message;
+  std::size_t samples = 0, summaries = 0;
+  {
+    auto d = Daemon::Start(*config, clock);
+    ASSERT_TRUE(d) << d.error().message;
+    ASSERT_TRUE(WaitFor([&] {
+      for (const auto& s : (*d)->Sessions()) {
+        if (s.runs < 3) return false;
+      }
+      return !(*d)->Paths().empty();
+    }));
+    // The controller decided (and its hook hangs): runs went on regardless.
+    EXPECT_GE(Count((*d)->log(), store::EventType::kPathSwitched), 1u);
+    samples = Count((*d)->log(), store::EventType::kProbeSample);
+    summaries = Count((*d)->log(), store::EventType::kRunSummary);
+    const auto t0 = std::chrono::steady_clock::now();
+    (*d)->Stop();
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, 15s);  // the hanging hook does not hold the stop
+  }
+  ASSERT_GE(samples, 45u);
+  std::this_thread::sleep_for(1500ms);
+  std::string kept = text;
+  kept.replace(kept.find("  schedule: {every: 1s}"), std::string("  schedule: {every: 1s}").size(),
+               "  schedule: {every: 1h}\n  retention: {max_age: 1s}");
+  auto trimmed = ParseDaemonConfig(kept, "test.yaml");
+  ASSERT_TRUE(trimmed) << trimmed.error().message;
+  auto d = Daemon::Start(*trimmed, clock);
+  ASSERT_TRUE(d) << d.error().message;
+  EXPECT_LT(Count((*d)->log(), store::EventType::kProbeSample), samples);
+  EXPECT_GE(Count((*d)->log(), store::EventType::kRunSummary), summaries);
+  (*d)->Stop();
+}
+
 }  // namespace
 }  // namespace lineup::daemon
