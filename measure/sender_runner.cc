@@ -94,6 +94,7 @@ class Session : public std::enable_shared_from_this<Session> {
     boost::system::error_code ec;
     socket_.open(v6 ? udp::v6() : udp::v4(), ec);
     if (ec) return Fail(ErrorCode::kIo, fmt::format("cannot open a UDP socket: {}", ec.message()));
+    if (auto bound = BindToDevice(socket_.native_handle(), c.device); !bound) return bound;
     if (c.source) socket_.bind(*c.source, ec);
     if (ec) {
       return Fail(ErrorCode::kIo, fmt::format("cannot bind the source {}: {}",

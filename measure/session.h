@@ -24,6 +24,7 @@ struct SessionConfig {
   std::string name;  // shown in reports; defaults to the destination
   UdpEndpoint destination;
   std::optional<UdpEndpoint> source;  // address and/or port to bind; any when unset
+  std::string device;                 // send through this interface or VRF only (SO_BINDTODEVICE)
   std::uint32_t count = 10;
   Nanos interval = std::chrono::milliseconds(100);
   IntervalKind interval_kind = IntervalKind::kPeriodic;

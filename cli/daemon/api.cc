@@ -648,6 +648,22 @@ std::string Metrics(Daemon& daemon) {
                          v.score);
     }
   }
+  // Per tunnel, the figures each SLA class judges it by (its window and statistic).
+  for (auto [name, help, pick] :
+       {std::tuple{"lineup_tunnel_latency_seconds", "The class's latency statistic of the tunnel",
+                   +[](const analyzer::Verdict& v) { return v.latency_ms / 1000; }},
+        std::tuple{"lineup_tunnel_jitter_seconds", "The tunnel's jitter over the class's window",
+                   +[](const analyzer::Verdict& v) { return v.jitter_ms / 1000; }},
+        std::tuple{"lineup_tunnel_loss_ratio", "The tunnel's loss over the class's window (0-1)",
+                   +[](const analyzer::Verdict& v) { return v.loss_percent / 100; }}}) {
+    family(name, "gauge", help);
+    for (const auto& [cls, ranking] : rankings) {
+      for (const auto& v : ranking) {
+        if (!v.judged) continue;
+        out += fmt::format("{}{{tunnel=\"{}\",sla_class=\"{}\"}} {:.9f}\n", name, label(v.tunnel), label(cls), pick(v));
+      }
+    }
+  }
   family("lineup_tunnel_down", "gauge", "1 while the tunnel is in a blackout");
   std::map<std::string, bool> down;
   for (const auto& [cls, ranking] : rankings) {

@@ -366,6 +366,7 @@ class DaemonImpl final : public Daemon {
     c.name = s.name;
     c.destination = s.remote;
     if (!s.local.address().is_unspecified() || s.local.port() != 0) c.source = s.local;
+    c.device = s.device;
     c.reflector = s.settings.protocol == Protocol::kTwamp ? measure::ReflectorNumbering::kStateful
                                                           : measure::ReflectorNumbering::kAuto;
     c.error_estimate = measure::LocalErrorEstimate();

@@ -142,6 +142,8 @@ reflectors:
   for (const char* text : {"# TYPE lineup_session_rtt_seconds gauge", "lineup_session_rtt_seconds{session=\"a/p\",tunnel=\"a\"}",
                            "lineup_session_loss_ratio{session=\"b/p\",tunnel=\"b\"} 0.000000",
                            "lineup_sla_compliant{tunnel=\"a\",sla_class=\"voice\"} 1",
+                           "lineup_tunnel_latency_seconds{tunnel=\"b\",sla_class=\"voice\"} 0.0",
+                           "lineup_tunnel_loss_ratio{tunnel=\"a\",sla_class=\"video\"} 0.000000000",
                            "lineup_path_switches_total{traffic_class=\"voice\"} 1",
                            "lineup_responder_reflected_total{responder=\"far-a\"}",
                            "lineup_responder_dropped_total{responder=\"far-b\",reason=\"auth_failed\"} 0"}) {

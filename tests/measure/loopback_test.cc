@@ -1,6 +1,7 @@
 // Real sockets on loopback: our reflector and sender end to end, IPv4 and
 // IPv6, with port 0 and a bounded run time.
 #include <gtest/gtest.h>
+#include <unistd.h>
 #include <sys/socket.h>
 
 #include <boost/asio/io_context.hpp>
@@ -87,6 +88,22 @@ TEST(LoopbackTest, Ipv4EndToEnd) {
   EXPECT_EQ(status[0].counters.reflected, 20u);
   EXPECT_EQ(status[0].active_senders, 1u);
   EXPECT_EQ(status[0].senders[0].second.reflected, 20u);
+}
+
+// A session bound to a device (an interface or VRF) sends through it only:
+// through lo it is answered; a device that does not exist is a clear error.
+TEST(LoopbackTest, SessionsBindToTheirDevice) {
+  if (::geteuid() != 0) GTEST_SKIP() << "SO_BINDTODEVICE needs root or CAP_NET_RAW";
+  Loopback lo;
+  auto config = Session(lo.Start("127.0.0.1"));
+  config.device = "lo";
+  ExpectClean(lo.Run(config), 20);
+  config.device = "nosuchdev0";
+  SenderRunner runner(lo.io, lo.clock);
+  auto refused = runner.Start(config, [](SessionResult) {});
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().message.find("cannot bind to device nosuchdev0"), std::string::npos)
+      << refused.error().message;
 }
 
 TEST(LoopbackTest, Ipv6EndToEnd) {
