@@ -13,6 +13,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <nlohmann/json.hpp>
+#include <random>
 #include <set>
 #include <thread>
 
@@ -303,6 +304,69 @@ reflectors:
   EXPECT_EQ(sessions[0].config.settings.session.count, 6u);
   EXPECT_EQ(sessions[0].schedule, "at 0 3 * * *");
   EXPECT_EQ((*d)->Responders().size(), 2u);
+  (*d)->Stop();
+}
+
+// Whatever a client sends, the answer is a status and JSON (or metrics
+// text), never a crash, and the daemon goes on measuring.
+TEST(ApiTest, RandomRequestsGetAnswersAndNothingBreaks) {
+  lineup::testing::TempDir dir;
+  RealClock clock;
+  auto config = ParseDaemonConfig(fmt::format(R"(daemon: {{log_dir: {}/log, schedule: {{every: 1s}}}}
+tunnels:
+  a: {{local: 127.0.0.1, remote: 127.0.6.1, probes: [p]}}
+sessions:
+  p: {{count: 3, interval: 10ms, port: 58621, wait: 200ms}}
+reflectors:
+  - {{listen: "127.0.6.1:58621"}}
+)",
+                                              dir.path()),
+                                  "t.yaml");
+  ASSERT_TRUE(config) << config.error().message;
+  auto d = Daemon::Start(*config, clock);
+  ASSERT_TRUE(d) << d.error().message;
+  Jobs jobs;
+  std::mt19937_64 rng(7);
+  const std::vector<std::string> methods{"GET", "POST", "PUT", "DELETE", "PATCH", "", "get", "OPTIONS"};
+  const std::vector<std::string> pieces{"api", "sessions", "responders", "run", "schedule", "results", "jobs",
+                                        "sla", "paths", "decisions", "metrics", "127.0.0.1_0-127.0.6.1_58621",
+                                        "responder:127.0.6.1:58621", "%zz", "%41", "..", "", "?mode=background",
+                                        "?limit=-1", "?class=", "&&", "x"};
+  const std::vector<std::string> bodies{"", "{}", "[]", "null", "{\"name\": 1}", "{\"to\": \"300.1.1.1\"}",
+                                        "{\"name\": \"z\", \"to\": \"127.0.6.9\", \"count\": -5}",
+                                        "{\"every\": \"fast\"}", "{\"at\": [1, 2]}", "{\"listen\": []}",
+                                        "{\"allow\": \"everyone\"}", std::string(3000, '{'), "\xff\xfe"};
+  for (int i = 0; i < 600; ++i) {
+    HttpRequest request;
+    request.method = methods[rng() % methods.size()];
+    std::string target;
+    for (std::size_t n = rng() % 5; n > 0; --n) target += "/" + pieces[rng() % pieces.size()];
+    request.target = target.empty() ? "/" : target;
+    request.body = bodies[rng() % bodies.size()];
+    Routed routed = Route(**d, jobs, request, "");
+    if (routed.response) {
+      EXPECT_GE(routed.response->status, 200);
+      EXPECT_LT(routed.response->status, 600);
+      if (routed.response->content_type == "application/json") {
+        EXPECT_FALSE(json::parse(routed.response->body, nullptr, false).is_discarded())
+            << request.method << " " << request.target;
+      }
+    }
+  }
+  // Still measuring, and the log still reads whole.
+  const auto runs = (*d)->Sessions();
+  EXPECT_TRUE(WaitFor([&] {
+    for (const auto& s : (*d)->Sessions()) {
+      if (s.runs >= 2 && s.last && !s.last->error) return true;
+    }
+    return false;
+  }));
+  std::size_t unreadable = 0;
+  ASSERT_TRUE((*d)->log().ReadPositions(0, (*d)->log().head(), {}, [&](const store::LogEntry& e) {
+    unreadable += !e.event;
+    return true;
+  }));
+  EXPECT_EQ(unreadable, 0u);
   (*d)->Stop();
 }
 
