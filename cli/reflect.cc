@@ -3,14 +3,13 @@
 #include <fmt/format.h>
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <csignal>
 #include <iostream>
 #include <memory>
 
 #include "measure/time_text.h"
 #include "cli/commands.h"
+#include "cli/serve.h"
 #include "cli/output.h"
 #include "measure/clock_sync.h"
 #include "measure/dscp.h"
@@ -95,45 +94,19 @@ int Run(const ReflectOptions& o) {
     std::cout << "listening on " << measure::FormatEndpoint(l.local) << std::endl;
   }
 
-  asio::signal_set stop(io, SIGINT, SIGTERM);
-  stop.async_wait([&](boost::system::error_code, int) { io.stop(); });
-  asio::signal_set show(io, SIGUSR1);
-  std::function<void()> arm_show = [&] {
-    show.async_wait([&](boost::system::error_code ec, int) {
-      if (ec) return;
-      reporter.Print();
-      arm_show();
-    });
-  };
-  arm_show();
-
-  asio::steady_timer periodic(io);
   Nanos every{0};
   if (!o.stats_interval.empty()) {
     auto parsed = ParseDuration(o.stats_interval);
     if (!parsed || *parsed <= Nanos(0)) return Fail("--stats-interval must be a positive duration");
     every = *parsed;
   }
-  std::function<void()> arm_periodic = [&] {
-    periodic.expires_after(every);
-    periodic.async_wait([&](boost::system::error_code ec) {
-      if (ec) return;
-      reporter.Print();
-      arm_periodic();
-    });
-  };
-  if (every > Nanos(0)) arm_periodic();
-
-  asio::steady_timer deadline(io);
+  std::optional<Nanos> duration;
   if (!o.duration.empty()) {
     auto parsed = ParseDuration(o.duration);
     if (!parsed) return Fail("--duration: " + parsed.error().message);
-    deadline.expires_after(*parsed);
-    deadline.async_wait([&](boost::system::error_code ec) {
-      if (!ec) io.stop();
-    });
+    duration = *parsed;
   }
-  io.run();
+  RunPrintingStatus(io, every, duration, [&] { reporter.Print(); });
   reporter.Print();
   return 0;
 }

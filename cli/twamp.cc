@@ -4,12 +4,11 @@
 #include <fmt/format.h>
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <csignal>
 #include <iostream>
 
 #include "cli/commands.h"
+#include "cli/serve.h"
 #include "cli/output.h"
 #include "measure/clock_sync.h"
 #include "measure/dscp.h"
@@ -124,43 +123,19 @@ int RunServer(const ServerOptions& o) {
     std::cout << "listening on " << measure::FormatEndpoint(measure::UdpEndpoint(e.address(), e.port())) << std::endl;
   }
   auto print = [&] { std::cout << measure::FormatTwampServerStatus((*server)->Status()) << std::flush; };
-  asio::signal_set stop(io, SIGINT, SIGTERM);
-  stop.async_wait([&](boost::system::error_code, int) { io.stop(); });
-  asio::signal_set show(io, SIGUSR1);
-  std::function<void()> arm_show = [&] {
-    show.async_wait([&](boost::system::error_code ec, int) {
-      if (ec) return;
-      print();
-      arm_show();
-    });
-  };
-  arm_show();
-  asio::steady_timer periodic(io);
   Nanos every{0};
   if (!o.status_interval.empty()) {
     auto d = ParseDuration(o.status_interval);
     if (!d || *d <= Nanos(0)) return ServerFail("--status-interval must be a positive duration");
     every = *d;
   }
-  std::function<void()> arm_periodic = [&] {
-    periodic.expires_after(every);
-    periodic.async_wait([&](boost::system::error_code ec) {
-      if (ec) return;
-      print();
-      arm_periodic();
-    });
-  };
-  if (every > Nanos(0)) arm_periodic();
-  asio::steady_timer deadline(io);
+  std::optional<Nanos> duration;
   if (!o.duration.empty()) {
     auto d = ParseDuration(o.duration);
     if (!d) return ServerFail("--duration: " + d.error().message);
-    deadline.expires_after(*d);
-    deadline.async_wait([&](boost::system::error_code ec) {
-      if (!ec) io.stop();
-    });
+    duration = *d;
   }
-  io.run();
+  RunPrintingStatus(io, every, duration, print);
   print();
   (*server)->Stop();
   return 0;
