@@ -23,6 +23,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <thread>
+#include <variant>
 
 #include "measure/time_text.h"
 #include "store/events.h"
@@ -304,6 +305,20 @@ std::optional<SessionView> SessionNamed(Daemon& daemon, const std::string& name)
   return std::nullopt;
 }
 
+// The session `name` with these parameters (an API change), then as it runs
+// now; or the answer that says why not.
+std::variant<SessionView, HttpResponse> ReplaceSession(Daemon& daemon, const std::string& name, const json& params) {
+  if (auto refused = Change(daemon, [&](json& changes) -> std::optional<HttpResponse> {
+        changes["sessions"][name] = params;
+        return std::nullopt;
+      })) {
+    return *refused;
+  }
+  auto changed = SessionNamed(daemon, name);
+  if (!changed) return Problem(500, "the session was accepted but does not run");
+  return *changed;
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------- jobs
@@ -415,18 +430,10 @@ Routed Route(Daemon& daemon, Jobs& jobs, const HttpRequest& request, const std::
         body.erase("name");
         // What the body leaves out keeps its value (the ends, the tunnel, ...).
         json params = ParamsJson(session->config);
-        params.erase("schedule");
-        if (session->config.settings.schedule) params["schedule"] = ScheduleJson(*session->config.settings.schedule);
         for (auto& [key, value] : body.items()) params[key] = value;
-        if (auto refused = Change(daemon, [&](json& changes) -> std::optional<HttpResponse> {
-              changes["sessions"][name] = params;
-              return std::nullopt;
-            })) {
-          return answer(*refused);
-        }
-        auto changed = SessionNamed(daemon, name);
-        if (!changed) return answer(Problem(500, "the session was accepted but does not run"));
-        return answer(Json(200, SessionObject(*changed)));
+        auto changed = ReplaceSession(daemon, name, params);
+        if (auto* refused = std::get_if<HttpResponse>(&changed)) return answer(*refused);
+        return answer(Json(200, SessionObject(std::get<SessionView>(changed))));
       }
       return answer(Json(200, SessionObject(*session)));
     }
@@ -442,15 +449,10 @@ Routed Route(Daemon& daemon, Jobs& jobs, const HttpRequest& request, const std::
       } else {
         params["schedule"] = body;
       }
-      if (auto refused = Change(daemon, [&](json& changes) -> std::optional<HttpResponse> {
-            changes["sessions"][name] = params;
-            return std::nullopt;
-          })) {
-        return answer(*refused);
-      }
-      auto changed = SessionNamed(daemon, name);
-      if (!changed) return answer(Problem(500, "the session was accepted but does not run"));
-      return answer(Json(200, {{"id", changed->config.id}, {"schedule", changed->schedule}}));
+      auto changed = ReplaceSession(daemon, name, params);
+      if (auto* refused = std::get_if<HttpResponse>(&changed)) return answer(*refused);
+      const auto& now = std::get<SessionView>(changed);
+      return answer(Json(200, {{"id", now.config.id}, {"schedule", now.schedule}}));
     }
     if (parts.size() == 4 && parts[3] == "results") {
       if (auto bad = only({"GET"})) return answer(*bad);
