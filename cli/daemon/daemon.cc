@@ -562,17 +562,12 @@ class DaemonImpl final : public Daemon {
         events.push_back({now, store::SessionStream(SessionConfigOf(slot->config)), d, {}, std::nullopt});
       }
     }
-    {
-      std::lock_guard lock(mutex_);
-      for (const auto& id : gone) sessions_.erase(id);
-      config_.log_dir = next.log_dir;
-    }
+    // (The log directory is the same: checked above.)
     const bool analysis_changed = next.text != config_.text;
     {
       std::lock_guard lock(mutex_);
-      const std::string log_dir = config_.log_dir;
+      for (const auto& id : gone) sessions_.erase(id);
       config_ = std::move(next);
-      config_.log_dir = log_dir;
     }
     if (!events.empty()) {
       if (auto ok = log_->Append(events); !ok) spdlog::error("lineup run: {}", ok.error().message);
