@@ -85,8 +85,11 @@ std::string Analyzer::TunnelOf(const std::string& stream) const {
   if (session.rfind(kSessionPrefix, 0) == 0) {
     session.erase(0, std::char_traits<char>::length(kSessionPrefix));
   }
-  auto mapped = config_.tunnel_of_session.find(session);
-  return mapped == config_.tunnel_of_session.end() ? session : mapped->second;
+  if (auto mapped = config_.tunnel_of_session.find(session); mapped != config_.tunnel_of_session.end()) {
+    return mapped->second;
+  }
+  auto logged = logged_tunnel_of_session_.find(session);
+  return logged == logged_tunnel_of_session_.end() ? session : logged->second;
 }
 
 bool Analyzer::Judged(const std::string& tunnel, std::size_t cls) const {
@@ -96,7 +99,19 @@ bool Analyzer::Judged(const std::string& tunnel, std::size_t cls) const {
 
 void Analyzer::Apply(const store::RecordedEvent& e, std::vector<store::Event>& out) {
   outputs_for_position_ = 0;
-  if (const auto* s = std::get_if<store::ProbeSample>(&e.event.payload)) OnSample(e, *s, out);
+  if (const auto* s = std::get_if<store::ProbeSample>(&e.event.payload)) {
+    OnSample(e, *s, out);
+  } else if (const auto* c = std::get_if<store::SessionConfigured>(&e.event.payload)) {
+    // A session added at run time (or since deleted) still measures its
+    // tunnel when its samples are read again.
+    const std::string key = " tunnel=";
+    const std::string settings = " " + c->settings;
+    if (const auto at = settings.find(key); at != std::string::npos) {
+      const auto from = at + key.size();
+      const std::string tunnel = settings.substr(from, settings.find(' ', from) - from);
+      if (!tunnel.empty()) logged_tunnel_of_session_[c->session] = tunnel;
+    }
+  }
 }
 
 void Analyzer::OnSample(const store::RecordedEvent& e, const store::ProbeSample& s,

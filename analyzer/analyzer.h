@@ -64,7 +64,9 @@ class Analyzer {
   // Current verdicts of a class, best first (compliant, then score, then name).
   std::vector<Verdict> Ranking(const std::string& sla_class) const;
   const AnalyzerConfig& config() const { return config_; }
-  // The tunnel a session's stream ("session/NAME") measures.
+  // The tunnel a session's stream ("session/NAME") measures: the
+  // configuration's word, else what the session's SessionConfigured event in
+  // the log said ("tunnel=NAME" in its settings), else the session itself.
   std::string TunnelOf(const std::string& stream) const;
   // Whether a tunnel has had enough probes for a verdict in class `cls`.
   bool Judged(const std::string& tunnel, std::size_t cls) const;
@@ -90,6 +92,7 @@ class Analyzer {
   // computed at most once per ranking_interval unless compliance changed.
   std::vector<std::optional<WallTime>> last_ranked_;
   std::uint32_t outputs_for_position_ = 0;
+  std::map<std::string, std::string> logged_tunnel_of_session_;
 };
 
 }  // namespace lineup::analyzer

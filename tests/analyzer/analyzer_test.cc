@@ -133,6 +133,38 @@ TEST(SlaValidationTest, ImpossibleClassesAreRefusedClearly) {
   EXPECT_FALSE(Validate(twice));
 }
 
+// A session the configuration does not list (added at run time, or deleted
+// since) measures the tunnel its SessionConfigured event named.
+TEST(AnalyzerTest, ASessionsTunnelComesFromItsConfigurationInTheLog) {
+  Feed feed(Config({Voice()}));
+  store::SessionConfigured c;
+  c.session = "web-probe";
+  c.settings = "id=x tunnel=line-b protocol=light";
+  store::RecordedEvent e;
+  e.position = 1000;
+  e.event = {kT0, "session/web-probe", c, {}, {}};
+  std::vector<store::Event> out;
+  feed.analyzer().Apply(e, out);
+  EXPECT_EQ(feed.analyzer().TunnelOf("session/web-probe"), "line-b");
+  EXPECT_EQ(feed.analyzer().TunnelOf("session/other"), "other");
+  for (int i = 0; i < 6; ++i) feed.Probe("web-probe", 10);
+  const auto ranking = feed.analyzer().Ranking("voice");
+  ASSERT_EQ(ranking.size(), 1u);
+  EXPECT_EQ(ranking[0].tunnel, "line-b");
+  // The configuration's word wins over the log's.
+  AnalyzerConfig mapped = Config({Voice()});
+  mapped.tunnel_of_session["web-probe"] = "line-a";
+  Analyzer configured(mapped);
+  configured.Apply(e, out);
+  EXPECT_EQ(configured.TunnelOf("session/web-probe"), "line-a");
+  // No tunnel named: the session is its own.
+  c.settings = "id=x tunnel= protocol=light";
+  e.event.payload = c;
+  Analyzer plain(Config({Voice()}));
+  plain.Apply(e, out);
+  EXPECT_EQ(plain.TunnelOf("session/web-probe"), "web-probe");
+}
+
 TEST(AnalyzerTest, HysteresisKeepsAHoveringTunnelFromToggling) {
   Feed f(Config({Voice(50, 40)}));
   for (int i = 0; i < 5; ++i) f.Probe("a", 30);
