@@ -131,8 +131,8 @@ int Run(const RunOptions& o) {
     return Fail(api.error().message + " (--api ADDRESS:PORT to choose another)");
   }
   const auto at = (*api)->endpoint();
-  std::cout << fmt::format("API on http://{}/api/ , metrics on /metrics\n",
-                           measure::FormatEndpoint({at.address(), at.port()}))
+  const std::string base = measure::FormatEndpoint({at.address(), at.port()});
+  std::cout << fmt::format("API on http://{0}/api/ , metrics on /metrics , web page on http://{0}/\n", base)
             << std::flush;
 
   std::signal(SIGINT, OnSignal);

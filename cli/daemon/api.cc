@@ -25,6 +25,10 @@
 #include <thread>
 #include <variant>
 
+#include "analyzer/report.h"
+#include "analyzer/report_render.h"
+#include "cli/daemon/web_assets.h"
+#include "measure/dscp.h"
 #include "measure/time_text.h"
 #include "store/events.h"
 
@@ -114,6 +118,28 @@ json RunObject(const RunResult& r) {
   return j;
 }
 
+// A schedule as the configuration takes it, in words people type: {"every": "10s"} or {"at": [CRON, ...]}.
+json ScheduleObject(const Schedule& schedule) {
+  if (schedule.every > Nanos(0)) return {{"every", FormatDuration(schedule.every)}};
+  json at = json::array();
+  for (const auto& c : schedule.at) at.push_back(c.text());
+  return {{"at", at}};
+}
+
+// How far a run in progress is: packets due by now at the session's pace,
+// then the wait for late replies.
+json ProgressObject(const SessionView& v) {
+  const auto& p = v.config.settings.session;
+  const Nanos sending = p.interval * (p.count > 0 ? p.count - 1 : 0);
+  const auto due = p.interval > Nanos(0) ? std::min<std::uint64_t>(p.count, v.run_elapsed / p.interval + 1) : p.count;
+  return {{"started", v.run_started ? json(FormatTime(*v.run_started)) : json(nullptr)},
+          {"elapsed_ms", Ms(v.run_elapsed)},
+          {"packets_due", due},
+          {"count", p.count},
+          {"phase", v.run_elapsed <= sending ? "sending" : "waiting for late replies"},
+          {"at_most_ms", Ms(sending + p.wait)}};
+}
+
 json SessionObject(const SessionView& v) {
   const auto& c = v.config;
   const auto& p = c.settings.session;
@@ -137,6 +163,10 @@ json SessionObject(const SessionView& v) {
          {"runs", v.runs}};
   j["next_run"] = v.next_run ? json(FormatTime(*v.next_run)) : json(nullptr);
   j["last"] = v.last ? RunObject(*v.last) : json(nullptr);
+  j["ip"] = c.remote.address().is_v6() ? 6 : 4;
+  j["run_mode"] = c.settings.run_in_background ? "background" : "foreground";
+  j["own_schedule"] = c.settings.schedule ? ScheduleObject(*c.settings.schedule) : json(nullptr);
+  j["progress"] = v.running ? ProgressObject(v) : json(nullptr);
   return j;
 }
 
@@ -205,14 +235,7 @@ json Decisions(Daemon& daemon, std::size_t limit) {
 
 
 // A session's parameters in the configuration's own words (what the API
-// stores for a changed session; durations in nanoseconds, exact).
-json ScheduleJson(const Schedule& schedule) {
-  if (schedule.every > Nanos(0)) return {{"every", fmt::format("{}ns", schedule.every.count())}};
-  json at = json::array();
-  for (const auto& c : schedule.at) at.push_back(c.text());
-  return {{"at", at}};
-}
-
+// stores for a changed session; durations exact).
 json ParamsJson(const SenderSession& s) {
   const auto& p = s.settings.session;
   json j{{"to", measure::FormatEndpoint(s.remote)},
@@ -240,7 +263,8 @@ json ParamsJson(const SenderSession& s) {
     }
     if (!s.settings.key_id.empty()) j["key_id"] = s.settings.key_id;
   }
-  if (s.settings.schedule) j["schedule"] = ScheduleJson(*s.settings.schedule);
+  if (s.settings.schedule) j["schedule"] = ScheduleObject(*s.settings.schedule);
+  if (s.settings.run_in_background) j["run_mode"] = "background";
   return j;
 }
 
@@ -265,6 +289,12 @@ HttpResponse ConfigProblem(int status, const std::string& message) {
         field = p.substr(dot + 1);
       }
       if (colon != std::string::npos) what = line.substr(colon + 2);
+    } else if (line.rfind("api: ", 0) == 0) {  // "api: name: what"
+      const auto colon = line.find(": ", 5);
+      if (colon != std::string::npos && line.find(' ', 5) == colon + 1) {
+        field = line.substr(5, colon - 5);
+        what = line.substr(colon + 2);
+      }
     }
     errors.push_back({{"field", field}, {"message", what}});
   }
@@ -319,6 +349,73 @@ std::variant<SessionView, HttpResponse> ReplaceSession(Daemon& daemon, const std
   return *changed;
 }
 
+// GET /api/sessions?offset=N&limit=N&q=TEXT: one page of the sessions whose
+// id, name or tunnel holds TEXT (any case).
+HttpResponse SessionPage(const std::vector<SessionView>& all, std::map<std::string, std::string>& query) {
+  std::size_t offset = 0, limit = 50;
+  try {
+    if (query.count("offset")) offset = std::stoul(query["offset"]);
+    if (query.count("limit")) limit = std::stoul(query["limit"]);
+  } catch (const std::exception&) {
+    return Problem(400, "offset and limit must be whole numbers (limit 1-1000)");
+  }
+  if (limit < 1 || limit > 1000) return Problem(400, "limit must be 1-1000");
+  auto lower = [](std::string s) {
+    for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+  };
+  const std::string q = lower(query["q"]);
+  json page = json::array();
+  std::size_t matching = 0;
+  for (const auto& s : all) {
+    if (!q.empty() && lower(s.config.id).find(q) == std::string::npos &&
+        lower(s.config.name).find(q) == std::string::npos && lower(s.config.tunnel).find(q) == std::string::npos) {
+      continue;
+    }
+    if (matching >= offset && page.size() < limit) page.push_back(SessionObject(s));
+    ++matching;
+  }
+  return Json(200, {{"total", matching}, {"all", all.size()}, {"offset", offset}, {"limit", limit}, {"sessions", page}});
+}
+
+// The tunnels the configuration knows, with the far address their probes go to.
+json Tunnels(Daemon& daemon) {
+  const auto config = daemon.config();
+  std::map<std::string, json> tunnels;
+  for (const auto& [tunnel, site] : config.analysis.analysis.site_of_tunnel) {
+    tunnels[tunnel] = {{"name", tunnel}, {"site", site}, {"remote", nullptr}, {"sessions", json::array()}};
+  }
+  for (const auto& s : config.senders) {
+    if (s.tunnel.empty()) continue;
+    auto& t = tunnels[s.tunnel];
+    if (t.is_null()) t = {{"name", s.tunnel}, {"site", ""}, {"remote", nullptr}, {"sessions", json::array()}};
+    if (t["remote"].is_null()) t["remote"] = s.remote.address().to_string();
+    t["sessions"].push_back(s.id);
+  }
+  json out = json::array();
+  for (auto& [name, t] : tunnels) out.push_back(t);
+  return out;
+}
+
+// GET /api/report?from=TIME&to=TIME: the HTML SLA report of that range
+// (default the last hour), built from the log.
+HttpResponse Report(Daemon& daemon, std::map<std::string, std::string>& query) {
+  const WallTime now = daemon.Now();
+  analyzer::ReportOptions o;
+  o.from = now - std::chrono::hours(1);
+  o.to = now;
+  for (auto [key, into] : {std::pair{"from", &o.from}, std::pair{"to", &o.to}}) {
+    if (!query.count(key) || query[key].empty()) continue;
+    auto t = ParseTime(query[key], now);
+    if (!t) return Problem(400, fmt::format("{}: {}", key, t.error().message));
+    *into = *t;
+  }
+  if (o.to <= o.from) return Problem(400, "the report's range is empty: 'from' must be before 'to'");
+  auto report = analyzer::BuildReport(daemon.log(), daemon.config().analysis.analysis, o);
+  if (!report) return Problem(422, fmt::format("no report for that range: {}", report.error().message));
+  return {200, "text/html; charset=utf-8", analyzer::ReportHtml(*report)};
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------- jobs
@@ -354,6 +451,13 @@ std::string RunJson(const RunResult& run) { return RunObject(run).dump(2) + "\n"
 
 Routed Route(Daemon& daemon, Jobs& jobs, const HttpRequest& request, const std::string& token) {
   auto answer = [](HttpResponse r) { return Routed{std::move(r), std::nullopt}; };
+  // The web page's files hold no data: they load without the token, and the
+  // page sends it with every API call (it asks for it when told 401).
+  if (request.method == "GET") {
+    const std::string path = request.target.substr(0, request.target.find('?'));
+    if (auto page = WebFile(path)) return answer({200, std::string(page->content_type), std::string(page->body)});
+    if (path == "/favicon.ico") return answer({204, "image/x-icon", ""});  // none: browsers stop asking
+  }
   if (!token.empty() && request.authorization != "Bearer " + token) {
     return answer(Problem(401, "a bearer token is required: Authorization: Bearer TOKEN"));
   }
@@ -402,8 +506,10 @@ Routed Route(Daemon& daemon, Jobs& jobs, const HttpRequest& request, const std::
       if (!created) return answer(Problem(500, "the session was accepted but does not run"));
       return answer(Json(201, SessionObject(*created)));
     }
+    const auto all = daemon.Sessions();
+    if (query.count("limit") || query.count("offset") || query.count("q")) return answer(SessionPage(all, query));
     json list = json::array();
-    for (const auto& s : daemon.Sessions()) list.push_back(SessionObject(s));
+    for (const auto& s : all) list.push_back(SessionObject(s));
     return answer(Json(200, list));
   }
   if (what == "sessions" && parts.size() >= 3) {
@@ -430,7 +536,13 @@ Routed Route(Daemon& daemon, Jobs& jobs, const HttpRequest& request, const std::
         body.erase("name");
         // What the body leaves out keeps its value (the ends, the tunnel, ...).
         json params = ParamsJson(session->config);
-        for (auto& [key, value] : body.items()) params[key] = value;
+        for (auto& [key, value] : body.items()) {
+          if (value.is_null()) {
+            params.erase(key);  // back to its default (the global schedule, ...)
+          } else {
+            params[key] = value;
+          }
+        }
         auto changed = ReplaceSession(daemon, name, params);
         if (auto* refused = std::get_if<HttpResponse>(&changed)) return answer(*refused);
         return answer(Json(200, SessionObject(std::get<SessionView>(changed))));
@@ -464,7 +576,9 @@ Routed Route(Daemon& daemon, Jobs& jobs, const HttpRequest& request, const std::
     }
     if (parts.size() == 4 && parts[3] == "run") {
       if (auto bad = only({"POST"})) return answer(*bad);
-      const std::string mode = query.count("mode") ? query["mode"] : "foreground";
+      const std::string mode = query.count("mode")                   ? query["mode"]
+                               : session->config.settings.run_in_background ? "background"
+                                                                            : "foreground";
       if (mode == "foreground") return {std::nullopt, id};
       if (mode != "background") {
         return answer(Problem(400, fmt::format("mode '{}': use foreground (wait for the result) or background "
@@ -484,6 +598,10 @@ Routed Route(Daemon& daemon, Jobs& jobs, const HttpRequest& request, const std::
     if (!job) return answer(Problem(404, fmt::format("no job '{}'", parts[2])));
     json j{{"job", job->id}, {"session", job->session}, {"state", job->state}};
     j["result"] = job->result ? RunObject(*job->result) : json(nullptr);
+    j["progress"] = nullptr;
+    if (!job->result) {
+      if (auto s = daemon.Session(job->session); s && s->running) j["progress"] = ProgressObject(*s);
+    }
     return answer(Json(200, j));
   }
   if (what == "responders" && parts.size() == 2) {
@@ -569,10 +687,29 @@ Routed Route(Daemon& daemon, Jobs& jobs, const HttpRequest& request, const std::
   if (what == "paths" && parts.size() == 2) {
     if (auto bad = only({"GET"})) return answer(*bad);
     json out = json::object();
+    const auto policy = daemon.config().analysis.policy;
     for (const auto& [cls, a] : daemon.Paths()) {
-      out[cls] = {{"to", a.to}, {"rule", a.rule}, {"since", FormatTime(a.since)}, {"path", a.path}};
+      std::string sla;
+      for (const auto& tc : policy.classes) {
+        if (tc.name == cls) sla = tc.sla_class;
+      }
+      out[cls] = {{"to", a.to}, {"rule", a.rule}, {"since", FormatTime(a.since)}, {"path", a.path}, {"sla_class", sla}};
     }
     return answer(Json(200, out));
+  }
+  if (what == "tunnels" && parts.size() == 2) {
+    if (auto bad = only({"GET"})) return answer(*bad);
+    return answer(Json(200, Tunnels(daemon)));
+  }
+  if (what == "dscp" && parts.size() == 2) {
+    if (auto bad = only({"GET"})) return answer(*bad);
+    json out = json::array();
+    for (const auto& d : measure::DscpNames()) out.push_back({{"name", d.name}, {"value", d.value}});
+    return answer(Json(200, out));
+  }
+  if (what == "report" && parts.size() == 2) {
+    if (auto bad = only({"GET"})) return answer(*bad);
+    return answer(Report(daemon, query));
   }
   if (what == "decisions" && parts.size() == 2) {
     if (auto bad = only({"GET"})) return answer(*bad);

@@ -82,6 +82,7 @@ SenderTemplate ReadTemplate(const std::string& name, yaml::Node& n) {
     n.ErrorAt("mode", fmt::format("mode {} needs a key_id (with its secret in daemon.secrets)", mode));
   }
   t.schedule = ReadSchedule(n, "schedule");
+  t.run_in_background = n.Choice("run_mode", {"foreground", "background"}, "foreground") == "background";
   return t;
 }
 
@@ -208,7 +209,7 @@ Result<DaemonConfig> FromDocument(Result<yaml::Document> doc, std::string_view t
     }
     if (!n.Has("to")) n.Error("give 'to': the address (and port) of the far end");
     auto t = ReadTemplate(name, n);
-    n.Ignore({"to", "from", "tunnel", "interface"});
+    n.Ignore({"to", "from", "tunnel", "interface", "ip"});
     n.CheckNoOtherKeys();
     explicit_sessions.emplace_back(name, n);
     config.templates[name] = std::move(t);
@@ -220,7 +221,7 @@ Result<DaemonConfig> FromDocument(Result<yaml::Document> doc, std::string_view t
     }
     auto t = ReadTemplate(name, n);
     if (n.Has("to") && replaced.count(name) == 0 && deleted.count(name) == 0) explicit_sessions.emplace_back(name, n);
-    n.Ignore({"to", "from", "tunnel", "interface"});
+    n.Ignore({"to", "from", "tunnel", "interface", "ip"});
     n.CheckNoOtherKeys();
     config.templates.emplace(name, std::move(t));
   }
@@ -235,6 +236,15 @@ Result<DaemonConfig> FromDocument(Result<yaml::Document> doc, std::string_view t
       continue;
     }
     s.remote = *to;
+    // `ip: 6` (or 4) asks for that family: the ends must be of it.
+    if (n.Has("ip")) {
+      const bool v6 = n.Choice("ip", {"4", "6"}, "4") == "6";
+      if (v6 != to->address().is_v6()) {
+        n.ErrorAt("to", fmt::format("{} is an IPv{} address, but ip: {} asks for IPv{}", to->address().to_string(),
+                                    to->address().is_v6() ? 6 : 4, v6 ? 6 : 4, v6 ? 6 : 4));
+        continue;
+      }
+    }
     const std::string from = n.String("from");
     if (from.empty()) {
       s.local = measure::UdpEndpoint(to->address().is_v6() ? measure::IpAddress(boost::asio::ip::address_v6::any())

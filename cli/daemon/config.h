@@ -35,6 +35,7 @@ struct SenderTemplate {
   std::uint32_t mode = 0;          // full TWAMP: 0 = the strongest both allow
   std::string key_id;              // full TWAMP secure modes, from daemon.secrets
   std::optional<Schedule> schedule;  // nullopt: the global schedule
+  bool run_in_background = false;    // how a run on demand goes by default (run_mode)
 };
 
 // A sender session as the daemon runs it.

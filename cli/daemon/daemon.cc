@@ -59,6 +59,7 @@ struct SessionSlot {
   std::unique_ptr<asio::steady_timer> timer;
   std::optional<WallTime> next_run;
   bool running = false;
+  WallTime run_started;
   bool removed = false;
   std::uint64_t runs = 0;
   std::deque<RunResult> history;
@@ -194,6 +195,7 @@ class DaemonImpl final : public Daemon {
     return config_;
   }
   store::EventLog& log() override { return *log_; }
+  WallTime Now() const override { return clock_.Now(); }
 
   // ---------------------------------------------------------------- actions
 
@@ -263,6 +265,10 @@ class DaemonImpl final : public Daemon {
                                                : "global: " + config_.global_schedule.Describe();
     v.next_run = slot.next_run;
     v.running = slot.running;
+    if (slot.running) {
+      v.run_started = slot.run_started;
+      v.run_elapsed = std::max(Nanos(0), clock_.Now() - slot.run_started);
+    }
     v.runs = slot.runs;
     if (!slot.history.empty()) v.last = slot.history.back();
     return v;
@@ -420,8 +426,9 @@ class DaemonImpl final : public Daemon {
       std::lock_guard lock(mutex_);
       if (slot->running || slot->removed) return;
       slot->running = true;
+      slot->run_started = clock_.Now();
     }
-    const WallTime started = clock_.Now();
+    const WallTime started = slot->run_started;
     const measure::SessionConfig c = SessionConfigOf(slot->config);
     auto finish = [this, slot, trigger, started](measure::SessionResult result) {
       Finish(slot, trigger, started, std::move(result));

@@ -36,6 +36,8 @@ struct SessionView {
   std::string schedule;            // in words
   std::optional<WallTime> next_run;
   bool running = false;
+  std::optional<WallTime> run_started;  // while running
+  Nanos run_elapsed{0};                 // while running: how long so far
   std::optional<RunResult> last;
   std::uint64_t runs = 0;
 };
@@ -86,6 +88,8 @@ class Daemon {
   // responders and the services, and flushes the log.
   virtual void Stop() = 0;
   virtual store::EventLog& log() = 0;
+  // The daemon's clock.
+  virtual WallTime Now() const = 0;
 };
 
 }  // namespace lineup::daemon

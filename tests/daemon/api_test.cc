@@ -197,12 +197,152 @@ TEST(ApiTest, ATokenIsRequiredWhenConfiguredAndBeyondLoopbackWithoutOne) {
   auto allowed = Route(**d, jobs, {"GET", "/api/sessions", "", "Bearer s3cret"}, "s3cret");
   EXPECT_EQ(allowed.response->status, 200);
 
+  // The web page's files hold no data: they load without the token; the
+  // data they ask for (and the report) need it.
+  for (const char* file : {"/", "/ui/app.js", "/ui/style.css", "/?token=x"}) {
+    auto page = Route(**d, jobs, {"GET", file, "", ""}, "s3cret");
+    ASSERT_TRUE(page.response);
+    EXPECT_EQ(page.response->status, 200) << file;
+    EXPECT_FALSE(page.response->body.empty()) << file;
+  }
+  EXPECT_EQ(Route(**d, jobs, {"GET", "/", "", ""}, "").response->content_type, "text/html; charset=utf-8");
+  EXPECT_EQ(Route(**d, jobs, {"GET", "/ui/app.js", "", ""}, "").response->content_type,
+            "text/javascript; charset=utf-8");
+  EXPECT_EQ(Route(**d, jobs, {"GET", "/ui/nothing.js", "", ""}, "s3cret").response->status, 401);
+  EXPECT_EQ(Route(**d, jobs, {"GET", "/api/report", "", ""}, "s3cret").response->status, 401);
+  EXPECT_EQ(Route(**d, jobs, {"POST", "/", "", ""}, "s3cret").response->status, 401);
+
   ApiConfig open;
   open.listen = "0.0.0.0:0";
   auto refused = ApiServer::Start(**d, open);
   ASSERT_FALSE(refused);
   EXPECT_NE(refused.error().message.find("needs api.token_file"), std::string::npos) << refused.error().message;
   (*d)->Stop();
+}
+
+// What the web page asks for beyond the sessions: pages of sessions with a
+// filter, tunnels, DSCP names, the report, a run's progress, and the form's
+// fields (run mode, IP family) checked like the rest.
+TEST(ApiTest, WhatTheWebPageAsksFor) {
+  Jobs jobs;
+  lineup::testing::TempDir dir;
+  RealClock clock;
+  auto config = ParseDaemonConfig(fmt::format(R"(daemon:
+  log_dir: {}/log
+  schedule: {{every: 1h}}
+tunnels:
+  a: {{site: here, peer: hub, local: 127.0.0.1, remote: 127.0.6.1, probes: [p]}}
+  b: {{site: here, peer: hub, local: 127.0.0.1, remote: 127.0.6.2, probes: [p]}}
+sessions:
+  p: {{count: 20, interval: 50ms, port: 48820, wait: 200ms}}
+reflectors:
+  - {{name: far-a, listen: "127.0.6.1:48820"}}
+  - {{name: far-b, listen: "127.0.6.2:48820"}}
+)",
+                                              dir.path()),
+                                  "web.yaml");
+  ASSERT_TRUE(config) << config.error().message;
+  auto started = Daemon::Start(*config, clock);
+  ASSERT_TRUE(started) << started.error().message;
+  Daemon& d = **started;
+  auto call = [&](const std::string& method, const std::string& target, const std::string& body = "") {
+    auto r = Route(d, jobs, {method, target, body, ""}, "");
+    EXPECT_TRUE(r.response) << target;
+    return r.response ? *r.response : HttpResponse{};
+  };
+  auto get = [&](const std::string& target) { return json::parse(call("GET", target).body); };
+
+  // Pages and the filter.
+  auto page = get("/api/sessions?limit=1");
+  EXPECT_EQ(page["total"], 2);
+  EXPECT_EQ(page["all"], 2);
+  ASSERT_EQ(page["sessions"].size(), 1u);
+  EXPECT_EQ(page["sessions"][0]["tunnel"], "a");
+  EXPECT_EQ(get("/api/sessions?limit=1&offset=1")["sessions"][0]["tunnel"], "b");
+  EXPECT_EQ(get("/api/sessions?offset=5")["sessions"].size(), 0u);
+  auto filtered = get("/api/sessions?q=B%2Fp");  // any case, on the name
+  EXPECT_EQ(filtered["total"], 1);
+  EXPECT_EQ(filtered["sessions"][0]["name"], "b/p");
+  EXPECT_EQ(get("/api/sessions?q=127.0.6.2")["total"], 1);  // on the id
+  EXPECT_EQ(call("GET", "/api/sessions?limit=0").status, 400);
+  EXPECT_EQ(call("GET", "/api/sessions?limit=x").status, 400);
+  EXPECT_TRUE(get("/api/sessions").is_array());  // without paging: the plain list, as before
+
+  // A session's form fields.
+  auto a = get("/api/sessions?q=a%2Fp")["sessions"][0];
+  EXPECT_EQ(a["ip"], 4);
+  EXPECT_EQ(a["run_mode"], "foreground");
+  EXPECT_TRUE(a["own_schedule"].is_null());
+  EXPECT_TRUE(a["progress"].is_null());
+
+  // Tunnels (with where their probes go) and DSCP names.
+  auto tunnels = get("/api/tunnels");
+  ASSERT_EQ(tunnels.size(), 2u);
+  EXPECT_EQ(tunnels[0]["name"], "a");
+  EXPECT_EQ(tunnels[0]["remote"], "127.0.6.1");
+  EXPECT_EQ(tunnels[0]["site"], "here");
+  bool ef = false;
+  for (const auto& dscp : get("/api/dscp")) ef = ef || (dscp["name"] == "ef" && dscp["value"] == 46);
+  EXPECT_TRUE(ef);
+
+  // A background run shows its progress while it sends, then its result.
+  const std::string id = a["id"];
+  auto job = json::parse(call("POST", "/api/sessions/" + id + "/run?mode=background").body);
+  ASSERT_TRUE(job.contains("poll")) << job.dump();
+  json progress;
+  ASSERT_TRUE(WaitFor([&] {
+    progress = get(job["poll"]);
+    return !progress["progress"].is_null();
+  }, 3s)) << progress.dump();
+  EXPECT_EQ(progress["state"], "running");
+  EXPECT_EQ(progress["progress"]["count"], 20);
+  EXPECT_GE(progress["progress"]["packets_due"].get<int>(), 1);
+  EXPECT_LE(progress["progress"]["packets_due"].get<int>(), 20);
+  EXPECT_EQ(progress["progress"]["phase"], "sending");
+  EXPECT_DOUBLE_EQ(progress["progress"]["at_most_ms"].get<double>(), 19 * 50 + 200);
+  ASSERT_TRUE(WaitFor([&] { return get(job["poll"])["state"] == "done"; }));
+  EXPECT_TRUE(get(job["poll"])["progress"].is_null());
+
+  // Run mode: a session that runs in the background by default.
+  auto edited = call("PUT", "/api/sessions/" + id, R"({"run_mode": "background", "schedule": {"every": "90s"}})");
+  ASSERT_EQ(edited.status, 200) << edited.body;
+  EXPECT_EQ(json::parse(edited.body)["run_mode"], "background");
+  EXPECT_EQ(json::parse(edited.body)["own_schedule"], json({{"every", "90s"}})) << edited.body;
+  auto background = call("POST", "/api/sessions/" + id + "/run");
+  EXPECT_EQ(background.status, 202) << background.body;
+  auto refused = call("PUT", "/api/sessions/" + id, R"({"run_mode": "later"})");
+  EXPECT_EQ(refused.status, 400);
+  EXPECT_EQ(json::parse(refused.body)["errors"][0]["field"], "run_mode") << refused.body;
+  // null puts a field back to its default: the global schedule here.
+  auto global = call("PUT", "/api/sessions/" + id, R"({"schedule": null})");
+  ASSERT_EQ(global.status, 200) << global.body;
+  EXPECT_TRUE(json::parse(global.body)["own_schedule"].is_null());
+  EXPECT_EQ(json::parse(global.body)["run_mode"], "background");
+
+  // The IP family asked for must be the address's; the name's mistakes name it.
+  auto family = call("POST", "/api/sessions", R"({"name": "v6", "to": "127.0.6.1:48820", "ip": 6})");
+  ASSERT_EQ(family.status, 400);
+  auto errors = json::parse(family.body)["errors"];
+  EXPECT_EQ(errors[0]["field"], "to") << family.body;
+  EXPECT_NE(errors[0]["message"].get<std::string>().find("IPv4 address, but ip: 6"), std::string::npos);
+  auto v6 = call("POST", "/api/sessions", R"({"name": "v6", "to": "[::1]:48820", "ip": 6})");
+  ASSERT_EQ(v6.status, 201) << v6.body;
+  EXPECT_EQ(json::parse(v6.body)["ip"], 6);
+  auto unnamed = call("POST", "/api/sessions", R"({"name": "two words", "to": "127.0.6.1:48820"})");
+  EXPECT_EQ(json::parse(unnamed.body)["errors"][0]["field"], "name") << unnamed.body;
+
+  // The SLA report of a range, as HTML; a bad range says what is wrong.
+  auto report = call("GET", "/api/report?from=-10m");
+  EXPECT_EQ(report.status, 200) << report.body;
+  EXPECT_EQ(report.content_type, "text/html; charset=utf-8");
+  EXPECT_NE(report.body.find("<title>Lineup SLA report"), std::string::npos);
+  auto backwards = call("GET", "/api/report?from=-1m&to=-2m");
+  EXPECT_EQ(backwards.status, 400);
+  EXPECT_NE(json::parse(backwards.body)["error"].get<std::string>().find("'from' must be before 'to'"), std::string::npos);
+  auto nonsense = call("GET", "/api/report?from=yesterday");
+  EXPECT_EQ(nonsense.status, 400);
+  EXPECT_NE(json::parse(nonsense.body)["error"].get<std::string>().find("from:"), std::string::npos) << nonsense.body;
+  d.Stop();
 }
 
 // Sessions and responders added, edited, rescheduled and deleted through the
