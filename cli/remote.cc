@@ -130,7 +130,7 @@ int Show(const Remote& r, const Answer& a, const std::string& command, const std
 
 void AddRemoteOptions(CLI::App* cmd, Remote& r) {
   cmd->add_option("--api", r.api, "lineup run's API address")->capture_default_str();
-  cmd->add_option("--token-file", r.token_file, "Bearer token (or LINEUP_TOKEN) for an API beyond loopback");
+  cmd->add_option("--token-file", r.token_file, "Bearer token (or LINEUP_TOKEN) for an API that has api.token_file");
   cmd->add_flag("--json", r.json_output, "Print the API's JSON");
 }
 

@@ -999,7 +999,8 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Start(Daemon& daemon, const ApiCon
     return Fail(ErrorCode::kInvalidArgument,
                 fmt::format("the API on {} needs api.token_file: only loopback is open without a token", config.listen));
   }
-  auto server = std::make_unique<ApiServerImpl>(daemon, at->address().is_loopback() ? "" : token);
+  // A token, once configured, is asked for on loopback too.
+  auto server = std::make_unique<ApiServerImpl>(daemon, token);
   if (auto ok = server->Listen(tcp::endpoint(at->address(), at->port())); !ok) return tl::unexpected(ok.error());
   return std::unique_ptr<ApiServer>(std::move(server));
 }

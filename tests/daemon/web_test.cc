@@ -363,3 +363,51 @@ TEST(WebTest, ThePageStaysUsableWithAThousandSessions) {
 
 }  // namespace
 }  // namespace lineup::daemon
+
+namespace lineup::daemon {
+namespace {
+
+// With api.token_file the page asks for the token once (kept for the tab)
+// and then shows the sessions; the API refuses the page's calls without it.
+TEST(WebTest, ThePageAsksForTheTokenWhenTheApiNeedsOne) {
+  lineup::testing::TempDir dir;
+  RealClock clock;
+  std::ofstream(dir / "token") << "s3cret-token\n";
+  auto config = ParseDaemonConfig(fmt::format(R"(daemon:
+  log_dir: {0}/log
+  api: {{listen: "127.0.0.1:0", token_file: {0}/token}}
+sessions:
+  one: {{to: "127.0.7.1:48920", schedule: {{at: ["0 0 1 1 *"]}}}}
+)",
+                                              dir.path()),
+                                  "token.yaml");
+  ASSERT_TRUE(config) << config.error().message;
+  auto started = Daemon::Start(*config, clock);
+  ASSERT_TRUE(started) << started.error().message;
+  Daemon& d = **started;
+  auto server = ApiServer::Start(d, config->api);
+  ASSERT_TRUE(server) << server.error().message;
+  const std::string base = fmt::format("http://127.0.0.1:{}/", (*server)->endpoint().port());
+
+  Browser b(dir / "chromium");
+  ASSERT_TRUE(b.ok()) << b.error();
+  Page page{b};
+  ASSERT_TRUE(b.Navigate(base)) << b.error();
+  ASSERT_TRUE(b.WaitFor("!document.getElementById('token-form').hidden"));
+  EXPECT_EQ(b.Eval("document.querySelectorAll('#sessions tbody tr[data-id]').length"), 0);
+  EXPECT_EQ(b.Eval("fetch('/api/sessions').then(r => r.status)"), 401);
+  EXPECT_TRUE(page.Shot("token"));
+  page.Fill("#token", "s3cret-token");
+  ASSERT_TRUE(page.Click("#token-form button"));
+  ASSERT_TRUE(b.WaitFor("document.querySelectorAll('#sessions tbody tr[data-id]').length === 1"));
+  EXPECT_EQ(b.Eval("document.getElementById('token-form').hidden"), true);
+  // Kept for the tab: a reload asks no more.
+  ASSERT_TRUE(b.Navigate(base + "#sessions"));
+  ASSERT_TRUE(b.WaitFor("document.querySelectorAll('#sessions tbody tr[data-id]').length === 1"));
+  EXPECT_EQ(b.Eval("document.getElementById('token-form').hidden"), true);
+  (*server)->Stop();
+  d.Stop();
+}
+
+}  // namespace
+}  // namespace lineup::daemon
