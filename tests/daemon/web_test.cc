@@ -251,6 +251,19 @@ analyzer:
   ASSERT_TRUE(page.Click("#responder-form button[type=submit]"));
   ASSERT_TRUE(b.WaitFor("document.getElementById('r-listen-error').textContent !== ''"))
       << page.Text("#r-general");
+  // A full TWAMP server: added, with its connection and session table.
+  page.Fill("#r-listen", "127.0.4.3:48730");
+  page.Fill("#r-name", "far-twamp");
+  page.Fill("#r-kind", "twamp");
+  ASSERT_TRUE(page.Click("#responder-form button[type=submit]"));
+  ASSERT_TRUE(b.WaitFor("document.querySelector(\"#responders tr[data-id='responder:127.0.4.3:48730']\")"))
+      << page.Text("#r-general") << page.Text("#r-listen-error");
+  EXPECT_EQ(page.Text("#r-listen-error"), "");
+  EXPECT_NE(page.Text("#responders tr[data-id='responder:127.0.4.3:48730']").find("TWAMP server"), std::string::npos);
+  ASSERT_TRUE(b.WaitFor("document.querySelector('#responders details pre')"));
+  EXPECT_FALSE(page.Text("#responders details pre").empty());
+  EXPECT_EQ(d.Responders().size(), 3u);
+  EXPECT_TRUE(page.Shot("responders-twamp"));
 
   // Path selection: the current line, then take its far end away and see
   // the switch arrive without a reload.
