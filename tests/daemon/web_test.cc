@@ -124,6 +124,13 @@ analyzer:
   ASSERT_TRUE(b.WaitFor("[...document.querySelectorAll('#sessions .badge')].some(e => e.textContent === 'ok')"));
   EXPECT_TRUE(page.Shot("sessions"));
 
+  // The table refreshes every 2 s without taking the keyboard's place.
+  ASSERT_EQ(b.Eval("(() => { const e = document.querySelector('#sessions [data-action=results]'); e.focus();"
+                   " window.focusedRow = e.closest('tr'); return document.activeElement === e; })()"),
+            true);
+  ASSERT_TRUE(b.WaitFor("!document.contains(window.focusedRow)", 5'000));  // re-rendered
+  EXPECT_EQ(b.Eval("document.activeElement.getAttribute('aria-label')"), "Results of line-a/p");
+
   // Add a sender with a bad DSCP and TTL: the API's messages next to the fields.
   ASSERT_TRUE(page.Click("#add-sender"));
   ASSERT_TRUE(b.WaitFor("document.getElementById('sender-dialog').open"));

@@ -67,6 +67,17 @@ async function api(method, path, body) {
 
 function setLive(text) { $('#live').textContent = text; }
 
+// Re-renders without losing the keyboard's place: the control that had the
+// focus (known by its aria-label) gets it back.
+function keepingFocus(render) {
+  const had = document.activeElement;
+  const label = had && had !== document.body ? had.getAttribute('aria-label') : null;
+  render();
+  if (!label || document.contains(had)) return;
+  const again = [...document.querySelectorAll('main [aria-label]')].find((e) => e.getAttribute('aria-label') === label);
+  if (again) again.focus();
+}
+
 const ms = (v) => (v === null || v === undefined ? '–' : v < 10 ? v.toFixed(2) : v < 100 ? v.toFixed(1) : v.toFixed(0));
 const pct = (v) => (v === 0 ? '0' : v < 0.1 ? v.toFixed(3) : v.toFixed(1)) + ' %';
 const when = (iso) => (iso ? iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z').replace('Z', ' UTC') : '–');
@@ -175,7 +186,7 @@ function renderSessions() {
     const d = state.detail.get(x.id);
     if (d) rows.push(h('tr', {class: 'detail', id: 'detail-' + x.id}, h('td', {colspan: 7}, renderDetail(x, d))));
   }
-  body.replaceChildren(...rows);
+  keepingFocus(() => body.replaceChildren(...rows));
   const first = page.total === 0 ? 0 : page.offset + 1;
   const last = page.offset + page.sessions.length;
   $('#page-info').textContent = `${first}–${last} of ${page.total}` + (page.total !== page.all ? ` (filtered from ${page.all})` : '');
@@ -504,7 +515,7 @@ async function loadResponders() {
     }
   }
   if (rows.length === 0) rows.push(h('tr', {}, h('td', {colspan: 7, class: 'muted'}, 'No responders.')));
-  $('#responders tbody').replaceChildren(...rows);
+  keepingFocus(() => $('#responders tbody').replaceChildren(...rows));
 }
 
 async function deleteResponder(x) {
