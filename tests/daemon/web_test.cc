@@ -185,6 +185,8 @@ analyzer:
   ASSERT_TRUE(b.WaitFor(fmt::format("document.querySelector({})", JsString(Detail(id) + " svg.chart circle"))))
       << page.Text(Detail(id));
   EXPECT_NE(page.Text(Detail(id)).find("Outbound"), std::string::npos);
+  EXPECT_GE(b.Eval(fmt::format("document.querySelectorAll({}).length", JsString(Detail(id) + " table.history tbody tr"))), 1);
+  EXPECT_TRUE(page.Shot("results"));
 
   // Schedule: every 5 s of its own.
   ASSERT_TRUE(page.ClickRow(id, "schedule"));

@@ -219,7 +219,24 @@ function renderDetail(x, d) {
     h('div', {},
       h('h3', {}, 'Last run'),
       last ? [h('p', {}, when(last.started) + ' – ' + when(last.finished), ', ', runLine(last)), statsTable(last)] : h('p', {class: 'muted'}, 'No run yet.')),
-    h('div', {}, h('h3', {}, `Recent runs (${d.history.length})`), chart(d.history)));
+    h('div', {}, h('h3', {}, `Recent runs (${d.history.length})`), chart(d.history), historyTable(d.history)));
+}
+
+// The last ten runs, newest first.
+function historyTable(history) {
+  const recent = history.slice(-10).reverse();
+  if (recent.length === 0) return null;
+  const avg = (d) => ms(d.mean_ms);
+  return h('table', {class: 'stats history'},
+    h('caption', {class: 'sr-only'}, 'The last ten runs, newest first'),
+    h('thead', {}, h('tr', {}, ['Run', 'Finished', 'Received', 'Loss', 'Out avg', 'In avg', 'RTT min', 'RTT avg', 'RTT max', 'Jitter']
+      .map((t) => h('th', {scope: 'col'}, t)))),
+    h('tbody', {}, recent.map((r) => r.error
+      ? h('tr', {}, h('td', {}, r.run), h('td', {}, when(r.finished)), h('td', {colspan: 8}, h('span', {class: 'badge bad'}, 'failed: ' + r.error)))
+      : h('tr', {}, h('td', {}, r.run), h('td', {}, when(r.finished).slice(11)), h('td', {}, `${r.received}/${r.sent}`),
+        h('td', {}, pct(r.loss_percent)), h('td', {}, avg(r.outbound)), h('td', {}, avg(r.inbound)),
+        h('td', {}, ms(r.round_trip.min_ms)), h('td', {}, avg(r.round_trip)), h('td', {}, ms(r.round_trip.max_ms)),
+        h('td', {}, ms(r.jitter_ms))))));
 }
 
 function runLine(r) {
