@@ -104,13 +104,7 @@ void Analyzer::Apply(const store::RecordedEvent& e, std::vector<store::Event>& o
   } else if (const auto* c = std::get_if<store::SessionConfigured>(&e.event.payload)) {
     // A session added at run time (or since deleted) still measures its
     // tunnel when its samples are read again.
-    const std::string key = " tunnel=";
-    const std::string settings = " " + c->settings;
-    if (const auto at = settings.find(key); at != std::string::npos) {
-      const auto from = at + key.size();
-      const std::string tunnel = settings.substr(from, settings.find(' ', from) - from);
-      if (!tunnel.empty()) logged_tunnel_of_session_[c->session] = tunnel;
-    }
+    if (!c->tunnel.empty()) logged_tunnel_of_session_[c->session] = c->tunnel;
   }
 }
 

@@ -66,7 +66,7 @@ class Analyzer {
   const AnalyzerConfig& config() const { return config_; }
   // The tunnel a session's stream ("session/NAME") measures: the
   // configuration's word, else what the session's SessionConfigured event in
-  // the log said ("tunnel=NAME" in its settings), else the session itself.
+  // the log said, else the session itself.
   std::string TunnelOf(const std::string& stream) const;
   // Whether a tunnel has had enough probes for a verdict in class `cls`.
   bool Judged(const std::string& tunnel, std::size_t cls) const;

@@ -50,7 +50,7 @@ json Data(const store::Payload& payload) {
                   {"interval_ns", p.interval_ns}, {"poisson", p.poisson},
                   {"padding", p.padding},   {"dscp", p.dscp},
                   {"ttl", p.ttl},           {"dont_fragment", p.dont_fragment},
-                  {"settings", p.settings}};
+                  {"settings", p.settings}, {"tunnel", p.tunnel}};
         } else if constexpr (std::is_same_v<T, store::SessionDeleted>) {
           return {{"session", p.session}, {"reason", p.reason}};
         } else if constexpr (std::is_base_of_v<store::SlaChange, T>) {

@@ -1,5 +1,7 @@
 #include "store/events.h"
 
+#include <algorithm>
+
 namespace lineup::store {
 
 const char* ToString(EventType type) {
@@ -28,6 +30,19 @@ const char* ToString(EventType type) {
       return "policy_changed";
   }
   return "unknown";
+}
+
+std::string SettingsWord(std::string_view settings, std::string_view key) {
+  std::size_t at = 0;
+  while (at < settings.size()) {
+    const std::size_t end = std::min(settings.find(' ', at), settings.size());
+    const std::string_view word = settings.substr(at, end - at);
+    if (word.size() > key.size() && word.substr(0, key.size()) == key && word[key.size()] == '=') {
+      return std::string(word.substr(key.size() + 1));
+    }
+    at = end + 1;
+  }
+  return "";
 }
 
 EventType TypeOf(const Payload& payload) {

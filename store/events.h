@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -31,9 +32,12 @@ enum class EventType : std::uint16_t {
 
 const char* ToString(EventType type);
 
+// The value of "KEY=VALUE" in a settings text of space-separated words ("" when absent).
+std::string SettingsWord(std::string_view settings, std::string_view key);
+
 struct SessionConfigured {
   static constexpr EventType kType = EventType::kSessionConfigured;
-  static constexpr std::uint16_t kSchemaVersion = 1;
+  static constexpr std::uint16_t kSchemaVersion = 2;
   std::string session;
   std::string destination;
   std::string source;
@@ -45,11 +49,17 @@ struct SessionConfigured {
   std::uint8_t ttl = 0;
   bool dont_fragment = false;
   std::string settings;  // anything else, as the configuration wrote it
+  std::string tunnel;    // v2: the tunnel the session measures ("": itself)
 
   template <class A>
-  void Fields(A& a, std::uint16_t /*version*/) {
+  void Fields(A& a, std::uint16_t version) {
     a(session, destination, source, count, interval_ns, poisson, padding, dscp, ttl,
       dont_fragment, settings);
+    if (version >= 2) {
+      a(tunnel);
+    } else if constexpr (A::is_loading::value) {
+      tunnel = SettingsWord(settings, "tunnel");  // v1 (lineup run) kept it in the settings
+    }
   }
   bool operator==(const SessionConfigured&) const = default;
 };

@@ -355,8 +355,8 @@ class DaemonImpl final : public Daemon {
     for (const auto& s : config_.senders) {
       measure::SessionConfig c = SessionConfigOf(s);
       store::SessionConfigured e = store::ConfiguredFrom(c);
-      e.settings = fmt::format("id={} tunnel={} protocol={}", s.id, s.tunnel,
-                               s.settings.protocol == Protocol::kTwamp ? "twamp" : "light");
+      e.settings = fmt::format("id={} protocol={}", s.id, s.settings.protocol == Protocol::kTwamp ? "twamp" : "light");
+      e.tunnel = s.tunnel;
       const std::string fp = Fingerprint(s);
       events.push_back({now, store::SessionStream(c), e, fmt::format("configured/{}/{:016x}", s.id, Hash(fp)),
                         std::nullopt});

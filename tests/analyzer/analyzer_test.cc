@@ -139,7 +139,7 @@ TEST(AnalyzerTest, ASessionsTunnelComesFromItsConfigurationInTheLog) {
   Feed feed(Config({Voice()}));
   store::SessionConfigured c;
   c.session = "web-probe";
-  c.settings = "id=x tunnel=line-b protocol=light";
+  c.tunnel = "line-b";
   store::RecordedEvent e;
   e.position = 1000;
   e.event = {kT0, "session/web-probe", c, {}, {}};
@@ -158,7 +158,7 @@ TEST(AnalyzerTest, ASessionsTunnelComesFromItsConfigurationInTheLog) {
   configured.Apply(e, out);
   EXPECT_EQ(configured.TunnelOf("session/web-probe"), "line-a");
   // No tunnel named: the session is its own.
-  c.settings = "id=x tunnel= protocol=light";
+  c.tunnel = "";
   e.event.payload = c;
   Analyzer plain(Config({Voice()}));
   plain.Apply(e, out);

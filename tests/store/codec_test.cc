@@ -1,5 +1,8 @@
 #include "store/codec.h"
 
+#include <cereal/archives/portable_binary.hpp>
+#include <cereal/types/string.hpp>
+
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -101,6 +104,35 @@ TEST(CodecTest, PathSwitchedV2CarriesWeightsAndPath) {
     auto back = DecodeRecord(0, Span(record));
     ASSERT_TRUE(back) << back.error().message;
     EXPECT_TRUE(back->event.payload == Payload(payload));
+  }
+}
+
+TEST(CodecTest, SessionConfiguredV2CarriesTheTunnelAndV1RecordsOfLineupRunGiveItToo) {
+  SessionConfigured c{"web-probe", "127.0.0.1:862", "", 10, 20'000'000, false, 30, 46, 64, true,
+                      "id=x protocol=light", "line-b"};
+  std::string record;
+  EncodeRecord(Event{FromUnixNanos(1), "session/web-probe", c, {}, {}}, 0, record);
+  auto back = DecodeRecord(0, Span(record));
+  ASSERT_TRUE(back) << back.error().message;
+  EXPECT_TRUE(back->event.payload == Payload(c));
+
+  // Version 1 had no field; lineup run wrote "tunnel=NAME" into the settings.
+  for (const auto& [settings, tunnel] : {std::pair{"id=x tunnel=line-b protocol=light", "line-b"},
+                                         std::pair{"id=x tunnel= protocol=light", ""},
+                                         std::pair{"{}", ""}}) {
+    SessionConfigured v1 = c;
+    v1.settings = settings;
+    std::stringstream bytes;
+    {
+      cereal::PortableBinaryOutputArchive out(bytes);
+      v1.Fields(out, 1);
+    }
+    SessionConfigured read;
+    cereal::PortableBinaryInputArchive in(bytes);
+    read.Fields(in, 1);
+    EXPECT_EQ(read.tunnel, tunnel) << settings;
+    EXPECT_EQ(read.settings, settings);
+    EXPECT_EQ(read.dscp, 46);
   }
 }
 

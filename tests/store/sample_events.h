@@ -24,7 +24,7 @@ inline Event Sample(const std::string& stream, std::uint32_t seq, WallTime t = k
 
 inline std::vector<Event> OneOfEach() {
   std::vector<Event> out;
-  SessionConfigured c{"s1", "192.0.2.1:862", "", 100, 20'000'000, true, 30, 46, 255, true, "{}"};
+  SessionConfigured c{"s1", "192.0.2.1:862", "", 100, 20'000'000, true, 30, 46, 255, true, "{}", ""};
   out.push_back({kT0, "session/s1", c, {}, {}});
   out.push_back({kT0, "session/s1", SessionDeleted{"s1", "removed by operator"}, {}, {}});
   out.push_back(Sample("session/s1", 7));
