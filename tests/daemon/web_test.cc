@@ -40,38 +40,76 @@ std::optional<SessionView> SessionNamedForTest(Daemon& d, const std::string& nam
   return std::nullopt;
 }
 
+// A session's row as a selector.
+std::string Row(const std::string& id) { return "[id='row-" + id + "']"; }
+
+// A daemon on `yaml` with its API and the page on a loopback port of its own;
+// stopped when it goes.
+struct Served {
+  RealClock clock;
+  std::unique_ptr<Daemon> daemon;
+  std::unique_ptr<ApiServer> server;
+  std::string base;   // "http://127.0.0.1:PORT/"
+  std::string error;  // why it does not run
+  ~Served() {
+    if (server) server->Stop();
+    if (daemon) daemon->Stop();
+  }
+};
+
+std::unique_ptr<Served> Serve(const std::string& yaml, const std::string& origin) {
+  auto served = std::make_unique<Served>();
+  auto config = ParseDaemonConfig(yaml, origin);
+  if (!config) {
+    served->error = config.error().message;
+    return served;
+  }
+  auto started = Daemon::Start(*config, served->clock);
+  if (!started) {
+    served->error = started.error().message;
+    return served;
+  }
+  served->daemon = std::move(*started);
+  ApiConfig api = config->api;  // the token file, if any
+  api.listen = "127.0.0.1:0";
+  auto server = ApiServer::Start(*served->daemon, api);
+  if (!server) {
+    served->error = server.error().message;
+    return served;
+  }
+  served->server = std::move(*server);
+  served->base = fmt::format("http://127.0.0.1:{}/", served->server->endpoint().port());
+  return served;
+}
+
 // The page under test, with small helpers over Browser.
 struct Page {
   Browser& b;
-  bool Click(const std::string& selector) {
-    return b.Eval(fmt::format("(() => {{ const e = document.querySelector({}); if (!e) return false; e.click(); return true; }})()",
-                              JsString(selector))) == json(true);
+  // Runs `action` (JavaScript on the element `e`) on what `selector` finds;
+  // false when it finds nothing.
+  bool On(const std::string& selector, const std::string& action) {
+    return b.Eval(fmt::format("(() => {{ const e = document.querySelector({}); if (!e) return false; {}; return true; }})()",
+                              JsString(selector), action)) == json(true);
   }
+  bool Click(const std::string& selector) { return On(selector, "e.click()"); }
   // A button of a session's row ("run", "edit", ...).
   bool ClickRow(const std::string& id, const std::string& action) {
-    return b.Eval(fmt::format("(() => {{ const r = document.getElementById({}); const e = r && r.querySelector('[data-action={}]');"
-                              " if (!e) return false; e.click(); return true; }})()",
-                              JsString("row-" + id), action)) == json(true);
+    return Click(Row(id) + " [data-action=" + action + "]");
   }
   bool Fill(const std::string& selector, const std::string& value) {
-    return b.Eval(fmt::format("(() => {{ const e = document.querySelector({}); if (!e) return false; e.value = {};"
-                              " e.dispatchEvent(new Event('input', {{bubbles: true}}));"
-                              " e.dispatchEvent(new Event('change', {{bubbles: true}})); return true; }})()",
-                              JsString(selector), JsString(value))) == json(true);
+    return On(selector, "e.value = " + JsString(value) +
+                            "; e.dispatchEvent(new Event('input', {bubbles: true}));"
+                            " e.dispatchEvent(new Event('change', {bubbles: true}))");
   }
   bool Check(const std::string& selector, bool on) {
-    return b.Eval(fmt::format("(() => {{ const e = document.querySelector({}); if (!e) return false; e.checked = {};"
-                              " e.dispatchEvent(new Event('change', {{bubbles: true}})); return true; }})()",
-                              JsString(selector), on ? "true" : "false")) == json(true);
+    return On(selector, std::string("e.checked = ") + (on ? "true" : "false") +
+                            "; e.dispatchEvent(new Event('change', {bubbles: true}))");
   }
   std::string Text(const std::string& selector) {
     json v = b.Eval(fmt::format("(document.querySelector({}) || {{}}).textContent || ''", JsString(selector)));
     return v.is_string() ? v.get<std::string>() : "";
   }
-  std::string RowText(const std::string& id) {
-    json v = b.Eval(fmt::format("(document.getElementById({}) || {{}}).textContent || ''", JsString("row-" + id)));
-    return v.is_string() ? v.get<std::string>() : "";
-  }
+  std::string RowText(const std::string& id) { return Text(Row(id)); }
   bool WaitText(const std::string& selector, const std::string& text, int timeout_ms = 15'000) {
     return b.WaitFor(fmt::format("((document.querySelector({}) || {{}}).textContent || '').includes({})",
                                  JsString(selector), JsString(text)),
@@ -87,8 +125,7 @@ struct Page {
 
 TEST(WebTest, OperatorManagesSendersRespondersAndSeesPathsInABrowser) {
   lineup::testing::TempDir dir;
-  RealClock clock;
-  auto config = ParseDaemonConfig(fmt::format(R"(daemon:
+  auto served = Serve(fmt::format(R"(daemon:
   log_dir: {}/log
   schedule: {{every: 1s}}
 tunnels:
@@ -102,17 +139,11 @@ reflectors:
 analyzer:
   ranking_interval: 1s
 )",
-                                              dir.path()),
-                                  "web.yaml");
-  ASSERT_TRUE(config) << config.error().message;
-  auto started = Daemon::Start(*config, clock);
-  ASSERT_TRUE(started) << started.error().message;
-  Daemon& d = **started;
-  ApiConfig api;
-  api.listen = "127.0.0.1:0";
-  auto server = ApiServer::Start(d, api);
-  ASSERT_TRUE(server) << server.error().message;
-  const std::string base = fmt::format("http://127.0.0.1:{}/", (*server)->endpoint().port());
+                                  dir.path()),
+                      "web.yaml");
+  ASSERT_TRUE(served->error.empty()) << served->error;
+  Daemon& d = *served->daemon;
+  const std::string& base = served->base;
 
   Browser b(dir / "chromium");
   ASSERT_TRUE(b.ok()) << b.error();
@@ -198,9 +229,7 @@ analyzer:
   page.Fill("#s-every", "5s");
   ASSERT_TRUE(page.Click("#schedule-form button[type=submit]"));
   ASSERT_TRUE(b.WaitFor("!document.getElementById('schedule-dialog').open")) << page.Text("#s-error");
-  ASSERT_TRUE(b.WaitFor(fmt::format("(document.getElementById({}) || {{}}).textContent.includes('every 5s')",
-                                    JsString("row-" + id))))
-      << page.RowText(id);
+  ASSERT_TRUE(page.WaitText(Row(id), "every 5s")) << page.RowText(id);
   ASSERT_TRUE(d.Session(id)->config.settings.schedule);
   EXPECT_EQ(d.Session(id)->config.settings.schedule->every, 5s);
 
@@ -215,9 +244,7 @@ analyzer:
   page.Fill("#f-run_mode", "background");
   ASSERT_TRUE(page.Click("#sender-submit"));
   ASSERT_TRUE(b.WaitFor("!document.getElementById('sender-dialog').open")) << page.Text("#f-general");
-  ASSERT_TRUE(b.WaitFor(fmt::format("(document.getElementById({}) || {{}}).textContent.includes('25 × 100ms')",
-                                    JsString("row-" + id))))
-      << page.RowText(id);
+  ASSERT_TRUE(page.WaitText(Row(id), "25 × 100ms")) << page.RowText(id);
   EXPECT_EQ(d.Session(id)->config.settings.session.count, 25u);
   EXPECT_TRUE(d.Session(id)->config.settings.run_in_background);
   EXPECT_EQ(d.Session(id)->config.settings.schedule->every, 5s);
@@ -322,29 +349,18 @@ analyzer:
     if (p.find("status of 400 (Bad Request)") == std::string::npos) problems.push_back(p);
   }
   EXPECT_TRUE(problems.empty()) << fmt::format("{}", fmt::join(problems, "\n"));
-  (*server)->Stop();
-  d.Stop();
 }
 
 TEST(WebTest, ThePageStaysUsableWithAThousandSessions) {
   lineup::testing::TempDir dir;
-  RealClock clock;
   std::string sessions;
   for (int i = 0; i < 1000; ++i) {
     sessions += fmt::format("  s{:04}: {{to: \"127.0.5.{}:{}\", count: 10, interval: 10ms, schedule: {{at: [\"0 0 1 1 *\"]}}}}\n",
                             i, 1 + i % 200, 40000 + i);
   }
-  auto config = ParseDaemonConfig(fmt::format("daemon:\n  log_dir: {}/log\nsessions:\n{}", dir.path(), sessions),
-                                  "thousand.yaml");
-  ASSERT_TRUE(config) << config.error().message;
-  auto started = Daemon::Start(*config, clock);
-  ASSERT_TRUE(started) << started.error().message;
-  Daemon& d = **started;
-  ApiConfig api;
-  api.listen = "127.0.0.1:0";
-  auto server = ApiServer::Start(d, api);
-  ASSERT_TRUE(server) << server.error().message;
-  const std::string base = fmt::format("http://127.0.0.1:{}/", (*server)->endpoint().port());
+  auto served = Serve(fmt::format("daemon:\n  log_dir: {}/log\nsessions:\n{}", dir.path(), sessions), "thousand.yaml");
+  ASSERT_TRUE(served->error.empty()) << served->error;
+  const std::string& base = served->base;
 
   Browser b(dir / "chromium");
   ASSERT_TRUE(b.ok()) << b.error();
@@ -379,8 +395,6 @@ TEST(WebTest, ThePageStaysUsableWithAThousandSessions) {
   ASSERT_TRUE(page.WaitText("#page-info", "1–1 of 1 (filtered from 1000)"));
   EXPECT_NE(page.Text("#sessions tbody").find("0.0.0.0_0-127.0.5.200_40999"), std::string::npos);
   EXPECT_TRUE(b.problems().empty()) << fmt::format("{}", fmt::join(b.problems(), "\n"));
-  (*server)->Stop();
-  d.Stop();
 }
 
 }  // namespace
@@ -393,23 +407,17 @@ namespace {
 // and then shows the sessions; the API refuses the page's calls without it.
 TEST(WebTest, ThePageAsksForTheTokenWhenTheApiNeedsOne) {
   lineup::testing::TempDir dir;
-  RealClock clock;
   std::ofstream(dir / "token") << "s3cret-token\n";
-  auto config = ParseDaemonConfig(fmt::format(R"(daemon:
+  auto served = Serve(fmt::format(R"(daemon:
   log_dir: {0}/log
   api: {{listen: "127.0.0.1:0", token_file: {0}/token}}
 sessions:
   one: {{to: "127.0.7.1:48920", schedule: {{at: ["0 0 1 1 *"]}}}}
 )",
                                               dir.path()),
-                                  "token.yaml");
-  ASSERT_TRUE(config) << config.error().message;
-  auto started = Daemon::Start(*config, clock);
-  ASSERT_TRUE(started) << started.error().message;
-  Daemon& d = **started;
-  auto server = ApiServer::Start(d, config->api);
-  ASSERT_TRUE(server) << server.error().message;
-  const std::string base = fmt::format("http://127.0.0.1:{}/", (*server)->endpoint().port());
+                      "token.yaml");
+  ASSERT_TRUE(served->error.empty()) << served->error;
+  const std::string& base = served->base;
 
   Browser b(dir / "chromium");
   ASSERT_TRUE(b.ok()) << b.error();
@@ -427,8 +435,6 @@ sessions:
   ASSERT_TRUE(b.Navigate(base + "#sessions"));
   ASSERT_TRUE(b.WaitFor("document.querySelectorAll('#sessions tbody tr[data-id]').length === 1"));
   EXPECT_EQ(b.Eval("document.getElementById('token-form').hidden"), true);
-  (*server)->Stop();
-  d.Stop();
 }
 
 }  // namespace
