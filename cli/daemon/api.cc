@@ -170,13 +170,15 @@ json SessionObject(const SessionView& v) {
   return j;
 }
 
+// A responder's kind as the configuration writes it.
+const char* KindName(ResponderKind kind) {
+  return kind == ResponderKind::kTwamp ? "twamp" : kind == ResponderKind::kTwampLight ? "light" : "stamp";
+}
+
 json ResponderObject(const ResponderView& r) {
-  const char* kind = r.config.kind == ResponderKind::kTwamp       ? "twamp"
-                     : r.config.kind == ResponderKind::kTwampLight ? "light"
-                                                                   : "stamp";
   json j{{"id", r.config.id},
          {"name", r.config.name},
-         {"kind", kind},
+         {"kind", KindName(r.config.kind)},
          {"listen", measure::FormatEndpoint(r.config.listen)},
          {"interface", r.config.device}};
   std::uint64_t received = 0, reflected = 0;
@@ -382,13 +384,15 @@ HttpResponse SessionPage(const std::vector<SessionView>& all, std::map<std::stri
 json Tunnels(Daemon& daemon) {
   const auto config = daemon.config();
   std::map<std::string, json> tunnels;
-  for (const auto& [tunnel, site] : config.analysis.analysis.site_of_tunnel) {
-    tunnels[tunnel] = {{"name", tunnel}, {"site", site}, {"remote", nullptr}, {"sessions", json::array()}};
-  }
+  auto tunnel = [&](const std::string& name) -> json& {
+    auto& t = tunnels[name];
+    if (t.is_null()) t = {{"name", name}, {"site", ""}, {"remote", nullptr}, {"sessions", json::array()}};
+    return t;
+  };
+  for (const auto& [name, site] : config.analysis.analysis.site_of_tunnel) tunnel(name)["site"] = site;
   for (const auto& s : config.senders) {
     if (s.tunnel.empty()) continue;
-    auto& t = tunnels[s.tunnel];
-    if (t.is_null()) t = {{"name", s.tunnel}, {"site", ""}, {"remote", nullptr}, {"sessions", json::array()}};
+    auto& t = tunnel(s.tunnel);
     if (t["remote"].is_null()) t["remote"] = s.remote.address().to_string();
     t["sessions"].push_back(s.id);
   }
@@ -642,9 +646,7 @@ Routed Route(Daemon& daemon, Jobs& jobs, const HttpRequest& request, const std::
       for (const auto& p : c.allow) allow.push_back(p.ToString());
       replacement = {{"listen", measure::FormatEndpoint(c.listen) + (c.device.empty() ? "" : "@" + c.device)},
                      {"name", c.name},
-                     {"kind", c.kind == ResponderKind::kTwamp       ? "twamp"
-                              : c.kind == ResponderKind::kTwampLight ? "light"
-                                                                     : "stamp"},
+                     {"kind", KindName(c.kind)},
                      {"allow", allow}};
       for (auto& [key, value] : body.items()) replacement[key] = value;
     }
