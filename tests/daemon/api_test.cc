@@ -17,6 +17,7 @@
 #include <set>
 #include <thread>
 
+#include "tests/daemon/served.h"
 #include "tests/store/temp_dir.h"
 
 namespace lineup::daemon {
@@ -66,8 +67,7 @@ bool WaitFor(F ready, Nanos limit = 15s) {
 
 TEST(ApiTest, SessionsRunsResultsStateAndMetricsOverHttp) {
   lineup::testing::TempDir dir;
-  RealClock clock;
-  auto config = ParseDaemonConfig(fmt::format(R"(daemon:
+  auto served = Serve(fmt::format(R"(daemon:
   log_dir: {}/log
   schedule: {{every: 1s}}
 tunnels:
@@ -79,17 +79,10 @@ reflectors:
   - {{name: far-a, listen: "127.0.3.1:48620"}}
   - {{name: far-b, listen: "127.0.3.2:48620"}}
 )",
-                                              dir.path()),
-                                  "test.yaml");
-  ASSERT_TRUE(config) << config.error().message;
-  auto started = Daemon::Start(*config, clock);
-  ASSERT_TRUE(started) << started.error().message;
-  Daemon& d = **started;
-  ApiConfig api;
-  api.listen = "127.0.0.1:0";
-  auto server = ApiServer::Start(d, api);
-  ASSERT_TRUE(server) << server.error().message;
-  const auto at = (*server)->endpoint();
+                                  dir.path()),
+                      "test.yaml");
+  ASSERT_TRUE(served->error.empty()) << served->error;
+  const auto at = served->server->endpoint();
 
   auto list = Call(at, http::verb::get, "/api/sessions");
   ASSERT_EQ(list.status, 200) << list.body;
@@ -176,9 +169,6 @@ reflectors:
     EXPECT_NE(answer.substr(0, n).find("400 Bad Request"), std::string::npos) << answer.substr(0, n);
   }
   EXPECT_EQ(Call(at, http::verb::get, "/api/sessions").status, 200);
-
-  (*server)->Stop();
-  d.Stop();
 }
 
 TEST(ApiTest, ATokenIsRequiredWhenConfiguredAndBeyondLoopbackWithoutOne) {

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "cli/daemon/api.h"
+#include "tests/daemon/served.h"
 #include "tests/store/temp_dir.h"
 #include "tests/support/browser.h"
 
@@ -42,45 +43,6 @@ std::optional<SessionView> SessionNamedForTest(Daemon& d, const std::string& nam
 
 // A session's row as a selector.
 std::string Row(const std::string& id) { return "[id='row-" + id + "']"; }
-
-// A daemon on `yaml` with its API and the page on a loopback port of its own;
-// stopped when it goes.
-struct Served {
-  RealClock clock;
-  std::unique_ptr<Daemon> daemon;
-  std::unique_ptr<ApiServer> server;
-  std::string base;   // "http://127.0.0.1:PORT/"
-  std::string error;  // why it does not run
-  ~Served() {
-    if (server) server->Stop();
-    if (daemon) daemon->Stop();
-  }
-};
-
-std::unique_ptr<Served> Serve(const std::string& yaml, const std::string& origin) {
-  auto served = std::make_unique<Served>();
-  auto config = ParseDaemonConfig(yaml, origin);
-  if (!config) {
-    served->error = config.error().message;
-    return served;
-  }
-  auto started = Daemon::Start(*config, served->clock);
-  if (!started) {
-    served->error = started.error().message;
-    return served;
-  }
-  served->daemon = std::move(*started);
-  ApiConfig api = config->api;  // the token file, if any
-  api.listen = "127.0.0.1:0";
-  auto server = ApiServer::Start(*served->daemon, api);
-  if (!server) {
-    served->error = server.error().message;
-    return served;
-  }
-  served->server = std::move(*server);
-  served->base = fmt::format("http://127.0.0.1:{}/", served->server->endpoint().port());
-  return served;
-}
 
 // The page under test, with small helpers over Browser.
 struct Page {
