@@ -668,7 +668,7 @@ async function start() {
     state.token = $('#token').value;
     sessionStorage.setItem('lineup-token', state.token);
     $('#token-form').hidden = true;
-    start2();
+    loadListsAndShow();
   });
   $('#filter').addEventListener('input', () => {
     state.filter = $('#filter').value.trim();
@@ -694,10 +694,10 @@ async function start() {
   reportRange(3600);
   window.addEventListener('hashchange', () => show(location.hash.slice(1)));
   setInterval(() => { if (!document.hidden && !document.querySelector('dialog[open]')) refresh(); }, POLL_MS);
-  await start2();
+  await loadListsAndShow();
 }
 
-async function start2() {
+async function loadListsAndShow() {
   const [dscp, tunnels] = await Promise.all([api('GET', '/api/dscp'), api('GET', '/api/tunnels')]);
   if (dscp.ok) state.dscp = dscp.data;
   if (tunnels.ok) state.tunnels = tunnels.data;
