@@ -6,7 +6,9 @@
 #include <cmath>
 #include <set>
 
+#include "analyzer/evidence.h"
 #include "analyzer/mos.h"
+#include "measure/time_text.h"
 
 namespace lineup::analyzer {
 namespace {
@@ -14,19 +16,41 @@ namespace {
 constexpr const char* kTunnelPrefix = "tunnel/";
 constexpr const char* kClassPrefix = "class/";
 constexpr const char* kSessionPrefix = "session/";
+constexpr double kDownScore = -1000;
+constexpr double kMaxExcess = 999;  // a bad line never scores below a down one
 
 double Ms(std::int64_t ns) { return double(ns) / 1e6; }
 
+std::string SessionName(const std::string& stream) {
+  if (stream.rfind(kSessionPrefix, 0) == 0) {
+    return stream.substr(std::char_traits<char>::length(kSessionPrefix));
+  }
+  return stream;
+}
+
 }  // namespace
+
+struct Analyzer::Session {
+  std::string name;
+  std::string tunnel;  // "" : diagnostic
+  std::optional<std::uint8_t> dscp;
+  std::vector<SampleWindow> windows;  // one per distinct window spec
+  std::uint32_t consecutive_lost = 0;
+  WallTime streak_start;                // the first loss of the current streak
+  std::optional<WallTime> last_answer;  // the newest answered probe
+  bool fault = false;
+  bool have_previous = false;
+  double previous_latency_ms[3] = {0, 0, 0};  // per LatencyKind, for IPDV
+  std::uint64_t samples = 0;
+};
 
 struct Analyzer::Tunnel {
   std::string name;
-  std::vector<SampleWindow> windows;  // one per distinct window spec
-  std::uint32_t consecutive_lost = 0;
+  std::vector<Session*> sessions;
   bool down = false;
-  bool have_previous = false;
-  double previous_latency_ms[3] = {0, 0, 0};  // per LatencyKind, for IPDV
-  std::vector<Verdict> verdicts;              // per class
+  bool unknown = false;
+  std::optional<WallTime> last_sample;
+  std::vector<Verdict> verdicts;  // per class
 };
 
 Result<void> Validate(const AnalyzerConfig& config) {
@@ -46,6 +70,9 @@ Result<void> Validate(const AnalyzerConfig& config) {
   if (config.ranking_interval < Nanos(0)) {
     return Fail(ErrorCode::kInvalidArgument, "ranking_interval must not be negative");
   }
+  if (config.stale_after < Nanos(0)) {
+    return Fail(ErrorCode::kInvalidArgument, "stale_after must not be negative");
+  }
   return {};
 }
 
@@ -55,6 +82,7 @@ Analyzer::Analyzer(AnalyzerConfig config) : config_(std::move(config)) {
     auto it = std::find(window_specs_.begin(), window_specs_.end(), spec);
     if (it == window_specs_.end()) it = window_specs_.insert(window_specs_.end(), spec);
     spec_of_class_.push_back(static_cast<std::size_t>(it - window_specs_.begin()));
+    z_of_class_.push_back(OneSidedZ(c.confidence));
   }
   announced_order_.resize(config_.classes.size());
   announced_compliance_.resize(config_.classes.size());
@@ -65,12 +93,19 @@ Analyzer::~Analyzer() = default;
 
 std::size_t Analyzer::tunnels() const { return tunnels_.size(); }
 
+std::vector<SessionState> Analyzer::Sessions() const {
+  std::vector<SessionState> out;
+  for (const auto& [name, s] : sessions_) {
+    out.push_back({name, s->tunnel, s->fault, s->consecutive_lost, s->samples});
+  }
+  return out;
+}
+
 Analyzer::Tunnel& Analyzer::TunnelFor(const std::string& name) {
   auto& slot = tunnels_[name];
   if (!slot) {
     slot = std::make_unique<Tunnel>();
     slot->name = name;
-    for (const auto& spec : window_specs_) slot->windows.emplace_back(spec.first);
     slot->verdicts.resize(config_.classes.size());
     for (std::size_t i = 0; i < config_.classes.size(); ++i) {
       slot->verdicts[i].tunnel = name;
@@ -80,16 +115,28 @@ Analyzer::Tunnel& Analyzer::TunnelFor(const std::string& name) {
   return *slot;
 }
 
-std::string Analyzer::TunnelOf(const std::string& stream) const {
-  std::string session = stream;
-  if (session.rfind(kSessionPrefix, 0) == 0) {
-    session.erase(0, std::char_traits<char>::length(kSessionPrefix));
+Analyzer::Session& Analyzer::SessionFor(const std::string& name) {
+  auto& slot = sessions_[name];
+  if (!slot) {
+    slot = std::make_unique<Session>();
+    slot->name = name;
+    for (const auto& spec : window_specs_) slot->windows.emplace_back(spec.first);
   }
+  return *slot;
+}
+
+std::string Analyzer::TunnelOf(const std::string& stream) const {
+  const std::string session = SessionName(stream);
   if (auto mapped = config_.tunnel_of_session.find(session); mapped != config_.tunnel_of_session.end()) {
     return mapped->second;
   }
-  auto logged = logged_tunnel_of_session_.find(session);
-  return logged == logged_tunnel_of_session_.end() ? session : logged->second;
+  auto logged = configured_.find(session);
+  if (logged != configured_.end() && !logged->second.tunnel.empty()) return logged->second.tunnel;
+  if (!config_.sessions_without_tunnel_are_lines || !config_.tunnel_of_session.empty()) return "";
+  for (const auto& [name, c] : configured_) {
+    if (!c.tunnel.empty()) return "";  // tunnels are known: an unmapped session is diagnostic
+  }
+  return session;
 }
 
 bool Analyzer::Judged(const std::string& tunnel, std::size_t cls) const {
@@ -97,94 +144,309 @@ bool Analyzer::Judged(const std::string& tunnel, std::size_t cls) const {
   return it != tunnels_.end() && cls < it->second->verdicts.size() && it->second->verdicts[cls].judged;
 }
 
+void Analyzer::Emit(const store::RecordedEvent& e, std::string stream, store::Payload payload,
+                    std::vector<store::Event>& out) {
+  store::Event o{e.event.time, std::move(stream), std::move(payload), {}, {}};
+  o.event_id = fmt::format("analyzer/{}/{}", e.position, outputs_for_position_++);
+  out.push_back(std::move(o));
+}
+
 void Analyzer::Apply(const store::RecordedEvent& e, std::vector<store::Event>& out) {
   outputs_for_position_ = 0;
   if (const auto* s = std::get_if<store::ProbeSample>(&e.event.payload)) {
     OnSample(e, *s, out);
   } else if (const auto* c = std::get_if<store::SessionConfigured>(&e.event.payload)) {
-    // A session added at run time (or since deleted) still measures its
-    // tunnel when its samples are read again.
-    if (!c->tunnel.empty()) logged_tunnel_of_session_[c->session] = c->tunnel;
+    OnConfigured(e, *c, out);
+  } else if (const auto* d = std::get_if<store::SessionDeleted>(&e.event.payload)) {
+    configured_.erase(d->session);
+    if (auto it = sessions_.find(d->session); it != sessions_.end()) {
+      Unbind(*it->second, e, out);
+      sessions_.erase(it);
+    }
   }
+  CheckStale(e, out);
 }
 
-void Analyzer::OnSample(const store::RecordedEvent& e, const store::ProbeSample& s,
-                        std::vector<store::Event>& out) {
-  Tunnel& t = TunnelFor(TunnelOf(e.event.stream));
+void Analyzer::OnConfigured(const store::RecordedEvent& e, const store::SessionConfigured& c,
+                            std::vector<store::Event>& out) {
+  auto known = configured_.find(c.session);
+  if (known != configured_.end() && known->second == c) return;  // the same again (a restart)
+  const bool first_tunnel =
+      !c.tunnel.empty() && std::none_of(configured_.begin(), configured_.end(),
+                                        [](const auto& kv) { return !kv.second.tunnel.empty(); });
+  configured_[c.session] = c;
+  if (first_tunnel) {
+    // Tunnels are known from now on: sessions that were lines of their own
+    // for want of any are diagnostic.
+    for (auto& [name, s] : sessions_) Bind(*s, e, out);
+  }
+  Session& s = SessionFor(c.session);
+  // A changed session starts afresh: its old samples say nothing of the new one.
+  Unbind(s, e, out);
+  s.dscp = c.dscp;
+  Bind(s, e, out);
+}
 
-  auto emit = [&](std::string stream, store::Payload payload) {
-    store::Event o{e.event.time, std::move(stream), std::move(payload), {}, {}};
-    o.event_id = fmt::format("analyzer/{}/{}", e.position, outputs_for_position_++);
-    out.push_back(std::move(o));
-  };
+void Analyzer::Unbind(Session& s, const store::RecordedEvent& e, std::vector<store::Event>& out) {
+  for (auto& w : s.windows) w.Clear();
+  s.consecutive_lost = 0;
+  s.fault = false;
+  s.have_previous = false;
+  s.last_answer.reset();
+  if (s.tunnel.empty()) return;
+  auto it = tunnels_.find(s.tunnel);
+  s.tunnel.clear();
+  if (it == tunnels_.end()) return;
+  Tunnel& t = *it->second;
+  t.sessions.erase(std::remove(t.sessions.begin(), t.sessions.end(), &s), t.sessions.end());
+  if (t.sessions.empty()) {
+    // No session measures it any more: it leaves the rankings at once.
+    tunnels_.erase(it);
+    for (std::size_t c = 0; c < config_.classes.size(); ++c) AnnounceRanking(c, e, true, out);
+    return;
+  }
+  UpdateLineState(t, e, out);
+  JudgeAll(t, e, out, true);
+}
 
-  bool up_down_changed = false;
-  if (s.lost) {
-    ++t.consecutive_lost;
-    if (!t.down && t.consecutive_lost >= config_.blackout_after_lost) {
-      t.down = true;
-      up_down_changed = true;
-      store::TunnelDown down;
-      down.tunnel = t.name;
-      down.consecutive_lost = t.consecutive_lost;
-      down.detail = fmt::format("blackout: {} probes lost in a row", t.consecutive_lost);
-      emit(kTunnelPrefix + t.name, down);
+void Analyzer::Bind(Session& s, const store::RecordedEvent& e, std::vector<store::Event>& out) {
+  const std::string tunnel = TunnelOf(kSessionPrefix + s.name);
+  if (tunnel == s.tunnel) return;
+  Unbind(s, e, out);
+  s.tunnel = tunnel;
+  if (tunnel.empty()) return;
+  TunnelFor(tunnel).sessions.push_back(&s);
+}
+
+bool Analyzer::UpdateLineState(Tunnel& t, const store::RecordedEvent& e,
+                               std::vector<store::Event>& out) {
+  // The line is down when no session has been answered since the newest loss
+  // streak (of blackout length) began; otherwise each such streak is a fault
+  // of its session alone.
+  std::optional<WallTime> latest_streak;
+  std::uint32_t most_lost = 0;
+  for (const Session* s : t.sessions) {
+    if (s->consecutive_lost < config_.blackout_after_lost) continue;
+    latest_streak = latest_streak ? std::max(*latest_streak, s->streak_start) : s->streak_start;
+    most_lost = std::max(most_lost, s->consecutive_lost);
+  }
+  bool down = false;
+  if (latest_streak) {
+    down = std::none_of(t.sessions.begin(), t.sessions.end(), [&](const Session* s) {
+      return s->consecutive_lost < config_.blackout_after_lost && s->last_answer &&
+             *s->last_answer >= *latest_streak;
+    });
+  }
+  if (!down) {
+    for (Session* s : t.sessions) {
+      if (s->fault || s->consecutive_lost < config_.blackout_after_lost) continue;
+      s->fault = true;
+      store::SessionFault f;
+      f.session = s->name;
+      f.tunnel = t.name;
+      f.consecutive_lost = s->consecutive_lost;
+      f.detail = fmt::format("{} probes lost in a row while other sessions of {} are answered: "
+                             "a fault of this session, not of the line",
+                             s->consecutive_lost, t.name);
+      Emit(e, kSessionPrefix + s->name, f, out);
     }
+  }
+  if (down == t.down) return false;
+  t.down = down;
+  if (down) {
+    store::TunnelDown d;
+    d.tunnel = t.name;
+    d.consecutive_lost = most_lost;
+    d.detail = t.sessions.size() == 1
+                   ? fmt::format("blackout: {} probes lost in a row", most_lost)
+                   : fmt::format("blackout: none of its {} sessions answered ({} probes lost in a row)",
+                                 t.sessions.size(), most_lost);
+    Emit(e, kTunnelPrefix + t.name, d, out);
   } else {
-    if (t.down) {
-      t.down = false;
-      up_down_changed = true;
-      store::TunnelUp up;
-      up.tunnel = t.name;
-      up.consecutive_lost = t.consecutive_lost;
-      up.detail = "probes answered again";
-      emit(kTunnelPrefix + t.name, up);
-    }
-    t.consecutive_lost = 0;
+    store::TunnelUp u;
+    u.tunnel = t.name;
+    u.consecutive_lost = most_lost;
+    u.detail = "probes answered again";
+    Emit(e, kTunnelPrefix + t.name, u, out);
+  }
+  return true;
+}
+
+void Analyzer::OnSample(const store::RecordedEvent& e, const store::ProbeSample& sample,
+                        std::vector<store::Event>& out) {
+  Session& s = SessionFor(SessionName(e.event.stream));
+  if (s.tunnel.empty()) Bind(s, e, out);
+  ++s.samples;
+  if (s.tunnel.empty()) return;  // diagnostic: results and reports only
+  Tunnel& t = TunnelFor(s.tunnel);
+  t.last_sample = e.event.time;
+  bool changed = false;
+  if (t.unknown) {
+    t.unknown = false;
+    for (auto& v : t.verdicts) v.unknown = false;
+    changed = true;
   }
 
-  const double outbound = Ms(s.t2_ns - s.t1_ns);
-  const double inbound = Ms(s.t4_ns - s.t3_ns);
+  if (sample.lost) {
+    if (s.consecutive_lost++ == 0) s.streak_start = e.event.time;
+  } else {
+    if (s.fault) {
+      s.fault = false;
+      store::SessionRecovered r;
+      r.session = s.name;
+      r.tunnel = t.name;
+      r.consecutive_lost = s.consecutive_lost;
+      r.detail = "answered again";
+      Emit(e, kSessionPrefix + s.name, r, out);
+      // The fault's losses were the session's, not the line's.
+      for (auto& w : s.windows) w.Clear();
+      s.have_previous = false;
+    }
+    s.consecutive_lost = 0;
+    s.last_answer = e.event.time;
+  }
+
+  const double outbound = Ms(sample.t2_ns - sample.t1_ns);
+  const double inbound = Ms(sample.t4_ns - sample.t3_ns);
   const double latency[3] = {outbound + inbound, outbound, inbound};
   for (std::size_t w = 0; w < window_specs_.size(); ++w) {
     const auto kind = static_cast<std::size_t>(window_specs_[w].second);
     Probe p;
     p.time = e.event.time;
-    p.lost = s.lost;
-    if (!s.lost) {
+    p.lost = sample.lost;
+    if (!sample.lost) {
       p.latency_ms = latency[kind];
       p.round_trip_ms = latency[0];
-      p.has_ipdv = t.have_previous;
-      p.abs_ipdv_ms = std::abs(latency[kind] - t.previous_latency_ms[kind]);
+      p.has_ipdv = s.have_previous;
+      p.abs_ipdv_ms = std::abs(latency[kind] - s.previous_latency_ms[kind]);
     }
-    t.windows[w].Add(p);
+    s.windows[w].Add(p);
   }
-  if (!s.lost) {
-    for (int k = 0; k < 3; ++k) t.previous_latency_ms[k] = latency[k];
-    t.have_previous = true;
+  if (!sample.lost) {
+    for (int k = 0; k < 3; ++k) s.previous_latency_ms[k] = latency[k];
+    s.have_previous = true;
   }
+  if (UpdateLineState(t, e, out)) changed = true;
+  JudgeAll(t, e, out, changed);
+}
 
+void Analyzer::JudgeAll(Tunnel& t, const store::RecordedEvent& e, std::vector<store::Event>& out,
+                        bool force_announce) {
   for (std::size_t c = 0; c < config_.classes.size(); ++c) {
-    bool compliance_changed = up_down_changed;
+    bool compliance_changed = force_announce;
     Judge(t, c, e, out, compliance_changed);
     AnnounceRanking(c, e, compliance_changed, out);
   }
 }
 
+void Analyzer::CheckStale(const store::RecordedEvent& e, std::vector<store::Event>& out) {
+  if (config_.stale_after <= Nanos(0)) return;
+  const WallTime now = e.event.time;
+  if (next_stale_check_ && now < *next_stale_check_) return;
+  next_stale_check_ = now + std::min<Nanos>(config_.stale_after / 4, std::chrono::seconds(1));
+  for (auto& [name, tp] : tunnels_) {
+    Tunnel& t = *tp;
+    if (t.unknown || !t.last_sample || now - *t.last_sample < config_.stale_after) continue;
+    t.unknown = true;
+    // Old samples do not speak for the line now.
+    for (Session* s : t.sessions) {
+      for (auto& w : s->windows) w.Clear();
+      s->have_previous = false;
+    }
+    for (std::size_t c = 0; c < config_.classes.size(); ++c) {
+      Verdict& v = t.verdicts[c];
+      v.unknown = true;
+      v.samples = 0;
+      if (v.compliant && v.judged) {
+        v.compliant = false;
+        v.violated_metric = "unknown";
+        store::SlaViolated ev;
+        ev.tunnel = t.name;
+        ev.sla_class = config_.classes[c].name;
+        ev.metric = "unknown";
+        ev.value = double(std::chrono::duration_cast<std::chrono::seconds>(now - *t.last_sample).count());
+        ev.threshold = double(std::chrono::duration_cast<std::chrono::seconds>(config_.stale_after).count());
+        ev.detail = fmt::format("unknown: no measurement for {} (stale_after {})",
+                                FormatDuration(now - *t.last_sample), FormatDuration(config_.stale_after));
+        Emit(e, kTunnelPrefix + t.name, ev, out);
+      }
+    }
+    for (std::size_t c = 0; c < config_.classes.size(); ++c) AnnounceRanking(c, e, true, out);
+  }
+}
+
+namespace {
+
+// The windows of several sessions judged as one line.
+struct Combined {
+  std::vector<const SampleWindow*> windows;
+  std::uint64_t size = 0, lost = 0, received = 0, ipdv_count = 0;
+  double latency_sum = 0, round_trip_sum = 0, ipdv_sum = 0;
+
+  void Add(const SampleWindow& w) {
+    windows.push_back(&w);
+    size += w.size();
+    lost += w.lost();
+    received += w.received();
+    ipdv_count += w.ipdv_count();
+    latency_sum += w.latency_sum();
+    round_trip_sum += w.round_trip_sum();
+    ipdv_sum += w.ipdv_sum();
+  }
+  double LossPercent() const { return size == 0 ? 0 : 100.0 * double(lost) / double(size); }
+  double Jitter() const { return ipdv_count == 0 ? 0 : ipdv_sum / double(ipdv_count); }
+  double MeanRoundTrip() const { return received == 0 ? 0 : round_trip_sum / double(received); }
+  // Means over every probe; order statistics the worst session's (a line is
+  // as good as its worst-served sessions of the class).
+  double Latency(Statistic s) const {
+    if (windows.size() == 1) return windows.front()->Latency(s);
+    if (s == Statistic::kMean) return received == 0 ? 0 : latency_sum / double(received);
+    double worst = 0;
+    for (const auto* w : windows) {
+      if (w->received() > 0) worst = std::max(worst, w->Latency(s));
+    }
+    return worst;
+  }
+};
+
+}  // namespace
+
 void Analyzer::Judge(Tunnel& t, std::size_t c, const store::RecordedEvent& e,
                      std::vector<store::Event>& out, bool& compliance_changed) {
   const SlaClass& cls = config_.classes[c];
-  const SampleWindow& w = t.windows[spec_of_class_[c]];
+  const std::size_t spec = spec_of_class_[c];
   Verdict& v = t.verdicts[c];
   v.down = t.down;
-  if (w.size() < cls.min_samples && !t.down) return;
+
+  // The sessions that speak for this class: not in fault, with the class's
+  // marking where any has it.
+  Combined w;
+  bool any_fits = false;
+  for (const Session* s : t.sessions) {
+    if (!s->fault && s->dscp && std::find(cls.dscp.begin(), cls.dscp.end(), *s->dscp) != cls.dscp.end()) {
+      any_fits = true;
+    }
+  }
+  for (const Session* s : t.sessions) {
+    if (s->fault && !t.down) continue;
+    const bool fits = s->dscp && std::find(cls.dscp.begin(), cls.dscp.end(), *s->dscp) != cls.dscp.end();
+    if (any_fits && !fits) continue;
+    w.Add(s->windows[spec]);
+  }
+  v.samples = w.size;
+  if (w.size < cls.min_samples && !t.down) return;
   if (!v.judged) {  // a tunnel entering the ranking is announced at once
     v.judged = true;
     compliance_changed = true;
   }
   v.jitter_ms = w.Jitter();
   v.loss_percent = w.LossPercent();
+  const LossBounds bounds = WilsonBounds(w.lost, w.size, z_of_class_[c]);
+  v.loss_low_percent = bounds.low;
+  v.loss_high_percent = bounds.high;
   v.mos = Mos(w.MeanRoundTrip() / 2, v.jitter_ms, v.loss_percent);
+  // Delay figures need enough answered probes to say anything.
+  const bool delays_judged = w.received >= cls.min_samples;
 
   auto value_of = [&](const Threshold& th) {
     switch (th.metric) {
@@ -199,31 +461,53 @@ void Analyzer::Judge(Tunnel& t, std::size_t c, const store::RecordedEvent& e,
     }
     return 0.0;
   };
-  // Score: the mean headroom left under each threshold's enter value.
-  double headroom = 0;
+  double headroom = 0, excess = 0, loss_headroom = 0, loss_excess = 0;
   const Threshold* first_violation = nullptr;
   double violation_value = 0;
   bool all_within_exit = true;
   for (const auto& th : cls.thresholds) {
     const double value = value_of(th);
+    const bool judged = th.metric == Metric::kLoss || delays_judged;
     if (th.metric == Metric::kLatency) v.latency_ms = value;
+    double h = 0, x = 0;
     if (th.metric == Metric::kMos) {
-      headroom += std::clamp((value - 1.0) / 3.5, 0.0, 1.0);
+      h = std::clamp((value - 1.0) / 3.5, 0.0, 1.0);
+      x = judged && value < th.enter ? (th.enter - value) / std::max(th.enter - 1.0, 1e-9) : 0.0;
+    } else if (th.enter > 0) {
+      h = std::clamp(1.0 - value / th.enter, 0.0, 1.0);
+      x = judged && value > th.enter ? value / th.enter - 1.0 : 0.0;
     } else {
-      headroom += th.enter > 0 ? std::clamp(1.0 - value / th.enter, 0.0, 1.0) : (value > 0 ? 0.0 : 1.0);
+      h = value > 0 ? 0.0 : 1.0;
     }
-    if (!first_violation && Worse(th.metric, value, th.enter)) {
+    headroom += h;
+    excess += x;
+    if (th.metric == Metric::kLoss) {
+      loss_headroom = h;
+      loss_excess = x;
+    }
+    // Loss enters on evidence: the lower bound must be over the limit.
+    const bool over = th.metric == Metric::kLoss ? bounds.low > th.enter
+                                                 : judged && Worse(th.metric, value, th.enter);
+    if (!first_violation && over) {
       first_violation = &th;
       violation_value = value;
     }
-    if (Worse(th.metric, value, th.exit)) all_within_exit = false;
+    if (!judged || Worse(th.metric, value, th.exit)) all_within_exit = false;
   }
-  v.score = t.down ? 0.0 : headroom / double(cls.thresholds.size());
+  const double n = double(cls.thresholds.size());
+  if (t.down) {
+    v.score = kDownScore;
+    v.loss_share = 0;
+  } else if (excess > 0) {
+    v.score = -std::min(excess, kMaxExcess);
+    v.loss_share = -std::min(loss_excess, kMaxExcess);
+  } else {
+    v.score = headroom / n;
+    v.loss_share = loss_headroom / n;
+  }
 
   auto emit_change = [&](store::Payload payload) {
-    store::Event o{e.event.time, kTunnelPrefix + t.name, std::move(payload), {}, {}};
-    o.event_id = fmt::format("analyzer/{}/{}", e.position, outputs_for_position_++);
-    out.push_back(std::move(o));
+    Emit(e, kTunnelPrefix + t.name, std::move(payload), out);
     compliance_changed = true;
   };
   if (v.compliant && (t.down || first_violation)) {
@@ -235,29 +519,35 @@ void Analyzer::Judge(Tunnel& t, std::size_t c, const store::RecordedEvent& e,
       ev.metric = "blackout";
       ev.value = v.loss_percent;
       ev.threshold = 100;
-      ev.detail = fmt::format("blackout: {} probes lost in a row", t.consecutive_lost);
+      ev.detail = "blackout: no session of the line answered";
     } else {
       ev.metric = first_violation->metric == Metric::kLatency
                       ? fmt::format("{}_{}", ToString(cls.latency), ToString(first_violation->statistic))
                       : ToString(first_violation->metric);
       ev.value = violation_value;
       ev.threshold = first_violation->enter;
+      std::string evidence;
+      if (first_violation->metric == Metric::kLoss) {
+        evidence = fmt::format(" (at least {:.2f} % with {:g} % confidence)", bounds.low,
+                               100 * cls.confidence);
+      }
       ev.detail = fmt::format(
-          "brownout: packets flow; latency {:.3f} ms, jitter {:.3f} ms, loss {:.2f} %, MOS {:.2f} "
-          "over {} probes",
-          w.Latency(Statistic::kMean), v.jitter_ms, v.loss_percent, v.mos, w.size());
+          "brownout: packets flow; {} {:.3f} over {:g}{}; latency {:.3f} ms, jitter {:.3f} ms, "
+          "loss {:.2f} %, MOS {:.2f} over {} probes",
+          ev.metric, violation_value, first_violation->enter, evidence, w.Latency(Statistic::kMean),
+          v.jitter_ms, v.loss_percent, v.mos, w.size);
     }
     v.violated_metric = ev.metric;
     emit_change(ev);
-  } else if (!v.compliant && !t.down && all_within_exit) {
+  } else if (!v.compliant && !t.down && !t.unknown && all_within_exit) {
     v.compliant = true;
     store::SlaRecovered ev;
     ev.tunnel = t.name;
     ev.sla_class = cls.name;
     ev.metric = v.violated_metric;
     ev.detail = fmt::format("within the exit thresholds: latency {:.3f} ms, jitter {:.3f} ms, "
-                            "loss {:.2f} %, MOS {:.2f}",
-                            w.Latency(Statistic::kMean), v.jitter_ms, v.loss_percent, v.mos);
+                            "loss {:.2f} %, MOS {:.2f} over {} probes",
+                            w.Latency(Statistic::kMean), v.jitter_ms, v.loss_percent, v.mos, w.size);
     v.violated_metric.clear();
     emit_change(ev);
   }
@@ -271,6 +561,7 @@ std::vector<Verdict> Analyzer::Ranking(const std::string& sla_class) const {
   }
   std::stable_sort(out.begin(), out.end(), [](const Verdict& a, const Verdict& b) {
     if (a.compliant != b.compliant) return a.compliant;
+    if (a.unknown != b.unknown) return b.unknown;
     if (a.score != b.score) return a.score > b.score;
     return a.tunnel < b.tunnel;  // ties broken by name: deterministic
   });
@@ -292,9 +583,7 @@ void Analyzer::AnnounceRanking(std::size_t c, const store::RecordedEvent& e, boo
     order.push_back(v.tunnel);
     compliance.push_back(v.compliant);
   }
-  if (order.empty() || (order == announced_order_[c] && compliance == announced_compliance_[c])) {
-    return;
-  }
+  if (order == announced_order_[c] && compliance == announced_compliance_[c]) return;
   announced_order_[c] = order;
   announced_compliance_[c] = compliance;
   store::RankingChanged ev;
@@ -303,10 +592,9 @@ void Analyzer::AnnounceRanking(std::size_t c, const store::RecordedEvent& e, boo
     if (!v.judged) continue;
     ev.ranking.push_back({v.tunnel, v.score, v.compliant});
     ev.figures.push_back({v.latency_ms, v.jitter_ms, v.loss_percent});
+    ev.evidence.push_back({v.loss_low_percent, v.loss_high_percent, v.loss_share, v.samples, v.unknown});
   }
-  store::Event o{e.event.time, kClassPrefix + ev.sla_class, ev, {}, {}};
-  o.event_id = fmt::format("analyzer/{}/{}", e.position, outputs_for_position_++);
-  out.push_back(std::move(o));
+  Emit(e, kClassPrefix + ev.sla_class, ev, out);
 }
 
 }  // namespace lineup::analyzer

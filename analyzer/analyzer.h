@@ -1,10 +1,16 @@
 // The SLA analyzer: a deterministic fold over the event log. It reads probe
-// samples and session configurations, keeps per-tunnel windows, judges each
-// tunnel against every SLA class with hysteresis, tells blackouts (N probes
-// lost in a row) from brownouts (a violation while packets flow), scores and
-// ranks tunnels per class, and returns its verdicts as events. It reads no
-// clock: time is the events' time, so replaying a log gives the same events,
-// byte for byte. Not thread-safe.
+// samples and session configurations and judges lines (tunnels), not
+// sessions: every session configured on a tunnel keeps its own windows, and a
+// class's verdict on the tunnel combines the sessions whose DSCP fits the
+// class (all of them where none does). A tunnel is down only when none of its
+// sessions is answered; one session unanswered while another is answered is
+// a session fault, reported as such, and its samples stop counting for the
+// line. A loss violation needs evidence (a Wilson bound at the class's
+// confidence over the enter value); latency and jitter need min_samples
+// answered probes. Out-of-SLA lines keep being ordered by how far out they
+// are. A tunnel with no sample for stale_after is unknown: never compliant.
+// It reads no clock: time is the events' time, so replaying a log gives the
+// same events, byte for byte. Not thread-safe.
 #pragma once
 
 #include <map>
@@ -27,8 +33,14 @@ struct AnalyzerConfig {
   // Rankings are re-announced when their order changes, at most once per this
   // much event time (compliance changes are announced at once).
   Nanos ranking_interval = std::chrono::seconds(10);
-  // Session name -> tunnel name; a session not listed is its own tunnel.
+  // Session name -> tunnel name. A session on no tunnel (neither here nor in
+  // its SessionConfigured event) is diagnostic: never part of a line. Only
+  // while no tunnel is known at all (a log of `lineup probe`) and
+  // sessions_without_tunnel_are_lines is set is each session a line of its own.
   std::map<std::string, std::string> tunnel_of_session;
+  bool sessions_without_tunnel_are_lines = true;
+  // A tunnel with no probe sample for this long is unknown (0: never).
+  Nanos stale_after = std::chrono::minutes(2);
   // Tunnel name -> site (an edge location); reports total per site.
   std::map<std::string, std::string> site_of_tunnel;
 };
@@ -41,12 +53,29 @@ struct Verdict {
   bool judged = false;     // enough probes for a verdict
   bool compliant = true;
   bool down = false;
-  double score = 0;        // 0..1, higher is better
+  bool unknown = false;    // no fresh measurement: not compliant, never a target
+  // Higher is better. Within every limit: the mean headroom, 0..1. Beyond a
+  // limit: minus the summed relative excess (19 % loss on a 1 % limit is -18,
+  // 1.6 % is -0.6), so lines out of SLA stay ordered by how far out they are.
+  // Down: -1000.
+  double score = 0;
+  double loss_share = 0;   // the loss threshold's part of the score
+  double loss_low_percent = 0, loss_high_percent = 100;  // Wilson bounds
+  std::uint64_t samples = 0;  // probes in the window(s) judged
   double latency_ms = 0;   // the class's latency statistic
   double jitter_ms = 0;
   double loss_percent = 0;
   double mos = 0;
   std::string violated_metric;  // when not compliant
+};
+
+// A session as the analyzer sees it.
+struct SessionState {
+  std::string session;
+  std::string tunnel;  // "" : diagnostic, on no line
+  bool fault = false;  // unanswered while its line carries other sessions
+  std::uint32_t consecutive_lost = 0;
+  std::uint64_t samples = 0;
 };
 
 class Analyzer {
@@ -71,28 +100,48 @@ class Analyzer {
   // Whether a tunnel has had enough probes for a verdict in class `cls`.
   bool Judged(const std::string& tunnel, std::size_t cls) const;
   std::size_t tunnels() const;
+  // Every session seen, by name.
+  std::vector<SessionState> Sessions() const;
 
  private:
   struct Tunnel;
+  struct Session;
   Tunnel& TunnelFor(const std::string& name);
+  Session& SessionFor(const std::string& name);
+  // Puts a session on the tunnel it measures now; a move starts it afresh.
+  void Bind(Session& s, const store::RecordedEvent& e, std::vector<store::Event>& out);
+  void Unbind(Session& s, const store::RecordedEvent& e, std::vector<store::Event>& out);
   void OnSample(const store::RecordedEvent& e, const store::ProbeSample& s,
                 std::vector<store::Event>& out);
+  void OnConfigured(const store::RecordedEvent& e, const store::SessionConfigured& c,
+                    std::vector<store::Event>& out);
+  // Down/up and session faults from the sessions' loss streaks.
+  bool UpdateLineState(Tunnel& t, const store::RecordedEvent& e, std::vector<store::Event>& out);
+  void JudgeAll(Tunnel& t, const store::RecordedEvent& e, std::vector<store::Event>& out,
+                bool force_announce);
   void Judge(Tunnel& t, std::size_t cls, const store::RecordedEvent& e,
              std::vector<store::Event>& out, bool& compliance_changed);
+  void CheckStale(const store::RecordedEvent& e, std::vector<store::Event>& out);
   void AnnounceRanking(std::size_t cls, const store::RecordedEvent& e, bool force,
                        std::vector<store::Event>& out);
+  void Emit(const store::RecordedEvent& e, std::string stream, store::Payload payload,
+            std::vector<store::Event>& out);
 
   AnalyzerConfig config_;
   std::vector<std::pair<Window, LatencyKind>> window_specs_;  // distinct specs
   std::vector<std::size_t> spec_of_class_;
+  std::vector<double> z_of_class_;
   std::map<std::string, std::unique_ptr<Tunnel>> tunnels_;
+  std::map<std::string, std::unique_ptr<Session>> sessions_;
+  std::map<std::string, store::SessionConfigured> configured_;  // the log's, by session
+  std::optional<WallTime> next_stale_check_;
   std::vector<std::vector<std::string>> announced_order_;  // per class
   std::vector<std::vector<bool>> announced_compliance_;
   // When each class was last ranked (none before the first): rankings are
   // computed at most once per ranking_interval unless compliance changed.
   std::vector<std::optional<WallTime>> last_ranked_;
   std::uint32_t outputs_for_position_ = 0;
-  std::map<std::string, std::string> logged_tunnel_of_session_;
+
 };
 
 }  // namespace lineup::analyzer

@@ -214,7 +214,8 @@ class Builder {
       g.down_since.reset();
     } else if (const auto* v = std::get_if<store::SlaViolated>(&o.payload)) {
       const std::size_t c = ClassIndex(v->sla_class);
-      if (c == config_.classes.size()) return;
+      // A line without measurements is a gap here, measured as such.
+      if (c == config_.classes.size() || v->metric == "unknown") return;
       Violation open;
       open.start = open.end = o.time;
       open.sla_class = v->sla_class;

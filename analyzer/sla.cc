@@ -61,6 +61,12 @@ Result<void> Validate(const SlaClass& c) {
   }
   if (c.window.samples > 1'000'000) return bad("a window of more than 1000000 probes");
   if (c.min_samples == 0) return bad("min_samples must be at least 1");
+  if (!(c.confidence >= 0.5 && c.confidence < 1)) {
+    return bad(fmt::format("confidence {} is not in [0.5, 1): e.g. 0.999", c.confidence));
+  }
+  for (const auto d : c.dscp) {
+    if (d > 63) return bad(fmt::format("DSCP {} is not a 6-bit code point (0-63)", d));
+  }
   if (c.window.samples > 0 && c.min_samples > c.window.samples) {
     return bad(fmt::format("min_samples {} is larger than the {}-probe window", c.min_samples,
                            c.window.samples));

@@ -45,6 +45,14 @@ struct SlaClass {
   Window window{100, Nanos(0)};
   std::vector<Threshold> thresholds;
   std::uint32_t min_samples = 5;  // no verdict before this many probes in the window
+  // How sure the evidence must be before a loss violation is declared: the
+  // one-sided confidence of the Wilson bound compared with the enter value
+  // (see evidence.h and docs/analyzer.md for the figures it gives).
+  double confidence = 0.999;
+  // The DSCP values of the probes that speak for this class (e.g. 46 for
+  // voice). A line's sessions with one of these markings judge it for the
+  // class; a line with none of them is judged from all its sessions.
+  std::vector<std::uint8_t> dscp;
 };
 
 // Higher is worse for every metric but MOS.

@@ -30,6 +30,12 @@ class SampleWindow {
 
   std::size_t size() const { return entries_.size(); }
   std::size_t received() const { return latencies_.size(); }
+  std::uint64_t lost() const { return lost_; }
+  std::uint64_t ipdv_count() const { return ipdv_count_; }
+  double latency_sum() const { return latency_sum_; }
+  double round_trip_sum() const { return round_trip_sum_; }
+  double ipdv_sum() const { return ipdv_sum_; }
+  void Clear() { *this = SampleWindow(spec_); }
   double LossPercent() const;
   double Latency(Statistic s) const;  // ms; 0 when nothing was received
   double MeanRoundTrip() const;

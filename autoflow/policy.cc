@@ -34,6 +34,28 @@ AntiFlap ReadAntiFlap(yaml::Node& n, const AntiFlap& defaults) {
       static_cast<std::uint32_t>(n.Integer("max_switches", defaults.max_switches, 1, 100000));
   a.switch_period = n.Duration("switch_period", defaults.switch_period, 0s, 24h * 7);
   a.initial_wait = n.Duration("initial_wait", defaults.initial_wait, 0s, 1h);
+  a.min_score_gain = n.Number("min_score_gain", defaults.min_score_gain, 0, 10);
+  a.damping = defaults.damping;
+  if (auto d = n.Child("damping")) {
+    if (!d->IsMap()) {
+      n.ErrorAt("damping", "expected a mapping: {half_life, penalty, suppress, reuse, "
+                           "max_suppress} or {enabled: false}");
+    } else {
+      Damping& m = a.damping;
+      m.enabled = d->Bool("enabled", m.enabled);
+      m.penalty = d->Number("penalty", m.penalty, 1, 1e6);
+      m.suppress = d->Number("suppress", m.suppress, 1, 1e7);
+      m.reuse = d->Number("reuse", m.reuse, 1, 1e7);
+      m.half_life = d->Duration("half_life", m.half_life, 1s, 24h);
+      m.max_suppress = d->Duration("max_suppress", m.max_suppress, 1s, 24h * 7);
+      if (m.reuse >= m.suppress) {
+        d->ErrorAt("reuse", fmt::format("reuse {} must be below suppress {}, or a suppressed line "
+                                        "would be reused at once",
+                                        m.reuse, m.suppress));
+      }
+      d->CheckNoOtherKeys();
+    }
+  }
   return a;
 }
 

@@ -22,9 +22,32 @@ enum class Strategy {
 };
 const char* ToString(Strategy s);
 
+// Route-flap damping of lines (the scheme of RFC 2439): each failure of a
+// line (down, or out of SLA) adds `penalty`; the penalty halves every
+// `half_life`; past `suppress` the line is suppressed, and stays so until the
+// penalty decays under `reuse`. A suppressed line is no target of an optional
+// move (failback, better, rebalance); it can still be escaped to, when the
+// line in use is down or out of SLA and nothing better is there.
+struct Damping {
+  bool enabled = true;
+  double penalty = 1000;
+  double suppress = 2000;
+  double reuse = 750;
+  Nanos half_life{std::chrono::minutes(15)};
+  Nanos max_suppress{std::chrono::hours(1)};  // caps the penalty at reuse * 2^(max/half_life)
+  bool operator==(const Damping&) const = default;
+};
+
+// What restrains optional moves (failback, better, preferred, rebalance).
+// None of it ever holds a class on a line that is down, unknown or out of SLA.
 struct AntiFlap {
   Nanos min_dwell{std::chrono::seconds(30)};  // stay at least this long on a line
   double min_improvement_percent = 10;        // move to a better line only if this much better
+  // ... and by at least this much score (a tenth of a limit's headroom
+  // averaged over the class's thresholds): lines measurement noise cannot
+  // tell apart are never swapped, also near a limit where scores are small.
+  double min_score_gain = 0.05;
+  Damping damping;
   Nanos failback_delay{std::chrono::minutes(2)};  // a line that violated must be clean this long
   std::uint32_t max_switches = 6;             // at most this many switches ...
   Nanos switch_period{std::chrono::hours(1)};  // ... per this period (0: no cap)

@@ -59,10 +59,22 @@ json Data(const store::Payload& payload) {
         } else if constexpr (std::is_base_of_v<store::TunnelState, T>) {
           return {{"tunnel", p.tunnel}, {"consecutive_lost", p.consecutive_lost},
                   {"detail", p.detail}};
+        } else if constexpr (std::is_base_of_v<store::SessionFaultState, T>) {
+          return {{"session", p.session}, {"tunnel", p.tunnel},
+                  {"consecutive_lost", p.consecutive_lost}, {"detail", p.detail}};
         } else if constexpr (std::is_same_v<T, store::RankingChanged>) {
           json ranking = json::array();
-          for (const auto& t : p.ranking) {
-            ranking.push_back({{"tunnel", t.tunnel}, {"score", t.score}, {"compliant", t.compliant}});
+          for (std::size_t i = 0; i < p.ranking.size(); ++i) {
+            const auto& t = p.ranking[i];
+            json r = {{"tunnel", t.tunnel}, {"score", t.score}, {"compliant", t.compliant}};
+            if (i < p.evidence.size()) {
+              const auto& ev = p.evidence[i];
+              r["loss_low_percent"] = ev.loss_low_percent;
+              r["loss_high_percent"] = ev.loss_high_percent;
+              r["samples"] = ev.samples;
+              r["unknown"] = ev.unknown;
+            }
+            ranking.push_back(std::move(r));
           }
           return {{"sla_class", p.sla_class}, {"ranking", ranking}};
         } else if constexpr (std::is_same_v<T, store::PathSwitched>) {

@@ -28,6 +28,10 @@ const char* ToString(EventType type) {
       return "path_switched";
     case EventType::kPolicyChanged:
       return "policy_changed";
+    case EventType::kSessionFault:
+      return "session_fault";
+    case EventType::kSessionRecovered:
+      return "session_recovered";
   }
   return "unknown";
 }

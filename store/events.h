@@ -26,6 +26,8 @@ enum class EventType : std::uint16_t {
   kTunnelDown = 22,
   kTunnelUp = 23,
   kRankingChanged = 24,
+  kSessionFault = 25,      // one session of a line unanswered while the line carries others
+  kSessionRecovered = 26,
   kPathSwitched = 30,
   kPolicyChanged = 31,
 };
@@ -178,6 +180,29 @@ struct TunnelUp : TunnelState {
   static constexpr std::uint16_t kSchemaVersion = 1;
 };
 
+// A session that stopped being answered while another session of its line
+// was still answered: a fault of that session (a reflector port, a filter),
+// not an outage of the line. Its samples do not count for the line meanwhile.
+struct SessionFaultState {
+  std::string session;
+  std::string tunnel;
+  std::uint32_t consecutive_lost = 0;
+  std::string detail;
+  template <class A>
+  void Fields(A& a, std::uint16_t) {
+    a(session, tunnel, consecutive_lost, detail);
+  }
+  bool operator==(const SessionFaultState&) const = default;
+};
+struct SessionFault : SessionFaultState {
+  static constexpr EventType kType = EventType::kSessionFault;
+  static constexpr std::uint16_t kSchemaVersion = 1;
+};
+struct SessionRecovered : SessionFaultState {
+  static constexpr EventType kType = EventType::kSessionRecovered;
+  static constexpr std::uint16_t kSchemaVersion = 1;
+};
+
 struct RankedTunnel {
   std::string tunnel;
   double score = 0;
@@ -201,16 +226,33 @@ struct LineFigures {
   bool operator==(const LineFigures&) const = default;
 };
 
+// The evidence behind a ranked tunnel's loss figure, so that the controller
+// can tell lines apart only where the measurements can.
+struct LineEvidence {
+  double loss_low_percent = 0;   // Wilson bounds at the class's confidence
+  double loss_high_percent = 100;
+  double loss_share = 0;         // what the loss threshold contributes to the score
+  std::uint64_t samples = 0;     // probes in the window(s) judged
+  bool unknown = false;          // no fresh measurement: never a target
+  template <class A>
+  void serialize(A& a) {
+    a(loss_low_percent, loss_high_percent, loss_share, samples, unknown);
+  }
+  bool operator==(const LineEvidence&) const = default;
+};
+
 struct RankingChanged {
   static constexpr EventType kType = EventType::kRankingChanged;
-  static constexpr std::uint16_t kSchemaVersion = 2;
+  static constexpr std::uint16_t kSchemaVersion = 3;
   std::string sla_class;
   std::vector<RankedTunnel> ranking;  // best first
   std::vector<LineFigures> figures;   // v2: the same order as ranking (paths through hubs use them)
+  std::vector<LineEvidence> evidence;  // v3: the same order as ranking
   template <class A>
   void Fields(A& a, std::uint16_t version) {
     a(sla_class, ranking);
     if (version >= 2) a(figures);
+    if (version >= 3) a(evidence);
   }
   bool operator==(const RankingChanged&) const = default;
 };
@@ -260,7 +302,7 @@ struct PolicyChanged {
 
 using Payload = std::variant<SessionConfigured, SessionDeleted, ProbeSample, RunSummary,
                              SlaViolated, SlaRecovered, TunnelDown, TunnelUp, RankingChanged,
-                             PathSwitched, PolicyChanged>;
+                             PathSwitched, PolicyChanged, SessionFault, SessionRecovered>;
 
 EventType TypeOf(const Payload& payload);
 

@@ -108,6 +108,9 @@ std::string Describe(const Event& event) {
                              p.value, p.threshold, p.detail);
         } else if constexpr (std::is_base_of_v<TunnelState, T>) {
           return fmt::format("{} after {} lost {}", p.tunnel, p.consecutive_lost, p.detail);
+        } else if constexpr (std::is_base_of_v<SessionFaultState, T>) {
+          return fmt::format("{} on {} after {} lost {}", p.session, p.tunnel, p.consecutive_lost,
+                             p.detail);
         } else if constexpr (std::is_same_v<T, RankingChanged>) {
           std::string out = p.sla_class + ":";
           for (const auto& t : p.ranking) {

@@ -80,8 +80,8 @@ TEST(ReplayTest, ReplayReproducesTheLiveDecisionsByteForByte) {
   EXPECT_GT(voice.time_on.at("inet"), 30min);
   EXPECT_EQ(voice.time_on.at("mpls") + voice.time_on.at("inet"), voice.assigned);
   EXPECT_LT(voice.assigned, 60min);
-  EXPECT_GT(voice.out_of_sla, 0s);
-  EXPECT_LT(voice.out_of_sla, 12min);
+  // Safety first: each brownout is left at its verdict, whatever the 5 min dwell.
+  EXPECT_EQ(voice.out_of_sla, 0s);
 }
 
 TEST(ReplayTest, WhatIfComparesAnotherPolicy) {

@@ -46,7 +46,7 @@ TEST(ControllerServiceTest, RestartsWithoutSwitchingAgainOrReplayingTheActuator)
   ASSERT_TRUE(*RecordPolicy(*log, "lineup.yaml", policy, testing::kT0));
   EXPECT_FALSE(*RecordPolicy(*log, "lineup.yaml", policy, testing::kT0));  // unchanged: not again
   ASSERT_TRUE(log->Append(std::vector<store::Event>{
-      At(1s, store::RankingChanged{"voice", {{"mpls", 0.9, true}, {"inet", 0.7, true}}, {}}),
+      At(1s, store::RankingChanged{"voice", {{"mpls", 0.9, true}, {"inet", 0.7, true}}, {}, {}}),
       At(60s, store::SlaViolated{{"mpls", "voice", "loss", 4, 1, "brownout"}}),
   }));
   {

@@ -31,8 +31,10 @@ class Stream {
     now_ = kT0 + at;
   }
   void Ranking(const std::string& sla, std::vector<store::RankedTunnel> ranking,
-               std::vector<store::LineFigures> figures = {}) {
-    Feed(store::RankingChanged{sla, std::move(ranking), std::move(figures)}, "class/" + sla);
+               std::vector<store::LineFigures> figures = {},
+               std::vector<store::LineEvidence> evidence = {}) {
+    Feed(store::RankingChanged{sla, std::move(ranking), std::move(figures), std::move(evidence)},
+         "class/" + sla);
   }
   void Violated(const std::string& tunnel, const std::string& sla, const std::string& metric = "loss") {
     store::SlaViolated v;

@@ -341,7 +341,8 @@ expect:
             std::string::npos)
       << ran.out;
   EXPECT_NE(ran.out.find("1 switch: 1m"), std::string::npos) << ran.out;
-  EXPECT_NE(ran.out.find("a -> b (brownout)"), std::string::npos) << ran.out;
+  // An outage is a blackout, whatever probe noticed it first.
+  EXPECT_NE(ran.out.find("a -> b (blackout)"), std::string::npos) << ran.out;
   EXPECT_NE(ran.out.find("FAILED: 2 of 3 expectations met"), std::string::npos) << ran.out;
   EXPECT_NE(ran.out.find("log:     " + out + "/log"), std::string::npos) << ran.out;
   EXPECT_TRUE(std::filesystem::exists(out + "/report.html"));

@@ -97,6 +97,26 @@ TEST(CodecTest, GoldenRecordsStayReadable) {
   EXPECT_EQ(i, events.size());
 }
 
+TEST(CodecTest, RankingV3CarriesEvidenceAndSessionFaultsRoundTrip) {
+  RankingChanged r{"voice", {{"a", 0.9, true}, {"b", -18, false}}, {{10, 1, 0}, {12, 2, 19}},
+                   {{0, 3.6, 0.25, 100, false}, {13.1, 26.6, -18, 100, false}}};
+  SessionFault f;
+  f.session = "a-voice";
+  f.tunnel = "a";
+  f.consecutive_lost = 3;
+  f.detail = "dead port";
+  SessionRecovered back_again;
+  back_again.session = "a-voice";
+  back_again.tunnel = "a";
+  for (const Payload& payload : {Payload(r), Payload(f), Payload(back_again)}) {
+    std::string record;
+    EncodeRecord(Event{FromUnixNanos(1), "class/voice", payload, {}, {}}, 0, record);
+    auto back = DecodeRecord(0, Span(record));
+    ASSERT_TRUE(back) << back.error().message;
+    EXPECT_TRUE(back->event.payload == payload);
+  }
+}
+
 TEST(CodecTest, PathSwitchedV2CarriesWeightsAndPath) {
   PathSwitched p{"video", "a", "a+b", "load_balance", "both compliant", {{"a", 0.6}, {"b", 0.4}},
                  {}};

@@ -63,7 +63,7 @@ inline std::vector<Event> OneOfEach() {
   up.tunnel = "tun-b";
   out.push_back({kT0, "tunnel/tun-b", up, {}, {}});
   out.push_back({kT0, "class/voice",
-                 RankingChanged{"voice", {{"tun-a", 0.93, true}, {"tun-b", 0.41, false}}, {}}, {}, {}});
+                 RankingChanged{"voice", {{"tun-a", 0.93, true}, {"tun-b", 0.41, false}}, {}, {}}, {}, {}});
   out.push_back({kT0, "class/voice",
                  PathSwitched{"voice", "tun-b", "tun-a", "best", "tun-b loss 4.1% > 1%", {}, {}}, {}, {}});
   out.push_back({kT0, "policy", PolicyChanged{"default", "classes: {}"}, {}, {}});
