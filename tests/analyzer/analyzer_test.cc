@@ -3,6 +3,10 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <random>
+
+#include "analyzer/evidence.h"
+
 #include "analyzer/mos.h"
 #include "store/codec.h"
 #include "store/event_log.h"
@@ -40,6 +44,24 @@ class Feed {
     analyzer_.Apply(e, out);
     all_.insert(all_.end(), out.begin(), out.end());
     return out;
+  }
+
+  // Any other event (a session configured or deleted), at the current time.
+  std::vector<store::Event> Event(const std::string& stream, store::Payload payload) {
+    store::RecordedEvent e;
+    e.position = position_++;
+    e.event = {now_, stream, std::move(payload), {}, {}};
+    std::vector<store::Event> out;
+    analyzer_.Apply(e, out);
+    all_.insert(all_.end(), out.begin(), out.end());
+    return out;
+  }
+  void Configure(const std::string& session, const std::string& tunnel, std::uint8_t dscp = 0) {
+    store::SessionConfigured c;
+    c.session = session;
+    c.tunnel = tunnel;
+    c.dscp = dscp;
+    Event("session/" + session, c);
   }
 
   Analyzer& analyzer() { return analyzer_; }
@@ -365,6 +387,186 @@ TEST(AnalyzerTest, ReplayIsDeterministicByteForByte) {
   EXPECT_EQ(first, third);
   ASSERT_TRUE(log->Append(outputs));  // appended twice: written once (event ids)
   EXPECT_EQ(log->head(), input.size() + outputs.size());
+}
+
+
+// Reference figures (computed independently from the Wilson formula).
+TEST(EvidenceTest, WilsonBoundsAndZ) {
+  EXPECT_NEAR(OneSidedZ(0.95), 1.6449, 1e-4);
+  EXPECT_NEAR(OneSidedZ(0.999), 3.0902, 1e-4);
+  const auto none = WilsonBounds(0, 100, OneSidedZ(0.95));
+  EXPECT_NEAR(none.low, 0, 1e-9);
+  EXPECT_NEAR(none.high, 2.635, 0.01);  // 0 of 100 cannot show a loss under 1 %
+  const auto five = WilsonBounds(5, 100, OneSidedZ(0.999));
+  EXPECT_NEAR(five.low, 1.38, 0.01);
+  EXPECT_GT(five.high, 10);
+  const auto four = WilsonBounds(4, 100, OneSidedZ(0.999));
+  EXPECT_LT(four.low, 1.0);  // 4 of 100 is no evidence of more than 1 %
+  EXPECT_DOUBLE_EQ(WilsonBounds(0, 0, 3).high, 100);
+}
+
+SlaClass VoiceLoss() {
+  SlaClass c;
+  c.name = "voice";
+  c.window = {100, Nanos(0)};
+  c.min_samples = 20;
+  c.thresholds = {{Metric::kLatency, Statistic::kMean, 150, 130}, {Metric::kLoss, Statistic::kMean, 1, 0.5}};
+  return c;
+}
+
+TEST(AnalyzerTest, LossAtAFifthOfTheLimitRaisesNoAlarmAndFivePercentDoes) {
+  // A good analyzer: 0.2 % random loss against a 1 % limit is never a
+  // violation (the point estimate of a 100-probe window reads 2-4 % now and
+  // then); 5 % loss is one within about a window.
+  auto config = Config({VoiceLoss()});
+  Feed clean(config);
+  std::mt19937 rng(7);
+  std::bernoulli_distribution lose(0.002);
+  for (int i = 0; i < 200'000; ++i) clean.Probe("a", 20, lose(rng));
+  EXPECT_EQ(Count(clean.all(), store::EventType::kSlaViolated), 0u);
+
+  Feed lossy(config);
+  std::bernoulli_distribution lose5(0.05);
+  int at = -1;
+  for (int i = 0; i < 1000 && at < 0; ++i) {
+    if (Count(lossy.Probe("a", 20, i >= 100 && lose5(rng)), store::EventType::kSlaViolated) > 0) at = i;
+  }
+  ASSERT_GE(at, 100);
+  EXPECT_LT(at, 100 + 150) << "5 % loss found only after " << at - 100 << " probes";
+  const auto v = std::find_if(lossy.all().begin(), lossy.all().end(),
+                              [](const auto& e) { return e.type() == store::EventType::kSlaViolated; });
+  EXPECT_NE(std::get<store::SlaViolated>(v->payload).detail.find("with 99.9 % confidence"),
+            std::string::npos);
+}
+
+TEST(AnalyzerTest, OneDeadSessionOfALineIsASessionFaultNotAnOutage) {
+  auto config = Config({Voice()});
+  config.tunnel_of_session = {{"a-voice", "a"}, {"a-bulk", "a"}, {"b-voice", "b"}};
+  Feed f(config);
+  for (int i = 0; i < 10; ++i) {
+    f.Probe("a-voice", 20);
+    f.Probe("a-bulk", 20);
+    f.Probe("b-voice", 30);
+  }
+  for (int i = 0; i < 50; ++i) {  // the bulk reflector port dies
+    f.Probe("a-voice", 20);
+    f.Probe("a-bulk", 0, true);
+    f.Probe("b-voice", 30);
+  }
+  EXPECT_EQ(Count(f.all(), store::EventType::kTunnelDown), 0u);
+  EXPECT_EQ(Count(f.all(), store::EventType::kSlaViolated), 0u);
+  ASSERT_EQ(Count(f.all(), store::EventType::kSessionFault), 1u);
+  const auto sessions = f.analyzer().Sessions();
+  const auto bulk = std::find_if(sessions.begin(), sessions.end(), [](const auto& s) { return s.session == "a-bulk"; });
+  ASSERT_NE(bulk, sessions.end());
+  EXPECT_TRUE(bulk->fault);
+  EXPECT_TRUE(f.analyzer().Ranking("voice").front().compliant);
+  // It answers again: the fault ends, and its old losses do not count.
+  for (int i = 0; i < 10; ++i) {
+    f.Probe("a-voice", 20);
+    f.Probe("a-bulk", 20);
+  }
+  EXPECT_EQ(Count(f.all(), store::EventType::kSessionRecovered), 1u);
+  EXPECT_EQ(Count(f.all(), store::EventType::kSlaViolated), 0u);
+  // Both sessions unanswered: that is the line down.
+  for (int i = 0; i < 4; ++i) {
+    f.Probe("a-voice", 0, true);
+    f.Probe("a-bulk", 0, true);
+  }
+  EXPECT_EQ(Count(f.all(), store::EventType::kTunnelDown), 1u);
+}
+
+TEST(AnalyzerTest, AClassIsJudgedFromTheSessionsWithItsMarking) {
+  SlaClass voice = Voice();
+  voice.dscp = {46};
+  voice.confidence = 0.5;
+  SlaClass bulk = Voice();
+  bulk.name = "bulk";
+  bulk.confidence = 0.5;
+  bulk.thresholds = {{Metric::kLatency, Statistic::kMean, 50, 40}};
+  Feed f(Config({voice, bulk}));
+  f.Configure("a-ef", "a", 46);
+  f.Configure("a-be", "a", 0);
+  for (int i = 0; i < 20; ++i) {
+    f.Probe("a-ef", 80);  // EF is queued behind: over voice's 50 ms
+    f.Probe("a-be", 10);
+  }
+  const auto v = f.analyzer().Ranking("voice");
+  ASSERT_EQ(v.size(), 1u);
+  EXPECT_FALSE(v[0].compliant);
+  EXPECT_DOUBLE_EQ(v[0].latency_ms, 80);
+  const auto b = f.analyzer().Ranking("bulk");  // no marking: all sessions
+  ASSERT_EQ(b.size(), 1u);
+  EXPECT_DOUBLE_EQ(b[0].latency_ms, 45);
+}
+
+TEST(AnalyzerTest, AnAdHocSessionIsNeverALineAndADeletedOneLeavesAtOnce) {
+  Feed f(Config({Voice()}));
+  f.Configure("a-1", "a");
+  f.Configure("b-1", "b");
+  for (int i = 0; i < 10; ++i) {
+    f.Probe("a-1", 20);
+    f.Probe("b-1", 10);
+    f.Probe("web-probe", 5);  // added on the page without a tunnel
+  }
+  auto ranking = f.analyzer().Ranking("voice");
+  ASSERT_EQ(ranking.size(), 2u);
+  EXPECT_EQ(ranking[0].tunnel, "b");
+  EXPECT_EQ(f.analyzer().TunnelOf("session/web-probe"), "");
+  store::SessionDeleted d;
+  d.session = "b-1";
+  const auto out = f.Event("session/b-1", d);
+  ranking = f.analyzer().Ranking("voice");
+  ASSERT_EQ(ranking.size(), 1u);
+  EXPECT_EQ(ranking[0].tunnel, "a");
+  ASSERT_EQ(Count(out, store::EventType::kRankingChanged), 1u);
+  EXPECT_EQ(std::get<store::RankingChanged>(out.back().payload).ranking.size(), 1u);
+}
+
+TEST(AnalyzerTest, ALineWithoutFreshMeasurementsBecomesUnknown) {
+  auto config = Config({Voice()});
+  config.stale_after = seconds(30);
+  Feed f(config);
+  f.Configure("a-1", "a");
+  f.Configure("b-1", "b");
+  for (int i = 0; i < 10; ++i) {
+    f.Probe("a-1", 20);
+    f.Probe("b-1", 10);
+  }
+  for (int i = 0; i < 400; ++i) f.Probe("a-1", 20);  // 40 s of a only
+  auto ranking = f.analyzer().Ranking("voice");
+  ASSERT_EQ(ranking.size(), 2u);
+  EXPECT_EQ(ranking[1].tunnel, "b");
+  EXPECT_TRUE(ranking[1].unknown);
+  EXPECT_FALSE(ranking[1].compliant);
+  const auto v = std::find_if(f.all().begin(), f.all().end(),
+                              [](const auto& e) { return e.type() == store::EventType::kSlaViolated; });
+  ASSERT_NE(v, f.all().end());
+  EXPECT_EQ(std::get<store::SlaViolated>(v->payload).metric, "unknown");
+  for (int i = 0; i < 5; ++i) f.Probe("b-1", 10);  // fresh again: judged anew
+  ranking = f.analyzer().Ranking("voice");
+  EXPECT_EQ(ranking[0].tunnel, "b");
+  EXPECT_TRUE(ranking[0].compliant);
+  EXPECT_FALSE(ranking[0].unknown);
+}
+
+TEST(AnalyzerTest, LinesOutOfSlaStayOrderedByHowFarOut) {
+  SlaClass c = VoiceLoss();
+  c.min_samples = 5;
+  Feed f(Config({c}));
+  for (int i = 0; i < 1000; ++i) {
+    f.Probe("bad", 20, i % 100 < 19);     // 19 % loss
+    f.Probe("worse", 20, i % 100 < 40);   // 40 %
+    f.Probe("slight", 20, i % 1000 < 16 || i % 100 == 50);  // about 2.6 %
+  }
+  const auto r = f.analyzer().Ranking("voice");
+  ASSERT_EQ(r.size(), 3u);
+  EXPECT_EQ(r[0].tunnel, "slight");
+  EXPECT_EQ(r[1].tunnel, "bad");
+  EXPECT_EQ(r[2].tunnel, "worse");
+  for (const auto& v : r) EXPECT_FALSE(v.compliant) << v.tunnel;
+  EXPECT_GT(r[0].score, r[1].score);
+  EXPECT_NEAR(r[1].score, -18, 0.01);  // 19 % over a 1 % limit
 }
 
 }  // namespace

@@ -300,5 +300,153 @@ TEST(ControllerTest, ThePolicyComesFromTheLogAndABadOneIsKeptOut) {
   EXPECT_EQ(c.Current("voice")->to, "mpls");  // a new policy keeps the line in use
 }
 
+// What a good controller does, written before running it:
+// - a violated line is left at once even when the cap is used up, and the
+//   move is counted;
+TEST(ControllerTest, TheCapNeverPinsAClassOnAViolatedLine) {
+  Stream s(Config(kBest, "{min_dwell: 30s, failback_delay: 30s, max_switches: 1, switch_period: 1h, initial_wait: 0s}"));
+  s.Ranking("voice", {{"mpls", 0.9, true}, {"inet", 0.7, true}, {"lte", 0.5, true}});
+  s.At(10s);
+  s.Down("mpls");  // an escape: counted, and the cap is now used up
+  EXPECT_EQ(s.Using("voice"), "inet");
+  s.At(20s);
+  s.Violated("inet", "voice");  // still left at once
+  EXPECT_EQ(s.Using("voice"), "lte");
+  EXPECT_EQ(s.Switches().back()->rule, "brownout");
+  s.At(2min);
+  s.Up("mpls");
+  s.Ranking("voice", {{"mpls", 0.9, true}, {"lte", 0.5, true}, {"inet", 0.1, false}});
+  s.At(10min);
+  EXPECT_EQ(s.Using("voice"), "lte");  // an optional move waits for the cap's period
+  s.At(61min);
+  EXPECT_EQ(s.Using("voice"), "mpls");
+}
+
+// - a second failure during the dwell of a failover is left at once too;
+TEST(ControllerTest, TheDwellNeverHoldsAClassOnAViolatedLine) {
+  Stream s(Config(kBest));
+  s.Ranking("voice", {{"mpls", 0.9, true}, {"inet", 0.7, true}, {"lte", 0.5, true}});
+  s.At(10s);
+  s.Down("mpls");
+  s.At(20s);
+  s.Violated("inet", "voice");
+  EXPECT_EQ(s.Using("voice"), "lte");
+  EXPECT_EQ(s.decisions().back().time, testing::kT0 + 20s);
+}
+
+// - a line that only just recovered (failback delay) is still better than a
+//   violated one, and is escaped to when nothing else is there;
+TEST(ControllerTest, AnEscapeMayUseALineInItsFailbackDelay) {
+  Stream s(Config("  - {name: voice, tunnels: [mpls, inet]}\n"));
+  s.Ranking("voice", {{"mpls", 0.9, true}, {"inet", 0.7, true}});
+  s.At(10s);
+  s.Violated("mpls", "voice");
+  EXPECT_EQ(s.Using("voice"), "inet");
+  s.At(20s);
+  s.Recovered("mpls", "voice");
+  s.At(30s);
+  s.Violated("inet", "voice");
+  EXPECT_EQ(s.Using("voice"), "mpls");
+  EXPECT_EQ(s.Switches().back()->rule, "brownout");
+}
+
+// - with every line out of SLA, the least bad line, and no swapping between
+//   lines the measurements cannot tell apart;
+TEST(ControllerTest, BestOfWorstFollowsSeverityNotNoise) {
+  Stream s(Config(kBest));
+  // 19 % loss against 1.6 %: the evidence separates them.
+  s.Ranking("voice", {{"inet", -0.6, false}, {"mpls", -18, false}}, {{20, 1, 1.6}, {20, 1, 19}},
+            {{0.3, 7.9, -0.6, 100, false}, {11.5, 29.5, -18, 100, false}});
+  EXPECT_EQ(s.Using("voice"), "inet");
+  s.At(1min);
+  s.Ranking("voice", {{"mpls", -0.5, false}, {"inet", -1.2, false}}, {{20, 1, 1.5}, {20, 1, 2.2}},
+            {{0.3, 7.9, -0.5, 100, false}, {0.5, 9.1, -1.2, 100, false}});
+  EXPECT_EQ(s.Using("voice"), "inet");  // 1.5 % and 2.2 % over 100 probes: noise
+  s.At(2min);
+  s.Ranking("voice", {{"mpls", -0.5, false}, {"inet", -15, false}}, {{20, 1, 1.5}, {20, 1, 16}},
+            {{0.3, 7.9, -0.5, 100, false}, {9.2, 26.2, -15, 100, false}});
+  EXPECT_EQ(s.Using("voice"), "mpls");  // inet got far worse: clearly
+  EXPECT_EQ(s.Switches().back()->rule, "best_of_worst");
+  EXPECT_EQ(s.Switches().size(), 2u);
+}
+
+// - three compliant lines a millisecond apart near the limit are never swapped;
+TEST(ControllerTest, LinesNoiseCannotTellApartAreNotSwapped) {
+  Stream s(Config(kBest));
+  s.Ranking("voice", {{"mpls", 0.067, true}, {"inet", 0.060, true}, {"lte", 0.053, true}});
+  for (int i = 1; i <= 20; ++i) {
+    s.At(30s * i);
+    const double a = 0.060 + 0.007 * (i % 3), b = 0.060 + 0.007 * ((i + 1) % 3);
+    s.Ranking("voice", {{"inet", std::max(a, b), true}, {"lte", std::min(a, b), true}, {"mpls", 0.053, true}});
+  }
+  EXPECT_EQ(s.Switches().size(), 1u);
+}
+
+// - a line that keeps failing gets the traffic back at most twice an hour.
+TEST(ControllerTest, ALineThatKeepsFailingIsSuppressed) {
+  Stream s(Config("  - {name: voice, strategy: priority, preferred: [mpls, inet]}\n",
+                  "{min_dwell: 10s, failback_delay: 30s, max_switches: 100, switch_period: 1h, initial_wait: 0s}"));
+  s.Ranking("voice", {{"mpls", 0.9, true}, {"inet", 0.7, true}});
+  for (int k = 0; k < 30; ++k) {  // dark 30 s every 2 minutes for an hour
+    s.At(2min * k + 60s);
+    s.Down("mpls");
+    s.At(2min * k + 90s);
+    s.Up("mpls");
+  }
+  s.At(61min);
+  int back = 0;
+  for (const auto* sw : s.Switches()) back += sw->to == "mpls" && sw->from == "inet";
+  EXPECT_LE(back, 2);
+  bool suppressed = false;
+  for (const auto& d : s.controller().DampingStates(testing::kT0 + 61min)) {
+    if (d.tunnel == "mpls") suppressed = d.suppressed;
+  }
+  EXPECT_TRUE(suppressed);
+  EXPECT_NE(s.Switches().back()->reason.find("flap penalty"), std::string::npos) << s.Switches().back()->reason;
+}
+
+// - an over-budget detour through a hub beats a dead direct tunnel.
+TEST(ControllerTest, AnOverBudgetDetourBeatsADeadDirectTunnel) {
+  Stream s(R"(hubs: [hub]
+tunnels:
+  direct: {site: paris, peer: berlin}
+  paris-hub: {site: paris, peer: hub}
+  berlin-hub: {site: berlin, peer: hub}
+sla_classes:
+  - {name: voice, latency_ms: {enter: 150, exit: 120}}
+policy: {initial_wait: 0s}
+traffic_classes:
+  - {name: to-berlin, sla_class: voice, source: paris, destination: berlin}
+)");
+  s.Ranking("voice", {{"direct", 0.9, true}, {"paris-hub", 0.5, true}, {"berlin-hub", 0.5, true}},
+            {{20, 1, 0}, {80, 1, 0}, {80, 1, 0}});
+  ASSERT_EQ(s.Using("to-berlin"), "direct");
+  s.At(5s);
+  s.Down("direct");
+  EXPECT_EQ(s.Using("to-berlin"), "paris-hub>berlin-hub");  // 160 ms over 150, but it carries packets
+  EXPECT_NE(s.Switches().back()->reason.find("least bad detour"), std::string::npos);
+}
+
+// - an unknown line is left and never chosen; a line gone from the ranking
+//   (its sessions deleted) is never chosen.
+TEST(ControllerTest, UnknownAndRemovedLinesAreNeverTargets) {
+  Stream s(Config(kBest));
+  s.Ranking("voice", {{"mpls", 0.9, true}, {"inet", 0.7, true}, {"lte", 0.5, true}});
+  s.At(10s);
+  s.Ranking("voice", {{"inet", 0.7, true}, {"lte", 0.5, true}});  // mpls deleted
+  EXPECT_EQ(s.Using("voice"), "inet");
+  s.At(20s);
+  store::SlaViolated v;
+  v.tunnel = "inet";
+  v.sla_class = "voice";
+  v.metric = "unknown";
+  s.Feed(v, "tunnel/inet");
+  EXPECT_EQ(s.Using("voice"), "lte");
+  EXPECT_EQ(s.Switches().back()->rule, "brownout");
+  s.Ranking("voice", {{"lte", 0.5, true}, {"inet", 0.95, false}}, {}, {{0, 5, 0, 0, false}, {0, 100, 0, 0, true}});
+  s.At(5min);
+  EXPECT_EQ(s.Using("voice"), "lte");
+}
+
 }  // namespace
 }  // namespace lineup::autoflow

@@ -76,7 +76,6 @@ class Stream {
   }
   WallTime now() const { return now_; }
 
- private:
   void Feed(store::Payload payload, const std::string& stream) {
     store::RecordedEvent r;
     r.position = position_++;
@@ -85,6 +84,7 @@ class Stream {
     controller_->Apply(r, out_);
   }
 
+ private:
   std::optional<Controller> controller_;
   WallTime now_ = kT0;
   std::uint64_t position_ = 0;
