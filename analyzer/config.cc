@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <cstdlib>
+
 namespace lineup::analyzer {
 namespace {
 
@@ -61,6 +63,16 @@ SlaClass ReadClass(yaml::Node& n) {
     }
   }
   c.min_samples = static_cast<std::uint32_t>(n.Integer("min_samples", 5, 1, 1'000'000));
+  c.confidence = n.Number("confidence", c.confidence, 0.5, 0.999999);
+  for (const auto& text : n.Strings("dscp")) {
+    char* end = nullptr;
+    const long value = std::strtol(text.c_str(), &end, 10);
+    if (text.empty() || *end != '\0' || value < 0 || value > 63) {
+      n.ErrorAt("dscp", fmt::format("'{}' is not a DSCP code point (0-63, e.g. 46 for EF)", text));
+      continue;
+    }
+    c.dscp.push_back(static_cast<std::uint8_t>(value));
+  }
   ReadThreshold(n, "latency_ms", Metric::kLatency, 1e6, c);
   ReadThreshold(n, "jitter_ms", Metric::kJitter, 1e6, c);
   ReadThreshold(n, "loss_percent", Metric::kLoss, 100, c);
@@ -72,9 +84,11 @@ SlaClass ReadClass(yaml::Node& n) {
 }  // namespace
 
 std::vector<SlaClass> DefaultSlaClasses() {
-  auto make = [](std::string name, std::uint32_t window, std::vector<Threshold> t) {
+  auto make = [](std::string name, std::uint32_t window, std::vector<Threshold> t,
+                 std::vector<std::uint8_t> dscp = {}) {
     SlaClass c;
     c.name = std::move(name);
+    c.dscp = std::move(dscp);
     c.window = {window, Nanos(0)};
     c.min_samples = 10;
     c.thresholds = std::move(t);
@@ -85,11 +99,13 @@ std::vector<SlaClass> DefaultSlaClasses() {
            {{Metric::kLatency, Statistic::kMean, 150, 130},
             {Metric::kJitter, Statistic::kMean, 30, 20},
             {Metric::kLoss, Statistic::kMean, 1, 0.5},
-            {Metric::kMos, Statistic::kMean, 3.6, 3.8}}),
+            {Metric::kMos, Statistic::kMean, 3.6, 3.8}},
+           {46}),  // EF
       make("video", 100,
            {{Metric::kLatency, Statistic::kP95, 200, 180},
             {Metric::kJitter, Statistic::kMean, 50, 40},
-            {Metric::kLoss, Statistic::kMean, 2, 1}}),
+            {Metric::kLoss, Statistic::kMean, 2, 1}},
+           {34, 36, 38}),  // AF41-AF43
       make("business", 100,
            {{Metric::kLatency, Statistic::kP95, 300, 270}, {Metric::kLoss, Statistic::kMean, 3, 2}}),
       make("bulk", 100,
@@ -114,6 +130,8 @@ AnalyzerConfig ReadAnalyzerConfig(yaml::Node& root) {
   } else {
     config.classes = DefaultSlaClasses();
   }
+  // With tunnels, a session on none of them is diagnostic.
+  if (root.Has("tunnels")) config.sessions_without_tunnel_are_lines = false;
   for (auto& [name, t] : root.Entries("tunnels")) {
     if (!t.IsMap()) {
       t.Error("expected a mapping with 'sessions' (and optionally 'site')");
@@ -136,6 +154,7 @@ AnalyzerConfig ReadAnalyzerConfig(yaml::Node& root) {
     config.blackout_after_lost =
         static_cast<std::uint32_t>(a->Integer("blackout_after_lost", 3, 1, 1000));
     config.ranking_interval = a->Duration("ranking_interval", 10s, 0s, 24h);
+    config.stale_after = a->Duration("stale_after", config.stale_after, 0s, 24h * 7);
     a->CheckNoOtherKeys();
   }
   return config;

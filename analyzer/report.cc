@@ -104,12 +104,18 @@ class Builder {
   void OnEntry(const store::RecordedEvent& r) {
     const WallTime time = r.event.time;
     const std::int64_t t = ToUnixNanos(time);
+    // Every event goes to the analyzer: sessions' configurations and
+    // deletions decide which line their samples speak for.
+    out_.clear();
+    analyzer_.Apply(r, out_);
+    for (const auto& o : out_) {
+      constexpr std::string_view kTunnel = "tunnel/";
+      if (o.stream.rfind(kTunnel, 0) == 0) OnVerdict(o, GatheredFor(o.stream.substr(kTunnel.size())));
+    }
     if (const auto* s = std::get_if<store::ProbeSample>(&r.event.payload)) {
       const std::string tunnel = analyzer_.TunnelOf(r.event.stream);
+      if (tunnel.empty()) return;  // a diagnostic session: on no line
       Gathered& g = GatheredFor(tunnel);
-      out_.clear();
-      analyzer_.Apply(r, out_);
-      for (const auto& o : out_) OnVerdict(o, g);
       if (t >= from_) {
         ++report_.samples;
         OnSample(r.event.stream, tunnel, t, *s, g);

@@ -455,8 +455,9 @@ Result<RunOutcome> RunScenario(const Scenario& scenario, const RunOptions& optio
   store::PolicyChanged policy{scenario.origin, scenario.config.text};
   if (auto r = lockstep.Feed({scenario.start, "policy", policy, {}, {}}); !r) return tl::unexpected(r.error());
   for (const auto& s : sessions) {
-    store::Event configured{scenario.start, store::SessionStream(s->sender.config()),
-                            store::ConfiguredFrom(s->sender.config()), {}, {}};
+    store::SessionConfigured what = store::ConfiguredFrom(s->sender.config());
+    what.tunnel = s->tunnel;  // as the daemon logs it: the session measures its tunnel
+    store::Event configured{scenario.start, store::SessionStream(s->sender.config()), what, {}, {}};
     if (auto r = lockstep.Feed(std::move(configured)); !r) return tl::unexpected(r.error());
   }
   for (std::size_t i = 0; i < known.size(); ++i) {

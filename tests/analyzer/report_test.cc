@@ -165,7 +165,9 @@ TEST(ReportTest, ALeadingSilenceIsAGapAndProgressIsReported) {
   ReportOptions o = Range("10:00:00", "11:00:00");
   std::vector<double> progress;
   o.progress = [&](double share) { progress.push_back(share); };
-  auto r = BuildReport(*log, Config(), o);
+  auto config = Config();
+  config.tunnel_of_session["late-1"] = "late";  // a session on no tunnel would be diagnostic
+  auto r = BuildReport(*log, config, o);
   ASSERT_TRUE(r) << r.error().message;
   const auto& t = r->tunnels[0];
   ASSERT_EQ(t.gaps.size(), 1u);
