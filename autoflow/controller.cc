@@ -352,10 +352,6 @@ Controller::Decision Controller::Decide(const TrafficClass& c, ClassState& state
     auto d = down_.find(t);
     return d == down_.end() || !d->second;
   };
-  auto score = [&](const std::string& t) {
-    const Line* l = LineOf(c, t);
-    return l ? l->score : 0.0;
-  };
   std::optional<WallTime> retry_at;
   auto retry = [&](WallTime at) { retry_at = retry_at ? std::min(*retry_at, at) : at; };
 
@@ -560,7 +556,6 @@ Controller::Decision Controller::Decide(const TrafficClass& c, ClassState& state
   next.rule = rule;
   d.reason = fmt::format("{} -> {}{}{}", Describe(c, state, cur, now), Describe(c, state, next.to, now),
                          hub_note, gain_note);
-  (void)score;
   d.next = std::move(next);
   return d;
 }
