@@ -420,17 +420,15 @@ void Analyzer::Judge(Tunnel& t, std::size_t c, const store::RecordedEvent& e,
 
   // The sessions that speak for this class: not in fault, with the class's
   // marking where any has it.
+  auto fits = [&](const Session* s) {
+    return s->dscp && std::find(cls.dscp.begin(), cls.dscp.end(), *s->dscp) != cls.dscp.end();
+  };
+  const bool any_fits = std::any_of(t.sessions.begin(), t.sessions.end(),
+                                    [&](const Session* s) { return !s->fault && fits(s); });
   Combined w;
-  bool any_fits = false;
-  for (const Session* s : t.sessions) {
-    if (!s->fault && s->dscp && std::find(cls.dscp.begin(), cls.dscp.end(), *s->dscp) != cls.dscp.end()) {
-      any_fits = true;
-    }
-  }
   for (const Session* s : t.sessions) {
     if (s->fault && !t.down) continue;
-    const bool fits = s->dscp && std::find(cls.dscp.begin(), cls.dscp.end(), *s->dscp) != cls.dscp.end();
-    if (any_fits && !fits) continue;
+    if (any_fits && !fits(s)) continue;
     w.Add(s->windows[spec]);
   }
   v.samples = w.size;
