@@ -8,7 +8,7 @@
 
 #include "analyzer/evidence.h"
 #include "analyzer/mos.h"
-#include "measure/time_text.h"
+#include "base/time_text.h"
 
 namespace lineup::analyzer {
 namespace {

@@ -7,7 +7,7 @@
 #include <string_view>
 
 #include "analyzer/analyzer.h"
-#include "measure/yaml_reader.h"
+#include "config/yaml_reader.h"
 
 namespace lineup::analyzer {
 

@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "measure/clock.h"
-#include "measure/result.h"
+#include "base/clock.h"
+#include "base/result.h"
 
 namespace lineup::analyzer {
 

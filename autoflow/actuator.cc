@@ -19,7 +19,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
-#include "measure/time_text.h"
+#include "base/time_text.h"
 
 extern char** environ;
 

@@ -6,7 +6,7 @@
 #include <cmath>
 #include <spdlog/spdlog.h>
 
-#include "measure/time_text.h"
+#include "base/time_text.h"
 
 namespace lineup::autoflow {
 namespace {

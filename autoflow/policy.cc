@@ -10,7 +10,7 @@
 
 #include "analyzer/config.h"
 #include "autoflow/topology.h"
-#include "measure/time_text.h"
+#include "base/time_text.h"
 
 namespace lineup::autoflow {
 namespace {

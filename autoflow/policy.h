@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "analyzer/analyzer.h"
-#include "measure/yaml_reader.h"
+#include "config/yaml_reader.h"
 
 namespace lineup::autoflow {
 

@@ -9,7 +9,7 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "measure/sender_runner.h"
+#include "net/sender_runner.h"
 
 namespace {
 

@@ -10,8 +10,8 @@
 #include <random>
 
 #include "analyzer/config.h"
-#include "analyzer/report.h"
-#include "analyzer/report_render.h"
+#include "report/report.h"
+#include "report/report_render.h"
 #include "store/event_log.h"
 #include "tests/support/synthetic.h"
 

@@ -18,7 +18,7 @@
 #include <sstream>
 #include <string>
 
-#include "measure/twamp_client.h"
+#include "net/twamp_client.h"
 
 namespace {
 

@@ -14,7 +14,7 @@
 #include "autoflow/service.h"
 #include "cli/commands.h"
 #include "cli/log_access.h"
-#include "measure/time_text.h"
+#include "base/time_text.h"
 
 namespace lineup::cli {
 namespace {

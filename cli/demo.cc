@@ -8,12 +8,12 @@
 #include <optional>
 #include <thread>
 
-#include "measure/time_text.h"
+#include "base/time_text.h"
 #include "cli/commands.h"
 #include "cli/output.h"
-#include "measure/clock_sync.h"
-#include "measure/reflector_server.h"
-#include "measure/sender_runner.h"
+#include "net/clock_sync.h"
+#include "net/reflector_server.h"
+#include "net/sender_runner.h"
 #include "store/event_log.h"
 #include "store/measurements.h"
 

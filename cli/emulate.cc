@@ -9,7 +9,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
-#include "measure/time_text.h"
+#include "base/time_text.h"
 #include "sim/emulation.h"
 
 namespace lineup::cli {

@@ -1,6 +1,6 @@
 #include "cli/event_json.h"
 
-#include "measure/time_text.h"
+#include "base/time_text.h"
 
 namespace lineup::cli {
 namespace {

@@ -9,7 +9,7 @@
 #include <iostream>
 #include <memory>
 
-#include "measure/time_text.h"
+#include "base/time_text.h"
 #include "cli/commands.h"
 #include "cli/event_json.h"
 #include "cli/log_access.h"

@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include "measure/time_text.h"
+#include "base/time_text.h"
 #include "measure/dscp.h"
 
 namespace lineup::cli {

@@ -5,9 +5,9 @@
 #include <string>
 #include <vector>
 
-#include "analyzer/report.h"
-#include "measure/reflector_server.h"
-#include "measure/sender_runner.h"
+#include "report/report.h"
+#include "net/reflector_server.h"
+#include "net/sender_runner.h"
 
 namespace lineup::cli {
 

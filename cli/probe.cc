@@ -5,12 +5,12 @@
 #include <iostream>
 #include <memory>
 
-#include "measure/time_text.h"
+#include "base/time_text.h"
 #include "cli/commands.h"
 #include "cli/output.h"
-#include "measure/clock_sync.h"
+#include "net/clock_sync.h"
 #include "measure/dscp.h"
-#include "measure/sender_runner.h"
+#include "net/sender_runner.h"
 
 namespace lineup::cli {
 namespace {

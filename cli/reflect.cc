@@ -7,13 +7,13 @@
 #include <iostream>
 #include <memory>
 
-#include "measure/time_text.h"
+#include "base/time_text.h"
 #include "cli/commands.h"
 #include "cli/serve.h"
 #include "cli/output.h"
-#include "measure/clock_sync.h"
+#include "net/clock_sync.h"
 #include "measure/dscp.h"
-#include "measure/reflector_server.h"
+#include "net/reflector_server.h"
 
 namespace lineup::cli {
 namespace {

@@ -7,11 +7,11 @@
 #include <iostream>
 
 #include "analyzer/config.h"
-#include "analyzer/report_render.h"
+#include "report/report_render.h"
 #include "cli/commands.h"
 #include "cli/output.h"
 #include "cli/log_access.h"
-#include "measure/time_text.h"
+#include "base/time_text.h"
 
 namespace lineup::cli {
 namespace {

@@ -21,11 +21,11 @@
 #include <thread>
 
 #include "cli/commands.h"
-#include "cli/daemon/api.h"
-#include "cli/daemon/daemon.h"
+#include "daemon/api.h"
+#include "daemon/daemon.h"
 #include "cli/output.h"
-#include "analyzer/report_render.h"
-#include "measure/time_text.h"
+#include "report/report_render.h"
+#include "base/time_text.h"
 
 namespace lineup::cli {
 namespace {

@@ -7,7 +7,7 @@
 #include <functional>
 #include <optional>
 
-#include "measure/clock.h"
+#include "base/clock.h"
 
 namespace lineup::cli {
 

@@ -11,10 +11,10 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
-#include "analyzer/report.h"
-#include "analyzer/report_render.h"
+#include "report/report.h"
+#include "report/report_render.h"
 #include "cli/commands.h"
-#include "measure/time_text.h"
+#include "base/time_text.h"
 #include "sim/harness.h"
 
 namespace lineup::cli {

@@ -10,11 +10,11 @@
 #include "cli/commands.h"
 #include "cli/serve.h"
 #include "cli/output.h"
-#include "measure/clock_sync.h"
+#include "net/clock_sync.h"
 #include "measure/dscp.h"
-#include "measure/time_text.h"
-#include "measure/twamp_client.h"
-#include "measure/twamp_server.h"
+#include "base/time_text.h"
+#include "net/twamp_client.h"
+#include "net/twamp_server.h"
 
 namespace lineup::cli {
 namespace {

@@ -29,8 +29,8 @@ foreach(name IN LISTS FILES)
   string(APPEND cases "  if (path == \"${url}\") return WebPage{\"${type}\", {reinterpret_cast<const char*>(kFile${n}), ${size}}};\n")
   math(EXPR n "${n} + 1")
 endforeach()
-file(WRITE "${OUTPUT}.tmp" "// Generated from cli/daemon/web/ by cmake/embed_web.cmake: do not edit.
-#include \"cli/daemon/web_assets.h\"
+file(WRITE "${OUTPUT}.tmp" "// Generated from daemon/web/ by cmake/embed_web.cmake: do not edit.
+#include \"daemon/web_assets.h\"
 
 namespace lineup::daemon {
 namespace {

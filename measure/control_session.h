@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "measure/clock.h"
+#include "base/clock.h"
 #include "measure/control_crypto.h"
 #include "measure/control_wire.h"
 

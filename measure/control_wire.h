@@ -15,9 +15,9 @@
 #include <cstdint>
 #include <string>
 
-#include "measure/bytes.h"
-#include "measure/ntp.h"
-#include "measure/result.h"
+#include "base/bytes.h"
+#include "base/ntp.h"
+#include "base/result.h"
 
 namespace lineup::measure::control {
 

@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-#include "measure/result.h"
+#include "base/result.h"
 
 namespace lineup::measure {
 

@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-#include "measure/result.h"
+#include "base/result.h"
 
 namespace lineup::measure {
 

@@ -15,7 +15,7 @@
 #include <optional>
 #include <vector>
 
-#include "measure/clock.h"
+#include "base/clock.h"
 
 namespace lineup::measure {
 

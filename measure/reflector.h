@@ -12,7 +12,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "measure/clock.h"
+#include "base/clock.h"
 #include "measure/endpoint.h"
 #include "measure/test_security.h"
 #include "measure/wire.h"

@@ -7,7 +7,9 @@
 #include <optional>
 #include <random>
 #include <string>
+#include <vector>
 
+#include "base/result.h"
 #include "measure/endpoint.h"
 #include "measure/metrics.h"
 #include "measure/test_security.h"
@@ -93,6 +95,21 @@ class SenderSession {
   std::uint32_t malformed_ = 0;
   std::uint32_t auth_failed_ = 0;
   std::mt19937_64 rng_;
+};
+
+// What one run of a session produced: its configuration, where it sent from,
+// its summary and every packet's record. Plain data, made by the socket layer
+// (net/sender_runner.h) and by the simulator, logged by store/measurements.h.
+struct SessionResult {
+  SessionConfig config;
+  UdpEndpoint local;  // the address and port the session sent from
+  WallTime started;
+  WallTime finished;
+  Summary summary;
+  std::vector<PacketRecord> packets;
+  std::uint32_t send_errors = 0;
+  std::uint32_t icmp_errors = 0;  // e.g. port unreachable: no reflector listening
+  std::optional<Error> error;     // set when the session could not run at all
 };
 
 }  // namespace lineup::measure

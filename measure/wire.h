@@ -13,10 +13,10 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "measure/bytes.h"
-#include "measure/clock.h"
-#include "measure/ntp.h"
-#include "measure/result.h"
+#include "base/bytes.h"
+#include "base/clock.h"
+#include "base/ntp.h"
+#include "base/result.h"
 
 namespace lineup::measure {
 

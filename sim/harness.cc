@@ -11,10 +11,10 @@
 #include "analyzer/analyzer.h"
 #include "autoflow/controller.h"
 #include "autoflow/service.h"
-#include "measure/ntp.h"
+#include "base/ntp.h"
 #include "measure/reflector.h"
 #include "measure/session.h"
-#include "measure/time_text.h"
+#include "base/time_text.h"
 #include "store/measurements.h"
 
 namespace lineup::sim {

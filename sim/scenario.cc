@@ -9,7 +9,7 @@
 
 #include "analyzer/config.h"
 #include "measure/dscp.h"
-#include "measure/time_text.h"
+#include "base/time_text.h"
 
 namespace lineup::sim {
 namespace {

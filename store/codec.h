@@ -17,8 +17,8 @@
 #include <cstdint>
 #include <string>
 
-#include "measure/bytes.h"
-#include "measure/result.h"
+#include "base/bytes.h"
+#include "base/result.h"
 #include "store/events.h"
 
 namespace lineup::store {

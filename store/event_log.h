@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "measure/result.h"
+#include "base/result.h"
 #include "store/events.h"
 
 namespace lineup::store {

@@ -11,7 +11,7 @@
 #include <variant>
 #include <vector>
 
-#include "measure/clock.h"
+#include "base/clock.h"
 
 namespace lineup::store {
 

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "measure/sender_runner.h"
+#include "measure/session.h"
 #include "store/events.h"
 
 namespace lineup::store {

@@ -6,7 +6,7 @@
 
 #include "analyzer/service.h"
 #include "autoflow/service.h"
-#include "measure/time_text.h"
+#include "base/time_text.h"
 #include "tests/support/synthetic.h"
 
 namespace lineup::autoflow {

@@ -2,7 +2,7 @@
 // daemon: sessions, runs in the foreground and the background, responders,
 // SLA state, paths, decisions, Prometheus text, and bad requests that get a
 // 4xx with a JSON error while the daemon goes on.
-#include "cli/daemon/api.h"
+#include "daemon/api.h"
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>

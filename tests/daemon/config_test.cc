@@ -1,6 +1,6 @@
 // The daemon's part of lineup.yaml: sessions from templates on tunnels,
 // responders, schedules, and every mistake reported at once with its place.
-#include "cli/daemon/config.h"
+#include "daemon/config.h"
 
 #include <gtest/gtest.h>
 

@@ -1,7 +1,7 @@
 // The daemon engine on loopback with a real RocksDB log: responders up,
 // sessions on their schedules, runs logged, rankings and decisions, runs on
 // demand, reloads, and a restart that neither repeats nor loses anything.
-#include "cli/daemon/daemon.h"
+#include "daemon/daemon.h"
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>

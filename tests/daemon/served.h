@@ -7,7 +7,7 @@
 #include <memory>
 #include <string>
 
-#include "cli/daemon/api.h"
+#include "daemon/api.h"
 
 namespace lineup::daemon {
 

@@ -13,7 +13,7 @@
 #include <fstream>
 #include <thread>
 
-#include "cli/daemon/api.h"
+#include "daemon/api.h"
 #include "tests/daemon/served.h"
 #include "tests/store/temp_dir.h"
 #include "tests/support/browser.h"

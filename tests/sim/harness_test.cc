@@ -7,7 +7,7 @@
 #include <cmath>
 #include <filesystem>
 
-#include "analyzer/report.h"
+#include "report/report.h"
 #include "autoflow/replay.h"
 #include "tests/store/temp_dir.h"
 

@@ -1,0 +1,350 @@
+#include "config/yaml_reader.h"
+
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "base/time_text.h"
+
+namespace lineup::yaml {
+
+constexpr std::size_t kMaxErrors = 25;
+
+struct Diagnostics {
+  std::string origin;
+  std::vector<std::string> errors;
+  std::size_t dropped = 0;
+
+  void Add(const YAML::Mark& mark, const std::string& path, std::string_view message) {
+    if (errors.size() >= kMaxErrors) {
+      ++dropped;
+      return;
+    }
+    std::string where = origin;
+    if (!mark.is_null()) where += fmt::format(":{}:{}", mark.line + 1, mark.column + 1);
+    errors.push_back(path.empty() ? fmt::format("{}: {}", where, message)
+                                  : fmt::format("{}: {}: {}", where, path, message));
+  }
+};
+
+namespace {
+
+std::string Shown(const YAML::Node& n) {
+  if (n.IsScalar()) return fmt::format("'{}'", n.Scalar());
+  if (n.IsSequence()) return "a list";
+  if (n.IsMap()) return "a mapping";
+  return "nothing";
+}
+
+std::optional<double> ToNumber(const std::string& s) {
+  if (s.empty()) return std::nullopt;
+  char* end = nullptr;
+  errno = 0;
+  const double v = std::strtod(s.c_str(), &end);
+  if (end != s.c_str() + s.size() || errno == ERANGE || !std::isfinite(v)) return std::nullopt;
+  return v;
+}
+
+}  // namespace
+
+Node::Node(const YAML::Node& node, std::string path, std::shared_ptr<Diagnostics> diagnostics)
+    : node_(std::make_unique<YAML::Node>(node)),
+      path_(std::move(path)),
+      diagnostics_(std::move(diagnostics)) {}
+Node::Node(const Node& other)
+    : node_(std::make_unique<YAML::Node>(*other.node_)),
+      path_(other.path_),
+      diagnostics_(other.diagnostics_),
+      read_(other.read_) {}
+Node::Node(Node&&) noexcept = default;
+Node::~Node() = default;
+
+bool Node::IsScalar() const { return node_->IsScalar(); }
+bool Node::IsMap() const { return node_->IsMap(); }
+std::string Node::Scalar() const { return node_->IsScalar() ? node_->Scalar() : std::string(); }
+
+int Node::Line() const { return node_->Mark().line + 1; }
+
+bool Node::Has(std::string_view key) const {
+  if (!node_->IsMap()) return false;
+  const YAML::Node& n = *node_;
+  return static_cast<bool>(n[std::string(key)]);
+}
+
+std::string Node::KeyPath(std::string_view key) const {
+  return path_.empty() ? std::string(key) : fmt::format("{}.{}", path_, key);
+}
+
+void Node::ErrorAtNode(const YAML::Node& where, const std::string& path,
+                       std::string_view message) {
+  diagnostics_->Add(where.Mark(), path, message);
+}
+
+void Node::Error(std::string_view message) { ErrorAtNode(*node_, path_, message); }
+
+void Node::ErrorAt(std::string_view key, std::string_view message) {
+  read_.emplace(key);
+  if (auto v = Get(key)) {
+    ErrorAtNode(*v, KeyPath(key), message);
+  } else {
+    ErrorAtNode(*node_, KeyPath(key), message);
+  }
+}
+
+std::optional<YAML::Node> Node::Get(std::string_view key) {
+  read_.emplace(key);
+  if (!node_->IsMap()) return std::nullopt;
+  const YAML::Node& n = *node_;
+  YAML::Node v = n[std::string(key)];
+  if (!v || v.IsNull()) return std::nullopt;
+  return v;
+}
+
+std::string Node::String(std::string_view key, std::string fallback) {
+  auto v = Get(key);
+  if (!v) return fallback;
+  if (!v->IsScalar()) {
+    ErrorAtNode(*v, KeyPath(key), fmt::format("expected a text, got {}", Shown(*v)));
+    return fallback;
+  }
+  return v->Scalar();
+}
+
+std::string Node::RequiredString(std::string_view key) {
+  if (!Get(key)) {
+    ErrorAtNode(*node_, path_, fmt::format("'{}' is required", key));
+    return {};
+  }
+  std::string s = String(key);
+  if (s.empty()) ErrorAt(key, "must not be empty");
+  return s;
+}
+
+std::string Node::Choice(std::string_view key, std::initializer_list<std::string_view> choices,
+                         std::string_view fallback) {
+  auto v = Get(key);
+  if (!v) return std::string(fallback);
+  const std::string s = String(key, std::string(fallback));
+  for (auto c : choices) {
+    if (s == c) return s;
+  }
+  std::string list;
+  for (auto c : choices) list += list.empty() ? std::string(c) : fmt::format(", {}", c);
+  ErrorAtNode(*v, KeyPath(key), fmt::format("expected one of {}, got {}", list, Shown(*v)));
+  return std::string(fallback);
+}
+
+double Node::Number(std::string_view key, double fallback, double min, double max) {
+  auto v = Get(key);
+  if (!v) return fallback;
+  const auto n = v->IsScalar() ? ToNumber(v->Scalar()) : std::nullopt;
+  if (!n) {
+    ErrorAtNode(*v, KeyPath(key), fmt::format("expected a number, got {}", Shown(*v)));
+    return fallback;
+  }
+  if (*n < min || *n > max) {
+    ErrorAtNode(*v, KeyPath(key), fmt::format("{} is out of range: use {} to {}", *n, min, max));
+    return fallback;
+  }
+  return *n;
+}
+
+std::int64_t Node::Integer(std::string_view key, std::int64_t fallback, std::int64_t min,
+                           std::int64_t max) {
+  auto v = Get(key);
+  if (!v) return fallback;
+  const std::string s = v->IsScalar() ? v->Scalar() : std::string();
+  char* end = nullptr;
+  errno = 0;
+  const long long n = std::strtoll(s.c_str(), &end, 10);
+  if (s.empty() || end != s.c_str() + s.size() || errno == ERANGE) {
+    ErrorAtNode(*v, KeyPath(key), fmt::format("expected a whole number, got {}", Shown(*v)));
+    return fallback;
+  }
+  if (n < min || n > max) {
+    ErrorAtNode(*v, KeyPath(key), fmt::format("{} is out of range: use {} to {}", n, min, max));
+    return fallback;
+  }
+  return n;
+}
+
+bool Node::Bool(std::string_view key, bool fallback) {
+  auto v = Get(key);
+  if (!v) return fallback;
+  const std::string s = v->IsScalar() ? v->Scalar() : std::string();
+  if (s == "true" || s == "yes" || s == "on") return true;
+  if (s == "false" || s == "no" || s == "off") return false;
+  ErrorAtNode(*v, KeyPath(key), fmt::format("expected true or false, got {}", Shown(*v)));
+  return fallback;
+}
+
+Nanos Node::Duration(std::string_view key, Nanos fallback, Nanos min, Nanos max) {
+  auto v = Get(key);
+  if (!v) return fallback;
+  auto d = v->IsScalar() ? ParseDuration(v->Scalar())
+                         : Result<Nanos>(Fail(ErrorCode::kInvalidArgument, "not a duration"));
+  if (!d) {
+    ErrorAtNode(*v, KeyPath(key),
+                fmt::format("expected a duration such as 100ms, 30s or 5m, got {}", Shown(*v)));
+    return fallback;
+  }
+  if (*d < min || *d > max) {
+    ErrorAtNode(*v, KeyPath(key),
+                fmt::format("{} is out of range: use {} to {}", v->Scalar(),
+                            FormatDuration(min), FormatDuration(max)));
+    return fallback;
+  }
+  return *d;
+}
+
+std::vector<std::string> Node::Strings(std::string_view key) {
+  auto v = Get(key);
+  if (!v) return {};
+  if (v->IsScalar()) return {v->Scalar()};
+  std::vector<std::string> out;
+  if (!v->IsSequence()) {
+    ErrorAtNode(*v, KeyPath(key), fmt::format("expected a list of texts, got {}", Shown(*v)));
+    return out;
+  }
+  for (std::size_t i = 0; i < v->size(); ++i) {
+    const YAML::Node item = (*v)[i];
+    if (!item.IsScalar()) {
+      ErrorAtNode(item, fmt::format("{}[{}]", KeyPath(key), i),
+                  fmt::format("expected a text, got {}", Shown(item)));
+      continue;
+    }
+    out.push_back(item.Scalar());
+  }
+  return out;
+}
+
+std::vector<Node> Node::List(std::string_view key) {
+  auto v = Get(key);
+  std::vector<Node> out;
+  if (!v) return out;
+  if (!v->IsSequence()) {
+    ErrorAtNode(*v, KeyPath(key), fmt::format("expected a list, got {}", Shown(*v)));
+    return out;
+  }
+  for (std::size_t i = 0; i < v->size(); ++i) {
+    const YAML::Node item = (*v)[i];
+    const std::string path = fmt::format("{}[{}]", KeyPath(key), i);
+    if (!item.IsMap()) {
+      ErrorAtNode(item, path, fmt::format("expected a mapping (key: value lines), got {}",
+                                          Shown(item)));
+      continue;
+    }
+    out.emplace_back(item, path, diagnostics_);
+  }
+  return out;
+}
+
+std::optional<Node> Node::Child(std::string_view key) {
+  auto v = Get(key);
+  if (!v) return std::nullopt;
+  return Node(*v, KeyPath(key), diagnostics_);
+}
+
+std::vector<std::pair<std::string, Node>> Node::Entries(std::string_view key) {
+  auto v = Get(key);
+  std::vector<std::pair<std::string, Node>> out;
+  if (!v) return out;
+  if (!v->IsMap()) {
+    ErrorAtNode(*v, KeyPath(key), fmt::format("expected a mapping of names, got {}", Shown(*v)));
+    return out;
+  }
+  for (auto it = v->begin(); it != v->end(); ++it) {
+    const std::string name = it->first.IsScalar() ? it->first.Scalar() : std::string();
+    out.emplace_back(name, Node(it->second, fmt::format("{}.{}", KeyPath(key), name),
+                                diagnostics_));
+  }
+  return out;
+}
+
+void Node::Ignore(std::initializer_list<std::string_view> keys) {
+  for (auto k : keys) read_.emplace(k);
+}
+
+void Node::CheckNoOtherKeys() {
+  if (!node_->IsMap()) return;
+  std::string known;
+  for (const auto& k : read_) known += known.empty() ? k : ", " + k;
+  std::set<std::string> seen;
+  for (auto it = node_->begin(); it != node_->end(); ++it) {
+    const std::string key = it->first.IsScalar() ? it->first.Scalar() : std::string();
+    if (!seen.insert(key).second) {
+      ErrorAtNode(it->first, KeyPath(key), "given twice: keep one (the first one would be used)");
+      continue;
+    }
+    if (read_.count(key) != 0) continue;
+    ErrorAtNode(it->first, KeyPath(key),
+                fmt::format("unknown key (known here: {})", known.empty() ? "none" : known));
+  }
+}
+
+Document::Document(std::unique_ptr<YAML::Node> root, std::shared_ptr<Diagnostics> diagnostics)
+    : root_(std::move(root)), diagnostics_(std::move(diagnostics)) {}
+Document::Document(Document&&) noexcept = default;
+Document::~Document() = default;
+
+Result<Document> Document::Parse(std::string_view text, std::string origin) {
+  auto diagnostics = std::make_shared<Diagnostics>();
+  diagnostics->origin = std::move(origin);
+  try {
+    auto root = std::make_unique<YAML::Node>(YAML::Load(std::string(text)));
+    if (!root->IsMap() && !root->IsNull()) {
+      return Fail(ErrorCode::kInvalidArgument,
+                  fmt::format("{}: expected a mapping of settings (key: value lines) at the top",
+                              diagnostics->origin));
+    }
+    if (root->IsNull()) *root = YAML::Node(YAML::NodeType::Map);
+    return Document(std::move(root), std::move(diagnostics));
+  } catch (const YAML::Exception& e) {
+    return Fail(ErrorCode::kInvalidArgument,
+                fmt::format("{}:{}:{}: not valid YAML: {}", diagnostics->origin, e.mark.line + 1,
+                            e.mark.column + 1, e.msg));
+  }
+}
+
+Result<Document> Document::Load(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) {
+    return Fail(ErrorCode::kNotFound,
+                fmt::format("cannot read the configuration file '{}': {}", path,
+                            std::strerror(errno)));
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  return Parse(text.str(), path);
+}
+
+std::string Document::Subset(std::initializer_list<std::string_view> keys) const {
+  YAML::Node subset(YAML::NodeType::Map);
+  for (auto key : keys) {
+    const YAML::Node& root = *root_;
+    if (YAML::Node v = root[std::string(key)]) subset[std::string(key)] = v;
+  }
+  YAML::Emitter out;
+  out << subset;
+  return std::string(out.c_str()) + "\n";
+}
+
+Node Document::Root() { return Node(*root_, "", diagnostics_); }
+
+Result<void> Document::Status() const {
+  if (diagnostics_->errors.empty()) return {};
+  std::string message;
+  for (const auto& e : diagnostics_->errors) message += (message.empty() ? "" : "\n") + e;
+  if (diagnostics_->dropped > 0) {
+    message += fmt::format("\n... and {} more errors", diagnostics_->dropped);
+  }
+  return Fail(ErrorCode::kInvalidArgument, message);
+}
+
+}  // namespace lineup::yaml

@@ -1,0 +1,1010 @@
+// Boost 1.74's coroutine support needs <utility> first.
+#include <utility>
+
+// GCC 12 mistakes asio's coroutine frame allocator for a mismatched
+// new/delete pair when it inlines a coroutine (a known false positive).
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+
+#include "daemon/api.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <thread>
+#include <variant>
+
+#include "report/report.h"
+#include "report/report_render.h"
+#include "daemon/web_assets.h"
+#include "measure/dscp.h"
+#include "base/time_text.h"
+#include "store/events.h"
+
+namespace lineup::daemon {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using asio::ip::tcp;
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+HttpResponse Json(int status, const json& body) { return {status, "application/json", body.dump(2) + "\n"}; }
+
+HttpResponse Problem(int status, const std::string& message) { return Json(status, {{"error", message}}); }
+
+double Ms(Nanos d) { return std::chrono::duration<double, std::milli>(d).count(); }
+
+std::string PercentDecode(std::string_view s) {
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size()) {
+      unsigned value = 0;
+      if (std::sscanf(std::string(s.substr(i + 1, 2)).c_str(), "%2x", &value) == 1) {
+        out += static_cast<char>(value);
+        i += 2;
+        continue;
+      }
+    }
+    out += s[i];
+  }
+  return out;
+}
+
+// "/api/sessions/ID/run?mode=x" -> {"api", "sessions", "ID", "run"} and the query.
+std::pair<std::vector<std::string>, std::map<std::string, std::string>> Split(const std::string& target) {
+  const auto q = target.find('?');
+  const std::string path = target.substr(0, q);
+  std::vector<std::string> parts;
+  std::size_t from = 1;
+  while (from <= path.size()) {
+    const std::size_t slash = std::min(path.find('/', from), path.size());
+    if (slash > from) parts.push_back(PercentDecode(std::string_view(path).substr(from, slash - from)));
+    from = slash + 1;
+  }
+  std::map<std::string, std::string> query;
+  if (q != std::string::npos) {
+    std::string rest = target.substr(q + 1);
+    std::size_t at = 0;
+    while (at <= rest.size()) {
+      const std::size_t amp = std::min(rest.find('&', at), rest.size());
+      const std::string pair = rest.substr(at, amp - at);
+      const auto eq = pair.find('=');
+      if (!pair.empty()) query[PercentDecode(pair.substr(0, eq))] = eq == std::string::npos ? "" : PercentDecode(pair.substr(eq + 1));
+      at = amp + 1;
+    }
+  }
+  return {parts, query};
+}
+
+json DelayJson(const measure::DelayStats& d) {
+  return {{"count", d.count}, {"min_ms", Ms(d.min)}, {"mean_ms", Ms(d.mean)}, {"max_ms", Ms(d.max)},
+          {"p50_ms", Ms(d.median)}, {"p95_ms", Ms(d.p95)}, {"p99_ms", Ms(d.p99)}};
+}
+
+json RunObject(const RunResult& r) {
+  const auto& s = r.summary;
+  json j{{"run", r.run},
+         {"trigger", r.trigger},
+         {"started", FormatTime(r.started)},
+         {"finished", FormatTime(r.finished)},
+         {"sent", s.sent},
+         {"received", s.received},
+         {"lost", s.lost},
+         {"loss_percent", 100.0 * s.LossRatio()},
+         {"duplicates", s.duplicates},
+         {"reordered", s.reordered},
+         {"outbound", DelayJson(s.forward.delay)},
+         {"inbound", DelayJson(s.backward.delay)},
+         {"round_trip", DelayJson(s.round_trip.delay)},
+         {"jitter_ms", Ms(s.round_trip.jitter.mean_abs)},
+         {"clocks_synchronized", s.one_way_synchronized}};
+  j["lost_outbound"] = s.lost_forward ? json(*s.lost_forward) : json(nullptr);
+  j["lost_inbound"] = s.lost_backward ? json(*s.lost_backward) : json(nullptr);
+  if (r.error) j["error"] = *r.error;
+  return j;
+}
+
+// A schedule as the configuration takes it, in words people type: {"every": "10s"} or {"at": [CRON, ...]}.
+json ScheduleObject(const Schedule& schedule) {
+  if (schedule.every > Nanos(0)) return {{"every", FormatDuration(schedule.every)}};
+  json at = json::array();
+  for (const auto& c : schedule.at) at.push_back(c.text());
+  return {{"at", at}};
+}
+
+// How far a run in progress is: packets due by now at the session's pace,
+// then the wait for late replies.
+json ProgressObject(const SessionView& v) {
+  const auto& p = v.config.settings.session;
+  const Nanos sending = p.interval * (p.count > 0 ? p.count - 1 : 0);
+  const auto due = p.interval > Nanos(0) ? std::min<std::uint64_t>(p.count, v.run_elapsed / p.interval + 1) : p.count;
+  return {{"started", v.run_started ? json(FormatTime(*v.run_started)) : json(nullptr)},
+          {"elapsed_ms", Ms(v.run_elapsed)},
+          {"packets_due", due},
+          {"count", p.count},
+          {"phase", v.run_elapsed <= sending ? "sending" : "waiting for late replies"},
+          {"at_most_ms", Ms(sending + p.wait)}};
+}
+
+json SessionObject(const SessionView& v) {
+  const auto& c = v.config;
+  const auto& p = c.settings.session;
+  json j{{"id", c.id},
+         {"name", c.name},
+         {"tunnel", c.tunnel},
+         {"local", measure::FormatEndpoint(c.local)},
+         {"remote", measure::FormatEndpoint(c.remote)},
+         {"interface", c.device},
+         {"protocol", c.settings.protocol == Protocol::kTwamp ? "twamp" : "light"},
+         {"count", p.count},
+         {"interval_ms", Ms(p.interval)},
+         {"spacing", p.interval_kind == measure::IntervalKind::kPoisson ? "poisson" : "periodic"},
+         {"padding", p.padding},
+         {"dscp", p.dscp},
+         {"ttl", p.ttl},
+         {"dont_fragment", p.dont_fragment},
+         {"wait_ms", Ms(p.wait)},
+         {"schedule", v.schedule},
+         {"running", v.running},
+         {"runs", v.runs}};
+  j["next_run"] = v.next_run ? json(FormatTime(*v.next_run)) : json(nullptr);
+  j["last"] = v.last ? RunObject(*v.last) : json(nullptr);
+  j["ip"] = c.remote.address().is_v6() ? 6 : 4;
+  j["run_mode"] = c.settings.run_in_background ? "background" : "foreground";
+  j["own_schedule"] = c.settings.schedule ? ScheduleObject(*c.settings.schedule) : json(nullptr);
+  j["progress"] = v.running ? ProgressObject(v) : json(nullptr);
+  return j;
+}
+
+// A responder's kind as the configuration writes it.
+const char* KindName(ResponderKind kind) {
+  return kind == ResponderKind::kTwamp ? "twamp" : kind == ResponderKind::kTwampLight ? "light" : "stamp";
+}
+
+json ResponderObject(const ResponderView& r) {
+  json j{{"id", r.config.id},
+         {"name", r.config.name},
+         {"kind", KindName(r.config.kind)},
+         {"listen", measure::FormatEndpoint(r.config.listen)},
+         {"interface", r.config.device}};
+  std::uint64_t received = 0, reflected = 0;
+  json dropped = json::object();
+  for (const auto& l : r.listeners) {
+    received += l.counters.received;
+    reflected += l.counters.reflected;
+    for (std::size_t i = 0; i < l.counters.dropped.size(); ++i) {
+      const char* reason = measure::ToString(static_cast<measure::DropReason>(i));
+      dropped[reason] = dropped.value(reason, std::uint64_t{0}) + l.counters.dropped[i];
+    }
+  }
+  j["received"] = received;
+  j["reflected"] = reflected;
+  j["dropped"] = dropped;
+  if (r.twamp_table) j["server_table"] = *r.twamp_table;
+  return j;
+}
+
+json VerdictObject(const analyzer::Verdict& v) {
+  return {{"tunnel", v.tunnel},         {"judged", v.judged},           {"compliant", v.compliant},
+          {"down", v.down},             {"score", v.score},             {"latency_ms", v.latency_ms},
+          {"jitter_ms", v.jitter_ms},   {"loss_percent", v.loss_percent}, {"mos", v.mos},
+          {"violated", v.violated_metric}};
+}
+
+// The most recent PathSwitched events (newest last), from the log's tail.
+json Decisions(Daemon& daemon, std::size_t limit) {
+  json out = json::array();
+  auto& log = daemon.log();
+  const std::uint64_t head = log.head();
+  std::vector<json> found;
+  std::uint64_t span = 4096;
+  while (true) {
+    found.clear();
+    const std::uint64_t from = head > span ? head - span : 0;
+    (void)log.ReadPositions(from, head, store::ReadFilter::WithoutSamples(), [&](const store::LogEntry& e) {
+      if (!e.event) return true;
+      if (const auto* s = std::get_if<store::PathSwitched>(&e.event->event.payload)) {
+        found.push_back({{"time", FormatTime(e.event->event.time)},
+                         {"traffic_class", s->traffic_class},
+                         {"from", s->from},
+                         {"to", s->to},
+                         {"rule", s->rule},
+                         {"reason", s->reason}});
+      }
+      return true;
+    });
+    if (found.size() >= limit || from == 0) break;
+    span *= 4;
+  }
+  const std::size_t skip = found.size() > limit ? found.size() - limit : 0;
+  for (std::size_t i = skip; i < found.size(); ++i) out.push_back(found[i]);
+  return out;
+}
+
+
+// A session's parameters in the configuration's own words (what the API
+// stores for a changed session; durations exact).
+json ParamsJson(const SenderSession& s) {
+  const auto& p = s.settings.session;
+  json j{{"to", measure::FormatEndpoint(s.remote)},
+         {"count", p.count},
+         {"interval", fmt::format("{}ns", p.interval.count())},
+         {"spacing", p.interval_kind == measure::IntervalKind::kPoisson ? "poisson" : "periodic"},
+         {"padding", p.padding},
+         {"dscp", p.dscp},
+         {"ecn", p.ecn},
+         {"ttl", p.ttl},
+         {"dont_fragment", p.dont_fragment},
+         {"wait", fmt::format("{}ns", p.wait.count())},
+         {"ssid", p.ssid},
+         {"protocol", s.settings.protocol == Protocol::kTwamp ? "twamp" : "light"}};
+  if (!s.local.address().is_unspecified() || s.local.port() != 0) j["from"] = measure::FormatEndpoint(s.local);
+  if (!s.tunnel.empty()) j["tunnel"] = s.tunnel;
+  if (!s.device.empty()) j["interface"] = s.device;
+  if (s.settings.protocol == Protocol::kTwamp) {
+    const std::uint32_t m = s.settings.mode;
+    if (m != 0) {
+      j["mode"] = m == measure::control::kUnauthenticated ? "unauthenticated"
+                  : m == measure::control::kAuthenticated ? "authenticated"
+                  : m == measure::control::kEncrypted     ? "encrypted"
+                                                          : "mixed";
+    }
+    if (!s.settings.key_id.empty()) j["key_id"] = s.settings.key_id;
+  }
+  if (s.settings.schedule) j["schedule"] = ScheduleObject(*s.settings.schedule);
+  if (s.settings.run_in_background) j["run_mode"] = "background";
+  return j;
+}
+
+// A configuration error as the API reports it: every line, and per line the
+// field it is about ("dscp", "ttl", ...) when there is one.
+HttpResponse ConfigProblem(int status, const std::string& message) {
+  json errors = json::array();
+  std::size_t from = 0;
+  while (from < message.size()) {
+    const std::size_t end = std::min(message.find('\n', from), message.size());
+    const std::string line = message.substr(from, end - from);
+    from = end + 1;
+    // "api:1:57: api_changes.sessions.NAME.FIELD: what" (NAME may hold dots or slashes).
+    std::string field, what = line;
+    const auto path = line.find("api_changes.");
+    if (path != std::string::npos) {
+      const auto colon = line.find(": ", path);
+      const std::string p = line.substr(path, colon == std::string::npos ? std::string::npos : colon - path);
+      const auto dot = p.rfind('.');
+      const bool in_session = p.rfind("api_changes.sessions.", 0) == 0 || p.rfind("api_changes.reflectors", 0) == 0;
+      if (in_session && dot != std::string::npos && dot > std::string("api_changes.sessions").size()) {
+        field = p.substr(dot + 1);
+      }
+      if (colon != std::string::npos) what = line.substr(colon + 2);
+    } else if (line.rfind("api: ", 0) == 0) {  // "api: name: what"
+      const auto colon = line.find(": ", 5);
+      if (colon != std::string::npos && line.find(' ', 5) == colon + 1) {
+        field = line.substr(5, colon - 5);
+        what = line.substr(colon + 2);
+      }
+    }
+    errors.push_back({{"field", field}, {"message", what}});
+  }
+  return Json(status, {{"error", message}, {"errors", errors}});
+}
+
+// Applies an edit of the API's changes: validated like the file, then
+// applied to the running daemon (and so recorded in the log).
+std::optional<HttpResponse> Change(Daemon& daemon, const std::function<std::optional<HttpResponse>(json&)>& edit) {
+  const DaemonConfig base = daemon.config();
+  json changes = json::parse(base.api_changes, nullptr, false);
+  if (changes.is_discarded() || !changes.is_object()) changes = json::object();
+  if (auto refused = edit(changes)) return refused;
+  for (const char* list : {"deleted", "deleted_reflectors"}) {
+    if (changes.contains(list) && changes[list].empty()) changes.erase(list);
+  }
+  for (const char* map : {"sessions", "reflectors"}) {
+    if (changes.contains(map) && changes[map].empty()) changes.erase(map);
+  }
+  auto next = WithApiChanges(base, changes.empty() ? "{}" : changes.dump(), "api");
+  if (!next) return ConfigProblem(400, next.error().message);
+  if (auto ok = daemon.Reload(std::move(*next)); !ok) return ConfigProblem(409, ok.error().message);
+  return std::nullopt;
+}
+
+json ParseBody(const HttpRequest& request, std::optional<HttpResponse>& problem) {
+  json body = json::parse(request.body, nullptr, false);
+  if (body.is_discarded() || !body.is_object()) {
+    problem = Problem(400, "the body must be a JSON object (Content-Type: application/json)");
+  }
+  return body;
+}
+
+std::optional<SessionView> SessionNamed(Daemon& daemon, const std::string& name) {
+  for (auto& s : daemon.Sessions()) {
+    if (s.config.name == name) return s;
+  }
+  return std::nullopt;
+}
+
+// The session `name` with these parameters (an API change), then as it runs
+// now; or the answer that says why not.
+std::variant<SessionView, HttpResponse> ReplaceSession(Daemon& daemon, const std::string& name, const json& params) {
+  if (auto refused = Change(daemon, [&](json& changes) -> std::optional<HttpResponse> {
+        changes["sessions"][name] = params;
+        return std::nullopt;
+      })) {
+    return *refused;
+  }
+  auto changed = SessionNamed(daemon, name);
+  if (!changed) return Problem(500, "the session was accepted but does not run");
+  return *changed;
+}
+
+// GET /api/sessions?offset=N&limit=N&q=TEXT: one page of the sessions whose
+// id, name or tunnel holds TEXT (any case).
+HttpResponse SessionPage(const std::vector<SessionView>& all, std::map<std::string, std::string>& query) {
+  std::size_t offset = 0, limit = 50;
+  try {
+    if (query.count("offset")) offset = std::stoul(query["offset"]);
+    if (query.count("limit")) limit = std::stoul(query["limit"]);
+  } catch (const std::exception&) {
+    return Problem(400, "offset and limit must be whole numbers (limit 1-1000)");
+  }
+  if (limit < 1 || limit > 1000) return Problem(400, "limit must be 1-1000");
+  auto lower = [](std::string s) {
+    for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+  };
+  const std::string q = lower(query["q"]);
+  json page = json::array();
+  std::size_t matching = 0;
+  for (const auto& s : all) {
+    if (!q.empty() && lower(s.config.id).find(q) == std::string::npos &&
+        lower(s.config.name).find(q) == std::string::npos && lower(s.config.tunnel).find(q) == std::string::npos) {
+      continue;
+    }
+    if (matching >= offset && page.size() < limit) page.push_back(SessionObject(s));
+    ++matching;
+  }
+  return Json(200, {{"total", matching}, {"all", all.size()}, {"offset", offset}, {"limit", limit}, {"sessions", page}});
+}
+
+// The tunnels the configuration knows, with the far address their probes go to.
+json Tunnels(Daemon& daemon) {
+  const auto config = daemon.config();
+  std::map<std::string, json> tunnels;
+  auto tunnel = [&](const std::string& name) -> json& {
+    auto& t = tunnels[name];
+    if (t.is_null()) t = {{"name", name}, {"site", ""}, {"remote", nullptr}, {"sessions", json::array()}};
+    return t;
+  };
+  for (const auto& [name, site] : config.analysis.analysis.site_of_tunnel) tunnel(name)["site"] = site;
+  for (const auto& s : config.senders) {
+    if (s.tunnel.empty()) continue;
+    auto& t = tunnel(s.tunnel);
+    if (t["remote"].is_null()) t["remote"] = s.remote.address().to_string();
+    t["sessions"].push_back(s.id);
+  }
+  json out = json::array();
+  for (auto& [name, t] : tunnels) out.push_back(t);
+  return out;
+}
+
+// GET /api/report?from=TIME&to=TIME: the HTML SLA report of that range
+// (default the last hour), built from the log.
+HttpResponse Report(Daemon& daemon, std::map<std::string, std::string>& query) {
+  const WallTime now = daemon.Now();
+  analyzer::ReportOptions o;
+  o.from = now - std::chrono::hours(1);
+  o.to = now;
+  for (auto [key, into] : {std::pair{"from", &o.from}, std::pair{"to", &o.to}}) {
+    if (!query.count(key) || query[key].empty()) continue;
+    auto t = ParseTime(query[key], now);
+    if (!t) return Problem(400, fmt::format("{}: {}", key, t.error().message));
+    *into = *t;
+  }
+  if (o.to <= o.from) return Problem(400, "the report's range is empty: 'from' must be before 'to'");
+  auto report = analyzer::BuildReport(daemon.log(), daemon.config().analysis.analysis, o);
+  if (!report) return Problem(422, fmt::format("no report for that range: {}", report.error().message));
+  return {200, "text/html; charset=utf-8", analyzer::ReportHtml(*report)};
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------- jobs
+
+std::string Jobs::Add(const std::string& session) {
+  std::lock_guard lock(mutex_);
+  const std::string id = fmt::format("job-{}", next_++);
+  jobs_[id] = Job{id, session, "running", std::nullopt};
+  // Old finished jobs go first when there are many.
+  while (jobs_.size() > 1000) jobs_.erase(jobs_.begin());
+  return id;
+}
+
+void Jobs::Finish(const std::string& id, const RunResult& result) {
+  std::lock_guard lock(mutex_);
+  auto it = jobs_.find(id);
+  if (it == jobs_.end()) return;
+  it->second.state = result.error ? "failed" : "done";
+  it->second.result = result;
+}
+
+std::optional<Jobs::Job> Jobs::Get(const std::string& id) const {
+  std::lock_guard lock(mutex_);
+  auto it = jobs_.find(id);
+  if (it == jobs_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::string SessionJson(const SessionView& session) { return SessionObject(session).dump(2) + "\n"; }
+std::string RunJson(const RunResult& run) { return RunObject(run).dump(2) + "\n"; }
+
+// ---------------------------------------------------------------- routes
+
+Routed Route(Daemon& daemon, Jobs& jobs, const HttpRequest& request, const std::string& token) {
+  auto answer = [](HttpResponse r) { return Routed{std::move(r), std::nullopt}; };
+  // The web page's files hold no data: they load without the token, and the
+  // page sends it with every API call (it asks for it when told 401).
+  if (request.method == "GET") {
+    const std::string path = request.target.substr(0, request.target.find('?'));
+    if (auto page = WebFile(path)) return answer({200, std::string(page->content_type), std::string(page->body)});
+    if (path == "/favicon.ico") return answer({204, "image/x-icon", ""});  // none: browsers stop asking
+  }
+  if (!token.empty() && request.authorization != "Bearer " + token) {
+    return answer(Problem(401, "a bearer token is required: Authorization: Bearer TOKEN"));
+  }
+  auto [parts, query] = Split(request.target);
+  const std::string& m = request.method;
+  auto only = [&](std::initializer_list<const char*> methods) -> std::optional<HttpResponse> {
+    for (const char* allowed : methods) {
+      if (m == allowed) return std::nullopt;
+    }
+    return Problem(405, fmt::format("{} is not allowed on {}", m, request.target));
+  };
+  if (parts.size() == 1 && parts[0] == "metrics") {
+    if (auto bad = only({"GET"})) return answer(*bad);
+    return answer({200, "text/plain; version=0.0.4", Metrics(daemon)});
+  }
+  if (parts.empty() || parts[0] != "api") {
+    return answer(Problem(404, fmt::format("no such resource: {} (the API is under /api, metrics at /metrics)",
+                                           request.target)));
+  }
+  const std::string what = parts.size() > 1 ? parts[1] : "";
+  if (what == "sessions" && parts.size() == 2) {
+    if (auto bad = only({"GET", "POST"})) return answer(*bad);
+    if (m == "POST") {
+      std::optional<HttpResponse> problem;
+      json body = ParseBody(request, problem);
+      if (problem) return answer(*problem);
+      const std::string name = body.value("name", "");
+      if (name.empty() || name.find_first_of(" \t\n\"'") != std::string::npos) {
+        return answer(ConfigProblem(400, "api: name: give the session a name (no spaces or quotes)"));
+      }
+      if (SessionNamed(daemon, name)) {
+        return answer(Problem(409, fmt::format("a session named '{}' exists: PUT /api/sessions/ID changes it", name)));
+      }
+      body.erase("name");
+      if (auto refused = Change(daemon, [&](json& changes) -> std::optional<HttpResponse> {
+            changes["sessions"][name] = body;
+            if (changes.contains("deleted")) {
+              auto& d = changes["deleted"];
+              d.erase(std::remove(d.begin(), d.end(), json(name)), d.end());
+            }
+            return std::nullopt;
+          })) {
+        return answer(*refused);
+      }
+      auto created = SessionNamed(daemon, name);
+      if (!created) return answer(Problem(500, "the session was accepted but does not run"));
+      return answer(Json(201, SessionObject(*created)));
+    }
+    const auto all = daemon.Sessions();
+    if (query.count("limit") || query.count("offset") || query.count("q")) return answer(SessionPage(all, query));
+    json list = json::array();
+    for (const auto& s : all) list.push_back(SessionObject(s));
+    return answer(Json(200, list));
+  }
+  if (what == "sessions" && parts.size() >= 3) {
+    const std::string& id = parts[2];
+    auto session = daemon.Session(id);
+    if (!session) return answer(Problem(404, fmt::format("no session '{}' (GET /api/sessions lists them)", id)));
+    const std::string name = session->config.name;
+    if (parts.size() == 3) {
+      if (auto bad = only({"GET", "PUT", "DELETE"})) return answer(*bad);
+      if (m == "DELETE") {
+        if (auto refused = Change(daemon, [&](json& changes) -> std::optional<HttpResponse> {
+              if (changes.contains("sessions")) changes["sessions"].erase(name);
+              changes["deleted"].push_back(name);
+              return std::nullopt;
+            })) {
+          return answer(*refused);
+        }
+        return answer(Json(200, {{"deleted", id}, {"name", name}}));
+      }
+      if (m == "PUT") {
+        std::optional<HttpResponse> problem;
+        json body = ParseBody(request, problem);
+        if (problem) return answer(*problem);
+        body.erase("name");
+        // What the body leaves out keeps its value (the ends, the tunnel, ...).
+        json params = ParamsJson(session->config);
+        for (auto& [key, value] : body.items()) {
+          if (value.is_null()) {
+            params.erase(key);  // back to its default (the global schedule, ...)
+          } else {
+            params[key] = value;
+          }
+        }
+        auto changed = ReplaceSession(daemon, name, params);
+        if (auto* refused = std::get_if<HttpResponse>(&changed)) return answer(*refused);
+        return answer(Json(200, SessionObject(std::get<SessionView>(changed))));
+      }
+      return answer(Json(200, SessionObject(*session)));
+    }
+    if (parts.size() == 4 && parts[3] == "schedule") {
+      if (auto bad = only({"GET", "PUT"})) return answer(*bad);
+      if (m == "GET") return answer(Json(200, {{"id", id}, {"schedule", session->schedule}}));
+      std::optional<HttpResponse> problem;
+      json body = ParseBody(request, problem);
+      if (problem) return answer(*problem);
+      json params = ParamsJson(session->config);
+      if (body.value("global", false)) {
+        params.erase("schedule");
+      } else {
+        params["schedule"] = body;
+      }
+      auto changed = ReplaceSession(daemon, name, params);
+      if (auto* refused = std::get_if<HttpResponse>(&changed)) return answer(*refused);
+      const auto& now = std::get<SessionView>(changed);
+      return answer(Json(200, {{"id", now.config.id}, {"schedule", now.schedule}}));
+    }
+    if (parts.size() == 4 && parts[3] == "results") {
+      if (auto bad = only({"GET"})) return answer(*bad);
+      json history = json::array();
+      for (const auto& r : daemon.History(id)) history.push_back(RunObject(r));
+      return answer(Json(200, {{"id", id},
+                               {"last", session->last ? RunObject(*session->last) : json(nullptr)},
+                               {"history", history}}));
+    }
+    if (parts.size() == 4 && parts[3] == "run") {
+      if (auto bad = only({"POST"})) return answer(*bad);
+      const std::string mode = query.count("mode")                   ? query["mode"]
+                               : session->config.settings.run_in_background ? "background"
+                                                                            : "foreground";
+      if (mode == "foreground") return {std::nullopt, id};
+      if (mode != "background") {
+        return answer(Problem(400, fmt::format("mode '{}': use foreground (wait for the result) or background "
+                                               "(a job to poll)",
+                                               mode)));
+      }
+      const std::string job = jobs.Add(id);
+      auto started = daemon.RunNow(id, [&jobs, job](const RunResult& r) { jobs.Finish(job, r); });
+      if (!started) return answer(Problem(503, started.error().message));
+      return answer(Json(202, {{"job", job}, {"session", id}, {"poll", "/api/jobs/" + job}}));
+    }
+    return answer(Problem(404, fmt::format("no such resource: {}", request.target)));
+  }
+  if (what == "jobs" && parts.size() == 3) {
+    if (auto bad = only({"GET"})) return answer(*bad);
+    auto job = jobs.Get(parts[2]);
+    if (!job) return answer(Problem(404, fmt::format("no job '{}'", parts[2])));
+    json j{{"job", job->id}, {"session", job->session}, {"state", job->state}};
+    j["result"] = job->result ? RunObject(*job->result) : json(nullptr);
+    j["progress"] = nullptr;
+    if (!job->result) {
+      if (auto s = daemon.Session(job->session); s && s->running) j["progress"] = ProgressObject(*s);
+    }
+    return answer(Json(200, j));
+  }
+  if (what == "responders" && parts.size() == 2) {
+    if (auto bad = only({"GET", "POST"})) return answer(*bad);
+    if (m == "POST") {
+      std::optional<HttpResponse> problem;
+      json body = ParseBody(request, problem);
+      if (problem) return answer(*problem);
+      if (auto refused = Change(daemon, [&](json& changes) -> std::optional<HttpResponse> {
+            changes["reflectors"].push_back(body);
+            return std::nullopt;
+          })) {
+        return answer(*refused);
+      }
+      return answer(Json(201, body));
+    }
+    json list = json::array();
+    for (const auto& r : daemon.Responders()) list.push_back(ResponderObject(r));
+    return answer(Json(200, list));
+  }
+  if (what == "responders" && parts.size() == 3) {
+    if (auto bad = only({"GET", "PUT", "DELETE"})) return answer(*bad);
+    const std::string& rid = parts[2];
+    std::optional<ResponderView> found;
+    for (auto& r : daemon.Responders()) {
+      if (r.config.id == rid) found = r;
+    }
+    if (!found) return answer(Problem(404, fmt::format("no responder '{}' (GET /api/responders lists them)", rid)));
+    if (m == "GET") return answer(Json(200, ResponderObject(*found)));
+    // PUT: the responder with the body's keys changed (listen, kind, allow, name).
+    json replacement;
+    if (m == "PUT") {
+      std::optional<HttpResponse> problem;
+      json body = ParseBody(request, problem);
+      if (problem) return answer(*problem);
+      const auto& c = found->config;
+      json allow = json::array();
+      for (const auto& p : c.allow) allow.push_back(p.ToString());
+      replacement = {{"listen", measure::FormatEndpoint(c.listen) + (c.device.empty() ? "" : "@" + c.device)},
+                     {"name", c.name},
+                     {"kind", KindName(c.kind)},
+                     {"allow", allow}};
+      for (auto& [key, value] : body.items()) replacement[key] = value;
+    }
+    if (auto refused = Change(daemon, [&](json& changes) -> std::optional<HttpResponse> {
+          bool own = false;
+          if (changes.contains("reflectors")) {
+            auto& list = changes["reflectors"];
+            for (auto it = list.begin(); it != list.end(); ++it) {
+              auto e = measure::ParseEndpoint(it->value("listen", ""), 862);
+              if (e && fmt::format("responder:{}", measure::FormatEndpoint(*e)) == rid) {
+                list.erase(it);
+                own = true;
+                break;
+              }
+            }
+          }
+          if (!own) changes["deleted_reflectors"].push_back(rid);
+          if (!replacement.is_null()) changes["reflectors"].push_back(replacement);
+          return std::nullopt;
+        })) {
+      return answer(*refused);
+    }
+    if (!replacement.is_null()) return answer(Json(200, replacement));
+    return answer(Json(200, {{"deleted", rid}}));
+  }
+  if ((what == "sla" || what == "ranking") && parts.size() == 2) {
+    if (auto bad = only({"GET"})) return answer(*bad);
+    json out = json::object();
+    for (const auto& [cls, ranking] : daemon.Rankings()) {
+      if (query.count("class") && query["class"] != cls) continue;
+      json list = json::array();
+      for (const auto& v : ranking) list.push_back(VerdictObject(v));
+      out[cls] = list;
+    }
+    if (query.count("class") && out.empty()) {
+      return answer(Problem(404, fmt::format("no SLA class '{}'", query["class"])));
+    }
+    return answer(Json(200, out));
+  }
+  if (what == "paths" && parts.size() == 2) {
+    if (auto bad = only({"GET"})) return answer(*bad);
+    json out = json::object();
+    const auto policy = daemon.config().analysis.policy;
+    for (const auto& [cls, a] : daemon.Paths()) {
+      std::string sla;
+      for (const auto& tc : policy.classes) {
+        if (tc.name == cls) sla = tc.sla_class;
+      }
+      out[cls] = {{"to", a.to}, {"rule", a.rule}, {"since", FormatTime(a.since)}, {"path", a.path}, {"sla_class", sla}};
+    }
+    return answer(Json(200, out));
+  }
+  if (what == "tunnels" && parts.size() == 2) {
+    if (auto bad = only({"GET"})) return answer(*bad);
+    return answer(Json(200, Tunnels(daemon)));
+  }
+  if (what == "dscp" && parts.size() == 2) {
+    if (auto bad = only({"GET"})) return answer(*bad);
+    json out = json::array();
+    for (const auto& d : measure::DscpNames()) out.push_back({{"name", d.name}, {"value", d.value}});
+    return answer(Json(200, out));
+  }
+  if (what == "report" && parts.size() == 2) {
+    if (auto bad = only({"GET"})) return answer(*bad);
+    return answer(Report(daemon, query));
+  }
+  if (what == "decisions" && parts.size() == 2) {
+    if (auto bad = only({"GET"})) return answer(*bad);
+    std::size_t limit = 50;
+    if (query.count("limit")) {
+      try {
+        limit = std::clamp<std::size_t>(std::stoul(query["limit"]), 1, 1000);
+      } catch (const std::exception&) {
+        return answer(Problem(400, "limit must be a number 1-1000"));
+      }
+    }
+    return answer(Json(200, Decisions(daemon, limit)));
+  }
+  return answer(Problem(404, fmt::format("no such resource: {}", request.target)));
+}
+
+// ---------------------------------------------------------------- metrics
+
+std::string Metrics(Daemon& daemon) {
+  std::string out;
+  auto family = [&](const char* name, const char* type, const char* help) {
+    out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
+  };
+  auto label = [](const std::string& v) {
+    std::string e;
+    for (char c : v) {
+      if (c == '\\' || c == '"') e += '\\';
+      if (c == '\n') {
+        e += "\\n";
+        continue;
+      }
+      e += c;
+    }
+    return e;
+  };
+  const auto sessions = daemon.Sessions();
+  family("lineup_session_rtt_seconds", "gauge", "Mean round-trip delay of the session's last run");
+  for (const auto& s : sessions) {
+    if (!s.last || s.last->error) continue;
+    out += fmt::format("lineup_session_rtt_seconds{{session=\"{}\",tunnel=\"{}\"}} {:.9f}\n", label(s.config.name),
+                       label(s.config.tunnel), Ms(s.last->summary.round_trip.delay.mean) / 1000);
+  }
+  family("lineup_session_jitter_seconds", "gauge", "Mean round-trip IPDV of the session's last run");
+  for (const auto& s : sessions) {
+    if (!s.last || s.last->error) continue;
+    out += fmt::format("lineup_session_jitter_seconds{{session=\"{}\",tunnel=\"{}\"}} {:.9f}\n",
+                       label(s.config.name), label(s.config.tunnel),
+                       Ms(s.last->summary.round_trip.jitter.mean_abs) / 1000);
+  }
+  family("lineup_session_loss_ratio", "gauge", "Share of the last run's packets lost (0-1)");
+  for (const auto& s : sessions) {
+    if (!s.last || s.last->error) continue;
+    out += fmt::format("lineup_session_loss_ratio{{session=\"{}\",tunnel=\"{}\"}} {:.6f}\n", label(s.config.name),
+                       label(s.config.tunnel), s.last->summary.LossRatio());
+  }
+  family("lineup_session_runs_total", "counter", "Runs of the session since the daemon started");
+  for (const auto& s : sessions) {
+    out += fmt::format("lineup_session_runs_total{{session=\"{}\",tunnel=\"{}\"}} {}\n", label(s.config.name),
+                       label(s.config.tunnel), s.runs);
+  }
+  const auto rankings = daemon.Rankings();
+  family("lineup_sla_compliant", "gauge", "1 when the tunnel meets the SLA class, 0 when not (judged tunnels)");
+  for (const auto& [cls, ranking] : rankings) {
+    for (const auto& v : ranking) {
+      if (!v.judged) continue;
+      out += fmt::format("lineup_sla_compliant{{tunnel=\"{}\",sla_class=\"{}\"}} {}\n", label(v.tunnel), label(cls),
+                         v.compliant ? 1 : 0);
+    }
+  }
+  family("lineup_sla_score", "gauge", "The tunnel's score in the SLA class (0-1, higher is better)");
+  for (const auto& [cls, ranking] : rankings) {
+    for (const auto& v : ranking) {
+      if (!v.judged) continue;
+      out += fmt::format("lineup_sla_score{{tunnel=\"{}\",sla_class=\"{}\"}} {:.4f}\n", label(v.tunnel), label(cls),
+                         v.score);
+    }
+  }
+  // Per tunnel, the figures each SLA class judges it by (its window and statistic).
+  for (auto [name, help, pick] :
+       {std::tuple{"lineup_tunnel_latency_seconds", "The class's latency statistic of the tunnel",
+                   +[](const analyzer::Verdict& v) { return v.latency_ms / 1000; }},
+        std::tuple{"lineup_tunnel_jitter_seconds", "The tunnel's jitter over the class's window",
+                   +[](const analyzer::Verdict& v) { return v.jitter_ms / 1000; }},
+        std::tuple{"lineup_tunnel_loss_ratio", "The tunnel's loss over the class's window (0-1)",
+                   +[](const analyzer::Verdict& v) { return v.loss_percent / 100; }}}) {
+    family(name, "gauge", help);
+    for (const auto& [cls, ranking] : rankings) {
+      for (const auto& v : ranking) {
+        if (!v.judged) continue;
+        out += fmt::format("{}{{tunnel=\"{}\",sla_class=\"{}\"}} {:.9f}\n", name, label(v.tunnel), label(cls), pick(v));
+      }
+    }
+  }
+  family("lineup_tunnel_down", "gauge", "1 while the tunnel is in a blackout");
+  std::map<std::string, bool> down;
+  for (const auto& [cls, ranking] : rankings) {
+    for (const auto& v : ranking) down[v.tunnel] = down[v.tunnel] || v.down;
+  }
+  for (const auto& [tunnel, is_down] : down) {
+    out += fmt::format("lineup_tunnel_down{{tunnel=\"{}\"}} {}\n", label(tunnel), is_down ? 1 : 0);
+  }
+  family("lineup_path_switches_total", "counter", "Path switches of the traffic class (all time, from the log)");
+  for (const auto& [cls, a] : daemon.Paths()) {
+    out += fmt::format("lineup_path_switches_total{{traffic_class=\"{}\"}} {}\n", label(cls),
+                       daemon.log().StreamRevision("traffic/" + cls));
+  }
+  family("lineup_path_current", "gauge", "1 for the line the traffic class uses now");
+  for (const auto& [cls, a] : daemon.Paths()) {
+    if (a.to.empty()) continue;
+    out += fmt::format("lineup_path_current{{traffic_class=\"{}\",tunnel=\"{}\"}} 1\n", label(cls), label(a.to));
+  }
+  family("lineup_ipfix_records_sent_total", "counter", "Run records exported to the IPFIX collector");
+  const auto collectors = daemon.Collectors();
+  for (const auto& [c, n] : collectors) {
+    out += fmt::format("lineup_ipfix_records_sent_total{{collector=\"{}\"}} {}\n", label(c.Describe()), n.records_sent);
+  }
+  family("lineup_ipfix_records_dropped_total", "counter", "Run records not exported (collector unreachable, queue full)");
+  for (const auto& [c, n] : collectors) {
+    out += fmt::format("lineup_ipfix_records_dropped_total{{collector=\"{}\"}} {}\n", label(c.Describe()),
+                       n.records_dropped);
+  }
+  const auto responders = daemon.Responders();
+  family("lineup_responder_reflected_total", "counter", "Test packets the responder answered");
+  for (const auto& r : responders) {
+    std::uint64_t n = 0;
+    for (const auto& l : r.listeners) n += l.counters.reflected;
+    out += fmt::format("lineup_responder_reflected_total{{responder=\"{}\"}} {}\n", label(r.config.name), n);
+  }
+  family("lineup_responder_dropped_total", "counter", "Test packets the responder dropped, by reason");
+  for (const auto& r : responders) {
+    for (std::size_t i = 0; i < static_cast<std::size_t>(measure::DropReason::kCount); ++i) {
+      std::uint64_t n = 0;
+      for (const auto& l : r.listeners) n += l.counters.dropped[i];
+      out += fmt::format("lineup_responder_dropped_total{{responder=\"{}\",reason=\"{}\"}} {}\n",
+                         label(r.config.name), measure::ToString(static_cast<measure::DropReason>(i)), n);
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- server
+
+namespace {
+
+class ApiServerImpl final : public ApiServer {
+ public:
+  ApiServerImpl(Daemon& daemon, std::string token) : daemon_(daemon), token_(std::move(token)), acceptor_(io_) {}
+  ~ApiServerImpl() override { Stop(); }
+
+  Result<void> Listen(const tcp::endpoint& at) {
+    boost::system::error_code ec;
+    acceptor_.open(at.protocol(), ec);
+    if (!ec) acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
+    if (!ec) acceptor_.bind(at, ec);
+    if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) {
+      return Fail(ErrorCode::kIo, fmt::format("the API cannot listen on {}: {}",
+                                              measure::FormatEndpoint({at.address(), at.port()}), ec.message()));
+    }
+    endpoint_ = acceptor_.local_endpoint(ec);
+    asio::co_spawn(io_, Accept(), asio::detached);
+    thread_ = std::thread([this] { io_.run(); });
+    return {};
+  }
+
+  tcp::endpoint endpoint() const override { return endpoint_; }
+
+  void Stop() override {
+    if (stopped_.exchange(true)) return;
+    asio::post(io_, [this] {
+      boost::system::error_code ec;
+      acceptor_.close(ec);
+    });
+    io_.stop();
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  asio::awaitable<void> Accept() {
+    for (;;) {
+      boost::system::error_code ec;
+      tcp::socket socket = co_await acceptor_.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) {
+        if (ec == asio::error::operation_aborted || stopped_) co_return;
+        continue;
+      }
+      asio::co_spawn(io_, Serve(std::move(socket)), asio::detached);
+    }
+  }
+
+  asio::awaitable<void> Serve(tcp::socket socket) {
+    beast::flat_buffer buffer;
+    boost::system::error_code ec;
+    for (;;) {
+      http::request_parser<http::string_body> parser;
+      parser.body_limit(1 << 20);
+      parser.header_limit(16 << 10);
+      // A client that sends nothing for 30 s is closed.
+      asio::steady_timer idle(io_, 30s);
+      idle.async_wait([&socket](const boost::system::error_code& e) {
+        if (!e) {
+          boost::system::error_code ignored;
+          socket.close(ignored);
+        }
+      });
+      co_await http::async_read(socket, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+      idle.cancel();
+      if (ec == http::error::end_of_stream || ec == asio::error::eof) break;
+      if (ec) {
+        if (socket.is_open()) {
+          HttpResponse bad = Problem(400, fmt::format("malformed request: {}", ec.message()));
+          co_await Write(socket, bad, false, 11);
+        }
+        break;
+      }
+      const auto& req = parser.get();
+      HttpRequest request{std::string(req.method_string()), std::string(req.target()), req.body(),
+                          std::string(req[http::field::authorization])};
+      Routed routed = Route(daemon_, jobs_, request, token_);
+      HttpResponse response;
+      if (routed.response) {
+        response = std::move(*routed.response);
+      } else {
+        response = co_await Foreground(*routed.foreground);
+      }
+      const bool keep = req.keep_alive();
+      co_await Write(socket, response, keep, req.version());
+      if (!keep || !socket.is_open()) break;
+    }
+    socket.shutdown(tcp::socket::shutdown_both, ec);
+  }
+
+  // Runs a session and waits for its result without blocking this thread.
+  asio::awaitable<HttpResponse> Foreground(std::string id) {
+    auto timer = std::make_shared<asio::steady_timer>(io_, asio::steady_timer::time_point::max());
+    auto result = std::make_shared<std::optional<RunResult>>();
+    auto started = daemon_.RunNow(id, [this, timer, result](const RunResult& r) {
+      asio::post(io_, [timer, result, r] {
+        *result = r;
+        timer->cancel();
+      });
+    });
+    if (!started) co_return Problem(started.error().code == ErrorCode::kNotFound ? 404 : 503, started.error().message);
+    boost::system::error_code ec;
+    co_await timer->async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    if (!*result) co_return Problem(503, "the daemon stopped before the run ended");
+    co_return HttpResponse{(*result)->error ? 502 : 200, "application/json", RunJson(**result)};
+  }
+
+  asio::awaitable<void> Write(tcp::socket& socket, const HttpResponse& r, bool keep, unsigned version) {
+    http::response<http::string_body> res{static_cast<http::status>(r.status), version};
+    res.set(http::field::server, "lineup");
+    res.set(http::field::content_type, r.content_type);
+    res.set(http::field::cache_control, "no-store");
+    res.keep_alive(keep);
+    res.body() = r.body;
+    res.prepare_payload();
+    boost::system::error_code ec;
+    co_await http::async_write(socket, res, asio::redirect_error(asio::use_awaitable, ec));
+  }
+
+  Daemon& daemon_;
+  std::string token_;
+  Jobs jobs_;
+  asio::io_context io_{1};
+  tcp::acceptor acceptor_;
+  tcp::endpoint endpoint_;
+  std::thread thread_;
+  std::atomic<bool> stopped_{false};
+};
+
+}  // namespace
+
+Result<std::unique_ptr<ApiServer>> ApiServer::Start(Daemon& daemon, const ApiConfig& config) {
+  auto at = measure::ParseEndpoint(config.listen, 8862);
+  if (!at) return Fail(ErrorCode::kInvalidArgument, fmt::format("api.listen: {}", at.error().message));
+  std::string token;
+  if (!config.token_file.empty()) {
+    std::ifstream in(config.token_file);
+    std::getline(in, token);
+    while (!token.empty() && (token.back() == '\r' || token.back() == ' ')) token.pop_back();
+    if (token.empty()) {
+      return Fail(ErrorCode::kInvalidArgument,
+                  fmt::format("api.token_file {}: cannot read a token from it (one line)", config.token_file));
+    }
+  } else if (!at->address().is_loopback()) {
+    return Fail(ErrorCode::kInvalidArgument,
+                fmt::format("the API on {} needs api.token_file: only loopback is open without a token", config.listen));
+  }
+  // A token, once configured, is asked for on loopback too.
+  auto server = std::make_unique<ApiServerImpl>(daemon, token);
+  if (auto ok = server->Listen(tcp::endpoint(at->address(), at->port())); !ok) return tl::unexpected(ok.error());
+  return std::unique_ptr<ApiServer>(std::move(server));
+}
+
+}  // namespace lineup::daemon

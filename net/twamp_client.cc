@@ -1,0 +1,245 @@
+// Boost 1.74's coroutine support needs <utility> first.
+#include <utility>
+
+// GCC 12 mistakes asio's coroutine frame allocator for a mismatched
+// new/delete pair when it inlines a coroutine (a known false positive).
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+
+#include "net/twamp_client.h"
+
+#include <fmt/format.h>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/ip/udp.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+
+#include "base/time_text.h"
+
+namespace lineup::measure {
+namespace {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+
+struct Run {
+  Run(asio::io_context& io_, const Clock& clock_, TwampTestOptions options_)
+      : io(io_), clock(clock_), options(std::move(options_)), socket(io_), deadline(io_), runner(io_, clock_) {}
+
+  asio::io_context& io;
+  const Clock& clock;
+  TwampTestOptions options;
+  tcp::socket socket;
+  asio::steady_timer deadline;
+  SenderRunner runner;
+  bool timed_out = false;
+  std::string waiting_for;  // what the deadline guards, for the message
+};
+
+std::string Where(const TcpEndpoint& e) { return FormatEndpoint(UdpEndpoint(e.address(), e.port())); }
+
+// Arms the deadline: the socket is closed when `what` takes longer than `d`.
+void Guard(const std::shared_ptr<Run>& run, Nanos d, std::string what) {
+  run->waiting_for = std::move(what);
+  run->deadline.expires_after(d);
+  run->deadline.async_wait([run](const boost::system::error_code& ec) {
+    if (ec) return;
+    run->timed_out = true;
+    boost::system::error_code ignored;
+    run->socket.close(ignored);
+  });
+}
+
+Error Failed(const std::shared_ptr<Run>& run, const boost::system::error_code& ec, const std::string& doing) {
+  const std::string where = Where(run->options.server);
+  if (run->timed_out) {
+    return {ErrorCode::kUnavailable, fmt::format("{}: no answer while {} (timeout {})", where, run->waiting_for,
+                                                 FormatDuration(run->options.reply_timeout))};
+  }
+  if (ec == asio::error::eof) {
+    return {ErrorCode::kUnavailable,
+            fmt::format("{}: the server closed the control connection while {}", where, doing)};
+  }
+  return {ErrorCode::kIo, fmt::format("{}: {} while {}", where, ec.message(), doing)};
+}
+
+asio::awaitable<Result<std::vector<std::byte>>> ReadExactly(std::shared_ptr<Run> run, std::size_t length,
+                                                            std::string what) {
+  std::vector<std::byte> bytes(length);
+  boost::system::error_code ec;
+  Guard(run, run->options.reply_timeout, "waiting for " + what);
+  co_await asio::async_read(run->socket, asio::buffer(bytes), asio::redirect_error(asio::use_awaitable, ec));
+  run->deadline.cancel();
+  if (ec) co_return tl::unexpected(Failed(run, ec, "waiting for " + what));
+  co_return bytes;
+}
+
+asio::awaitable<Result<void>> WriteAll(std::shared_ptr<Run> run, const std::vector<std::byte>& bytes,
+                                       std::string what) {
+  boost::system::error_code ec;
+  co_await asio::async_write(run->socket, asio::buffer(bytes), asio::redirect_error(asio::use_awaitable, ec));
+  if (ec) co_return tl::unexpected(Failed(run, ec, "sending " + what));
+  co_return Result<void>{};
+}
+
+// A free UDP port on the control connection's local address, for the
+// Request-TW-Session's Sender Port.
+Result<UdpEndpoint> SenderEndpoint(asio::io_context& io, const IpAddress& local) {
+  asio::ip::udp::socket probe(io);
+  boost::system::error_code ec;
+  probe.open(local.is_v6() ? asio::ip::udp::v6() : asio::ip::udp::v4(), ec);
+  if (!ec) probe.bind(UdpEndpoint(local, 0), ec);
+  if (ec) return Fail(ErrorCode::kIo, fmt::format("cannot find a UDP port on {}: {}", local.to_string(), ec.message()));
+  return probe.local_endpoint(ec);
+}
+
+asio::awaitable<Result<TwampTestResult>> Test(std::shared_ptr<Run> run) {
+  const auto& o = run->options;
+  TwampTestResult result;
+  boost::system::error_code ec;
+  Guard(run, o.connect_timeout, "connecting");
+  co_await run->socket.async_connect(o.server, asio::redirect_error(asio::use_awaitable, ec));
+  run->deadline.cancel();
+  if (ec) {
+    if (run->timed_out) {
+      co_return Fail(ErrorCode::kUnavailable, fmt::format("{}: no connection within {}", Where(o.server),
+                                                          FormatDuration(o.connect_timeout)));
+    }
+    co_return Fail(ErrorCode::kUnavailable, fmt::format("cannot connect to {}: {}{}", Where(o.server), ec.message(),
+                                                        ec == asio::error::connection_refused
+                                                            ? " (is a TWAMP server listening there?)"
+                                                            : ""));
+  }
+  result.local = run->socket.local_endpoint(ec);
+  control::ControlClient client(o.control, run->clock);
+
+  auto greeting = co_await ReadExactly(run, control::kServerGreetingLength, "the Server Greeting");
+  if (!greeting) co_return tl::unexpected(greeting.error());
+  auto setup = client.OnGreeting(*greeting);
+  if (!setup) co_return Fail(setup.error().code, fmt::format("{}: {}", Where(o.server), setup.error().message));
+  if (auto w = co_await WriteAll(run, *setup, "Set-Up-Response"); !w) co_return tl::unexpected(w.error());
+  auto start = co_await ReadExactly(run, control::kServerStartLength, "Server-Start");
+  if (!start) co_return tl::unexpected(start.error());
+  if (auto ok = client.OnServerStart(*start); !ok) {
+    co_return Fail(ok.error().code, fmt::format("{}: {}", Where(o.server), ok.error().message));
+  }
+  result.mode = client.mode();
+
+  const IpAddress local = result.local.address();
+  for (std::uint32_t test = 0; test < o.tests; ++test) {
+    const auto began = std::chrono::steady_clock::now();
+    const WallTime start_at = run->clock.Now() + o.start_delay;
+    std::vector<SessionConfig> configs;
+    for (std::uint32_t i = 0; i < o.sessions; ++i) {
+      auto sender = SenderEndpoint(run->io, local);
+      if (!sender) co_return tl::unexpected(sender.error());
+      control::RequestTwSession request;
+      request.sender = sender->address();
+      request.receiver = o.server.address();
+      request.sender_port = sender->port();
+      request.receiver_port = o.reflector_port;
+      request.padding_length = o.session.padding;
+      request.start_time = ToNtp(start_at);
+      request.timeout = NtpTimestamp::FromRaw(static_cast<std::uint64_t>(
+          std::chrono::duration<double>(o.session.wait).count() * 4294967296.0));
+      request.type_p = control::TypePForDscp(o.session.dscp);
+      auto bytes = client.RequestSession(request);
+      if (!bytes) co_return tl::unexpected(bytes.error());
+      if (auto w = co_await WriteAll(run, *bytes, "Request-TW-Session"); !w) co_return tl::unexpected(w.error());
+      auto reply = co_await ReadExactly(run, control::kAcceptSessionLength, "Accept-Session");
+      if (!reply) co_return tl::unexpected(reply.error());
+      auto accepted = client.OnAcceptSession(*reply);
+      if (!accepted) {
+        co_return Fail(accepted.error().code, fmt::format("{}: {}", Where(o.server), accepted.error().message));
+      }
+      SessionConfig c = o.session;
+      c.destination = UdpEndpoint(o.server.address(), accepted->port);
+      c.source = *sender;
+      c.reflector = ReflectorNumbering::kStateful;
+      c.negotiated = true;
+      if (control::SecuresTest(client.mode())) {
+        auto cipher = CreateTestCipher(accepted->sid, client.keys(), client.mode());
+        if (!cipher) co_return tl::unexpected(cipher.error());
+        c.security = std::move(*cipher);
+      }
+      if (c.name.empty() || o.sessions > 1) {
+        c.name = fmt::format("{}{}", FormatEndpoint(c.destination),
+                             o.sessions > 1 ? fmt::format(" #{}", i + 1) : std::string());
+      }
+      result.ports.push_back(accepted->port);
+      configs.push_back(std::move(c));
+    }
+    auto start_bytes = client.StartSessions();
+    if (!start_bytes) co_return tl::unexpected(start_bytes.error());
+    if (auto w = co_await WriteAll(run, *start_bytes, "Start-Sessions"); !w) co_return tl::unexpected(w.error());
+    auto ack = co_await ReadExactly(run, control::kStartAckLength, "Start-Ack");
+    if (!ack) co_return tl::unexpected(ack.error());
+    if (auto ok = client.OnStartAck(*ack); !ok) {
+      co_return Fail(ok.error().code, fmt::format("{}: {}", Where(o.server), ok.error().message));
+    }
+    if (o.on_started) o.on_started();
+
+    // The senders, all at once; the control connection waits for them.
+    auto results = std::make_shared<std::vector<SessionResult>>(configs.size());
+    auto remaining = std::make_shared<std::size_t>(configs.size());
+    asio::steady_timer all_done(run->io, asio::steady_timer::time_point::max());
+    const Nanos wait_for_start = std::max(Nanos(0), start_at - run->clock.Now());
+    for (std::size_t i = 0; i < configs.size(); ++i) {
+      auto started = run->runner.Start(
+          configs[i],
+          [results, remaining, i, &all_done](SessionResult r) {
+            (*results)[i] = std::move(r);
+            if (--*remaining == 0) all_done.cancel();
+          },
+          wait_for_start);
+      if (!started) {
+        (*results)[i].config = configs[i];
+        (*results)[i].error = started.error();
+        if (--*remaining == 0) all_done.cancel();
+      }
+    }
+    if (*remaining > 0) co_await all_done.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+
+    auto stop = client.StopSessions(static_cast<std::uint32_t>(configs.size()));
+    if (!stop) co_return tl::unexpected(stop.error());
+    if (auto w = co_await WriteAll(run, *stop, "Stop-Sessions"); !w) co_return tl::unexpected(w.error());
+    result.tests.push_back(std::move(*results));
+
+    if (test + 1 < o.tests) {
+      asio::steady_timer gap(run->io);
+      gap.expires_at(began + o.test_interval);
+      co_await gap.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
+  }
+  run->socket.shutdown(tcp::socket::shutdown_both, ec);
+  run->socket.close(ec);
+  co_return result;
+}
+
+}  // namespace
+
+void RunTwampTest(boost::asio::io_context& io, const Clock& clock, TwampTestOptions options, TwampTestDone done) {
+  // The destination comes from Accept-Session; check the rest now.
+  SessionConfig check = options.session;
+  check.destination = UdpEndpoint(options.server.address(), kDefaultTestPort);
+  check.negotiated = true;
+  if (auto ok = Validate(check); !ok) {
+    asio::post(io, [done, e = ok.error()] { done(tl::unexpected(e)); });
+    return;
+  }
+  auto run = std::make_shared<Run>(io, clock, std::move(options));
+  asio::co_spawn(io, Test(run), [run, done](std::exception_ptr error, Result<TwampTestResult> result) {
+    if (error) {
+      done(Fail(ErrorCode::kInternal, "the TWAMP test failed unexpectedly"));
+      return;
+    }
+    done(std::move(result));
+  });
+}
+
+}  // namespace lineup::measure

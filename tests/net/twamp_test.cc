@@ -1,0 +1,300 @@
+// Full TWAMP on loopback: our Control-Client and Session-Senders against our
+// Server and Session-Reflectors over real TCP and UDP sockets, in the modes,
+// IPv4 and IPv6, and with clients that misbehave.
+#include <utility>
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
+#include <thread>
+#include <unistd.h>
+
+#include <array>
+#include <cstdio>
+
+#include "net/twamp_client.h"
+#include "net/twamp_server.h"
+
+namespace lineup::measure {
+namespace {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+
+TwampServerConfig ServerConfig(const char* address = "127.0.0.1") {
+  TwampServerConfig c;
+  c.listen.push_back({TcpEndpoint(asio::ip::make_address(address), 0), ""});
+  c.secrets = {{"edge-1", "correct horse"}};
+  c.port_low = 31000;
+  c.port_high = 31999;
+  return c;
+}
+
+TwampTestOptions ClientOptions(const TcpEndpoint& server, std::uint32_t mode = 0) {
+  TwampTestOptions o;
+  o.server = server;
+  o.control.mode = mode;
+  o.session.count = 20;
+  o.session.interval = std::chrono::milliseconds(5);
+  o.session.wait = std::chrono::milliseconds(300);
+  o.reply_timeout = std::chrono::seconds(5);
+  return o;
+}
+
+struct Fixture {
+  asio::io_context io;
+  RealClock clock;
+  std::unique_ptr<TwampServer> server;
+
+  explicit Fixture(TwampServerConfig config) {
+    auto created = TwampServer::Create(io, clock, std::move(config));
+    EXPECT_TRUE(created) << created.error().message;
+    if (created) server = std::move(*created);
+  }
+  TcpEndpoint Endpoint() const { return server->Status().listening.at(0); }
+
+  // Runs one client test to its end.
+  Result<TwampTestResult> Test(TwampTestOptions options) {
+    std::optional<Result<TwampTestResult>> out;
+    RunTwampTest(io, clock, std::move(options), [&](Result<TwampTestResult> r) { out = std::move(r); });
+    while (!out && io.run_one_for(std::chrono::seconds(20)) > 0) {
+    }
+    if (!out) return Fail(ErrorCode::kInternal, "the test did not finish");
+    return std::move(*out);
+  }
+
+  void RunFor(Nanos d) {
+    asio::steady_timer t(io, d);
+    bool done = false;
+    t.async_wait([&](auto) { done = true; });
+    while (!done && io.run_one() > 0) {
+    }
+  }
+};
+
+void ExpectAllAnswered(const TwampTestResult& r, std::size_t tests, std::size_t sessions) {
+  ASSERT_EQ(r.tests.size(), tests);
+  for (const auto& test : r.tests) {
+    ASSERT_EQ(test.size(), sessions);
+    for (const auto& s : test) {
+      EXPECT_FALSE(s.error) << s.error->message;
+      EXPECT_EQ(s.summary.sent, 20u);
+      EXPECT_EQ(s.summary.received, 20u);
+      EXPECT_EQ(s.summary.lost, 0u);
+    }
+  }
+}
+
+TEST(TwampTest, EveryModeMeasuresOverIpv4AndIpv6) {
+  for (const char* address : {"127.0.0.1", "::1"}) {
+    for (std::uint32_t mode :
+         {control::kUnauthenticated, control::kMixed, control::kAuthenticated, control::kEncrypted}) {
+      SCOPED_TRACE(fmt::format("{} {}", address, control::SecurityModeName(mode)));
+      Fixture f(ServerConfig(address));
+      auto o = ClientOptions(f.Endpoint(), mode);
+      o.sessions = 2;
+      if (mode != control::kUnauthenticated) {
+        o.control.key_id = "edge-1";
+        o.control.secret = "correct horse";
+      }
+      auto r = f.Test(o);
+      ASSERT_TRUE(r) << r.error().message;
+      EXPECT_EQ(r->mode & control::kSecurityModes, mode);
+      ExpectAllAnswered(*r, 1, 2);
+      const bool secure = control::SecuresTest(mode);
+      for (const auto& s : r->tests[0]) {
+        // 30 octets of padding after the 14- or 48-octet sender header.
+        EXPECT_EQ(s.config.PacketLength(), secure ? 78u : 44u);
+        EXPECT_EQ(s.summary.malformed, 0u);
+        EXPECT_EQ(s.summary.round_trip.delay.count, 20u);
+        EXPECT_EQ(s.summary.lost_forward, std::optional<std::uint32_t>(0));
+      }
+      for (auto port : r->ports) {
+        EXPECT_GE(port, 31000);
+        EXPECT_LE(port, 31999);
+      }
+      EXPECT_NE(r->ports[0], r->ports[1]);
+      const auto status = f.server->Status();
+      EXPECT_EQ(status.counters.connections, 1u);
+      EXPECT_EQ(status.counters.sessions, 2u);
+    }
+  }
+}
+
+TEST(TwampTest, RepeatedTestsRunOnOneControlConnection) {
+  Fixture f(ServerConfig());
+  auto o = ClientOptions(f.Endpoint());
+  o.tests = 3;
+  o.test_interval = std::chrono::milliseconds(200);
+  auto r = f.Test(o);
+  ASSERT_TRUE(r) << r.error().message;
+  ExpectAllAnswered(*r, 3, 1);
+  EXPECT_EQ(f.server->Status().counters.connections, 1u);
+  EXPECT_EQ(f.server->Status().counters.sessions, 3u);
+}
+
+// The Start Time asked for in Request-TW-Session is when the senders begin.
+TEST(TwampTest, SendersBeginAtTheRequestedStartTime) {
+  Fixture f(ServerConfig());
+  auto o = ClientOptions(f.Endpoint());
+  o.start_delay = std::chrono::milliseconds(400);
+  const WallTime asked = f.clock.Now();
+  auto r = f.Test(o);
+  ASSERT_TRUE(r) << r.error().message;
+  ExpectAllAnswered(*r, 1, 1);
+  const auto& s = r->tests.at(0).at(0);
+  ASSERT_FALSE(s.packets.empty());
+  // The pacer may send up to 1 ms early (it coalesces sends due together).
+  EXPECT_GE(s.packets[0].t1 - asked, std::chrono::milliseconds(398));
+  EXPECT_LT(s.packets[0].t1 - asked, std::chrono::milliseconds(1400));
+}
+
+// RFC 5357 senders may send bare 14-octet probes (the reference twping does
+// by default): a negotiated session answers them with the 41-octet reply.
+TEST(TwampTest, ProbesWithoutPaddingAreAnsweredInFull) {
+  Fixture f(ServerConfig());
+  auto o = ClientOptions(f.Endpoint());
+  o.session.padding = 0;
+  auto r = f.Test(o);
+  ASSERT_TRUE(r) << r.error().message;
+  ExpectAllAnswered(*r, 1, 1);
+  const auto& s = r->tests.at(0).at(0);
+  EXPECT_EQ(s.config.PacketLength(), 14u);
+  ASSERT_FALSE(s.packets.empty());
+  ASSERT_TRUE(s.packets[0].reply);
+  EXPECT_EQ(s.packets[0].reply->length, 41u);
+}
+
+// A listener bound to a device (an interface or VRF) binds its test
+// sessions' reflectors to it too: `ss` shows the reflector as ADDRESS%DEVICE.
+TEST(TwampTest, TestSessionsBindToTheirListenersDevice) {
+  if (::geteuid() != 0) GTEST_SKIP() << "SO_BINDTODEVICE needs root or CAP_NET_RAW";
+  auto config = ServerConfig();
+  config.listen[0].device = "lo";
+  Fixture f(std::move(config));
+  auto o = ClientOptions(f.Endpoint());
+  std::string sockets;
+  o.on_started = [&] {
+    std::array<char, 4096> chunk;
+    FILE* ss = ::popen("ss -uanH 2>/dev/null", "r");
+    if (ss == nullptr) return;
+    for (std::size_t n; (n = std::fread(chunk.data(), 1, chunk.size(), ss)) > 0;) sockets.append(chunk.data(), n);
+    ::pclose(ss);
+  };
+  auto r = f.Test(o);
+  ASSERT_TRUE(r) << r.error().message;
+  ExpectAllAnswered(*r, 1, 1);
+  if (sockets.empty()) GTEST_SKIP() << "ss (iproute2) is not available to look at the sockets";
+  EXPECT_NE(sockets.find(fmt::format("127.0.0.1%lo:{}", r->ports.at(0))), std::string::npos) << sockets;
+}
+
+TEST(TwampTest, AWrongSecretIsRejected) {
+  Fixture f(ServerConfig());
+  auto o = ClientOptions(f.Endpoint(), control::kMixed);
+  o.control.key_id = "edge-1";
+  o.control.secret = "battery staple";
+  auto r = f.Test(o);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("the server refused the connection: failure"), std::string::npos)
+      << r.error().message;
+  EXPECT_EQ(f.server->Status().counters.closed_protocol, 1u);
+}
+
+TEST(TwampTest, AnAddressOutsideTheAllowListIsRefused) {
+  auto config = ServerConfig();
+  config.allow.push_back(*Prefix::Parse("10.0.0.0/8"));
+  Fixture f(std::move(config));
+  auto r = f.Test(ClientOptions(f.Endpoint()));
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("closed the control connection while waiting for the Server Greeting"),
+            std::string::npos)
+      << r.error().message;
+  EXPECT_EQ(f.server->Status().counters.refused_not_allowed, 1u);
+}
+
+TEST(TwampTest, AClientOverTheLimitsIsGreetedWithNoMode) {
+  auto config = ServerConfig();
+  config.max_connections_per_client = 1;
+  Fixture f(std::move(config));
+  tcp::socket holder(f.io);
+  holder.connect(f.Endpoint());
+  f.RunFor(std::chrono::milliseconds(50));
+  auto r = f.Test(ClientOptions(f.Endpoint()));
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("the server refuses this client"), std::string::npos) << r.error().message;
+  EXPECT_EQ(f.server->Status().counters.refused_limit, 1u);
+}
+
+TEST(TwampTest, AStalledClientTimesOutAndGarbageIsClosedWhileOthersGoOn) {
+  auto config = ServerConfig();
+  config.servwait = std::chrono::milliseconds(300);
+  Fixture f(std::move(config));
+  // A client that connects and says nothing.
+  tcp::socket stalled(f.io);
+  stalled.connect(f.Endpoint());
+  // A client that reads the greeting and answers with garbage.
+  tcp::socket garbage(f.io);
+  garbage.connect(f.Endpoint());
+  std::array<std::byte, 64> greeting;
+  std::vector<std::byte> junk(164, std::byte{0x5a});
+  asio::async_read(garbage, asio::buffer(greeting), [&](boost::system::error_code ec, std::size_t) {
+    ASSERT_FALSE(ec);
+    asio::async_write(garbage, asio::buffer(junk), [](boost::system::error_code, std::size_t) {});
+  });
+  // A good client measures meanwhile.
+  auto o = ClientOptions(f.Endpoint());
+  o.session.count = 20;
+  auto r = f.Test(o);
+  ASSERT_TRUE(r) << r.error().message;
+  ExpectAllAnswered(*r, 1, 1);
+  f.RunFor(std::chrono::milliseconds(600));
+  const auto status = f.server->Status();
+  EXPECT_EQ(status.counters.closed_protocol, 1u);  // the garbage
+  EXPECT_EQ(status.counters.closed_idle, 1u);      // the stalled one
+  EXPECT_TRUE(status.connections.empty());
+  const std::string table = FormatTwampServerStatus(status);
+  EXPECT_NE(table.find("1 protocol errors, 1 idle"), std::string::npos) << table;
+}
+
+TEST(TwampTest, TheLiveTableShowsConnectionsAndSessions) {
+  Fixture f(ServerConfig());
+  auto o = ClientOptions(f.Endpoint());
+  o.session.count = 100;
+  o.session.interval = std::chrono::milliseconds(10);
+  std::optional<Result<TwampTestResult>> out;
+  RunTwampTest(f.io, f.clock, o, [&](Result<TwampTestResult> r) { out = std::move(r); });
+  f.RunFor(std::chrono::milliseconds(400));
+  const auto status = f.server->Status();
+  ASSERT_EQ(status.connections.size(), 1u);
+  EXPECT_EQ(status.connections[0].state, "running");
+  EXPECT_EQ(status.connections[0].mode, "unauthenticated");
+  ASSERT_EQ(status.sessions.size(), 1u);
+  EXPECT_EQ(status.sessions[0].state, "running");
+  EXPECT_GT(status.sessions[0].reflected, 10u);
+  EXPECT_EQ(status.sessions[0].sid.size(), 32u);
+  while (!out && f.io.run_one_for(std::chrono::seconds(5)) > 0) {
+  }
+  ASSERT_TRUE(out && *out);
+}
+
+TEST(TwampTest, ListenAddressesAndBadConfigurationsSayWhatIsWrong) {
+  auto l = ParseTwampListen("[::1]:8620@vrf-blue");
+  ASSERT_TRUE(l) << l.error().message;
+  EXPECT_EQ(l->endpoint.port(), 8620);
+  EXPECT_EQ(l->device, "vrf-blue");
+  EXPECT_EQ(ParseTwampListen("0.0.0.0")->endpoint.port(), 862);
+  EXPECT_FALSE(ParseTwampListen("0.0.0.0@"));
+  auto c = ServerConfig();
+  c.port_low = 500;
+  c.port_high = 400;
+  auto v = Validate(c);
+  ASSERT_FALSE(v);
+  EXPECT_NE(v.error().message.find("test port range 500-400"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace lineup::measure
