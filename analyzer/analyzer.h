@@ -50,19 +50,19 @@ struct AnalyzerConfig {
 struct Verdict {
   std::string tunnel;
   std::string sla_class;
-  bool judged = false;     // enough probes for a verdict
+  bool judged = false;  // enough probes for a verdict
   bool compliant = true;
   bool down = false;
-  bool unknown = false;    // no fresh measurement: not compliant, never a target
+  bool unknown = false;  // no fresh measurement: not compliant, never a target
   // Higher is better. Within every limit: the mean headroom, 0..1. Beyond a
   // limit: minus the summed relative excess (19 % loss on a 1 % limit is -18,
   // 1.6 % is -0.6), so lines out of SLA stay ordered by how far out they are.
   // Down: -1000.
   double score = 0;
-  double loss_share = 0;   // the loss threshold's part of the score
+  double loss_share = 0;                                 // the loss threshold's part of the score
   double loss_low_percent = 0, loss_high_percent = 100;  // Wilson bounds
-  std::uint64_t samples = 0;  // probes in the window(s) judged
-  double latency_ms = 0;   // the class's latency statistic
+  std::uint64_t samples = 0;                             // probes in the window(s) judged
+  double latency_ms = 0;                                 // the class's latency statistic
   double jitter_ms = 0;
   double loss_percent = 0;
   double mos = 0;
@@ -141,7 +141,6 @@ class Analyzer {
   // computed at most once per ranking_interval unless compliance changed.
   std::vector<std::optional<WallTime>> last_ranked_;
   std::uint32_t outputs_for_position_ = 0;
-
 };
 
 }  // namespace lineup::analyzer

@@ -52,7 +52,8 @@ void ReadThreshold(yaml::Node& cls, std::string_view key, Metric metric, double 
 SlaClass ReadClass(yaml::Node& n) {
   SlaClass c;
   c.name = n.RequiredString("name");
-  c.latency = ToLatencyKind(n.Choice("latency", {"round_trip", "outbound", "inbound"}, "round_trip"));
+  c.latency =
+      ToLatencyKind(n.Choice("latency", {"round_trip", "outbound", "inbound"}, "round_trip"));
   // window: 100 (probes) or 30s (event time)
   if (auto w = n.Child("window")) {
     const std::string text = w->Scalar();
@@ -106,10 +107,12 @@ std::vector<SlaClass> DefaultSlaClasses() {
             {Metric::kJitter, Statistic::kMean, 50, 40},
             {Metric::kLoss, Statistic::kMean, 2, 1}},
            {34, 36, 38}),  // AF41-AF43
-      make("business", 100,
-           {{Metric::kLatency, Statistic::kP95, 300, 270}, {Metric::kLoss, Statistic::kMean, 3, 2}}),
+      make(
+          "business", 100,
+          {{Metric::kLatency, Statistic::kP95, 300, 270}, {Metric::kLoss, Statistic::kMean, 3, 2}}),
       make("bulk", 100,
-           {{Metric::kLatency, Statistic::kP95, 1000, 900}, {Metric::kLoss, Statistic::kMean, 10, 5}}),
+           {{Metric::kLatency, Statistic::kP95, 1000, 900},
+            {Metric::kLoss, Statistic::kMean, 10, 5}}),
   };
 }
 
@@ -142,8 +145,8 @@ AnalyzerConfig ReadAnalyzerConfig(yaml::Node& root) {
     for (const auto& session : t.Strings("sessions")) {
       auto [it, inserted] = config.tunnel_of_session.emplace(session, name);
       if (!inserted && it->second != name) {
-        t.ErrorAt("sessions", fmt::format("session '{}' already measures tunnel '{}'", session,
-                                          it->second));
+        t.ErrorAt("sessions",
+                  fmt::format("session '{}' already measures tunnel '{}'", session, it->second));
       }
     }
     // Read by autoflow (peer) and by the daemon (the rest).
@@ -167,8 +170,8 @@ Result<AnalyzerConfig> FromDocument(Result<yaml::Document> doc) {
   auto root = doc->Root();
   AnalyzerConfig config = ReadAnalyzerConfig(root);
   // The sections of lineup.yaml other parts of Lineup read.
-  root.Ignore({"sessions", "reflectors", "api_changes", "policy", "traffic_classes", "hubs", "daemon", "store",
-               "export", "web"});
+  root.Ignore({"sessions", "reflectors", "api_changes", "policy", "traffic_classes", "hubs",
+               "daemon", "store", "export", "web"});
   root.CheckNoOtherKeys();
   if (auto status = doc->Status(); !status) return tl::unexpected(status.error());
   return config;

@@ -13,9 +13,8 @@ namespace lineup::analyzer {
 
 class AnalyzerService {
  public:
-  [[nodiscard]] static Result<std::unique_ptr<AnalyzerService>> Start(store::EventLog& log,
-                                                                      AnalyzerConfig config,
-                                                                      std::string consumer = "analyzer");
+  [[nodiscard]] static Result<std::unique_ptr<AnalyzerService>> Start(
+      store::EventLog& log, AnalyzerConfig config, std::string consumer = "analyzer");
   // Stops following and saves the checkpoint.
   void Stop() { service_->Stop(); }
   // The next log position to fold.

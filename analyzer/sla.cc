@@ -83,9 +83,10 @@ Result<void> Validate(const SlaClass& c) {
     // The exit value must be at least as good as the enter value, or the
     // class would recover while still violating.
     if (Worse(t.metric, t.exit, t.enter)) {
-      return bad(fmt::format("{} exit {} is worse than its enter {}: a tunnel would recover "
-                             "while still violating",
-                             metric, t.exit, t.enter));
+      return bad(
+          fmt::format("{} exit {} is worse than its enter {}: a tunnel would recover "
+                      "while still violating",
+                      metric, t.exit, t.enter));
     }
     if (t.metric == Metric::kLoss && t.enter == 0) {
       return bad("a loss threshold of 0 % can never be met with hysteresis; use e.g. 0.5");

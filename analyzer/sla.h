@@ -26,9 +26,10 @@ const char* ToString(LatencyKind k);
 
 struct Threshold {
   Metric metric = Metric::kLatency;
-  Statistic statistic = Statistic::kMean;  // latency only; jitter and loss are means, MOS is one figure
-  double enter = 0;  // violated when the value gets worse than this
-  double exit = 0;   // compliant again only when it is better than this
+  Statistic statistic =
+      Statistic::kMean;  // latency only; jitter and loss are means, MOS is one figure
+  double enter = 0;      // violated when the value gets worse than this
+  double exit = 0;       // compliant again only when it is better than this
 };
 
 // The window a class judges over: the last N probes, or the probes of the

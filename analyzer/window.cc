@@ -22,9 +22,9 @@ void SampleWindow::Add(const Probe& probe) {
     ++ipdv_count_;
   }
   // Evict by count, or by event time relative to the newest probe.
-  while (!entries_.empty() &&
-         ((spec_.samples > 0 && entries_.size() > spec_.samples) ||
-          (spec_.duration > Nanos(0) && entries_.front().first.time <= probe.time - spec_.duration))) {
+  while (!entries_.empty() && ((spec_.samples > 0 && entries_.size() > spec_.samples) ||
+                               (spec_.duration > Nanos(0) &&
+                                entries_.front().first.time <= probe.time - spec_.duration))) {
     Remove(entries_.front().first, entries_.front().second);
     entries_.pop_front();
   }
@@ -53,7 +53,9 @@ double SampleWindow::LossPercent() const {
 double SampleWindow::Latency(Statistic s) const {
   const std::size_t n = latencies_.size();
   if (n == 0) return 0;
-  auto nth = [&](double p) { return latencies_.find_by_order(measure::NearestRankIndex(n, p))->first; };
+  auto nth = [&](double p) {
+    return latencies_.find_by_order(measure::NearestRankIndex(n, p))->first;
+  };
   switch (s) {
     case Statistic::kMean:
       return latency_sum_ / double(n);

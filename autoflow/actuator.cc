@@ -1,12 +1,12 @@
 #include "autoflow/actuator.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <signal.h>
 #include <spawn.h>
+#include <spdlog/spdlog.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
@@ -34,7 +34,8 @@ const store::PathSwitched& Decision(const store::Event& e) {
 
 std::string Weights(const store::PathSwitched& p) {
   std::string out;
-  for (const auto& w : p.weights) out += fmt::format("{}{}={:.4f}", out.empty() ? "" : ",", w.tunnel, w.weight);
+  for (const auto& w : p.weights)
+    out += fmt::format("{}{}={:.4f}", out.empty() ? "" : ",", w.tunnel, w.weight);
   return out;
 }
 
@@ -85,10 +86,12 @@ class HookActuator final : public Actuator {
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_adddup2(&actions, STDERR_FILENO, STDOUT_FILENO);  // keep stdout clean
     pid_t pid = -1;
-    const int spawned = posix_spawnp(&pid, command_.c_str(), &actions, nullptr, argv.data(), envp.data());
+    const int spawned =
+        posix_spawnp(&pid, command_.c_str(), &actions, nullptr, argv.data(), envp.data());
     posix_spawn_file_actions_destroy(&actions);
     if (spawned != 0) {
-      return Fail(ErrorCode::kIo, fmt::format("cannot run '{}': {}", command_, std::strerror(spawned)));
+      return Fail(ErrorCode::kIo,
+                  fmt::format("cannot run '{}': {}", command_, std::strerror(spawned)));
     }
     const auto deadline = Steady::now() + timeout_;
     int status = 0;
@@ -99,14 +102,15 @@ class HookActuator final : public Actuator {
       if (Steady::now() >= deadline) {
         kill(pid, SIGKILL);
         waitpid(pid, &status, 0);
-        return Fail(ErrorCode::kUnavailable,
-                    fmt::format("'{}' did not finish within {}: killed", command_, FormatDuration(timeout_)));
+        return Fail(ErrorCode::kUnavailable, fmt::format("'{}' did not finish within {}: killed",
+                                                         command_, FormatDuration(timeout_)));
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(2));
     }
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return {};
     if (WIFEXITED(status)) {
-      return Fail(ErrorCode::kIo, fmt::format("'{}' exited with status {}", command_, WEXITSTATUS(status)));
+      return Fail(ErrorCode::kIo,
+                  fmt::format("'{}' exited with status {}", command_, WEXITSTATUS(status)));
     }
     return Fail(ErrorCode::kIo, fmt::format("'{}' was killed by signal {}", command_,
                                             WIFSIGNALED(status) ? WTERMSIG(status) : 0));
@@ -121,10 +125,14 @@ nlohmann::json DecisionJson(const store::Event& e) {
   const auto& p = Decision(e);
   nlohmann::json weights = nlohmann::json::object();
   for (const auto& w : p.weights) weights[w.tunnel] = w.weight;
-  return {{"time", FormatTime(e.time)}, {"traffic_class", p.traffic_class},
-          {"from", p.from},             {"to", p.to},
-          {"rule", p.rule},             {"reason", p.reason},
-          {"weights", weights},         {"path", p.path}};
+  return {{"time", FormatTime(e.time)},
+          {"traffic_class", p.traffic_class},
+          {"from", p.from},
+          {"to", p.to},
+          {"rule", p.rule},
+          {"reason", p.reason},
+          {"weights", weights},
+          {"path", p.path}};
 }
 
 class JsonLinesActuator final : public Actuator {
@@ -177,7 +185,8 @@ std::unique_ptr<Actuator> MakeHookActuator(std::string command, Nanos timeout, i
 }
 
 Result<std::unique_ptr<Actuator>> MakeJsonLinesActuator(const std::string& target) {
-  if (target.empty()) return Fail(ErrorCode::kInvalidArgument, "jsonl needs a target: -, unix:PATH or a file");
+  if (target.empty())
+    return Fail(ErrorCode::kInvalidArgument, "jsonl needs a target: -, unix:PATH or a file");
   return std::unique_ptr<Actuator>(std::make_unique<JsonLinesActuator>(target));
 }
 
@@ -241,12 +250,13 @@ void ActuatorQueue::Run() {
     const auto ms = std::chrono::duration<double, std::milli>(Steady::now() - started).count();
     const auto& p = Decision(next);
     if (applied) {
-      spdlog::info("actuator {}: {} {} -> {} applied in {:.1f} ms", actuator_->name(), p.traffic_class,
-                   p.from, p.to, ms);
+      spdlog::info("actuator {}: {} {} -> {} applied in {:.1f} ms", actuator_->name(),
+                   p.traffic_class, p.from, p.to, ms);
     } else {
-      spdlog::error("actuator {}: {} {} -> {} NOT applied: {} (the decision is in the log; the "
-                    "controller carries on)",
-                    actuator_->name(), p.traffic_class, p.from, p.to, applied.error().message);
+      spdlog::error(
+          "actuator {}: {} {} -> {} NOT applied: {} (the decision is in the log; the "
+          "controller carries on)",
+          actuator_->name(), p.traffic_class, p.from, p.to, applied.error().message);
     }
     lock.lock();
     busy_ = false;

@@ -92,9 +92,10 @@ class Controller {
     Assignment current;
     std::map<std::string, Penalty> damping;  // tunnel -> flap penalty
     bool decided = false;
-    std::deque<WallTime> switches;  // within the cap's period
+    std::deque<WallTime> switches;     // within the cap's period
     std::optional<WallTime> retry_at;  // when a held-back move is looked at again
-    std::optional<WallTime> first_verdict;  // before the first decision: when a line was first judged
+    std::optional<WallTime>
+        first_verdict;  // before the first decision: when a line was first judged
   };
   struct Decision {
     std::optional<Assignment> next;

@@ -38,8 +38,9 @@ AntiFlap ReadAntiFlap(yaml::Node& n, const AntiFlap& defaults) {
   a.damping = defaults.damping;
   if (auto d = n.Child("damping")) {
     if (!d->IsMap()) {
-      n.ErrorAt("damping", "expected a mapping: {half_life, penalty, suppress, reuse, "
-                           "max_suppress} or {enabled: false}");
+      n.ErrorAt("damping",
+                "expected a mapping: {half_life, penalty, suppress, reuse, "
+                "max_suppress} or {enabled: false}");
     } else {
       Damping& m = a.damping;
       m.enabled = d->Bool("enabled", m.enabled);
@@ -67,9 +68,10 @@ void CheckTimers(yaml::Node& n, const AntiFlap& a) {
         FormatDuration(a.failback_delay), FormatDuration(a.min_dwell)));
   }
   if (a.switch_period > Nanos(0) && a.switch_period < a.min_dwell) {
-    n.Error(fmt::format("switch_period {} is shorter than min_dwell {}: the switch cap could "
-                        "never count more than one switch; use a longer period or no cap (0)",
-                        FormatDuration(a.switch_period), FormatDuration(a.min_dwell)));
+    n.Error(
+        fmt::format("switch_period {} is shorter than min_dwell {}: the switch cap could "
+                    "never count more than one switch; use a longer period or no cap (0)",
+                    FormatDuration(a.switch_period), FormatDuration(a.min_dwell)));
   }
 }
 
@@ -86,16 +88,18 @@ void CheckNames(yaml::Node& n, std::string_view key, const std::vector<std::stri
 }
 
 // A class with a destination needs a source site and some path between them.
-void CheckPath(yaml::Node& n, TrafficClass& c, const Policy& p, const std::set<std::string>& tunnels) {
+void CheckPath(yaml::Node& n, TrafficClass& c, const Policy& p,
+               const std::set<std::string>& tunnels) {
   if (c.source.empty()) {
     std::set<std::string> sites;
-    for (const auto& t : c.tunnels.empty() ? std::vector<std::string>(tunnels.begin(), tunnels.end())
-                                           : c.tunnels) {
+    for (const auto& t :
+         c.tunnels.empty() ? std::vector<std::string>(tunnels.begin(), tunnels.end()) : c.tunnels) {
       if (auto it = p.tunnels.find(t); it != p.tunnels.end()) sites.insert(it->second.site);
     }
     if (sites.size() != 1) {
-      n.ErrorAt("destination", "give 'source', the site the traffic leaves from: its tunnels do "
-                               "not share one site");
+      n.ErrorAt("destination",
+                "give 'source', the site the traffic leaves from: its tunnels do "
+                "not share one site");
       return;
     }
     c.source = *sites.begin();
@@ -171,19 +175,22 @@ Policy ReadPolicy(yaml::Node& root, const analyzer::AnalyzerConfig& analysis) {
     if (!c.tunnels.empty()) {
       for (const auto& t : c.preferred) {
         if (std::find(c.tunnels.begin(), c.tunnels.end(), t) == c.tunnels.end()) {
-          n.ErrorAt("preferred", fmt::format("'{}' is preferred but not among the allowed tunnels", t));
+          n.ErrorAt("preferred",
+                    fmt::format("'{}' is preferred but not among the allowed tunnels", t));
         }
       }
     }
     if (c.strategy == Strategy::kPriority && c.preferred.empty()) {
-      n.ErrorAt("strategy", "the priority strategy needs a 'preferred' list of tunnels, best first");
+      n.ErrorAt("strategy",
+                "the priority strategy needs a 'preferred' list of tunnels, best first");
     }
     c.best_of_worst = n.Bool("best_of_worst", true);
     c.destination = n.String("destination");
     c.source = n.String("source");
     if (!c.destination.empty()) {
       if (places.count(c.destination) == 0) {
-        n.ErrorAt("destination", fmt::format("'{}' is no site or hub of the tunnels", c.destination));
+        n.ErrorAt("destination",
+                  fmt::format("'{}' is no site or hub of the tunnels", c.destination));
       } else {
         CheckPath(n, c, p, tunnels);
       }

@@ -49,8 +49,8 @@ struct AntiFlap {
   double min_score_gain = 0.05;
   Damping damping;
   Nanos failback_delay{std::chrono::minutes(2)};  // a line that violated must be clean this long
-  std::uint32_t max_switches = 6;             // at most this many switches ...
-  Nanos switch_period{std::chrono::hours(1)};  // ... per this period (0: no cap)
+  std::uint32_t max_switches = 6;                 // at most this many switches ...
+  Nanos switch_period{std::chrono::hours(1)};     // ... per this period (0: no cap)
   // The first decision waits until every allowed line has a verdict, or this
   // long after the first one has (0: decide on the first verdict).
   Nanos initial_wait{std::chrono::seconds(10)};
@@ -107,7 +107,8 @@ struct LoadedConfig {
   std::string text;  // the document as read, for the PolicyChanged event
 };
 [[nodiscard]] Result<LoadedConfig> LoadConfig(const std::string& path);
-[[nodiscard]] Result<LoadedConfig> ParseConfig(std::string_view yaml, std::string origin = "config");
+[[nodiscard]] Result<LoadedConfig> ParseConfig(std::string_view yaml,
+                                               std::string origin = "config");
 
 // A policy with one best-strategy class per SLA class, for when none is given.
 Policy DefaultPolicy(const analyzer::AnalyzerConfig& analysis);

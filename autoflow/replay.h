@@ -18,9 +18,9 @@ namespace lineup::autoflow {
 
 struct ClassOutcome {
   std::string traffic_class;
-  std::uint64_t switches = 0;   // after the first decision
-  Nanos assigned{0};            // time from the first decision to the end
-  Nanos out_of_sla{0};          // of which on lines violated or down (weighted for load balance)
+  std::uint64_t switches = 0;  // after the first decision
+  Nanos assigned{0};           // time from the first decision to the end
+  Nanos out_of_sla{0};         // of which on lines violated or down (weighted for load balance)
   std::map<std::string, Nanos> time_on;  // line (or set) -> time
 };
 

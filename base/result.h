@@ -14,8 +14,8 @@ enum class ErrorCode {
   kMalformed,        // bytes that do not decode (short, bad field, MBZ set)
   kIo,               // a socket or file operation failed
   kNotFound,
-  kUnavailable,      // a resource is busy or temporarily missing
-  kConflict,         // an expectation about current state did not hold
+  kUnavailable,  // a resource is busy or temporarily missing
+  kConflict,     // an expectation about current state did not hold
   kInternal,
 };
 

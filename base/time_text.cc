@@ -5,8 +5,8 @@
 #include <cctype>
 #include <cmath>
 #include <cstdio>
-#include <ctime>
 #include <cstdlib>
+#include <ctime>
 #include <string>
 
 namespace lineup {
@@ -83,9 +83,9 @@ std::string FormatDuration(Nanos d) {
     std::int64_t scale;
     const char* name;
   };
-  for (const Unit u : {Unit{86'400'000'000'000, "d"}, Unit{3'600'000'000'000, "h"},
-                       Unit{60'000'000'000, "m"}, Unit{1'000'000'000, "s"}, Unit{1'000'000, "ms"},
-                       Unit{1'000, "us"}}) {
+  for (const Unit u :
+       {Unit{86'400'000'000'000, "d"}, Unit{3'600'000'000'000, "h"}, Unit{60'000'000'000, "m"},
+        Unit{1'000'000'000, "s"}, Unit{1'000'000, "ms"}, Unit{1'000, "us"}}) {
     if (ns != 0 && ns % u.scale == 0) return fmt::format("{}{}", ns / u.scale, u.name);
   }
   return fmt::format("{}ns", ns);

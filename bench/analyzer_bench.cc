@@ -20,7 +20,8 @@ int main(int argc, char** argv) {
   std::vector<std::string> streams;
   for (int t = 0; t < kTunnels; ++t) streams.push_back("session/tunnel-" + std::to_string(t));
   for (std::uint64_t i = 0; i < n; ++i) {
-    const std::int64_t t1 = 1'700'000'000'000'000'000 + static_cast<std::int64_t>(i) * 6'250'000;  // 160 probes/s in all
+    const std::int64_t t1 = 1'700'000'000'000'000'000 +
+                            static_cast<std::int64_t>(i) * 6'250'000;  // 160 probes/s in all
     store::ProbeSample p;
     p.sequence = static_cast<std::uint32_t>(i / kTunnels);
     p.t1_ns = t1;
@@ -48,7 +49,7 @@ int main(int argc, char** argv) {
   }
   const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::printf("samples=%llu classes=%zu tunnels=%d seconds=%.3f samples_per_s=%.0f outputs=%llu\n",
-              static_cast<unsigned long long>(n), config.classes.size(), kTunnels, s,
-              double(n) / s, static_cast<unsigned long long>(outputs));
+              static_cast<unsigned long long>(n), config.classes.size(), kTunnels, s, double(n) / s,
+              static_cast<unsigned long long>(outputs));
   return 0;
 }

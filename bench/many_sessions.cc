@@ -55,13 +55,16 @@ int main(int argc, char** argv) {
     c.wait = std::chrono::seconds(1);
     // Spread the starts over one interval, as a scheduler would.
     const auto offset = interval * i / sessions;
-    auto r = runner.Start(c, [&](measure::SessionResult result) {
-      sent += result.summary.sent;
-      received += result.summary.received;
-      icmp += result.icmp_errors;
-      send_errors += result.send_errors;
-      ++done;
-    }, offset);
+    auto r = runner.Start(
+        c,
+        [&](measure::SessionResult result) {
+          sent += result.summary.sent;
+          received += result.summary.received;
+          icmp += result.icmp_errors;
+          send_errors += result.send_errors;
+          ++done;
+        },
+        offset);
     if (!r) {
       std::fprintf(stderr, "session %d: %s\n", i, r.error().message.c_str());
       return 2;

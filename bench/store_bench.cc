@@ -43,7 +43,8 @@ Event MakeSample(std::uint64_t i, std::mt19937_64& rng) {
 
 double TimeRangeRead(const EventLog& log, std::uint64_t at_event, std::size_t* count) {
   // One second of event time (10,000 events) around `at_event`.
-  const WallTime from = FromUnixNanos(1'700'000'000'000'000'000 + static_cast<std::int64_t>(at_event) * 100'000);
+  const WallTime from =
+      FromUnixNanos(1'700'000'000'000'000'000 + static_cast<std::int64_t>(at_event) * 100'000);
   const auto start = Steady::now();
   *count = 0;
   for (int rep = 0; rep < 5; ++rep) {
@@ -86,7 +87,8 @@ int main(int argc, char** argv) {
   double append_s = 0;
   for (std::uint64_t i = 0; i < total;) {
     batch.clear();
-    for (std::uint64_t k = 0; k < kBatch && i < total; ++k, ++i) batch.push_back(MakeSample(i, rng));
+    for (std::uint64_t k = 0; k < kBatch && i < total; ++k, ++i)
+      batch.push_back(MakeSample(i, rng));
     if (!log->Append(batch)) {
       std::fprintf(stderr, "append failed\n");
       return 1;
@@ -110,7 +112,8 @@ int main(int argc, char** argv) {
   auto sub = log->Subscribe(tail_from, {}, [&](const LogEntry& e) {
     const auto now = Steady::now();
     std::lock_guard lock(m);
-    latencies.push_back(std::chrono::duration<double, std::micro>(now - sent[e.position - tail_from]).count());
+    latencies.push_back(
+        std::chrono::duration<double, std::micro>(now - sent[e.position - tail_from]).count());
   });
   for (std::size_t k = 0; k < sent.size(); ++k) {
     sent[k] = Steady::now();
@@ -120,7 +123,9 @@ int main(int argc, char** argv) {
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   (*sub)->Stop();
   std::sort(latencies.begin(), latencies.end());
-  auto pct = [&](double q) { return latencies.empty() ? 0 : latencies[size_t(q * double(latencies.size() - 1))]; };
+  auto pct = [&](double q) {
+    return latencies.empty() ? 0 : latencies[size_t(q * double(latencies.size() - 1))];
+  };
   std::printf("tail_samples=%zu tail_p50_us=%.0f tail_p99_us=%.0f tail_max_us=%.0f\n",
               latencies.size(), pct(0.5), pct(0.99), latencies.empty() ? 0 : latencies.back());
 

@@ -52,7 +52,8 @@ long ProcessRssKb(int pid) {
 int main(int argc, char** argv) {
   using namespace lineup;
   if (argc < 5) {
-    std::fprintf(stderr, "usage: twamp_server_bench PORT SERVER_PID CONNECTIONS STEADY_SECONDS [MODE]\n");
+    std::fprintf(stderr,
+                 "usage: twamp_server_bench PORT SERVER_PID CONNECTIONS STEADY_SECONDS [MODE]\n");
     return 2;
   }
   const auto port = static_cast<std::uint16_t>(std::atoi(argv[1]));
@@ -96,7 +97,8 @@ int main(int argc, char** argv) {
     measure::RunTwampTest(io, clock, o, [&](Result<measure::TwampTestResult> r) {
       ++finished;
       if (!r) {
-        if (++failed <= 3) std::fprintf(stderr, "connection failed: %s\n", r.error().message.c_str());
+        if (++failed <= 3)
+          std::fprintf(stderr, "connection failed: %s\n", r.error().message.c_str());
         return;
       }
       for (const auto& s : r->tests.at(0)) {
@@ -124,10 +126,13 @@ int main(int argc, char** argv) {
   io.run();
   const double cpu_pct = 100.0 * (cpu_b - cpu_a) / steady_seconds;
   std::printf(
-      "mode=%s connections=%d sessions_started=%d failed=%d setup_s=%.2f server_cpu_pct_of_core=%.2f "
-      "server_rss_idle_mb=%.1f server_rss_mb=%.1f rss_per_session_kb=%.1f packets_sent=%llu received=%llu\n",
-      mode_name.c_str(), connections, started, failed, started == connections ? setup_s : -1.0, cpu_pct,
-      double(rss_idle) / 1024, double(rss_steady) / 1024, double(rss_steady - rss_idle) / connections,
-      (unsigned long long)sent, (unsigned long long)received);
+      "mode=%s connections=%d sessions_started=%d failed=%d setup_s=%.2f "
+      "server_cpu_pct_of_core=%.2f "
+      "server_rss_idle_mb=%.1f server_rss_mb=%.1f rss_per_session_kb=%.1f packets_sent=%llu "
+      "received=%llu\n",
+      mode_name.c_str(), connections, started, failed, started == connections ? setup_s : -1.0,
+      cpu_pct, double(rss_idle) / 1024, double(rss_steady) / 1024,
+      double(rss_steady - rss_idle) / connections, (unsigned long long)sent,
+      (unsigned long long)received);
   return failed == 0 && sent == received ? 0 : 1;
 }

@@ -134,11 +134,14 @@ int Latency(int port, int count, int interval_us) {
 
 int main(int argc, char** argv) {
   if (argc < 5) {
-    std::fprintf(stderr, "usage: udp_load throughput PORT SECONDS WINDOW | latency PORT COUNT INTERVAL_US\n");
+    std::fprintf(
+        stderr,
+        "usage: udp_load throughput PORT SECONDS WINDOW | latency PORT COUNT INTERVAL_US\n");
     return 2;
   }
   const std::string mode = argv[1];
-  if (mode == "throughput") return Throughput(std::atoi(argv[2]), std::atof(argv[3]), std::atoi(argv[4]));
+  if (mode == "throughput")
+    return Throughput(std::atoi(argv[2]), std::atof(argv[3]), std::atoi(argv[4]));
   if (mode == "latency") return Latency(std::atoi(argv[2]), std::atoi(argv[3]), std::atoi(argv[4]));
   return 2;
 }

@@ -108,7 +108,8 @@ int Run(const DemoOptions& o) {
   if (log) {
     std::vector<store::Event> configured;
     for (const auto& c : sessions) {
-      configured.push_back({clock.Now(), store::SessionStream(c), store::ConfiguredFrom(c), {}, {}});
+      configured.push_back(
+          {clock.Now(), store::SessionStream(c), store::ConfiguredFrom(c), {}, {}});
     }
     if (auto r = log->Append(configured); r) {
       logged += r->size();

@@ -37,7 +37,8 @@ struct Answer {
   std::string error;  // transport problem
 };
 
-Answer Call(const Remote& r, http::verb method, const std::string& target, const json& body = nullptr) {
+Answer Call(const Remote& r, http::verb method, const std::string& target,
+            const json& body = nullptr) {
   Answer a;
   auto at = measure::ParseEndpoint(r.api, 8862);
   if (!at) {
@@ -70,8 +71,9 @@ Answer Call(const Remote& r, http::verb method, const std::string& target, const
     a.status = static_cast<int>(res.result_int());
     a.body = json::parse(res.body(), nullptr, false);
   } catch (const std::exception& e) {
-    a.error = fmt::format("cannot reach lineup run's API at {}: {} (is lineup run running? --api ADDRESS:PORT)",
-                          r.api, e.what());
+    a.error = fmt::format(
+        "cannot reach lineup run's API at {}: {} (is lineup run running? --api ADDRESS:PORT)",
+        r.api, e.what());
   }
   return a;
 }
@@ -89,8 +91,8 @@ int Report(const Answer& a, const std::string& command) {
     message.clear();
     for (const auto& e : a.body["errors"]) {
       const std::string field = e.value("field", "");
-      message += fmt::format("{}{}{}", message.empty() ? "" : "\n", field.empty() ? "" : field + ": ",
-                             e.value("message", ""));
+      message += fmt::format("{}{}{}", message.empty() ? "" : "\n",
+                             field.empty() ? "" : field + ": ", e.value("message", ""));
     }
   }
   if (message.empty()) message = fmt::format("HTTP {}", a.status);
@@ -104,21 +106,23 @@ std::string Num(const json& j, const char* key, const char* fmt_spec = "{:.3f}")
 }
 
 void PrintRun(const json& r) {
-  std::cout << fmt::format("run {} ({}) {}: {} sent, {} received, loss {:.2f}%\n", r.value("run", 0),
-                           r.value("trigger", ""), r.value("started", ""), r.value("sent", 0), r.value("received", 0),
+  std::cout << fmt::format("run {} ({}) {}: {} sent, {} received, loss {:.2f}%\n",
+                           r.value("run", 0), r.value("trigger", ""), r.value("started", ""),
+                           r.value("sent", 0), r.value("received", 0),
                            r.value("loss_percent", 0.0));
   if (r.contains("error")) std::cout << "  error: " << r["error"].get<std::string>() << "\n";
   std::cout << fmt::format("  (ms)            min       avg       max       p95\n");
   for (const char* d : {"outbound", "inbound", "round_trip"}) {
     if (!r.contains(d)) continue;
     const json& x = r[d];
-    std::cout << fmt::format("  {:<12} {:>8} {:>9} {:>9} {:>9}\n", d, Num(x, "min_ms"), Num(x, "mean_ms"),
-                             Num(x, "max_ms"), Num(x, "p95_ms"));
+    std::cout << fmt::format("  {:<12} {:>8} {:>9} {:>9} {:>9}\n", d, Num(x, "min_ms"),
+                             Num(x, "mean_ms"), Num(x, "max_ms"), Num(x, "p95_ms"));
   }
   std::cout << fmt::format("  jitter {} ms\n", Num(r, "jitter_ms"));
 }
 
-int Show(const Remote& r, const Answer& a, const std::string& command, const std::function<void(const json&)>& table) {
+int Show(const Remote& r, const Answer& a, const std::string& command,
+         const std::function<void(const json&)>& table) {
   if (int code = Report(a, command); code != 0) return code;
   if (r.json_output) {
     std::cout << a.body.dump(2) << "\n";
@@ -130,7 +134,8 @@ int Show(const Remote& r, const Answer& a, const std::string& command, const std
 
 void AddRemoteOptions(CLI::App* cmd, Remote& r) {
   cmd->add_option("--api", r.api, "lineup run's API address")->capture_default_str();
-  cmd->add_option("--token-file", r.token_file, "Bearer token (or LINEUP_TOKEN) for an API that has api.token_file");
+  cmd->add_option("--token-file", r.token_file,
+                  "Bearer token (or LINEUP_TOKEN) for an API that has api.token_file");
   cmd->add_flag("--json", r.json_output, "Print the API's JSON");
 }
 
@@ -176,23 +181,27 @@ void AddSessionOptions(CLI::App* cmd, SessionArgs& s) {
   cmd->add_flag("--df", s.df, "Set don't-fragment");
   cmd->add_flag("--no-df", s.no_df, "Clear don't-fragment");
   cmd->add_option("-w,--wait", s.wait, "Wait for late replies");
-  cmd->add_option("--protocol", s.protocol, "light (TWAMP Light/STAMP) or twamp (full, with TWAMP-Control)");
-  cmd->add_option("--mode", s.mode, "Full TWAMP mode: unauthenticated, authenticated, encrypted, mixed");
+  cmd->add_option("--protocol", s.protocol,
+                  "light (TWAMP Light/STAMP) or twamp (full, with TWAMP-Control)");
+  cmd->add_option("--mode", s.mode,
+                  "Full TWAMP mode: unauthenticated, authenticated, encrypted, mixed");
   cmd->add_option("--key-id", s.key_id, "Key identity (its secret in daemon.secrets)");
   cmd->add_option("--every", s.every, "Own schedule: every DURATION");
   cmd->add_option("--at", s.at, "Own schedule: cron times 'MIN HOUR DOM MON DOW'");
 }
 
 void SessionsTable(const json& list) {
-  std::cout << fmt::format("{:<34} {:<18} {:<10} {:>6} {:>9} {:<20} {:>9} {:>8} {:>6}\n", "id", "name", "tunnel",
-                           "count", "interval", "schedule", "rtt ms", "loss %", "runs");
+  std::cout << fmt::format("{:<34} {:<18} {:<10} {:>6} {:>9} {:<20} {:>9} {:>8} {:>6}\n", "id",
+                           "name", "tunnel", "count", "interval", "schedule", "rtt ms", "loss %",
+                           "runs");
   for (const auto& s : list) {
     const json& last = s["last"];
-    std::cout << fmt::format("{:<34} {:<18} {:<10} {:>6} {:>7.1f}ms {:<20} {:>9} {:>8} {:>6}\n",
-                             s.value("id", ""), s.value("name", ""), s.value("tunnel", ""), s.value("count", 0),
-                             s.value("interval_ms", 0.0), s.value("schedule", "").substr(0, 20),
-                             last.is_object() ? Num(last["round_trip"], "mean_ms") : "-",
-                             last.is_object() ? Num(last, "loss_percent", "{:.2f}") : "-", s.value("runs", 0));
+    std::cout << fmt::format(
+        "{:<34} {:<18} {:<10} {:>6} {:>7.1f}ms {:<20} {:>9} {:>8} {:>6}\n", s.value("id", ""),
+        s.value("name", ""), s.value("tunnel", ""), s.value("count", 0),
+        s.value("interval_ms", 0.0), s.value("schedule", "").substr(0, 20),
+        last.is_object() ? Num(last["round_trip"], "mean_ms") : "-",
+        last.is_object() ? Num(last, "loss_percent", "{:.2f}") : "-", s.value("runs", 0));
   }
 }
 
@@ -206,10 +215,14 @@ void AddRemoteCommands(CLI::App& app, Runner& run) {
   auto background = std::make_shared<bool>(false);
   auto global = std::make_shared<bool>(false);
 
-  auto* sessions = app.add_subcommand("sessions", "List a running lineup run's sender sessions with their last run");
+  auto* sessions = app.add_subcommand(
+      "sessions", "List a running lineup run's sender sessions with their last run");
   AddRemoteOptions(sessions, *remote);
   sessions->callback([&run, remote] {
-    run = [remote] { return Show(*remote, Call(*remote, http::verb::get, "/api/sessions"), "sessions", SessionsTable); };
+    run = [remote] {
+      return Show(*remote, Call(*remote, http::verb::get, "/api/sessions"), "sessions",
+                  SessionsTable);
+    };
   });
 
   auto* add = app.add_subcommand("add-session", "Add a sender session to a running lineup run");
@@ -225,13 +238,15 @@ void AddRemoteCommands(CLI::App& app, Runner& run) {
     };
   });
 
-  auto* edit = app.add_subcommand("edit-session", "Change a session's parameters (the others keep their values)");
+  auto* edit = app.add_subcommand("edit-session",
+                                  "Change a session's parameters (the others keep their values)");
   AddRemoteOptions(edit, *remote);
   edit->add_option("id", *id, "Session id (lineup sessions lists them)")->required();
   AddSessionOptions(edit, *args);
   edit->callback([&run, remote, args, id] {
     run = [remote, args, id] {
-      return Show(*remote, Call(*remote, http::verb::put, "/api/sessions/" + *id, args->Body()), "edit-session",
+      return Show(*remote, Call(*remote, http::verb::put, "/api/sessions/" + *id, args->Body()),
+                  "edit-session",
                   [](const json& s) { std::cout << "changed " << s.value("id", "") << "\n"; });
     };
   });
@@ -241,25 +256,29 @@ void AddRemoteCommands(CLI::App& app, Runner& run) {
   del->add_option("id", *id, "Session id")->required();
   del->callback([&run, remote, id] {
     run = [remote, id] {
-      return Show(*remote, Call(*remote, http::verb::delete_, "/api/sessions/" + *id), "delete-session",
-                  [&](const json&) { std::cout << "deleted " << *id << "\n"; });
+      return Show(*remote, Call(*remote, http::verb::delete_, "/api/sessions/" + *id),
+                  "delete-session", [&](const json&) { std::cout << "deleted " << *id << "\n"; });
     };
   });
 
-  auto* now = app.add_subcommand("run-session", "Run a session now: wait for its result, or --background for a job");
+  auto* now = app.add_subcommand(
+      "run-session", "Run a session now: wait for its result, or --background for a job");
   AddRemoteOptions(now, *remote);
   now->add_option("id", *id, "Session id")->required();
   now->add_flag("--background", *background, "Start it and print the job to poll");
   now->callback([&run, remote, id, background] {
     run = [remote, id, background] {
-      const std::string target = "/api/sessions/" + *id + "/run" + (*background ? "?mode=background" : "");
-      return Show(*remote, Call(*remote, http::verb::post, target), "run-session", [&](const json& j) {
-        if (*background) {
-          std::cout << fmt::format("started {}: poll {}\n", j.value("job", ""), j.value("poll", ""));
-        } else {
-          PrintRun(j);
-        }
-      });
+      const std::string target =
+          "/api/sessions/" + *id + "/run" + (*background ? "?mode=background" : "");
+      return Show(*remote, Call(*remote, http::verb::post, target), "run-session",
+                  [&](const json& j) {
+                    if (*background) {
+                      std::cout << fmt::format("started {}: poll {}\n", j.value("job", ""),
+                                               j.value("poll", ""));
+                    } else {
+                      PrintRun(j);
+                    }
+                  });
     };
   });
 
@@ -268,15 +287,17 @@ void AddRemoteCommands(CLI::App& app, Runner& run) {
   results->add_option("id", *id, "Session id")->required();
   results->callback([&run, remote, id] {
     run = [remote, id] {
-      return Show(*remote, Call(*remote, http::verb::get, "/api/sessions/" + *id + "/results"), "results",
-                  [](const json& j) {
-                    std::cout << fmt::format("{:>5} {:<31} {:>6} {:>9} {:>9} {:>9} {:>8}\n", "run", "started", "sent",
-                                             "rtt avg", "rtt p95", "jitter", "loss %");
+      return Show(*remote, Call(*remote, http::verb::get, "/api/sessions/" + *id + "/results"),
+                  "results", [](const json& j) {
+                    std::cout << fmt::format("{:>5} {:<31} {:>6} {:>9} {:>9} {:>9} {:>8}\n", "run",
+                                             "started", "sent", "rtt avg", "rtt p95", "jitter",
+                                             "loss %");
                     for (const auto& r : j["history"]) {
-                      std::cout << fmt::format("{:>5} {:<31} {:>6} {:>9} {:>9} {:>9} {:>8}\n", r.value("run", 0),
-                                               r.value("started", ""), r.value("sent", 0),
-                                               Num(r["round_trip"], "mean_ms"), Num(r["round_trip"], "p95_ms"),
-                                               Num(r, "jitter_ms"), Num(r, "loss_percent", "{:.2f}"));
+                      std::cout << fmt::format("{:>5} {:<31} {:>6} {:>9} {:>9} {:>9} {:>8}\n",
+                                               r.value("run", 0), r.value("started", ""),
+                                               r.value("sent", 0), Num(r["round_trip"], "mean_ms"),
+                                               Num(r["round_trip"], "p95_ms"), Num(r, "jitter_ms"),
+                                               Num(r, "loss_percent", "{:.2f}"));
                     }
                   });
     };
@@ -290,7 +311,7 @@ void AddRemoteCommands(CLI::App& app, Runner& run) {
   schedule->add_flag("--global", *global, "Follow the global schedule");
   schedule->callback([&run, remote, id, args, global] {
     run = [remote, id, args, global] {
-      json body = *global ? json{{"global", true}}
+      json body = *global                ? json{{"global", true}}
                   : !args->every.empty() ? json{{"every", args->every}}
                   : !args->at.empty()    ? json{{"at", json::array({args->at})}}
                                          : json::object();
@@ -298,31 +319,40 @@ void AddRemoteCommands(CLI::App& app, Runner& run) {
         std::cerr << "lineup schedule: give --every DURATION, --at CRON or --global\n";
         return 2;
       }
-      return Show(*remote, Call(*remote, http::verb::put, "/api/sessions/" + *id + "/schedule", body), "schedule",
-                  [](const json& j) { std::cout << j.value("id", "") << ": " << j.value("schedule", "") << "\n"; });
+      return Show(*remote,
+                  Call(*remote, http::verb::put, "/api/sessions/" + *id + "/schedule", body),
+                  "schedule", [](const json& j) {
+                    std::cout << j.value("id", "") << ": " << j.value("schedule", "") << "\n";
+                  });
     };
   });
 
-  auto* responders = app.add_subcommand("responders", "A running lineup run's responders and their counters");
+  auto* responders =
+      app.add_subcommand("responders", "A running lineup run's responders and their counters");
   AddRemoteOptions(responders, *remote);
   responders->callback([&run, remote] {
     run = [remote] {
-      return Show(*remote, Call(*remote, http::verb::get, "/api/responders"), "responders", [](const json& list) {
-        std::cout << fmt::format("{:<28} {:<12} {:<6} {:>10} {:>10} {:>8}\n", "id", "name", "kind", "received",
-                                 "reflected", "dropped");
-        for (const auto& r : list) {
-          std::uint64_t dropped = 0;
-          for (const auto& [reason, n] : r["dropped"].items()) dropped += n.get<std::uint64_t>();
-          std::cout << fmt::format("{:<28} {:<12} {:<6} {:>10} {:>10} {:>8}\n", r.value("id", ""),
-                                   r.value("name", ""), r.value("kind", ""), r.value("received", 0),
-                                   r.value("reflected", 0), dropped);
-          if (r.contains("server_table")) std::cout << r["server_table"].get<std::string>();
-        }
-      });
+      return Show(*remote, Call(*remote, http::verb::get, "/api/responders"), "responders",
+                  [](const json& list) {
+                    std::cout << fmt::format("{:<28} {:<12} {:<6} {:>10} {:>10} {:>8}\n", "id",
+                                             "name", "kind", "received", "reflected", "dropped");
+                    for (const auto& r : list) {
+                      std::uint64_t dropped = 0;
+                      for (const auto& [reason, n] : r["dropped"].items())
+                        dropped += n.get<std::uint64_t>();
+                      std::cout << fmt::format("{:<28} {:<12} {:<6} {:>10} {:>10} {:>8}\n",
+                                               r.value("id", ""), r.value("name", ""),
+                                               r.value("kind", ""), r.value("received", 0),
+                                               r.value("reflected", 0), dropped);
+                      if (r.contains("server_table"))
+                        std::cout << r["server_table"].get<std::string>();
+                    }
+                  });
     };
   });
 
-  auto* paths = app.add_subcommand("paths", "Per traffic class: the current line, and the SLA ranking");
+  auto* paths =
+      app.add_subcommand("paths", "Per traffic class: the current line, and the SLA ranking");
   AddRemoteOptions(paths, *remote);
   paths->callback([&run, remote] {
     run = [remote] {
@@ -335,15 +365,18 @@ void AddRemoteCommands(CLI::App& app, Runner& run) {
         return 0;
       }
       for (const auto& [cls, a] : p.body.items()) {
-        std::cout << fmt::format("{:<10} -> {:<12} ({}, since {})\n", cls, a.value("to", ""), a.value("rule", ""),
-                                 a.value("since", ""));
+        std::cout << fmt::format("{:<10} -> {:<12} ({}, since {})\n", cls, a.value("to", ""),
+                                 a.value("rule", ""), a.value("since", ""));
       }
       for (const auto& [cls, ranking] : sla.body.items()) {
         std::string line;
         for (const auto& v : ranking) {
           if (!v.value("judged", false)) continue;
-          line += fmt::format("{}{} {:.2f}{}", line.empty() ? "" : " > ", v.value("tunnel", ""), v.value("score", 0.0),
-                              v.value("down", false) ? " (down)" : v.value("compliant", true) ? "" : " (out of SLA)");
+          line += fmt::format("{}{} {:.2f}{}", line.empty() ? "" : " > ", v.value("tunnel", ""),
+                              v.value("score", 0.0),
+                              v.value("down", false)       ? " (down)"
+                              : v.value("compliant", true) ? ""
+                                                           : " (out of SLA)");
         }
         std::cout << fmt::format("  {:<10} {}\n", cls, line.empty() ? "(not judged yet)" : line);
       }

@@ -5,8 +5,8 @@
 
 #include <cerrno>
 #include <cmath>
-#include <cstring>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
@@ -81,8 +81,7 @@ std::string Node::KeyPath(std::string_view key) const {
   return path_.empty() ? std::string(key) : fmt::format("{}.{}", path_, key);
 }
 
-void Node::ErrorAtNode(const YAML::Node& where, const std::string& path,
-                       std::string_view message) {
+void Node::ErrorAtNode(const YAML::Node& where, const std::string& path, std::string_view message) {
   diagnostics_->Add(where.Mark(), path, message);
 }
 
@@ -196,8 +195,8 @@ Nanos Node::Duration(std::string_view key, Nanos fallback, Nanos min, Nanos max)
   }
   if (*d < min || *d > max) {
     ErrorAtNode(*v, KeyPath(key),
-                fmt::format("{} is out of range: use {} to {}", v->Scalar(),
-                            FormatDuration(min), FormatDuration(max)));
+                fmt::format("{} is out of range: use {} to {}", v->Scalar(), FormatDuration(min),
+                            FormatDuration(max)));
     return fallback;
   }
   return *d;
@@ -236,8 +235,8 @@ std::vector<Node> Node::List(std::string_view key) {
     const YAML::Node item = (*v)[i];
     const std::string path = fmt::format("{}[{}]", KeyPath(key), i);
     if (!item.IsMap()) {
-      ErrorAtNode(item, path, fmt::format("expected a mapping (key: value lines), got {}",
-                                          Shown(item)));
+      ErrorAtNode(item, path,
+                  fmt::format("expected a mapping (key: value lines), got {}", Shown(item)));
       continue;
     }
     out.emplace_back(item, path, diagnostics_);
@@ -261,8 +260,8 @@ std::vector<std::pair<std::string, Node>> Node::Entries(std::string_view key) {
   }
   for (auto it = v->begin(); it != v->end(); ++it) {
     const std::string name = it->first.IsScalar() ? it->first.Scalar() : std::string();
-    out.emplace_back(name, Node(it->second, fmt::format("{}.{}", KeyPath(key), name),
-                                diagnostics_));
+    out.emplace_back(name,
+                     Node(it->second, fmt::format("{}.{}", KeyPath(key), name), diagnostics_));
   }
   return out;
 }
@@ -315,9 +314,8 @@ Result<Document> Document::Parse(std::string_view text, std::string origin) {
 Result<Document> Document::Load(const std::string& path) {
   std::ifstream in(path);
   if (!in) {
-    return Fail(ErrorCode::kNotFound,
-                fmt::format("cannot read the configuration file '{}': {}", path,
-                            std::strerror(errno)));
+    return Fail(ErrorCode::kNotFound, fmt::format("cannot read the configuration file '{}': {}",
+                                                  path, std::strerror(errno)));
   }
   std::ostringstream text;
   text << in.rdbuf();

@@ -25,11 +25,11 @@
 #include <thread>
 #include <variant>
 
-#include "report/report.h"
-#include "report/report_render.h"
+#include "base/time_text.h"
 #include "daemon/web_assets.h"
 #include "measure/dscp.h"
-#include "base/time_text.h"
+#include "report/report.h"
+#include "report/report_render.h"
 #include "store/events.h"
 
 namespace lineup::daemon {
@@ -42,9 +42,13 @@ using asio::ip::tcp;
 using nlohmann::json;
 using namespace std::chrono_literals;
 
-HttpResponse Json(int status, const json& body) { return {status, "application/json", body.dump(2) + "\n"}; }
+HttpResponse Json(int status, const json& body) {
+  return {status, "application/json", body.dump(2) + "\n"};
+}
 
-HttpResponse Problem(int status, const std::string& message) { return Json(status, {{"error", message}}); }
+HttpResponse Problem(int status, const std::string& message) {
+  return Json(status, {{"error", message}});
+}
 
 double Ms(Nanos d) { return std::chrono::duration<double, std::milli>(d).count(); }
 
@@ -65,14 +69,16 @@ std::string PercentDecode(std::string_view s) {
 }
 
 // "/api/sessions/ID/run?mode=x" -> {"api", "sessions", "ID", "run"} and the query.
-std::pair<std::vector<std::string>, std::map<std::string, std::string>> Split(const std::string& target) {
+std::pair<std::vector<std::string>, std::map<std::string, std::string>> Split(
+    const std::string& target) {
   const auto q = target.find('?');
   const std::string path = target.substr(0, q);
   std::vector<std::string> parts;
   std::size_t from = 1;
   while (from <= path.size()) {
     const std::size_t slash = std::min(path.find('/', from), path.size());
-    if (slash > from) parts.push_back(PercentDecode(std::string_view(path).substr(from, slash - from)));
+    if (slash > from)
+      parts.push_back(PercentDecode(std::string_view(path).substr(from, slash - from)));
     from = slash + 1;
   }
   std::map<std::string, std::string> query;
@@ -83,7 +89,9 @@ std::pair<std::vector<std::string>, std::map<std::string, std::string>> Split(co
       const std::size_t amp = std::min(rest.find('&', at), rest.size());
       const std::string pair = rest.substr(at, amp - at);
       const auto eq = pair.find('=');
-      if (!pair.empty()) query[PercentDecode(pair.substr(0, eq))] = eq == std::string::npos ? "" : PercentDecode(pair.substr(eq + 1));
+      if (!pair.empty())
+        query[PercentDecode(pair.substr(0, eq))] =
+            eq == std::string::npos ? "" : PercentDecode(pair.substr(eq + 1));
       at = amp + 1;
     }
   }
@@ -91,8 +99,9 @@ std::pair<std::vector<std::string>, std::map<std::string, std::string>> Split(co
 }
 
 json DelayJson(const measure::DelayStats& d) {
-  return {{"count", d.count}, {"min_ms", Ms(d.min)}, {"mean_ms", Ms(d.mean)}, {"max_ms", Ms(d.max)},
-          {"p50_ms", Ms(d.median)}, {"p95_ms", Ms(d.p95)}, {"p99_ms", Ms(d.p99)}};
+  return {{"count", d.count},    {"min_ms", Ms(d.min)},    {"mean_ms", Ms(d.mean)},
+          {"max_ms", Ms(d.max)}, {"p50_ms", Ms(d.median)}, {"p95_ms", Ms(d.p95)},
+          {"p99_ms", Ms(d.p99)}};
 }
 
 json RunObject(const RunResult& r) {
@@ -118,7 +127,8 @@ json RunObject(const RunResult& r) {
   return j;
 }
 
-// A schedule as the configuration takes it, in words people type: {"every": "10s"} or {"at": [CRON, ...]}.
+// A schedule as the configuration takes it, in words people type: {"every": "10s"} or {"at": [CRON,
+// ...]}.
 json ScheduleObject(const Schedule& schedule) {
   if (schedule.every > Nanos(0)) return {{"every", FormatDuration(schedule.every)}};
   json at = json::array();
@@ -131,7 +141,9 @@ json ScheduleObject(const Schedule& schedule) {
 json ProgressObject(const SessionView& v) {
   const auto& p = v.config.settings.session;
   const Nanos sending = p.interval * (p.count > 0 ? p.count - 1 : 0);
-  const auto due = p.interval > Nanos(0) ? std::min<std::uint64_t>(p.count, v.run_elapsed / p.interval + 1) : p.count;
+  const auto due = p.interval > Nanos(0)
+                       ? std::min<std::uint64_t>(p.count, v.run_elapsed / p.interval + 1)
+                       : p.count;
   return {{"started", v.run_started ? json(FormatTime(*v.run_started)) : json(nullptr)},
           {"elapsed_ms", Ms(v.run_elapsed)},
           {"packets_due", due},
@@ -172,7 +184,9 @@ json SessionObject(const SessionView& v) {
 
 // A responder's kind as the configuration writes it.
 const char* KindName(ResponderKind kind) {
-  return kind == ResponderKind::kTwamp ? "twamp" : kind == ResponderKind::kTwampLight ? "light" : "stamp";
+  return kind == ResponderKind::kTwamp        ? "twamp"
+         : kind == ResponderKind::kTwampLight ? "light"
+                                              : "stamp";
 }
 
 json ResponderObject(const ResponderView& r) {
@@ -199,9 +213,15 @@ json ResponderObject(const ResponderView& r) {
 }
 
 json VerdictObject(const analyzer::Verdict& v) {
-  return {{"tunnel", v.tunnel},         {"judged", v.judged},           {"compliant", v.compliant},
-          {"down", v.down},             {"score", v.score},             {"latency_ms", v.latency_ms},
-          {"jitter_ms", v.jitter_ms},   {"loss_percent", v.loss_percent}, {"mos", v.mos},
+  return {{"tunnel", v.tunnel},
+          {"judged", v.judged},
+          {"compliant", v.compliant},
+          {"down", v.down},
+          {"score", v.score},
+          {"latency_ms", v.latency_ms},
+          {"jitter_ms", v.jitter_ms},
+          {"loss_percent", v.loss_percent},
+          {"mos", v.mos},
           {"violated", v.violated_metric}};
 }
 
@@ -215,18 +235,19 @@ json Decisions(Daemon& daemon, std::size_t limit) {
   while (true) {
     found.clear();
     const std::uint64_t from = head > span ? head - span : 0;
-    (void)log.ReadPositions(from, head, store::ReadFilter::WithoutSamples(), [&](const store::LogEntry& e) {
-      if (!e.event) return true;
-      if (const auto* s = std::get_if<store::PathSwitched>(&e.event->event.payload)) {
-        found.push_back({{"time", FormatTime(e.event->event.time)},
-                         {"traffic_class", s->traffic_class},
-                         {"from", s->from},
-                         {"to", s->to},
-                         {"rule", s->rule},
-                         {"reason", s->reason}});
-      }
-      return true;
-    });
+    (void)log.ReadPositions(
+        from, head, store::ReadFilter::WithoutSamples(), [&](const store::LogEntry& e) {
+          if (!e.event) return true;
+          if (const auto* s = std::get_if<store::PathSwitched>(&e.event->event.payload)) {
+            found.push_back({{"time", FormatTime(e.event->event.time)},
+                             {"traffic_class", s->traffic_class},
+                             {"from", s->from},
+                             {"to", s->to},
+                             {"rule", s->rule},
+                             {"reason", s->reason}});
+          }
+          return true;
+        });
     if (found.size() >= limit || from == 0) break;
     span *= 4;
   }
@@ -234,7 +255,6 @@ json Decisions(Daemon& daemon, std::size_t limit) {
   for (std::size_t i = skip; i < found.size(); ++i) out.push_back(found[i]);
   return out;
 }
-
 
 // A session's parameters in the configuration's own words (what the API
 // stores for a changed session; durations exact).
@@ -252,7 +272,8 @@ json ParamsJson(const SenderSession& s) {
          {"wait", fmt::format("{}ns", p.wait.count())},
          {"ssid", p.ssid},
          {"protocol", s.settings.protocol == Protocol::kTwamp ? "twamp" : "light"}};
-  if (!s.local.address().is_unspecified() || s.local.port() != 0) j["from"] = measure::FormatEndpoint(s.local);
+  if (!s.local.address().is_unspecified() || s.local.port() != 0)
+    j["from"] = measure::FormatEndpoint(s.local);
   if (!s.tunnel.empty()) j["tunnel"] = s.tunnel;
   if (!s.device.empty()) j["interface"] = s.device;
   if (s.settings.protocol == Protocol::kTwamp) {
@@ -284,10 +305,13 @@ HttpResponse ConfigProblem(int status, const std::string& message) {
     const auto path = line.find("api_changes.");
     if (path != std::string::npos) {
       const auto colon = line.find(": ", path);
-      const std::string p = line.substr(path, colon == std::string::npos ? std::string::npos : colon - path);
+      const std::string p =
+          line.substr(path, colon == std::string::npos ? std::string::npos : colon - path);
       const auto dot = p.rfind('.');
-      const bool in_session = p.rfind("api_changes.sessions.", 0) == 0 || p.rfind("api_changes.reflectors", 0) == 0;
-      if (in_session && dot != std::string::npos && dot > std::string("api_changes.sessions").size()) {
+      const bool in_session =
+          p.rfind("api_changes.sessions.", 0) == 0 || p.rfind("api_changes.reflectors", 0) == 0;
+      if (in_session && dot != std::string::npos &&
+          dot > std::string("api_changes.sessions").size()) {
         field = p.substr(dot + 1);
       }
       if (colon != std::string::npos) what = line.substr(colon + 2);
@@ -305,7 +329,8 @@ HttpResponse ConfigProblem(int status, const std::string& message) {
 
 // Applies an edit of the API's changes: validated like the file, then
 // applied to the running daemon (and so recorded in the log).
-std::optional<HttpResponse> Change(Daemon& daemon, const std::function<std::optional<HttpResponse>(json&)>& edit) {
+std::optional<HttpResponse> Change(Daemon& daemon,
+                                   const std::function<std::optional<HttpResponse>(json&)>& edit) {
   const DaemonConfig base = daemon.config();
   json changes = json::parse(base.api_changes, nullptr, false);
   if (changes.is_discarded() || !changes.is_object()) changes = json::object();
@@ -339,7 +364,8 @@ std::optional<SessionView> SessionNamed(Daemon& daemon, const std::string& name)
 
 // The session `name` with these parameters (an API change), then as it runs
 // now; or the answer that says why not.
-std::variant<SessionView, HttpResponse> ReplaceSession(Daemon& daemon, const std::string& name, const json& params) {
+std::variant<SessionView, HttpResponse> ReplaceSession(Daemon& daemon, const std::string& name,
+                                                       const json& params) {
   if (auto refused = Change(daemon, [&](json& changes) -> std::optional<HttpResponse> {
         changes["sessions"][name] = params;
         return std::nullopt;
@@ -353,7 +379,8 @@ std::variant<SessionView, HttpResponse> ReplaceSession(Daemon& daemon, const std
 
 // GET /api/sessions?offset=N&limit=N&q=TEXT: one page of the sessions whose
 // id, name or tunnel holds TEXT (any case).
-HttpResponse SessionPage(const std::vector<SessionView>& all, std::map<std::string, std::string>& query) {
+HttpResponse SessionPage(const std::vector<SessionView>& all,
+                         std::map<std::string, std::string>& query) {
   std::size_t offset = 0, limit = 50;
   try {
     if (query.count("offset")) offset = std::stoul(query["offset"]);
@@ -371,13 +398,18 @@ HttpResponse SessionPage(const std::vector<SessionView>& all, std::map<std::stri
   std::size_t matching = 0;
   for (const auto& s : all) {
     if (!q.empty() && lower(s.config.id).find(q) == std::string::npos &&
-        lower(s.config.name).find(q) == std::string::npos && lower(s.config.tunnel).find(q) == std::string::npos) {
+        lower(s.config.name).find(q) == std::string::npos &&
+        lower(s.config.tunnel).find(q) == std::string::npos) {
       continue;
     }
     if (matching >= offset && page.size() < limit) page.push_back(SessionObject(s));
     ++matching;
   }
-  return Json(200, {{"total", matching}, {"all", all.size()}, {"offset", offset}, {"limit", limit}, {"sessions", page}});
+  return Json(200, {{"total", matching},
+                    {"all", all.size()},
+                    {"offset", offset},
+                    {"limit", limit},
+                    {"sessions", page}});
 }
 
 // The tunnels the configuration knows, with the far address their probes go to.
@@ -386,10 +418,12 @@ json Tunnels(Daemon& daemon) {
   std::map<std::string, json> tunnels;
   auto tunnel = [&](const std::string& name) -> json& {
     auto& t = tunnels[name];
-    if (t.is_null()) t = {{"name", name}, {"site", ""}, {"remote", nullptr}, {"sessions", json::array()}};
+    if (t.is_null())
+      t = {{"name", name}, {"site", ""}, {"remote", nullptr}, {"sessions", json::array()}};
     return t;
   };
-  for (const auto& [name, site] : config.analysis.analysis.site_of_tunnel) tunnel(name)["site"] = site;
+  for (const auto& [name, site] : config.analysis.analysis.site_of_tunnel)
+    tunnel(name)["site"] = site;
   for (const auto& s : config.senders) {
     if (s.tunnel.empty()) continue;
     auto& t = tunnel(s.tunnel);
@@ -414,9 +448,11 @@ HttpResponse Report(Daemon& daemon, std::map<std::string, std::string>& query) {
     if (!t) return Problem(400, fmt::format("{}: {}", key, t.error().message));
     *into = *t;
   }
-  if (o.to <= o.from) return Problem(400, "the report's range is empty: 'from' must be before 'to'");
+  if (o.to <= o.from)
+    return Problem(400, "the report's range is empty: 'from' must be before 'to'");
   auto report = analyzer::BuildReport(daemon.log(), daemon.config().analysis.analysis, o);
-  if (!report) return Problem(422, fmt::format("no report for that range: {}", report.error().message));
+  if (!report)
+    return Problem(422, fmt::format("no report for that range: {}", report.error().message));
   return {200, "text/html; charset=utf-8", analyzer::ReportHtml(*report)};
 }
 
@@ -448,7 +484,9 @@ std::optional<Jobs::Job> Jobs::Get(const std::string& id) const {
   return it->second;
 }
 
-std::string SessionJson(const SessionView& session) { return SessionObject(session).dump(2) + "\n"; }
+std::string SessionJson(const SessionView& session) {
+  return SessionObject(session).dump(2) + "\n";
+}
 std::string RunJson(const RunResult& run) { return RunObject(run).dump(2) + "\n"; }
 
 // ---------------------------------------------------------------- routes
@@ -459,8 +497,10 @@ Routed Route(Daemon& daemon, Jobs& jobs, const HttpRequest& request, const std::
   // page sends it with every API call (it asks for it when told 401).
   if (request.method == "GET") {
     const std::string path = request.target.substr(0, request.target.find('?'));
-    if (auto page = WebFile(path)) return answer({200, std::string(page->content_type), std::string(page->body)});
-    if (path == "/favicon.ico") return answer({204, "image/x-icon", ""});  // none: browsers stop asking
+    if (auto page = WebFile(path))
+      return answer({200, std::string(page->content_type), std::string(page->body)});
+    if (path == "/favicon.ico")
+      return answer({204, "image/x-icon", ""});  // none: browsers stop asking
   }
   if (!token.empty() && request.authorization != "Bearer " + token) {
     return answer(Problem(401, "a bearer token is required: Authorization: Bearer TOKEN"));
@@ -478,8 +518,9 @@ Routed Route(Daemon& daemon, Jobs& jobs, const HttpRequest& request, const std::
     return answer({200, "text/plain; version=0.0.4", Metrics(daemon)});
   }
   if (parts.empty() || parts[0] != "api") {
-    return answer(Problem(404, fmt::format("no such resource: {} (the API is under /api, metrics at /metrics)",
-                                           request.target)));
+    return answer(Problem(
+        404, fmt::format("no such resource: {} (the API is under /api, metrics at /metrics)",
+                         request.target)));
   }
   const std::string what = parts.size() > 1 ? parts[1] : "";
   if (what == "sessions" && parts.size() == 2) {
@@ -490,10 +531,13 @@ Routed Route(Daemon& daemon, Jobs& jobs, const HttpRequest& request, const std::
       if (problem) return answer(*problem);
       const std::string name = body.value("name", "");
       if (name.empty() || name.find_first_of(" \t\n\"'") != std::string::npos) {
-        return answer(ConfigProblem(400, "api: name: give the session a name (no spaces or quotes)"));
+        return answer(
+            ConfigProblem(400, "api: name: give the session a name (no spaces or quotes)"));
       }
       if (SessionNamed(daemon, name)) {
-        return answer(Problem(409, fmt::format("a session named '{}' exists: PUT /api/sessions/ID changes it", name)));
+        return answer(Problem(
+            409,
+            fmt::format("a session named '{}' exists: PUT /api/sessions/ID changes it", name)));
       }
       body.erase("name");
       if (auto refused = Change(daemon, [&](json& changes) -> std::optional<HttpResponse> {
@@ -511,7 +555,8 @@ Routed Route(Daemon& daemon, Jobs& jobs, const HttpRequest& request, const std::
       return answer(Json(201, SessionObject(*created)));
     }
     const auto all = daemon.Sessions();
-    if (query.count("limit") || query.count("offset") || query.count("q")) return answer(SessionPage(all, query));
+    if (query.count("limit") || query.count("offset") || query.count("q"))
+      return answer(SessionPage(all, query));
     json list = json::array();
     for (const auto& s : all) list.push_back(SessionObject(s));
     return answer(Json(200, list));
@@ -519,7 +564,9 @@ Routed Route(Daemon& daemon, Jobs& jobs, const HttpRequest& request, const std::
   if (what == "sessions" && parts.size() >= 3) {
     const std::string& id = parts[2];
     auto session = daemon.Session(id);
-    if (!session) return answer(Problem(404, fmt::format("no session '{}' (GET /api/sessions lists them)", id)));
+    if (!session)
+      return answer(
+          Problem(404, fmt::format("no session '{}' (GET /api/sessions lists them)", id)));
     const std::string name = session->config.name;
     if (parts.size() == 3) {
       if (auto bad = only({"GET", "PUT", "DELETE"})) return answer(*bad);
@@ -580,14 +627,15 @@ Routed Route(Daemon& daemon, Jobs& jobs, const HttpRequest& request, const std::
     }
     if (parts.size() == 4 && parts[3] == "run") {
       if (auto bad = only({"POST"})) return answer(*bad);
-      const std::string mode = query.count("mode")                   ? query["mode"]
+      const std::string mode = query.count("mode")                          ? query["mode"]
                                : session->config.settings.run_in_background ? "background"
                                                                             : "foreground";
       if (mode == "foreground") return {std::nullopt, id};
       if (mode != "background") {
-        return answer(Problem(400, fmt::format("mode '{}': use foreground (wait for the result) or background "
-                                               "(a job to poll)",
-                                               mode)));
+        return answer(Problem(
+            400, fmt::format("mode '{}': use foreground (wait for the result) or background "
+                             "(a job to poll)",
+                             mode)));
       }
       const std::string job = jobs.Add(id);
       auto started = daemon.RunNow(id, [&jobs, job](const RunResult& r) { jobs.Finish(job, r); });
@@ -604,7 +652,8 @@ Routed Route(Daemon& daemon, Jobs& jobs, const HttpRequest& request, const std::
     j["result"] = job->result ? RunObject(*job->result) : json(nullptr);
     j["progress"] = nullptr;
     if (!job->result) {
-      if (auto s = daemon.Session(job->session); s && s->running) j["progress"] = ProgressObject(*s);
+      if (auto s = daemon.Session(job->session); s && s->running)
+        j["progress"] = ProgressObject(*s);
     }
     return answer(Json(200, j));
   }
@@ -633,7 +682,9 @@ Routed Route(Daemon& daemon, Jobs& jobs, const HttpRequest& request, const std::
     for (auto& r : daemon.Responders()) {
       if (r.config.id == rid) found = r;
     }
-    if (!found) return answer(Problem(404, fmt::format("no responder '{}' (GET /api/responders lists them)", rid)));
+    if (!found)
+      return answer(
+          Problem(404, fmt::format("no responder '{}' (GET /api/responders lists them)", rid)));
     if (m == "GET") return answer(Json(200, ResponderObject(*found)));
     // PUT: the responder with the body's keys changed (listen, kind, allow, name).
     json replacement;
@@ -644,10 +695,11 @@ Routed Route(Daemon& daemon, Jobs& jobs, const HttpRequest& request, const std::
       const auto& c = found->config;
       json allow = json::array();
       for (const auto& p : c.allow) allow.push_back(p.ToString());
-      replacement = {{"listen", measure::FormatEndpoint(c.listen) + (c.device.empty() ? "" : "@" + c.device)},
-                     {"name", c.name},
-                     {"kind", KindName(c.kind)},
-                     {"allow", allow}};
+      replacement = {
+          {"listen", measure::FormatEndpoint(c.listen) + (c.device.empty() ? "" : "@" + c.device)},
+          {"name", c.name},
+          {"kind", KindName(c.kind)},
+          {"allow", allow}};
       for (auto& [key, value] : body.items()) replacement[key] = value;
     }
     if (auto refused = Change(daemon, [&](json& changes) -> std::optional<HttpResponse> {
@@ -695,7 +747,11 @@ Routed Route(Daemon& daemon, Jobs& jobs, const HttpRequest& request, const std::
       for (const auto& tc : policy.classes) {
         if (tc.name == cls) sla = tc.sla_class;
       }
-      out[cls] = {{"to", a.to}, {"rule", a.rule}, {"since", FormatTime(a.since)}, {"path", a.path}, {"sla_class", sla}};
+      out[cls] = {{"to", a.to},
+                  {"rule", a.rule},
+                  {"since", FormatTime(a.since)},
+                  {"path", a.path},
+                  {"sla_class", sla}};
     }
     return answer(Json(200, out));
   }
@@ -706,7 +762,8 @@ Routed Route(Daemon& daemon, Jobs& jobs, const HttpRequest& request, const std::
   if (what == "dscp" && parts.size() == 2) {
     if (auto bad = only({"GET"})) return answer(*bad);
     json out = json::array();
-    for (const auto& d : measure::DscpNames()) out.push_back({{"name", d.name}, {"value", d.value}});
+    for (const auto& d : measure::DscpNames())
+      out.push_back({{"name", d.name}, {"value", d.value}});
     return answer(Json(200, out));
   }
   if (what == "report" && parts.size() == 2) {
@@ -751,10 +808,12 @@ std::string Metrics(Daemon& daemon) {
   family("lineup_session_rtt_seconds", "gauge", "Mean round-trip delay of the session's last run");
   for (const auto& s : sessions) {
     if (!s.last || s.last->error) continue;
-    out += fmt::format("lineup_session_rtt_seconds{{session=\"{}\",tunnel=\"{}\"}} {:.9f}\n", label(s.config.name),
-                       label(s.config.tunnel), Ms(s.last->summary.round_trip.delay.mean) / 1000);
+    out += fmt::format("lineup_session_rtt_seconds{{session=\"{}\",tunnel=\"{}\"}} {:.9f}\n",
+                       label(s.config.name), label(s.config.tunnel),
+                       Ms(s.last->summary.round_trip.delay.mean) / 1000);
   }
-  family("lineup_session_jitter_seconds", "gauge", "Mean round-trip IPDV of the session's last run");
+  family("lineup_session_jitter_seconds", "gauge",
+         "Mean round-trip IPDV of the session's last run");
   for (const auto& s : sessions) {
     if (!s.last || s.last->error) continue;
     out += fmt::format("lineup_session_jitter_seconds{{session=\"{}\",tunnel=\"{}\"}} {:.9f}\n",
@@ -764,29 +823,31 @@ std::string Metrics(Daemon& daemon) {
   family("lineup_session_loss_ratio", "gauge", "Share of the last run's packets lost (0-1)");
   for (const auto& s : sessions) {
     if (!s.last || s.last->error) continue;
-    out += fmt::format("lineup_session_loss_ratio{{session=\"{}\",tunnel=\"{}\"}} {:.6f}\n", label(s.config.name),
-                       label(s.config.tunnel), s.last->summary.LossRatio());
+    out += fmt::format("lineup_session_loss_ratio{{session=\"{}\",tunnel=\"{}\"}} {:.6f}\n",
+                       label(s.config.name), label(s.config.tunnel), s.last->summary.LossRatio());
   }
   family("lineup_session_runs_total", "counter", "Runs of the session since the daemon started");
   for (const auto& s : sessions) {
-    out += fmt::format("lineup_session_runs_total{{session=\"{}\",tunnel=\"{}\"}} {}\n", label(s.config.name),
-                       label(s.config.tunnel), s.runs);
+    out += fmt::format("lineup_session_runs_total{{session=\"{}\",tunnel=\"{}\"}} {}\n",
+                       label(s.config.name), label(s.config.tunnel), s.runs);
   }
   const auto rankings = daemon.Rankings();
-  family("lineup_sla_compliant", "gauge", "1 when the tunnel meets the SLA class, 0 when not (judged tunnels)");
+  family("lineup_sla_compliant", "gauge",
+         "1 when the tunnel meets the SLA class, 0 when not (judged tunnels)");
   for (const auto& [cls, ranking] : rankings) {
     for (const auto& v : ranking) {
       if (!v.judged) continue;
-      out += fmt::format("lineup_sla_compliant{{tunnel=\"{}\",sla_class=\"{}\"}} {}\n", label(v.tunnel), label(cls),
-                         v.compliant ? 1 : 0);
+      out += fmt::format("lineup_sla_compliant{{tunnel=\"{}\",sla_class=\"{}\"}} {}\n",
+                         label(v.tunnel), label(cls), v.compliant ? 1 : 0);
     }
   }
-  family("lineup_sla_score", "gauge", "The tunnel's score in the SLA class (0-1, higher is better)");
+  family("lineup_sla_score", "gauge",
+         "The tunnel's score in the SLA class (0-1, higher is better)");
   for (const auto& [cls, ranking] : rankings) {
     for (const auto& v : ranking) {
       if (!v.judged) continue;
-      out += fmt::format("lineup_sla_score{{tunnel=\"{}\",sla_class=\"{}\"}} {:.4f}\n", label(v.tunnel), label(cls),
-                         v.score);
+      out += fmt::format("lineup_sla_score{{tunnel=\"{}\",sla_class=\"{}\"}} {:.4f}\n",
+                         label(v.tunnel), label(cls), v.score);
     }
   }
   // Per tunnel, the figures each SLA class judges it by (its window and statistic).
@@ -801,7 +862,8 @@ std::string Metrics(Daemon& daemon) {
     for (const auto& [cls, ranking] : rankings) {
       for (const auto& v : ranking) {
         if (!v.judged) continue;
-        out += fmt::format("{}{{tunnel=\"{}\",sla_class=\"{}\"}} {:.9f}\n", name, label(v.tunnel), label(cls), pick(v));
+        out += fmt::format("{}{{tunnel=\"{}\",sla_class=\"{}\"}} {:.9f}\n", name, label(v.tunnel),
+                           label(cls), pick(v));
       }
     }
   }
@@ -813,7 +875,8 @@ std::string Metrics(Daemon& daemon) {
   for (const auto& [tunnel, is_down] : down) {
     out += fmt::format("lineup_tunnel_down{{tunnel=\"{}\"}} {}\n", label(tunnel), is_down ? 1 : 0);
   }
-  family("lineup_path_switches_total", "counter", "Path switches of the traffic class (all time, from the log)");
+  family("lineup_path_switches_total", "counter",
+         "Path switches of the traffic class (all time, from the log)");
   for (const auto& [cls, a] : daemon.Paths()) {
     out += fmt::format("lineup_path_switches_total{{traffic_class=\"{}\"}} {}\n", label(cls),
                        daemon.log().StreamRevision("traffic/" + cls));
@@ -821,32 +884,39 @@ std::string Metrics(Daemon& daemon) {
   family("lineup_path_current", "gauge", "1 for the line the traffic class uses now");
   for (const auto& [cls, a] : daemon.Paths()) {
     if (a.to.empty()) continue;
-    out += fmt::format("lineup_path_current{{traffic_class=\"{}\",tunnel=\"{}\"}} 1\n", label(cls), label(a.to));
+    out += fmt::format("lineup_path_current{{traffic_class=\"{}\",tunnel=\"{}\"}} 1\n", label(cls),
+                       label(a.to));
   }
-  family("lineup_ipfix_records_sent_total", "counter", "Run records exported to the IPFIX collector");
+  family("lineup_ipfix_records_sent_total", "counter",
+         "Run records exported to the IPFIX collector");
   const auto collectors = daemon.Collectors();
   for (const auto& [c, n] : collectors) {
-    out += fmt::format("lineup_ipfix_records_sent_total{{collector=\"{}\"}} {}\n", label(c.Describe()), n.records_sent);
+    out += fmt::format("lineup_ipfix_records_sent_total{{collector=\"{}\"}} {}\n",
+                       label(c.Describe()), n.records_sent);
   }
-  family("lineup_ipfix_records_dropped_total", "counter", "Run records not exported (collector unreachable, queue full)");
+  family("lineup_ipfix_records_dropped_total", "counter",
+         "Run records not exported (collector unreachable, queue full)");
   for (const auto& [c, n] : collectors) {
-    out += fmt::format("lineup_ipfix_records_dropped_total{{collector=\"{}\"}} {}\n", label(c.Describe()),
-                       n.records_dropped);
+    out += fmt::format("lineup_ipfix_records_dropped_total{{collector=\"{}\"}} {}\n",
+                       label(c.Describe()), n.records_dropped);
   }
   const auto responders = daemon.Responders();
   family("lineup_responder_reflected_total", "counter", "Test packets the responder answered");
   for (const auto& r : responders) {
     std::uint64_t n = 0;
     for (const auto& l : r.listeners) n += l.counters.reflected;
-    out += fmt::format("lineup_responder_reflected_total{{responder=\"{}\"}} {}\n", label(r.config.name), n);
+    out += fmt::format("lineup_responder_reflected_total{{responder=\"{}\"}} {}\n",
+                       label(r.config.name), n);
   }
-  family("lineup_responder_dropped_total", "counter", "Test packets the responder dropped, by reason");
+  family("lineup_responder_dropped_total", "counter",
+         "Test packets the responder dropped, by reason");
   for (const auto& r : responders) {
     for (std::size_t i = 0; i < static_cast<std::size_t>(measure::DropReason::kCount); ++i) {
       std::uint64_t n = 0;
       for (const auto& l : r.listeners) n += l.counters.dropped[i];
       out += fmt::format("lineup_responder_dropped_total{{responder=\"{}\",reason=\"{}\"}} {}\n",
-                         label(r.config.name), measure::ToString(static_cast<measure::DropReason>(i)), n);
+                         label(r.config.name),
+                         measure::ToString(static_cast<measure::DropReason>(i)), n);
     }
   }
   return out;
@@ -858,7 +928,8 @@ namespace {
 
 class ApiServerImpl final : public ApiServer {
  public:
-  ApiServerImpl(Daemon& daemon, std::string token) : daemon_(daemon), token_(std::move(token)), acceptor_(io_) {}
+  ApiServerImpl(Daemon& daemon, std::string token)
+      : daemon_(daemon), token_(std::move(token)), acceptor_(io_) {}
   ~ApiServerImpl() override { Stop(); }
 
   Result<void> Listen(const tcp::endpoint& at) {
@@ -868,8 +939,9 @@ class ApiServerImpl final : public ApiServer {
     if (!ec) acceptor_.bind(at, ec);
     if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
     if (ec) {
-      return Fail(ErrorCode::kIo, fmt::format("the API cannot listen on {}: {}",
-                                              measure::FormatEndpoint({at.address(), at.port()}), ec.message()));
+      return Fail(ErrorCode::kIo,
+                  fmt::format("the API cannot listen on {}: {}",
+                              measure::FormatEndpoint({at.address(), at.port()}), ec.message()));
     }
     endpoint_ = acceptor_.local_endpoint(ec);
     asio::co_spawn(io_, Accept(), asio::detached);
@@ -893,7 +965,8 @@ class ApiServerImpl final : public ApiServer {
   asio::awaitable<void> Accept() {
     for (;;) {
       boost::system::error_code ec;
-      tcp::socket socket = co_await acceptor_.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+      tcp::socket socket =
+          co_await acceptor_.async_accept(asio::redirect_error(asio::use_awaitable, ec));
       if (ec) {
         if (ec == asio::error::operation_aborted || stopped_) co_return;
         continue;
@@ -917,7 +990,8 @@ class ApiServerImpl final : public ApiServer {
           socket.close(ignored);
         }
       });
-      co_await http::async_read(socket, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+      co_await http::async_read(socket, buffer, parser,
+                                asio::redirect_error(asio::use_awaitable, ec));
       idle.cancel();
       if (ec == http::error::end_of_stream || ec == asio::error::eof) break;
       if (ec) {
@@ -954,14 +1028,17 @@ class ApiServerImpl final : public ApiServer {
         timer->cancel();
       });
     });
-    if (!started) co_return Problem(started.error().code == ErrorCode::kNotFound ? 404 : 503, started.error().message);
+    if (!started)
+      co_return Problem(started.error().code == ErrorCode::kNotFound ? 404 : 503,
+                        started.error().message);
     boost::system::error_code ec;
     co_await timer->async_wait(asio::redirect_error(asio::use_awaitable, ec));
     if (!*result) co_return Problem(503, "the daemon stopped before the run ended");
     co_return HttpResponse{(*result)->error ? 502 : 200, "application/json", RunJson(**result)};
   }
 
-  asio::awaitable<void> Write(tcp::socket& socket, const HttpResponse& r, bool keep, unsigned version) {
+  asio::awaitable<void> Write(tcp::socket& socket, const HttpResponse& r, bool keep,
+                              unsigned version) {
     http::response<http::string_body> res{static_cast<http::status>(r.status), version};
     res.set(http::field::server, "lineup");
     res.set(http::field::content_type, r.content_type);
@@ -987,7 +1064,8 @@ class ApiServerImpl final : public ApiServer {
 
 Result<std::unique_ptr<ApiServer>> ApiServer::Start(Daemon& daemon, const ApiConfig& config) {
   auto at = measure::ParseEndpoint(config.listen, 8862);
-  if (!at) return Fail(ErrorCode::kInvalidArgument, fmt::format("api.listen: {}", at.error().message));
+  if (!at)
+    return Fail(ErrorCode::kInvalidArgument, fmt::format("api.listen: {}", at.error().message));
   std::string token;
   if (!config.token_file.empty()) {
     std::ifstream in(config.token_file);
@@ -995,15 +1073,19 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Start(Daemon& daemon, const ApiCon
     while (!token.empty() && (token.back() == '\r' || token.back() == ' ')) token.pop_back();
     if (token.empty()) {
       return Fail(ErrorCode::kInvalidArgument,
-                  fmt::format("api.token_file {}: cannot read a token from it (one line)", config.token_file));
+                  fmt::format("api.token_file {}: cannot read a token from it (one line)",
+                              config.token_file));
     }
   } else if (!at->address().is_loopback()) {
-    return Fail(ErrorCode::kInvalidArgument,
-                fmt::format("the API on {} needs api.token_file: only loopback is open without a token", config.listen));
+    return Fail(
+        ErrorCode::kInvalidArgument,
+        fmt::format("the API on {} needs api.token_file: only loopback is open without a token",
+                    config.listen));
   }
   // A token, once configured, is asked for on loopback too.
   auto server = std::make_unique<ApiServerImpl>(daemon, token);
-  if (auto ok = server->Listen(tcp::endpoint(at->address(), at->port())); !ok) return tl::unexpected(ok.error());
+  if (auto ok = server->Listen(tcp::endpoint(at->address(), at->port())); !ok)
+    return tl::unexpected(ok.error());
   return std::unique_ptr<ApiServer>(std::move(server));
 }
 

@@ -67,7 +67,8 @@ class ApiServer {
   // Listens on `config.listen`; a listener beyond loopback needs a token
   // (api.token_file), and with one every request but the web page's files
   // must carry it.
-  [[nodiscard]] static Result<std::unique_ptr<ApiServer>> Start(Daemon& daemon, const ApiConfig& config);
+  [[nodiscard]] static Result<std::unique_ptr<ApiServer>> Start(Daemon& daemon,
+                                                                const ApiConfig& config);
   virtual ~ApiServer() = default;
   virtual boost::asio::ip::tcp::endpoint endpoint() const = 0;
   virtual void Stop() = 0;

@@ -34,7 +34,8 @@ std::optional<Schedule> ReadSchedule(yaml::Node& parent, std::string_view key) {
     s.at.push_back(std::move(*cron));
   }
   if (s.every > Nanos(0) && !s.at.empty()) node->Error("give 'every' or 'at', not both");
-  if (!node->Has("every") && !node->Has("at")) node->Error("give 'every: DURATION' or 'at: [CRON, ...]'");
+  if (!node->Has("every") && !node->Has("at"))
+    node->Error("give 'every: DURATION' or 'at: [CRON, ...]'");
   node->CheckNoOtherKeys();
   return s;
 }
@@ -63,9 +64,11 @@ SenderTemplate ReadTemplate(const std::string& name, yaml::Node& n) {
   s.dont_fragment = n.Bool("dont_fragment", false);
   s.wait = n.Duration("wait", 2s, 0s, 10min);
   s.ssid = static_cast<std::uint16_t>(n.Integer("ssid", 0, 0, 65535));
-  t.protocol = n.Choice("protocol", {"light", "twamp"}, "light") == "twamp" ? Protocol::kTwamp : Protocol::kLight;
+  t.protocol = n.Choice("protocol", {"light", "twamp"}, "light") == "twamp" ? Protocol::kTwamp
+                                                                            : Protocol::kLight;
   t.port = static_cast<std::uint16_t>(n.Integer("port", 862, 1, 65535));
-  const std::string mode = n.Choice("mode", {"any", "unauthenticated", "authenticated", "encrypted", "mixed"}, "any");
+  const std::string mode =
+      n.Choice("mode", {"any", "unauthenticated", "authenticated", "encrypted", "mixed"}, "any");
   using namespace measure::control;
   const std::uint32_t unauthenticated = kUnauthenticated, authenticated = kAuthenticated,
                       encrypted = kEncrypted, mixed = kMixed;
@@ -79,16 +82,20 @@ SenderTemplate ReadTemplate(const std::string& name, yaml::Node& n) {
     n.Error("'mode' and 'key_id' are for full TWAMP sessions: add 'protocol: twamp'");
   }
   if (t.mode != 0 && t.mode != measure::control::kUnauthenticated && t.key_id.empty()) {
-    n.ErrorAt("mode", fmt::format("mode {} needs a key_id (with its secret in daemon.secrets)", mode));
+    n.ErrorAt("mode",
+              fmt::format("mode {} needs a key_id (with its secret in daemon.secrets)", mode));
   }
   t.schedule = ReadSchedule(n, "schedule");
-  t.run_in_background = n.Choice("run_mode", {"foreground", "background"}, "foreground") == "background";
+  t.run_in_background =
+      n.Choice("run_mode", {"foreground", "background"}, "foreground") == "background";
   return t;
 }
 
 ResponderKind ReadKind(yaml::Node& n) {
   const std::string kind = n.Choice("kind", {"stamp", "light", "twamp"}, "stamp");
-  return kind == "twamp" ? ResponderKind::kTwamp : kind == "light" ? ResponderKind::kTwampLight : ResponderKind::kStamp;
+  return kind == "twamp"   ? ResponderKind::kTwamp
+         : kind == "light" ? ResponderKind::kTwampLight
+                           : ResponderKind::kStamp;
 }
 
 std::vector<measure::Prefix> ReadAllow(yaml::Node& n) {
@@ -107,7 +114,9 @@ Result<measure::IpAddress> Address(yaml::Node& n, std::string_view key) {
   const std::string text = n.String(key);
   boost::system::error_code ec;
   auto a = boost::asio::ip::make_address(text, ec);
-  if (ec) return Fail(ErrorCode::kInvalidArgument, fmt::format("'{}' is not a numeric IPv4 or IPv6 address", text));
+  if (ec)
+    return Fail(ErrorCode::kInvalidArgument,
+                fmt::format("'{}' is not a numeric IPv4 or IPv6 address", text));
   return a;
 }
 
@@ -134,7 +143,8 @@ Result<DaemonConfig> FromDocument(Result<yaml::Document> doc, std::string_view t
     config.log_dir = d->String("log_dir", config.log_dir);
     if (auto r = d->Child("retention")) {
       config.retention_age = r->Duration("max_age", 0s, 0s, 24h * 3650);
-      config.retention_bytes = static_cast<std::uint64_t>(r->Integer("max_size_mb", 0, 0, 1 << 30)) << 20;
+      config.retention_bytes = static_cast<std::uint64_t>(r->Integer("max_size_mb", 0, 0, 1 << 30))
+                               << 20;
       r->CheckNoOtherKeys();
     }
     config.secrets_file = d->String("secrets");
@@ -145,18 +155,21 @@ Result<DaemonConfig> FromDocument(Result<yaml::Document> doc, std::string_view t
       if (auto e = measure::ParseEndpoint(config.api.listen, 8862); !e) {
         a->ErrorAt("listen", e.error().message);
       } else if (!e->address().is_loopback() && config.api.token_file.empty()) {
-        a->ErrorAt("listen", fmt::format("{} is not a loopback address: give api.token_file (a bearer token)",
-                                         config.api.listen));
+        a->ErrorAt("listen",
+                   fmt::format("{} is not a loopback address: give api.token_file (a bearer token)",
+                               config.api.listen));
       }
       a->CheckNoOtherKeys();
     }
     if (auto s = ReadSchedule(*d, "schedule")) config.global_schedule = std::move(*s);
-    const auto pen = static_cast<std::uint32_t>(d->Integer("ipfix_enterprise", kDocumentationPen, 1, 0xFFFFFFFF));
+    const auto pen = static_cast<std::uint32_t>(
+        d->Integer("ipfix_enterprise", kDocumentationPen, 1, 0xFFFFFFFF));
     for (auto& c : d->List("collectors")) {
       CollectorConfig collector;
       collector.tcp = c.Choice("transport", {"udp", "tcp"}, "udp") == "tcp";
       collector.template_refresh = c.Duration("template_refresh", 60s, 1s, 24h);
-      collector.observation_domain = static_cast<std::uint32_t>(c.Integer("observation_domain", 1, 0, 0xFFFFFFFF));
+      collector.observation_domain =
+          static_cast<std::uint32_t>(c.Integer("observation_domain", 1, 0, 0xFFFFFFFF));
       collector.pen = pen;
       if (auto e = measure::ParseEndpoint(c.RequiredString("address"), 4739); e) {
         collector.address = *e;
@@ -175,11 +188,12 @@ Result<DaemonConfig> FromDocument(Result<yaml::Document> doc, std::string_view t
   auto add = [&](SenderSession s, yaml::Node& where) {
     s.id = SessionId(s.local, s.remote);
     if (!ids.insert(s.id).second) {
-      where.Error(fmt::format("another session already runs from {} to {}: {}", measure::FormatEndpoint(s.local),
-                              measure::FormatEndpoint(s.remote),
-                              s.tunnel.empty() || s.name.find('/') == std::string::npos
-                                  ? "give this one its own source port (from: ADDRESS:PORT)"
-                                  : "give the templates different ports (port: N), or list each once"));
+      where.Error(
+          fmt::format("another session already runs from {} to {}: {}",
+                      measure::FormatEndpoint(s.local), measure::FormatEndpoint(s.remote),
+                      s.tunnel.empty() || s.name.find('/') == std::string::npos
+                          ? "give this one its own source port (from: ADDRESS:PORT)"
+                          : "give the templates different ports (port: N), or list each once"));
       return;
     }
     CheckSession(s, where);
@@ -220,7 +234,8 @@ Result<DaemonConfig> FromDocument(Result<yaml::Document> doc, std::string_view t
       continue;
     }
     auto t = ReadTemplate(name, n);
-    if (n.Has("to") && replaced.count(name) == 0 && deleted.count(name) == 0) explicit_sessions.emplace_back(name, n);
+    if (n.Has("to") && replaced.count(name) == 0 && deleted.count(name) == 0)
+      explicit_sessions.emplace_back(name, n);
     n.Ignore({"to", "from", "tunnel", "interface", "ip"});
     n.CheckNoOtherKeys();
     config.templates.emplace(name, std::move(t));
@@ -240,15 +255,17 @@ Result<DaemonConfig> FromDocument(Result<yaml::Document> doc, std::string_view t
     if (n.Has("ip")) {
       const bool v6 = n.Choice("ip", {"4", "6"}, "4") == "6";
       if (v6 != to->address().is_v6()) {
-        n.ErrorAt("to", fmt::format("{} is an IPv{} address, but ip: {} asks for IPv{}", to->address().to_string(),
-                                    to->address().is_v6() ? 6 : 4, v6 ? 6 : 4, v6 ? 6 : 4));
+        n.ErrorAt("to", fmt::format("{} is an IPv{} address, but ip: {} asks for IPv{}",
+                                    to->address().to_string(), to->address().is_v6() ? 6 : 4,
+                                    v6 ? 6 : 4, v6 ? 6 : 4));
         continue;
       }
     }
     const std::string from = n.String("from");
     if (from.empty()) {
-      s.local = measure::UdpEndpoint(to->address().is_v6() ? measure::IpAddress(boost::asio::ip::address_v6::any())
-                                                            : measure::IpAddress(boost::asio::ip::address_v4::any()),
+      s.local = measure::UdpEndpoint(to->address().is_v6()
+                                         ? measure::IpAddress(boost::asio::ip::address_v6::any())
+                                         : measure::IpAddress(boost::asio::ip::address_v4::any()),
                                      0);
     } else if (auto f = measure::ParseEndpoint(from, 0); f) {
       s.local = *f;
@@ -268,10 +285,16 @@ Result<DaemonConfig> FromDocument(Result<yaml::Document> doc, std::string_view t
     const std::string device = t.String("interface");
     std::optional<measure::IpAddress> local, remote;
     if (t.Has("local")) {
-      if (auto a = Address(t, "local"); a) local = *a; else t.ErrorAt("local", a.error().message);
+      if (auto a = Address(t, "local"); a)
+        local = *a;
+      else
+        t.ErrorAt("local", a.error().message);
     }
     if (t.Has("remote")) {
-      if (auto a = Address(t, "remote"); a) remote = *a; else t.ErrorAt("remote", a.error().message);
+      if (auto a = Address(t, "remote"); a)
+        remote = *a;
+      else
+        t.ErrorAt("remote", a.error().message);
     }
     if (auto r = t.Child("responder"); r && (!r->IsScalar() || t.Bool("responder", false))) {
       Responder responder;
@@ -294,24 +317,27 @@ Result<DaemonConfig> FromDocument(Result<yaml::Document> doc, std::string_view t
     for (const auto& probe : t.Strings("probes")) {
       auto it = config.templates.find(probe);
       if (it == config.templates.end()) {
-        t.ErrorAt("probes", fmt::format("no session '{}' in 'sessions' to use as a template", probe));
+        t.ErrorAt("probes",
+                  fmt::format("no session '{}' in 'sessions' to use as a template", probe));
         continue;
       }
       if (!remote) {
         t.ErrorAt("probes", "probes go to the tunnel's remote address: give 'remote'");
         break;
       }
-      if (deleted.count(name + "/" + probe) != 0 || replaced.count(name + "/" + probe) != 0) continue;
+      if (deleted.count(name + "/" + probe) != 0 || replaced.count(name + "/" + probe) != 0)
+        continue;
       SenderSession s;
       s.name = name + "/" + probe;
       s.tunnel = name;
       s.device = device;
       s.settings = it->second;
       s.remote = measure::UdpEndpoint(*remote, it->second.port);
-      s.local = measure::UdpEndpoint(local ? *local
-                                           : (remote->is_v6() ? measure::IpAddress(boost::asio::ip::address_v6::any())
-                                                              : measure::IpAddress(boost::asio::ip::address_v4::any())),
-                                     0);
+      s.local = measure::UdpEndpoint(
+          local ? *local
+                : (remote->is_v6() ? measure::IpAddress(boost::asio::ip::address_v6::any())
+                                   : measure::IpAddress(boost::asio::ip::address_v4::any())),
+          0);
       add(std::move(s), t);
     }
   }
@@ -336,8 +362,10 @@ Result<DaemonConfig> FromDocument(Result<yaml::Document> doc, std::string_view t
     r.CheckNoOtherKeys();
     config.responders.push_back(std::move(responder));
   }
-  for (auto& r : config.responders) r.id = fmt::format("responder:{}", measure::FormatEndpoint(r.listen));
-  std::erase_if(config.responders, [&](const Responder& r) { return deleted_reflectors.count(r.id) != 0; });
+  for (auto& r : config.responders)
+    r.id = fmt::format("responder:{}", measure::FormatEndpoint(r.listen));
+  std::erase_if(config.responders,
+                [&](const Responder& r) { return deleted_reflectors.count(r.id) != 0; });
   std::set<std::string> listening;
   for (auto& r : config.responders) {
     if (!listening.insert(r.id).second) {
@@ -354,8 +382,8 @@ Result<DaemonConfig> FromDocument(Result<yaml::Document> doc, std::string_view t
 }  // namespace
 
 std::string SessionId(const measure::UdpEndpoint& local, const measure::UdpEndpoint& remote) {
-  return fmt::format("{}_{}-{}_{}", local.address().to_string(), local.port(), remote.address().to_string(),
-                     remote.port());
+  return fmt::format("{}_{}-{}_{}", local.address().to_string(), local.port(),
+                     remote.address().to_string(), remote.port());
 }
 
 Result<DaemonConfig> ParseDaemonConfig(std::string_view yaml, std::string origin) {
@@ -374,37 +402,48 @@ std::string ApiChangesOf(std::string_view text) {
   if (at == std::string_view::npos) return "{}";
   const auto start = at + kApiChangesKey.size();
   const auto end = text.find('\n', start);
-  return std::string(text.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start));
+  return std::string(
+      text.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start));
 }
 
-Result<DaemonConfig> WithApiChanges(const DaemonConfig& base, const std::string& api_changes, std::string origin) {
+Result<DaemonConfig> WithApiChanges(const DaemonConfig& base, const std::string& api_changes,
+                                    std::string origin) {
   std::string file = base.file_text;
   if (file.find(kApiChangesKey) != std::string::npos) {
     return Fail(ErrorCode::kInvalidArgument,
-                "the configuration file has its own 'api_changes' section: remove it (lineup run keeps the API's "
+                "the configuration file has its own 'api_changes' section: remove it (lineup run "
+                "keeps the API's "
                 "changes in the log)");
   }
   std::string text = file;
   if (api_changes != "{}" && !api_changes.empty()) {
     if (!text.empty() && text.back() != '\n') text += '\n';
-    text += std::string(kApiChangesComment.substr(1)) + std::string(kApiChangesKey) + api_changes + "\n";
+    text += std::string(kApiChangesComment.substr(1)) + std::string(kApiChangesKey) + api_changes +
+            "\n";
   }
   auto config = FromDocument(yaml::Document::Parse(text, std::move(origin)), text);
   if (!config) return config;
   config->file_text = file;
-  if (config->log_dir != base.log_dir) config->log_dir = base.log_dir;  // a command-line override stays
+  if (config->log_dir != base.log_dir)
+    config->log_dir = base.log_dir;  // a command-line override stays
   config->api = base.api;
   return config;
 }
 
 Result<DaemonConfig> LoadDaemonConfig(const std::string& path) {
   std::ifstream in(path);
-  if (!in) return Fail(ErrorCode::kNotFound, fmt::format("cannot read {}: {}", path, std::strerror(errno)));
+  if (!in)
+    return Fail(ErrorCode::kNotFound,
+                fmt::format("cannot read {}: {}", path, std::strerror(errno)));
   std::stringstream text;
   text << in.rdbuf();
-  if (text.str().find("\napi_changes:") != std::string::npos || text.str().rfind("api_changes:", 0) == 0) {
-    return Fail(ErrorCode::kInvalidArgument,
-                fmt::format("{}: 'api_changes' is kept by lineup run in its log, not in the file: remove it", path));
+  if (text.str().find("\napi_changes:") != std::string::npos ||
+      text.str().rfind("api_changes:", 0) == 0) {
+    return Fail(
+        ErrorCode::kInvalidArgument,
+        fmt::format(
+            "{}: 'api_changes' is kept by lineup run in its log, not in the file: remove it",
+            path));
   }
   return ParseDaemonConfig(text.str(), path);
 }

@@ -13,8 +13,8 @@
 #include <vector>
 
 #include "autoflow/policy.h"
-#include "export/ipfix.h"
 #include "daemon/schedule.h"
+#include "export/ipfix.h"
 #include "measure/control_wire.h"
 #include "measure/endpoint.h"
 #include "measure/session.h"
@@ -31,9 +31,9 @@ struct SenderTemplate {
   std::string name;
   measure::SessionConfig session;  // count, interval, padding, DSCP, TTL, DF, wait, ...
   Protocol protocol = Protocol::kLight;
-  std::uint16_t port = 862;        // the responder's (Light) or the control port (full TWAMP)
-  std::uint32_t mode = 0;          // full TWAMP: 0 = the strongest both allow
-  std::string key_id;              // full TWAMP secure modes, from daemon.secrets
+  std::uint16_t port = 862;          // the responder's (Light) or the control port (full TWAMP)
+  std::uint32_t mode = 0;            // full TWAMP: 0 = the strongest both allow
+  std::string key_id;                // full TWAMP secure modes, from daemon.secrets
   std::optional<Schedule> schedule;  // nullopt: the global schedule
   bool run_in_background = false;    // how a run on demand goes by default (run_mode)
 };
@@ -66,13 +66,13 @@ struct ApiConfig {
 
 struct DaemonConfig {
   std::string log_dir = "lineup-data/log";
-  Nanos retention_age{0};          // probe samples older are trimmed; 0 keeps all
+  Nanos retention_age{0};             // probe samples older are trimmed; 0 keeps all
   std::uint64_t retention_bytes = 0;  // probe samples beyond are trimmed; 0 = no limit
-  std::string secrets_file;        // key identities for full TWAMP secure modes
-  std::string actuator = "record";  // see autoflow::MakeActuator
+  std::string secrets_file;           // key identities for full TWAMP secure modes
+  std::string actuator = "record";    // see autoflow::MakeActuator
   ApiConfig api;
   std::vector<CollectorConfig> collectors;  // IPFIX export of every run's summary
-  Schedule global_schedule;        // sessions without their own
+  Schedule global_schedule;                 // sessions without their own
   std::map<std::string, SenderTemplate> templates;
   std::vector<SenderSession> senders;
   std::vector<Responder> responders;
@@ -90,10 +90,12 @@ struct DaemonConfig {
 std::string SessionId(const measure::UdpEndpoint& local, const measure::UdpEndpoint& remote);
 
 [[nodiscard]] Result<DaemonConfig> LoadDaemonConfig(const std::string& path);
-[[nodiscard]] Result<DaemonConfig> ParseDaemonConfig(std::string_view yaml, std::string origin = "config");
+[[nodiscard]] Result<DaemonConfig> ParseDaemonConfig(std::string_view yaml,
+                                                     std::string origin = "config");
 // The same file with other API changes (validated like the file: an error
 // names the field, e.g. "api_changes.sessions.x.dscp: ...").
-[[nodiscard]] Result<DaemonConfig> WithApiChanges(const DaemonConfig& base, const std::string& api_changes,
+[[nodiscard]] Result<DaemonConfig> WithApiChanges(const DaemonConfig& base,
+                                                  const std::string& api_changes,
                                                   std::string origin = "api");
 // The API changes recorded in an effective document ("{}" when none).
 std::string ApiChangesOf(std::string_view effective_text);

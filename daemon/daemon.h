@@ -33,7 +33,7 @@ struct RunResult {
 
 struct SessionView {
   SenderSession config;
-  std::string schedule;            // in words
+  std::string schedule;  // in words
   std::optional<WallTime> next_run;
   bool running = false;
   std::optional<WallTime> run_started;  // while running
@@ -58,8 +58,9 @@ class Daemon {
  public:
   // Opens the log (the one writer), starts the responders, the analyzer and
   // the controller, records the configuration and schedules every session.
-  [[nodiscard]] static Result<std::unique_ptr<Daemon>> Start(DaemonConfig config, const Clock& clock,
-                                                            DaemonOptions options = {});
+  [[nodiscard]] static Result<std::unique_ptr<Daemon>> Start(DaemonConfig config,
+                                                             const Clock& clock,
+                                                             DaemonOptions options = {});
   virtual ~Daemon() = default;
 
   virtual std::vector<SessionView> Sessions() const = 0;
@@ -74,7 +75,8 @@ class Daemon {
 
   // Runs a session now (unless it runs already); `done` gets the result on
   // the daemon's thread.
-  [[nodiscard]] virtual Result<void> RunNow(const std::string& id, std::function<void(const RunResult&)> done) = 0;
+  [[nodiscard]] virtual Result<void> RunNow(const std::string& id,
+                                            std::function<void(const RunResult&)> done) = 0;
 
   // Applies a new configuration: sessions and responders that changed are
   // restarted, removed ones stopped, new ones started; the change is logged.

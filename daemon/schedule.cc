@@ -10,7 +10,8 @@ namespace {
 
 // One field into `bits` (indices min..max). Returns false on bad syntax.
 template <std::size_t N>
-Result<void> ParseField(std::string_view field, int min, int max, std::bitset<N>& bits, const char* name) {
+Result<void> ParseField(std::string_view field, int min, int max, std::bitset<N>& bits,
+                        const char* name) {
   auto bad = [&](std::string_view why) {
     return Fail(ErrorCode::kInvalidArgument, fmt::format("cron {} '{}': {}", name, field, why));
   };
@@ -25,7 +26,8 @@ Result<void> ParseField(std::string_view field, int min, int max, std::bitset<N>
     std::string_view part = field.substr(from, comma - from);
     int step = 1;
     if (auto slash = part.find('/'); slash != std::string_view::npos) {
-      if (!number(part.substr(slash + 1), step) || step < 1) return bad("the step after / must be a number >= 1");
+      if (!number(part.substr(slash + 1), step) || step < 1)
+        return bad("the step after / must be a number >= 1");
       part = part.substr(0, slash);
     }
     int low = min, high = max;
@@ -38,7 +40,8 @@ Result<void> ParseField(std::string_view field, int min, int max, std::bitset<N>
         return bad("a range is two numbers, a-b");
       }
     }
-    if (low < min || high > max || low > high) return bad(fmt::format("values must be {}-{}", min, max));
+    if (low < min || high > max || low > high)
+      return bad(fmt::format("values must be {}-{}", min, max));
     for (int v = low; v <= high; v += step) bits.set(static_cast<std::size_t>(v));
     from = comma + 1;
   }
@@ -57,14 +60,18 @@ Result<CronSpec> CronSpec::Parse(std::string_view text) {
     at = end;
   }
   if (fields.size() != 5) {
-    return Fail(ErrorCode::kInvalidArgument,
-                fmt::format("cron '{}': give five fields, minute hour day-of-month month day-of-week", text));
+    return Fail(
+        ErrorCode::kInvalidArgument,
+        fmt::format("cron '{}': give five fields, minute hour day-of-month month day-of-week",
+                    text));
   }
   CronSpec c;
   c.text_ = std::string(text);
   std::bitset<8> weekdays;
-  for (auto r : {ParseField(fields[0], 0, 59, c.minutes_, "minute"), ParseField(fields[1], 0, 23, c.hours_, "hour"),
-                 ParseField(fields[2], 1, 31, c.days_, "day of month"), ParseField(fields[3], 1, 12, c.months_, "month"),
+  for (auto r : {ParseField(fields[0], 0, 59, c.minutes_, "minute"),
+                 ParseField(fields[1], 0, 23, c.hours_, "hour"),
+                 ParseField(fields[2], 1, 31, c.days_, "day of month"),
+                 ParseField(fields[3], 1, 12, c.months_, "month"),
                  ParseField(fields[4], 0, 7, weekdays, "day of week")}) {
     if (!r) return tl::unexpected(r.error());
   }
@@ -124,7 +131,8 @@ std::optional<WallTime> Schedule::Next(WallTime last) const {
 }
 
 std::string Schedule::Describe() const {
-  if (every > Nanos(0)) return fmt::format("every {}s", std::chrono::duration<double>(every).count());
+  if (every > Nanos(0))
+    return fmt::format("every {}s", std::chrono::duration<double>(every).count());
   std::string out;
   for (const auto& c : at) out += (out.empty() ? "at " : ", ") + c.text();
   return out.empty() ? "on demand" : out;

@@ -32,15 +32,15 @@ class CronSpec {
   std::string text_;
   std::bitset<60> minutes_;
   std::bitset<24> hours_;
-  std::bitset<32> days_;    // 1-31
-  std::bitset<13> months_;  // 1-12
+  std::bitset<32> days_;     // 1-31
+  std::bitset<13> months_;   // 1-12
   std::bitset<7> weekdays_;  // 0 = Sunday
   bool any_day_ = true, any_weekday_ = true;
 };
 
 struct Schedule {
-  Nanos every{0};              // 0: not periodic
-  std::vector<CronSpec> at;    // cron times (used when `every` is 0)
+  Nanos every{0};            // 0: not periodic
+  std::vector<CronSpec> at;  // cron times (used when `every` is 0)
   bool Empty() const { return every == Nanos(0) && at.empty(); }
   // The next run strictly after `last` (periodic: last + every).
   std::optional<WallTime> Next(WallTime last) const;

@@ -29,17 +29,28 @@ struct Field {
 
 std::vector<Field> Fields(bool v6) {
   return {
-      {152, 8, false},                                   // flowStartMilliseconds
-      {153, 8, false},                                   // flowEndMilliseconds
+      {152, 8, false},  // flowStartMilliseconds
+      {153, 8, false},  // flowEndMilliseconds
       {static_cast<std::uint16_t>(v6 ? 27 : 8), static_cast<std::uint16_t>(v6 ? 16 : 4), false},
       {static_cast<std::uint16_t>(v6 ? 28 : 12), static_cast<std::uint16_t>(v6 ? 16 : 4), false},
-      {7, 2, false},     // sourceTransportPort
-      {11, 2, false},    // destinationTransportPort
-      {4, 1, false},     // protocolIdentifier
-      {195, 1, false},   // ipDiffServCodePoint
-      {2, 8, false},     // packetDeltaCount
-      {1, 8, true},  {2, 8, true},  {3, 8, true},  {4, 8, true},  {5, 8, true},  {6, 8, true}, {7, 8, true},
-      {8, 8, true},  {9, 8, true},  {10, 8, true}, {11, 8, true}, {12, 8, true}, {13, kVariable, true},
+      {7, 2, false},    // sourceTransportPort
+      {11, 2, false},   // destinationTransportPort
+      {4, 1, false},    // protocolIdentifier
+      {195, 1, false},  // ipDiffServCodePoint
+      {2, 8, false},    // packetDeltaCount
+      {1, 8, true},
+      {2, 8, true},
+      {3, 8, true},
+      {4, 8, true},
+      {5, 8, true},
+      {6, 8, true},
+      {7, 8, true},
+      {8, 8, true},
+      {9, 8, true},
+      {10, 8, true},
+      {11, 8, true},
+      {12, 8, true},
+      {13, kVariable, true},
       {14, kVariable, true},
   };
 }
@@ -48,7 +59,7 @@ std::vector<Field> Fields(bool v6) {
 // records so that collectors (and ipfixDump --rfc5610) know their names.
 struct Element {
   std::uint16_t id;
-  std::uint8_t type;       // IANA abstract data type: 4 unsigned64, 8 signed64, 10 float64, 13 string
+  std::uint8_t type;  // IANA abstract data type: 4 unsigned64, 8 signed64, 10 float64, 13 string
   std::uint8_t semantics;  // 0 default, 1 quantity, 3 deltaCounter
   std::uint16_t units;     // 0 none, 3 packets, 8 nanoseconds
   const char* name;
@@ -109,14 +120,19 @@ class Writer {
 };
 
 std::uint64_t Ms(WallTime t) {
-  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count());
+  return static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count());
 }
-std::uint64_t Ns(Nanos d) { return static_cast<std::uint64_t>(std::max<std::int64_t>(0, d.count())); }
+std::uint64_t Ns(Nanos d) {
+  return static_cast<std::uint64_t>(std::max<std::int64_t>(0, d.count()));
+}
 
 void Address(Writer& w, const measure::IpAddress& a, bool v6) {
   if (v6) {
-    const auto b = (a.is_v6() ? a.to_v6() : boost::asio::ip::make_address_v6(boost::asio::ip::v4_mapped, a.to_v4()))
-                       .to_bytes();
+    const auto b =
+        (a.is_v6() ? a.to_v6()
+                   : boost::asio::ip::make_address_v6(boost::asio::ip::v4_mapped, a.to_v4()))
+            .to_bytes();
     w.Raw(b.data(), b.size());
   } else {
     const auto b = a.to_v4().to_bytes();
@@ -152,16 +168,20 @@ void Record(Writer& w, const RunRecord& r, bool v6) {
   w.String(r.tunnel);
 }
 
-bool IsV6(const RunRecord& r) { return r.source.address().is_v6() || r.destination.address().is_v6(); }
+bool IsV6(const RunRecord& r) {
+  return r.source.address().is_v6() || r.destination.address().is_v6();
+}
 
 }  // namespace
 
-std::vector<std::byte> EncodeMessage(const std::vector<RunRecord>& records, bool templates, std::uint32_t sequence,
-                                     std::uint32_t domain, WallTime export_time, std::uint32_t pen) {
+std::vector<std::byte> EncodeMessage(const std::vector<RunRecord>& records, bool templates,
+                                     std::uint32_t sequence, std::uint32_t domain,
+                                     WallTime export_time, std::uint32_t pen) {
   Writer w;
   w.U16(10);  // version
   w.U16(0);   // length, patched
-  w.U32(static_cast<std::uint32_t>(std::chrono::duration_cast<std::chrono::seconds>(export_time.time_since_epoch()).count()));
+  w.U32(static_cast<std::uint32_t>(
+      std::chrono::duration_cast<std::chrono::seconds>(export_time.time_since_epoch()).count()));
   w.U32(sequence);
   w.U32(domain);
   if (templates) {
@@ -174,8 +194,15 @@ std::vector<std::byte> EncodeMessage(const std::vector<RunRecord>& records, bool
     w.U16(kTypeTemplate);
     w.U16(9);  // fields
     w.U16(2);  // of which scope
-    for (auto [id, length] : {std::pair<std::uint16_t, std::uint16_t>{346, 4}, {303, 2}, {339, 1}, {344, 1},
-                              {345, 2}, {342, 8}, {343, 8}, {341, kVariable}, {340, kVariable}}) {
+    for (auto [id, length] : {std::pair<std::uint16_t, std::uint16_t>{346, 4},
+                              {303, 2},
+                              {339, 1},
+                              {344, 1},
+                              {345, 2},
+                              {342, 8},
+                              {343, 8},
+                              {341, kVariable},
+                              {340, kVariable}}) {
       w.U16(id);
       w.U16(length);
     }
@@ -298,7 +325,8 @@ class ExporterImpl final : public Exporter {
       std::memcpy(&s4->sin_addr, b.data(), b.size());
       length = sizeof(sockaddr_in);
     }
-    const int fd = ::socket(name.ss_family, (config_.tcp ? SOCK_STREAM : SOCK_DGRAM) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    const int fd = ::socket(
+        name.ss_family, (config_.tcp ? SOCK_STREAM : SOCK_DGRAM) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) return false;
     if (::connect(fd, reinterpret_cast<sockaddr*>(&name), length) != 0 && errno != EINPROGRESS) {
       Drop(fmt::format("{}: {}", config_.Describe(), std::strerror(errno)), 0);
@@ -309,8 +337,11 @@ class ExporterImpl final : public Exporter {
       pollfd p{fd, POLLOUT, 0};
       int error = 0;
       socklen_t size = sizeof error;
-      if (::poll(&p, 1, 2000) != 1 || ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &size) != 0 || error != 0) {
-        Drop(fmt::format("{}: cannot connect: {}", config_.Describe(), error ? std::strerror(error) : "timeout"), 0);
+      if (::poll(&p, 1, 2000) != 1 || ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &size) != 0 ||
+          error != 0) {
+        Drop(fmt::format("{}: cannot connect: {}", config_.Describe(),
+                         error ? std::strerror(error) : "timeout"),
+             0);
         ::close(fd);
         return false;
       }
@@ -337,7 +368,8 @@ class ExporterImpl final : public Exporter {
         ::poll(&p, 1, 100);
         continue;
       }
-      if (!config_.tcp && n < 0 && (errno == ECONNREFUSED || errno == EAGAIN)) return false;  // UDP: keep the socket
+      if (!config_.tcp && n < 0 && (errno == ECONNREFUSED || errno == EAGAIN))
+        return false;  // UDP: keep the socket
       ::close(fd_);
       fd_ = -1;
       return false;
@@ -409,8 +441,8 @@ class ExporterImpl final : public Exporter {
 
 Result<std::unique_ptr<Exporter>> Exporter::Start(CollectorConfig config) {
   if (config.address.port() == 0) {
-    return Fail(ErrorCode::kInvalidArgument, fmt::format("collector {}: give a port (4739 is IPFIX's)",
-                                                         config.Describe()));
+    return Fail(ErrorCode::kInvalidArgument,
+                fmt::format("collector {}: give a port (4739 is IPFIX's)", config.Describe()));
   }
   return std::unique_ptr<Exporter>(std::make_unique<ExporterImpl>(std::move(config)));
 }

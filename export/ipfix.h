@@ -59,8 +59,9 @@ struct RunRecord {
 // A whole IPFIX message: header, then the template set (when `templates`),
 // then one data set per template used. `sequence` is the number of data
 // records sent before in this observation domain.
-std::vector<std::byte> EncodeMessage(const std::vector<RunRecord>& records, bool templates, std::uint32_t sequence,
-                                     std::uint32_t domain, WallTime export_time, std::uint32_t pen = kDocumentationPen);
+std::vector<std::byte> EncodeMessage(const std::vector<RunRecord>& records, bool templates,
+                                     std::uint32_t sequence, std::uint32_t domain,
+                                     WallTime export_time, std::uint32_t pen = kDocumentationPen);
 
 struct CollectorConfig {
   measure::UdpEndpoint address;  // the collector

@@ -31,11 +31,12 @@ struct SessionKeys {
 };
 
 // PBKDF2-HMAC-SHA1 (RFC 2898) of the shared secret: the key for the Token.
-[[nodiscard]] Result<Block> DeriveKey(std::string_view secret, const Block& salt, std::uint32_t count);
+[[nodiscard]] Result<Block> DeriveKey(std::string_view secret, const Block& salt,
+                                      std::uint32_t count);
 
 [[nodiscard]] Result<std::array<std::byte, kTokenLength>> EncryptToken(const Block& derived_key,
-                                                                      const Block& challenge,
-                                                                      const SessionKeys& keys);
+                                                                       const Block& challenge,
+                                                                       const SessionKeys& keys);
 struct Token {
   Block challenge{};
   SessionKeys keys;

@@ -8,13 +8,14 @@
 namespace lineup::measure::control {
 namespace {
 
-constexpr std::uint32_t kMinCount = 1024;          // RFC 4656 §3.1
-constexpr std::uint32_t kMaxCount = 1u << 24;      // more is a denial of service on the client
+constexpr std::uint32_t kMinCount = 1024;      // RFC 4656 §3.1
+constexpr std::uint32_t kMaxCount = 1u << 24;  // more is a denial of service on the client
 constexpr std::uint32_t kMaxPadding = 65000;
 
 Nanos DurationOf(NtpTimestamp t) {
-  return Nanos(static_cast<std::int64_t>(t.seconds) * 1'000'000'000 +
-               static_cast<std::int64_t>((static_cast<std::uint64_t>(t.fraction) * 1'000'000'000) >> 32));
+  return Nanos(
+      static_cast<std::int64_t>(t.seconds) * 1'000'000'000 +
+      static_cast<std::int64_t>((static_cast<std::uint64_t>(t.fraction) * 1'000'000'000) >> 32));
 }
 
 std::vector<std::byte> Buffer(std::size_t length) { return std::vector<std::byte>(length); }
@@ -47,12 +48,17 @@ std::uint32_t ChooseMode(std::uint32_t offered, std::uint32_t wanted, bool have_
 
 // ---------------------------------------------------------------- server
 
-ControlServer::ControlServer(ServerOptions options, ServerHooks hooks, const Clock& clock, ip::address local,
-                             ip::address peer)
-    : options_(std::move(options)), hooks_(std::move(hooks)), clock_(clock), local_(local), peer_(peer) {}
+ControlServer::ControlServer(ServerOptions options, ServerHooks hooks, const Clock& clock,
+                             ip::address local, ip::address peer)
+    : options_(std::move(options)),
+      hooks_(std::move(hooks)),
+      clock_(clock),
+      local_(local),
+      peer_(peer) {}
 
 Result<std::vector<std::byte>> ControlServer::Greeting() {
-  if (state_ != State::kGreeting) return Fail(ErrorCode::kConflict, "the greeting was sent already");
+  if (state_ != State::kGreeting)
+    return Fail(ErrorCode::kConflict, "the greeting was sent already");
   greeting_.modes = options_.modes;
   greeting_.count = std::max(options_.count, kMinCount);
   if (auto ok = RandomBytes(greeting_.challenge); !ok) return tl::unexpected(ok.error());
@@ -61,7 +67,8 @@ Result<std::vector<std::byte>> ControlServer::Greeting() {
   return Encoded(greeting_, kServerGreetingLength);
 }
 
-Result<void> ControlServer::Send(std::vector<std::byte> message, bool hmac_field, std::vector<std::byte>& out) {
+Result<void> ControlServer::Send(std::vector<std::byte> message, bool hmac_field,
+                                 std::vector<std::byte>& out) {
   if (send_) {
     if (auto ok = send_->Seal(message, hmac_field); !ok) return ok;
   }
@@ -90,7 +97,8 @@ Result<void> ControlServer::OnSetUp(ByteSpan message, std::vector<std::byte>& ou
   auto setup = DecodeSetUpResponse(message);
   if (!setup) return tl::unexpected(setup.error());
   const std::uint32_t security = setup->mode & kSecurityModes;
-  if (setup->mode == 0) return Fail(ErrorCode::kConflict, "the client accepted none of the offered modes");
+  if (setup->mode == 0)
+    return Fail(ErrorCode::kConflict, "the client accepted none of the offered modes");
   auto refuse = [&](Accept accept, std::string why) -> Result<void> {
     ServerStart start;
     start.accept = accept;
@@ -100,12 +108,13 @@ Result<void> ControlServer::OnSetUp(ByteSpan message, std::vector<std::byte>& ou
     return Fail(ErrorCode::kConflict, std::move(why));
   };
   if (std::popcount(security) != 1 || (security & options_.modes) == 0) {
-    return refuse(Accept::kNotSupported,
-                  fmt::format("the client chose mode 0x{:x}; offered: {}", setup->mode, ModeList(options_.modes)));
+    return refuse(Accept::kNotSupported, fmt::format("the client chose mode 0x{:x}; offered: {}",
+                                                     setup->mode, ModeList(options_.modes)));
   }
   const std::uint32_t extras = setup->mode & ~kSecurityModes;
   if ((extras & ~(options_.modes & (kReflectOctets | kSymmetricalSize))) != 0) {
-    return refuse(Accept::kNotSupported, fmt::format("the client chose mode bits 0x{:x} that were not offered", extras));
+    return refuse(Accept::kNotSupported,
+                  fmt::format("the client chose mode bits 0x{:x} that were not offered", extras));
   }
   mode_ = setup->mode;
   Block server_iv{};
@@ -120,11 +129,13 @@ Result<void> ControlServer::OnSetUp(ByteSpan message, std::vector<std::byte>& ou
     auto token = DecryptToken(*key, setup->token);
     if (!token) return refuse(Accept::kInternalError, token.error().message);
     if (token->challenge != greeting_.challenge) {
-      return refuse(Accept::kFailure,
-                    fmt::format("wrong shared secret for key identity '{}' (the challenge does not match)",
-                                setup->key_id));
+      return refuse(
+          Accept::kFailure,
+          fmt::format("wrong shared secret for key identity '{}' (the challenge does not match)",
+                      setup->key_id));
     }
-    if (auto ok = RandomBytes(server_iv); !ok) return refuse(Accept::kInternalError, ok.error().message);
+    if (auto ok = RandomBytes(server_iv); !ok)
+      return refuse(Accept::kInternalError, ok.error().message);
     receive_.emplace(token->keys, setup->client_iv);
     send_.emplace(token->keys, server_iv);
     keys_ = token->keys;
@@ -138,13 +149,15 @@ Result<void> ControlServer::OnSetUp(ByteSpan message, std::vector<std::byte>& ou
   // Server-IV and what precedes it go in the clear; the last block opens the
   // server's CBC chain and counts towards its next HMAC.
   out.insert(out.end(), bytes->begin(), bytes->begin() + 32);
-  if (auto ok = Send(std::vector<std::byte>(bytes->begin() + 32, bytes->end()), false, out); !ok) return ok;
+  if (auto ok = Send(std::vector<std::byte>(bytes->begin() + 32, bytes->end()), false, out); !ok)
+    return ok;
   state_ = State::kIdle;
   return {};
 }
 
 Result<void> ControlServer::Receive(ConstByteSpan in, std::vector<std::byte>& out) {
-  if (state_ == State::kGreeting) return Fail(ErrorCode::kConflict, "the client spoke before the greeting");
+  if (state_ == State::kGreeting)
+    return Fail(ErrorCode::kConflict, "the client spoke before the greeting");
   if (state_ == State::kClosed) return Fail(ErrorCode::kConflict, "the connection is closed");
   buffer_.insert(buffer_.end(), in.begin(), in.end());
   for (;;) {
@@ -189,7 +202,8 @@ Result<void> ControlServer::OnCommand(std::vector<std::byte>& out) {
   const ConstByteSpan message = std::span(buffer_).first(CommandLength(command));
   switch (command) {
     case Command::kRequestTwSession: {
-      if (state_ != State::kIdle) return Fail(ErrorCode::kMalformed, "Request-TW-Session while sessions run");
+      if (state_ != State::kIdle)
+        return Fail(ErrorCode::kMalformed, "Request-TW-Session while sessions run");
       auto request = DecodeRequestTwSession(message);
       if (!request) return tl::unexpected(request.error());
       SessionRequest r;
@@ -224,7 +238,8 @@ Result<void> ControlServer::OnCommand(std::vector<std::byte>& out) {
       return Send(std::move(*bytes), true, out);
     }
     case Command::kStartSessions: {
-      if (state_ != State::kIdle) return Fail(ErrorCode::kMalformed, "Start-Sessions while sessions run");
+      if (state_ != State::kIdle)
+        return Fail(ErrorCode::kMalformed, "Start-Sessions while sessions run");
       if (auto m = DecodeStartSessions(message); !m) return tl::unexpected(m.error());
       StartAck ack;
       ack.accept = sids_.empty() ? Accept::kFailure : Accept::kOk;
@@ -238,12 +253,14 @@ Result<void> ControlServer::OnCommand(std::vector<std::byte>& out) {
       return {};
     }
     case Command::kStopSessions: {
-      if (state_ != State::kRunning) return Fail(ErrorCode::kMalformed, "Stop-Sessions with no sessions running");
+      if (state_ != State::kRunning)
+        return Fail(ErrorCode::kMalformed, "Stop-Sessions with no sessions running");
       auto stop = DecodeStopSessions(message);
       if (!stop) return tl::unexpected(stop.error());
       if (stop->sessions != sids_.size()) {
-        return Fail(ErrorCode::kMalformed, fmt::format("Stop-Sessions counts {} sessions; this connection runs {}",
-                                                       stop->sessions, sids_.size()));
+        return Fail(ErrorCode::kMalformed,
+                    fmt::format("Stop-Sessions counts {} sessions; this connection runs {}",
+                                stop->sessions, sids_.size()));
       }
       if (hooks_.stop) hooks_.stop(sids_);
       sids_.clear();
@@ -269,10 +286,12 @@ Result<std::vector<std::byte>> ControlClient::OnGreeting(ConstByteSpan bytes) {
   const bool have_secret = !options_.key_id.empty();
   mode_ = ChooseMode(greeting_.modes, options_.mode, have_secret);
   if (mode_ == 0) {
-    return Fail(ErrorCode::kConflict,
-                fmt::format("no common mode: the server offers {}; asked for {}{}", ModeList(greeting_.modes),
-                            options_.mode == 0 ? "any" : ModeList(options_.mode),
-                            have_secret ? "" : " (authenticated, encrypted and mixed need --key-id and a secret)"));
+    return Fail(
+        ErrorCode::kConflict,
+        fmt::format(
+            "no common mode: the server offers {}; asked for {}{}", ModeList(greeting_.modes),
+            options_.mode == 0 ? "any" : ModeList(options_.mode),
+            have_secret ? "" : " (authenticated, encrypted and mixed need --key-id and a secret)"));
   }
   if (options_.reflect_octets) {
     mode_ |= greeting_.modes & (kReflectOctets | kSymmetricalSize);
@@ -281,8 +300,8 @@ Result<std::vector<std::byte>> ControlClient::OnGreeting(ConstByteSpan bytes) {
   setup.mode = mode_;
   if (EncryptsControl(mode_)) {
     if (greeting_.count < kMinCount || greeting_.count > kMaxCount) {
-      return Fail(ErrorCode::kMalformed, fmt::format("the greeting's Count {} is outside {}-{}", greeting_.count,
-                                                     kMinCount, kMaxCount));
+      return Fail(ErrorCode::kMalformed, fmt::format("the greeting's Count {} is outside {}-{}",
+                                                     greeting_.count, kMinCount, kMaxCount));
     }
     auto key = DeriveKey(options_.secret, greeting_.salt, greeting_.count);
     if (!key) return tl::unexpected(key.error());
@@ -303,8 +322,9 @@ Result<void> ControlClient::OnServerStart(ByteSpan bytes) {
   auto start = DecodeServerStart(bytes);
   if (!start) return tl::unexpected(start.error());
   if (start->accept != Accept::kOk) {
-    return Fail(ErrorCode::kConflict, fmt::format("the server refused the connection: {}{}", Describe(start->accept),
-                                                  EncryptsControl(mode_) ? " (check the key identity and secret)" : ""));
+    return Fail(ErrorCode::kConflict,
+                fmt::format("the server refused the connection: {}{}", Describe(start->accept),
+                            EncryptsControl(mode_) ? " (check the key identity and secret)" : ""));
   }
   if (EncryptsControl(mode_)) {
     receive_.emplace(keys_, start->server_iv);
@@ -336,7 +356,8 @@ Result<ControlClient::Accepted> ControlClient::OnAcceptSession(ByteSpan bytes) {
   auto accept = DecodeAcceptSession(bytes);
   if (!accept) return tl::unexpected(accept.error());
   if (accept->accept != Accept::kOk) {
-    return Fail(ErrorCode::kConflict, fmt::format("the server refused the session: {}", Describe(accept->accept)));
+    return Fail(ErrorCode::kConflict,
+                fmt::format("the server refused the session: {}", Describe(accept->accept)));
   }
   return Accepted{accept->port, accept->sid, accept->reflected_octets, accept->server_octets};
 }
@@ -352,7 +373,8 @@ Result<void> ControlClient::OnStartAck(ByteSpan bytes) {
   auto ack = DecodeStartAck(bytes);
   if (!ack) return tl::unexpected(ack.error());
   if (ack->accept != Accept::kOk) {
-    return Fail(ErrorCode::kConflict, fmt::format("the server did not start the sessions: {}", Describe(ack->accept)));
+    return Fail(ErrorCode::kConflict,
+                fmt::format("the server did not start the sessions: {}", Describe(ack->accept)));
   }
   return {};
 }

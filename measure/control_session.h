@@ -26,14 +26,14 @@ namespace ip = boost::asio::ip;
 // A test session as the server is asked for it, with the zero addresses of
 // the request already replaced by the control connection's (the NAT case).
 struct SessionRequest {
-  ip::address sender;      // the Session-Sender
+  ip::address sender;  // the Session-Sender
   std::uint16_t sender_port = 0;
-  ip::address reflector;   // where the Session-Reflector should listen
+  ip::address reflector;             // where the Session-Reflector should listen
   std::uint16_t reflector_port = 0;  // the client's wish; the server may pick another
   std::uint32_t padding_length = 0;
   std::uint8_t dscp = 0;
   WallTime start_time;
-  Nanos timeout{0};        // REFWAIT after Stop-Sessions
+  Nanos timeout{0};  // REFWAIT after Stop-Sessions
   std::uint16_t octets_to_reflect = 0;
   std::uint32_t mode = 0;  // the connection's mode (test packets follow it)
 };
@@ -96,9 +96,9 @@ class ControlServer {
   std::string key_id_;
   SessionKeys keys_;
   std::optional<ControlCipher> send_, receive_;
-  std::vector<std::byte> buffer_;     // received, not yet a whole message
-  std::size_t decrypted_ = 0;         // bytes of buffer_ already decrypted
-  std::vector<Block> sids_;           // accepted in this round
+  std::vector<std::byte> buffer_;  // received, not yet a whole message
+  std::size_t decrypted_ = 0;      // bytes of buffer_ already decrypted
+  std::vector<Block> sids_;        // accepted in this round
 };
 
 // The strongest mode both sides allow: encrypted, authenticated, mixed,
@@ -153,6 +153,8 @@ class ControlClient {
 inline bool SecuresTest(std::uint32_t mode) { return (mode & (kAuthenticated | kEncrypted)) != 0; }
 
 // Modes whose control connection is encrypted.
-inline bool EncryptsControl(std::uint32_t mode) { return (mode & (kAuthenticated | kEncrypted | kMixed)) != 0; }
+inline bool EncryptsControl(std::uint32_t mode) {
+  return (mode & (kAuthenticated | kEncrypted | kMixed)) != 0;
+}
 
 }  // namespace lineup::measure::control

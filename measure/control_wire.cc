@@ -16,7 +16,9 @@ Result<void> CheckLength(std::size_t have, std::size_t need, const char* what, b
               fmt::format("{}: {} octets, expected {}", what, have, need));
 }
 
-void PutBlock(ByteSpan out, std::size_t at, const Block& b) { std::copy(b.begin(), b.end(), out.begin() + at); }
+void PutBlock(ByteSpan out, std::size_t at, const Block& b) {
+  std::copy(b.begin(), b.end(), out.begin() + at);
+}
 
 Block GetBlock(ConstByteSpan in, std::size_t at) {
   Block b;
@@ -25,14 +27,17 @@ Block GetBlock(ConstByteSpan in, std::size_t at) {
 }
 
 void PutTime(ByteSpan out, std::size_t at, NtpTimestamp t) { PutU64(out, at, t.Raw()); }
-NtpTimestamp GetTime(ConstByteSpan in, std::size_t at) { return NtpTimestamp::FromRaw(GetU64(in, at)); }
+NtpTimestamp GetTime(ConstByteSpan in, std::size_t at) {
+  return NtpTimestamp::FromRaw(GetU64(in, at));
+}
 
 void Zero(ByteSpan out, std::size_t length) { std::fill_n(out.begin(), length, std::byte{0}); }
 
 Result<Accept> GetAccept(ConstByteSpan in, std::size_t at, const char* what) {
   const std::uint8_t v = GetU8(in, at);
   if (v > static_cast<std::uint8_t>(Accept::kTemporaryLimit)) {
-    return Fail(ErrorCode::kMalformed, fmt::format("{}: Accept value {} is not defined (0-5)", what, v));
+    return Fail(ErrorCode::kMalformed,
+                fmt::format("{}: Accept value {} is not defined (0-5)", what, v));
   }
   return static_cast<Accept>(v);
 }
@@ -68,30 +73,43 @@ ip::address GetAddress(ConstByteSpan in, std::size_t at, int version) {
 
 std::string SecurityModeName(std::uint32_t mode) {
   switch (mode & kSecurityModes) {
-    case kUnauthenticated: return "unauthenticated";
-    case kAuthenticated: return "authenticated";
-    case kEncrypted: return "encrypted";
-    case kMixed: return "mixed";
-    default: return fmt::format("modes 0x{:x}", mode);
+    case kUnauthenticated:
+      return "unauthenticated";
+    case kAuthenticated:
+      return "authenticated";
+    case kEncrypted:
+      return "encrypted";
+    case kMixed:
+      return "mixed";
+    default:
+      return fmt::format("modes 0x{:x}", mode);
   }
 }
 
 std::string Describe(Accept accept) {
   switch (accept) {
-    case Accept::kOk: return "accepted";
-    case Accept::kFailure: return "failure, reason unspecified (1)";
-    case Accept::kInternalError: return "internal error (2)";
-    case Accept::kNotSupported: return "some aspect of the request is not supported (3)";
-    case Accept::kPermanentLimit: return "cannot perform the request due to permanent resource limitations (4)";
-    case Accept::kTemporaryLimit: return "cannot perform the request due to temporary resource limitations (5)";
+    case Accept::kOk:
+      return "accepted";
+    case Accept::kFailure:
+      return "failure, reason unspecified (1)";
+    case Accept::kInternalError:
+      return "internal error (2)";
+    case Accept::kNotSupported:
+      return "some aspect of the request is not supported (3)";
+    case Accept::kPermanentLimit:
+      return "cannot perform the request due to permanent resource limitations (4)";
+    case Accept::kTemporaryLimit:
+      return "cannot perform the request due to temporary resource limitations (5)";
   }
   return fmt::format("undefined Accept value {}", static_cast<int>(accept));
 }
 
 Result<std::uint8_t> DscpOfTypeP(std::uint32_t type_p) {
   if ((type_p >> 30) != 0) {
-    return Fail(ErrorCode::kInvalidArgument,
-                fmt::format("Type-P descriptor 0x{:08x} is not a DSCP (only the 00 form is supported)", type_p));
+    return Fail(
+        ErrorCode::kInvalidArgument,
+        fmt::format("Type-P descriptor 0x{:08x} is not a DSCP (only the 00 form is supported)",
+                    type_p));
   }
   if ((type_p & 0x00ffffffu) != 0) {
     return Fail(ErrorCode::kInvalidArgument,
@@ -101,7 +119,8 @@ Result<std::uint8_t> DscpOfTypeP(std::uint32_t type_p) {
 }
 
 Result<std::size_t> Encode(const ServerGreeting& m, ByteSpan out) {
-  if (auto ok = CheckLength(out.size(), kServerGreetingLength, "Server Greeting buffer", false); !ok) {
+  if (auto ok = CheckLength(out.size(), kServerGreetingLength, "Server Greeting buffer", false);
+      !ok) {
     return tl::unexpected(ok.error());
   }
   Zero(out, kServerGreetingLength);
@@ -125,16 +144,19 @@ Result<ServerGreeting> DecodeServerGreeting(ConstByteSpan in) {
 }
 
 Result<std::size_t> Encode(const SetUpResponse& m, ByteSpan out) {
-  if (auto ok = CheckLength(out.size(), kSetUpResponseLength, "Set-Up-Response buffer", false); !ok) {
+  if (auto ok = CheckLength(out.size(), kSetUpResponseLength, "Set-Up-Response buffer", false);
+      !ok) {
     return tl::unexpected(ok.error());
   }
   if (m.key_id.size() > kKeyIdLength) {
-    return Fail(ErrorCode::kInvalidArgument,
-                fmt::format("key identity '{}' is {} octets; at most 80 fit", m.key_id, m.key_id.size()));
+    return Fail(
+        ErrorCode::kInvalidArgument,
+        fmt::format("key identity '{}' is {} octets; at most 80 fit", m.key_id, m.key_id.size()));
   }
   Zero(out, kSetUpResponseLength);
   PutU32(out, 0, m.mode);
-  for (std::size_t i = 0; i < m.key_id.size(); ++i) out[4 + i] = static_cast<std::byte>(m.key_id[i]);
+  for (std::size_t i = 0; i < m.key_id.size(); ++i)
+    out[4 + i] = static_cast<std::byte>(m.key_id[i]);
   std::copy(m.token.begin(), m.token.end(), out.begin() + 84);
   PutBlock(out, 148, m.client_iv);
   return kSetUpResponseLength;
@@ -179,13 +201,16 @@ Result<ServerStart> DecodeServerStart(ConstByteSpan in) {
 }
 
 Result<std::size_t> Encode(const RequestTwSession& m, ByteSpan out) {
-  if (auto ok = CheckLength(out.size(), kRequestTwSessionLength, "Request-TW-Session buffer", false); !ok) {
+  if (auto ok =
+          CheckLength(out.size(), kRequestTwSessionLength, "Request-TW-Session buffer", false);
+      !ok) {
     return tl::unexpected(ok.error());
   }
   if (m.sender.is_v4() != m.receiver.is_v4()) {
-    return Fail(ErrorCode::kInvalidArgument,
-                fmt::format("Request-TW-Session: sender {} and receiver {} are of different IP versions",
-                            m.sender.to_string(), m.receiver.to_string()));
+    return Fail(
+        ErrorCode::kInvalidArgument,
+        fmt::format("Request-TW-Session: sender {} and receiver {} are of different IP versions",
+                    m.sender.to_string(), m.receiver.to_string()));
   }
   Zero(out, kRequestTwSessionLength);
   PutU8(out, 0, static_cast<std::uint8_t>(Command::kRequestTwSession));
@@ -214,7 +239,8 @@ Result<RequestTwSession> DecodeRequestTwSession(ConstByteSpan in) {
   }
   const int version = GetU8(in, 1) & 0x0f;
   if (version != 4 && version != 6) {
-    return Fail(ErrorCode::kMalformed, fmt::format("Request-TW-Session: IP version {} (expected 4 or 6)", version));
+    return Fail(ErrorCode::kMalformed,
+                fmt::format("Request-TW-Session: IP version {} (expected 4 or 6)", version));
   }
   RequestTwSession m;
   m.sender_port = GetU16(in, 12);
@@ -233,7 +259,8 @@ Result<RequestTwSession> DecodeRequestTwSession(ConstByteSpan in) {
 }
 
 Result<std::size_t> Encode(const AcceptSession& m, ByteSpan out) {
-  if (auto ok = CheckLength(out.size(), kAcceptSessionLength, "Accept-Session buffer", false); !ok) {
+  if (auto ok = CheckLength(out.size(), kAcceptSessionLength, "Accept-Session buffer", false);
+      !ok) {
     return tl::unexpected(ok.error());
   }
   Zero(out, kAcceptSessionLength);
@@ -263,7 +290,8 @@ Result<AcceptSession> DecodeAcceptSession(ConstByteSpan in) {
 }
 
 Result<std::size_t> Encode(const StartSessions& m, ByteSpan out) {
-  if (auto ok = CheckLength(out.size(), kStartSessionsLength, "Start-Sessions buffer", false); !ok) {
+  if (auto ok = CheckLength(out.size(), kStartSessionsLength, "Start-Sessions buffer", false);
+      !ok) {
     return tl::unexpected(ok.error());
   }
   Zero(out, kStartSessionsLength);
@@ -333,20 +361,29 @@ Result<Command> PeekCommand(ConstByteSpan first_block) {
   if (first_block.empty()) return Fail(ErrorCode::kMalformed, "empty control message");
   const std::uint8_t v = GetU8(first_block, 0);
   switch (v) {
-    case 2: return Command::kStartSessions;
-    case 3: return Command::kStopSessions;
-    case 5: return Command::kRequestTwSession;
-    case 1: return Fail(ErrorCode::kMalformed, "command 1 (OWAMP Request-Session) is not TWAMP");
-    case 4: return Fail(ErrorCode::kMalformed, "command 4 (OWAMP Fetch-Session) is not TWAMP");
-    default: return Fail(ErrorCode::kMalformed, fmt::format("unknown control command {}", v));
+    case 2:
+      return Command::kStartSessions;
+    case 3:
+      return Command::kStopSessions;
+    case 5:
+      return Command::kRequestTwSession;
+    case 1:
+      return Fail(ErrorCode::kMalformed, "command 1 (OWAMP Request-Session) is not TWAMP");
+    case 4:
+      return Fail(ErrorCode::kMalformed, "command 4 (OWAMP Fetch-Session) is not TWAMP");
+    default:
+      return Fail(ErrorCode::kMalformed, fmt::format("unknown control command {}", v));
   }
 }
 
 std::size_t CommandLength(Command command) {
   switch (command) {
-    case Command::kStartSessions: return kStartSessionsLength;
-    case Command::kStopSessions: return kStopSessionsLength;
-    case Command::kRequestTwSession: return kRequestTwSessionLength;
+    case Command::kStartSessions:
+      return kStartSessionsLength;
+    case Command::kStopSessions:
+      return kStopSessionsLength;
+    case Command::kRequestTwSession:
+      return kRequestTwSessionLength;
   }
   return 0;
 }

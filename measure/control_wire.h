@@ -28,12 +28,13 @@ enum Mode : std::uint32_t {
   kUnauthenticated = 1,
   kAuthenticated = 2,
   kEncrypted = 4,
-  kMixed = 8,                     // encrypted control, unauthenticated test
-  kIndividualSessionControl = 16, // RFC 5938 (not offered)
-  kReflectOctets = 32,            // RFC 6038
-  kSymmetricalSize = 64,          // RFC 6038
+  kMixed = 8,                      // encrypted control, unauthenticated test
+  kIndividualSessionControl = 16,  // RFC 5938 (not offered)
+  kReflectOctets = 32,             // RFC 6038
+  kSymmetricalSize = 64,           // RFC 6038
 };
-inline constexpr std::uint32_t kSecurityModes = kUnauthenticated | kAuthenticated | kEncrypted | kMixed;
+inline constexpr std::uint32_t kSecurityModes =
+    kUnauthenticated | kAuthenticated | kEncrypted | kMixed;
 // "unauthenticated", "authenticated", "encrypted", "mixed", or the bits in hex.
 std::string SecurityModeName(std::uint32_t mode);
 
@@ -104,8 +105,8 @@ struct RequestTwSession {
   boost::asio::ip::address sender;    // unspecified (zero): the control connection's
   boost::asio::ip::address receiver;  // both of the same family
   std::uint16_t sender_port = 0;
-  std::uint16_t receiver_port = 0;    // the port the client would like the reflector on
-  Block sid{};                        // MBZ in a request
+  std::uint16_t receiver_port = 0;  // the port the client would like the reflector on
+  Block sid{};                      // MBZ in a request
   std::uint32_t padding_length = 0;
   NtpTimestamp start_time;
   NtpTimestamp timeout;  // how long the reflector keeps answering after Stop-Sessions

@@ -115,8 +115,6 @@ bool Prefix::Contains(const IpAddress& address) const {
   return Masked(candidate.to_v6().to_bytes(), length_) == network_.to_v6().to_bytes();
 }
 
-std::string Prefix::ToString() const {
-  return fmt::format("{}/{}", network_.to_string(), length_);
-}
+std::string Prefix::ToString() const { return fmt::format("{}/{}", network_.to_string(), length_); }
 
 }  // namespace lineup::measure

@@ -55,9 +55,9 @@ std::size_t SenderKeyHash::operator()(const SenderKey& key) const {
 
 Result<void> Validate(const ReflectorConfig& config) {
   if (config.reply_dscp && *config.reply_dscp > 63) {
-    return Fail(ErrorCode::kInvalidArgument,
-                fmt::format("reply DSCP {} is out of range: use 0-63 or 'copy'",
-                            *config.reply_dscp));
+    return Fail(
+        ErrorCode::kInvalidArgument,
+        fmt::format("reply DSCP {} is out of range: use 0-63 or 'copy'", *config.reply_dscp));
   }
   if (config.sender_idle_timeout <= Nanos(0)) {
     return Fail(ErrorCode::kInvalidArgument, "the sender idle timeout must be positive");
@@ -97,7 +97,7 @@ std::optional<ReplyPlan> ReflectorCore::Reflect(ConstByteSpan request, const Rec
     return std::nullopt;
   }
   const bool secure = config_.security != nullptr;
-  const std::size_t minimum = secure                                       ? kSecureSenderHeaderLength
+  const std::size_t minimum = secure ? kSecureSenderHeaderLength
                               : config_.format == ReflectorFormat::kStamp ? kStampMinLength
                                                                           : kSenderHeaderLength;
   if (request.size() < minimum) {
@@ -138,8 +138,7 @@ std::optional<ReplyPlan> ReflectorCore::Reflect(ConstByteSpan request, const Rec
     const SenderKey key{meta.peer, ssid};
     auto it = senders_.find(key);
     if (it == senders_.end() && senders_.size() < config_.max_senders) {
-      it = senders_.emplace(key, SenderState{0, 0, 0, meta.receive_time, meta.receive_time})
-               .first;
+      it = senders_.emplace(key, SenderState{0, 0, 0, meta.receive_time, meta.receive_time}).first;
     }
     if (it != senders_.end()) {
       SenderState& state = it->second;
@@ -173,7 +172,8 @@ std::optional<ReplyPlan> ReflectorCore::Reflect(ConstByteSpan request, const Rec
   if (config_.reply_dscp) {
     plan.tos = static_cast<std::uint8_t>(*config_.reply_dscp << 2);
   } else {
-    plan.tos = static_cast<std::uint8_t>(meta.tos < 0 ? 0 : (meta.tos & 0xfc));  // keep DSCP, not ECN
+    plan.tos =
+        static_cast<std::uint8_t>(meta.tos < 0 ? 0 : (meta.tos & 0xfc));  // keep DSCP, not ECN
   }
   return plan;
 }

@@ -54,12 +54,12 @@ struct ReflectorConfig {
 [[nodiscard]] Result<void> Validate(const ReflectorConfig& config);
 
 enum class DropReason : std::uint8_t {
-  kNotAllowed,   // source outside the allow-list
-  kTooShort,     // shorter than the format's minimum
-  kNoAmplify,    // a symmetric reply would be shorter than the reflector header
-  kTooLong,      // longer than the receive buffer (kMaxDatagram)
-  kSendFailed,   // the kernel refused the reply
-  kAuthFailed,   // a secure session's packet whose HMAC does not match
+  kNotAllowed,  // source outside the allow-list
+  kTooShort,    // shorter than the format's minimum
+  kNoAmplify,   // a symmetric reply would be shorter than the reflector header
+  kTooLong,     // longer than the receive buffer (kMaxDatagram)
+  kSendFailed,  // the kernel refused the reply
+  kAuthFailed,  // a secure session's packet whose HMAC does not match
   kCount,
 };
 const char* ToString(DropReason reason);
@@ -94,9 +94,9 @@ struct SenderState {
 // What the socket layer knows about one received datagram.
 struct ReceivedMeta {
   UdpEndpoint peer;
-  WallTime receive_time;  // T2: the kernel's receive timestamp
-  int ttl = -1;           // received TTL / Hop Limit; -1 when unknown
-  int tos = -1;           // received TOS / Traffic Class byte; -1 when unknown
+  WallTime receive_time;   // T2: the kernel's receive timestamp
+  int ttl = -1;            // received TTL / Hop Limit; -1 when unknown
+  int tos = -1;            // received TOS / Traffic Class byte; -1 when unknown
   bool truncated = false;  // the datagram did not fit the receive buffer
 };
 
@@ -113,8 +113,7 @@ class ReflectorCore {
   // max(request.size(), 112) bytes) with the Timestamp field left zero, or
   // returns nullopt when the request is dropped (and counted). The reply is
   // ready to send once Stamp has put T3 in.
-  std::optional<ReplyPlan> Reflect(ConstByteSpan request, const ReceivedMeta& meta,
-                                   ByteSpan reply);
+  std::optional<ReplyPlan> Reflect(ConstByteSpan request, const ReceivedMeta& meta, ByteSpan reply);
   // Writes T3 into a reply built by Reflect (and seals a secure one).
   void Stamp(ByteSpan reply, NtpTimestamp t3);
 

@@ -25,7 +25,8 @@ Result<void> Validate(const SessionConfig& c) {
     return bad("interval must be between 10us and 1h");
   }
   const std::size_t max_padding = kMaxTestPacketLength - c.HeaderLength();
-  const std::size_t min_padding = c.negotiated || c.security ? 0 : kReflectorHeaderLength - kSenderHeaderLength;
+  const std::size_t min_padding =
+      c.negotiated || c.security ? 0 : kReflectorHeaderLength - kSenderHeaderLength;
   if (c.padding < min_padding || c.padding > max_padding) {
     return bad(fmt::format(
         "padding must be {}-{} octets: a reflector answers with no more bytes than it got, "
@@ -58,7 +59,8 @@ std::size_t SenderSession::BuildProbe(WallTime t1, ByteSpan out) {
   packet.length = config_.PacketLength();
   auto written = config_.security ? EncodeSecure(packet, out) : Encode(packet, out);
   if (!written) return 0;  // Validate guarantees a fitting length
-  if (config_.security && !config_.security->Seal(out.first(*written), PacketKind::kSender)) return 0;
+  if (config_.security && !config_.security->Seal(out.first(*written), PacketKind::kSender))
+    return 0;
   recorder_.OnSent(next_sequence_++, t1);
   return *written;
 }

@@ -51,7 +51,9 @@ struct SessionConfig {
   // Control-Client): probes and replies use the secure layouts.
   std::shared_ptr<TestCipher> security;
 
-  std::size_t HeaderLength() const { return security ? kSecureSenderHeaderLength : kSenderHeaderLength; }
+  std::size_t HeaderLength() const {
+    return security ? kSecureSenderHeaderLength : kSenderHeaderLength;
+  }
   std::size_t PacketLength() const { return HeaderLength() + padding; }
   std::string DisplayName() const;
 };

@@ -28,10 +28,11 @@ static_assert(kReflectorHmacAt + kBlock == kSecureReflectorHeaderLength);
 const unsigned char* U(const std::byte* p) { return reinterpret_cast<const unsigned char*>(p); }
 unsigned char* U(std::byte* p) { return reinterpret_cast<unsigned char*>(p); }
 
-Result<void> CheckLength(std::size_t length, std::size_t minimum, std::size_t room, const char* what) {
+Result<void> CheckLength(std::size_t length, std::size_t minimum, std::size_t room,
+                         const char* what) {
   if (length < minimum || length > kMaxTestPacketLength) {
-    return Fail(ErrorCode::kInvalidArgument,
-                fmt::format("{} length {} is outside [{}, {}]", what, length, minimum, kMaxTestPacketLength));
+    return Fail(ErrorCode::kInvalidArgument, fmt::format("{} length {} is outside [{}, {}]", what,
+                                                         length, minimum, kMaxTestPacketLength));
   }
   if (room < length) {
     return Fail(ErrorCode::kInvalidArgument,
@@ -42,8 +43,9 @@ Result<void> CheckLength(std::size_t length, std::size_t minimum, std::size_t ro
 
 Result<void> CheckDecodeLength(std::size_t length, std::size_t minimum, const char* what) {
   if (length < minimum) {
-    return Fail(ErrorCode::kMalformed,
-                fmt::format("{} of {} bytes is shorter than its {}-byte header", what, length, minimum));
+    return Fail(
+        ErrorCode::kMalformed,
+        fmt::format("{} of {} bytes is shorter than its {}-byte header", what, length, minimum));
   }
   return {};
 }
@@ -52,7 +54,8 @@ Result<void> CheckDecodeLength(std::size_t length, std::size_t minimum, const ch
 // ECB (one block, IV 0) and CBC alike.
 Result<void> AesBlock(EVP_CIPHER_CTX* ctx, const std::byte* in, std::byte* out) {
   int n = 0;
-  if (EVP_CipherUpdate(ctx, U(out), &n, U(in), static_cast<int>(kBlock)) != 1 || n != static_cast<int>(kBlock)) {
+  if (EVP_CipherUpdate(ctx, U(out), &n, U(in), static_cast<int>(kBlock)) != 1 ||
+      n != static_cast<int>(kBlock)) {
     return Fail(ErrorCode::kInternal, "AES-128 failed");
   }
   return {};
@@ -61,7 +64,8 @@ Result<void> AesBlock(EVP_CIPHER_CTX* ctx, const std::byte* in, std::byte* out) 
 EVP_CIPHER_CTX* NewContext(const control::Block& key, bool encrypt) {
   EVP_CIPHER_CTX* ctx = EVP_CIPHER_CTX_new();
   if (ctx == nullptr) return nullptr;
-  if (EVP_CipherInit_ex(ctx, EVP_aes_128_ecb(), nullptr, U(key.data()), nullptr, encrypt ? 1 : 0) != 1 ||
+  if (EVP_CipherInit_ex(ctx, EVP_aes_128_ecb(), nullptr, U(key.data()), nullptr, encrypt ? 1 : 0) !=
+          1 ||
       EVP_CIPHER_CTX_set_padding(ctx, 0) != 1) {
     EVP_CIPHER_CTX_free(ctx);
     return nullptr;
@@ -72,7 +76,8 @@ EVP_CIPHER_CTX* NewContext(const control::Block& key, bool encrypt) {
 }  // namespace
 
 Result<std::size_t> EncodeSecure(const SenderPacket& packet, ByteSpan out) {
-  if (auto ok = CheckLength(packet.length, kSecureSenderHeaderLength, out.size(), "an authenticated sender packet");
+  if (auto ok = CheckLength(packet.length, kSecureSenderHeaderLength, out.size(),
+                            "an authenticated sender packet");
       !ok) {
     return tl::unexpected(ok.error());
   }
@@ -80,13 +85,15 @@ Result<std::size_t> EncodeSecure(const SenderPacket& packet, ByteSpan out) {
   PutU32(out, kSequenceAt, packet.sequence);
   PutU64(out, kTimestampAt, packet.timestamp.Raw());
   PutU16(out, kErrorEstimateAt, packet.error_estimate.Pack());
-  std::fill(out.begin() + kSecureSenderHeaderLength, out.begin() + static_cast<std::ptrdiff_t>(packet.length),
-            std::byte{0});
+  std::fill(out.begin() + kSecureSenderHeaderLength,
+            out.begin() + static_cast<std::ptrdiff_t>(packet.length), std::byte{0});
   return packet.length;
 }
 
 Result<SenderPacket> DecodeSecureSenderPacket(ConstByteSpan in) {
-  if (auto ok = CheckDecodeLength(in.size(), kSecureSenderHeaderLength, "an authenticated sender packet"); !ok) {
+  if (auto ok =
+          CheckDecodeLength(in.size(), kSecureSenderHeaderLength, "an authenticated sender packet");
+      !ok) {
     return tl::unexpected(ok.error());
   }
   SenderPacket p;
@@ -112,13 +119,14 @@ Result<std::size_t> EncodeSecure(const ReflectorPacket& packet, ByteSpan out) {
   PutU64(out, kSenderTimestampAt, packet.sender_timestamp.Raw());
   PutU16(out, kSenderErrorEstimateAt, packet.sender_error_estimate.Pack());
   PutU8(out, kSenderTtlAt, packet.sender_ttl);
-  std::fill(out.begin() + kSecureReflectorHeaderLength, out.begin() + static_cast<std::ptrdiff_t>(packet.length),
-            std::byte{0});
+  std::fill(out.begin() + kSecureReflectorHeaderLength,
+            out.begin() + static_cast<std::ptrdiff_t>(packet.length), std::byte{0});
   return packet.length;
 }
 
 Result<ReflectorPacket> DecodeSecureReflectorPacket(ConstByteSpan in) {
-  if (auto ok = CheckDecodeLength(in.size(), kSecureReflectorHeaderLength, "an authenticated reflector packet");
+  if (auto ok = CheckDecodeLength(in.size(), kSecureReflectorHeaderLength,
+                                  "an authenticated reflector packet");
       !ok) {
     return tl::unexpected(ok.error());
   }
@@ -141,7 +149,8 @@ void PatchSecureTimestamp(ByteSpan plain, NtpTimestamp timestamp) {
 
 Result<TestKeys> DeriveTestKeys(const control::Block& sid, const control::SessionKeys& session) {
   EVP_CIPHER_CTX* ctx = NewContext(sid, true);
-  if (ctx == nullptr) return Fail(ErrorCode::kInternal, "cannot set up AES-128 for the test session keys");
+  if (ctx == nullptr)
+    return Fail(ErrorCode::kInternal, "cannot set up AES-128 for the test session keys");
   TestKeys keys;
   // The AES key: one ECB block. The HMAC key: two CBC blocks from IV 0.
   auto ok = AesBlock(ctx, session.aes.data(), keys.aes.data());
@@ -149,7 +158,8 @@ Result<TestKeys> DeriveTestKeys(const control::Block& sid, const control::Sessio
   for (std::size_t b = 0; ok && b < 2; ++b) {
     for (std::size_t i = 0; i < kBlock; ++i) chained[i] ^= session.hmac[b * kBlock + i];
     ok = AesBlock(ctx, chained.data(), keys.hmac.data() + b * kBlock);
-    std::copy_n(keys.hmac.begin() + static_cast<std::ptrdiff_t>(b * kBlock), kBlock, chained.begin());
+    std::copy_n(keys.hmac.begin() + static_cast<std::ptrdiff_t>(b * kBlock), kBlock,
+                chained.begin());
   }
   EVP_CIPHER_CTX_free(ctx);
   if (!ok) return tl::unexpected(ok.error());
@@ -170,7 +180,8 @@ TestCipher::TestCipher(const TestKeys& keys, TestSecurity security)
 
 TestCipher::~TestCipher() { OPENSSL_cleanse(&keys_, sizeof keys_); }
 
-Result<std::shared_ptr<TestCipher>> TestCipher::Create(const TestKeys& keys, TestSecurity security) {
+Result<std::shared_ptr<TestCipher>> TestCipher::Create(const TestKeys& keys,
+                                                       TestSecurity security) {
   std::shared_ptr<TestCipher> cipher(new TestCipher(keys, security));
   cipher->contexts_->encrypt = NewContext(keys.aes, true);
   cipher->contexts_->decrypt = NewContext(keys.aes, false);
@@ -208,8 +219,9 @@ Result<void> TestCipher::Blocks(ByteSpan data, bool encrypt) {
 Result<void> TestCipher::Seal(ByteSpan packet, PacketKind kind) {
   const std::size_t header = HeaderLength(kind);
   if (packet.size() < header) {
-    return Fail(ErrorCode::kInvalidArgument, fmt::format("a packet of {} bytes is shorter than its {}-byte header",
-                                                         packet.size(), header));
+    return Fail(ErrorCode::kInvalidArgument,
+                fmt::format("a packet of {} bytes is shorter than its {}-byte header",
+                            packet.size(), header));
   }
   const std::size_t covered = Covered(kind);
   const control::Block mac = control::Hmac16(keys_.hmac, packet.first(covered));
@@ -220,24 +232,28 @@ Result<void> TestCipher::Seal(ByteSpan packet, PacketKind kind) {
 Result<void> TestCipher::Open(ByteSpan packet, PacketKind kind) {
   const std::size_t header = HeaderLength(kind);
   if (packet.size() < header) {
-    return Fail(ErrorCode::kMalformed, fmt::format("a packet of {} bytes is shorter than its {}-byte header",
-                                                   packet.size(), header));
+    return Fail(ErrorCode::kMalformed,
+                fmt::format("a packet of {} bytes is shorter than its {}-byte header",
+                            packet.size(), header));
   }
   const std::size_t covered = Covered(kind);
   if (auto ok = Blocks(packet.first(covered), false); !ok) return ok;
   const control::Block mac = control::Hmac16(keys_.hmac, packet.first(covered));
   if (CRYPTO_memcmp(mac.data(), packet.data() + (header - kBlock), kBlock) != 0) {
-    return Fail(ErrorCode::kMalformed, "the test packet's HMAC does not match (another key, or changed on the way)");
+    return Fail(ErrorCode::kMalformed,
+                "the test packet's HMAC does not match (another key, or changed on the way)");
   }
   return {};
 }
 
-Result<std::shared_ptr<TestCipher>> CreateTestCipher(const control::Block& sid, const control::SessionKeys& session,
+Result<std::shared_ptr<TestCipher>> CreateTestCipher(const control::Block& sid,
+                                                     const control::SessionKeys& session,
                                                      std::uint32_t mode) {
   auto keys = DeriveTestKeys(sid, session);
   if (!keys) return tl::unexpected(keys.error());
-  return TestCipher::Create(*keys, (mode & control::kEncrypted) != 0 ? TestSecurity::kEncrypted
-                                                                     : TestSecurity::kAuthenticated);
+  return TestCipher::Create(*keys, (mode & control::kEncrypted) != 0
+                                       ? TestSecurity::kEncrypted
+                                       : TestSecurity::kAuthenticated);
 }
 
 }  // namespace lineup::measure

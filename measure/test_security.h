@@ -73,7 +73,8 @@ struct TestKeys {
   control::Block aes{};
   std::array<std::byte, 32> hmac{};
 };
-[[nodiscard]] Result<TestKeys> DeriveTestKeys(const control::Block& sid, const control::SessionKeys& session);
+[[nodiscard]] Result<TestKeys> DeriveTestKeys(const control::Block& sid,
+                                              const control::SessionKeys& session);
 
 enum class PacketKind : std::uint8_t { kSender, kReflector };
 
@@ -81,7 +82,8 @@ enum class PacketKind : std::uint8_t { kSender, kReflector };
 // packets on one thread.
 class TestCipher {
  public:
-  [[nodiscard]] static Result<std::shared_ptr<TestCipher>> Create(const TestKeys& keys, TestSecurity security);
+  [[nodiscard]] static Result<std::shared_ptr<TestCipher>> Create(const TestKeys& keys,
+                                                                  TestSecurity security);
   ~TestCipher();
   TestCipher(const TestCipher&) = delete;
   TestCipher& operator=(const TestCipher&) = delete;
@@ -111,8 +113,7 @@ class TestCipher {
 
 // The cipher of a test session of a control connection in `mode` (which
 // must be authenticated or encrypted).
-[[nodiscard]] Result<std::shared_ptr<TestCipher>> CreateTestCipher(const control::Block& sid,
-                                                                   const control::SessionKeys& session,
-                                                                   std::uint32_t mode);
+[[nodiscard]] Result<std::shared_ptr<TestCipher>> CreateTestCipher(
+    const control::Block& sid, const control::SessionKeys& session, std::uint32_t mode);
 
 }  // namespace lineup::measure

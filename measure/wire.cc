@@ -24,17 +24,16 @@ NtpTimestamp GetTimestamp(ConstByteSpan in, std::size_t at) {
   return NtpTimestamp::FromRaw(GetU64(in, at));
 }
 
-Result<std::size_t> CheckEncodeLength(std::size_t length, std::size_t minimum,
-                                      std::size_t out_size, const char* what) {
+Result<std::size_t> CheckEncodeLength(std::size_t length, std::size_t minimum, std::size_t out_size,
+                                      const char* what) {
   if (length < minimum || length > kMaxTestPacketLength) {
-    return Fail(ErrorCode::kInvalidArgument,
-                fmt::format("{} length {} is outside [{}, {}]", what, length, minimum,
-                            kMaxTestPacketLength));
+    return Fail(ErrorCode::kInvalidArgument, fmt::format("{} length {} is outside [{}, {}]", what,
+                                                         length, minimum, kMaxTestPacketLength));
   }
   if (out_size < length) {
-    return Fail(ErrorCode::kInvalidArgument,
-                fmt::format("{} of {} bytes does not fit a {}-byte buffer", what, length,
-                            out_size));
+    return Fail(
+        ErrorCode::kInvalidArgument,
+        fmt::format("{} of {} bytes does not fit a {}-byte buffer", what, length, out_size));
   }
   return length;
 }
@@ -47,8 +46,8 @@ std::uint16_t ErrorEstimate::Pack() const {
 }
 
 ErrorEstimate ErrorEstimate::Unpack(std::uint16_t bits) {
-  return {(bits & 0x8000) != 0, (bits & 0x4000) != 0,
-          static_cast<std::uint8_t>((bits >> 8) & 0x3f), static_cast<std::uint8_t>(bits & 0xff)};
+  return {(bits & 0x8000) != 0, (bits & 0x4000) != 0, static_cast<std::uint8_t>((bits >> 8) & 0x3f),
+          static_cast<std::uint8_t>(bits & 0xff)};
 }
 
 Nanos ErrorEstimate::Error() const {
@@ -63,8 +62,7 @@ Nanos ErrorEstimate::Error() const {
 ErrorEstimate ErrorEstimate::FromError(Nanos error, bool synchronized) {
   const std::int64_t ns = std::max<std::int64_t>(error.count(), 0);
   // Error in 2^-32 s units, rounded up.
-  const Uint128 units =
-      ((static_cast<Uint128>(ns) << 32) + 999'999'999u) / 1'000'000'000u;
+  const Uint128 units = ((static_cast<Uint128>(ns) << 32) + 999'999'999u) / 1'000'000'000u;
   for (std::uint8_t scale = 0; scale < 64; ++scale) {
     const Uint128 step = static_cast<Uint128>(1) << scale;
     const Uint128 mult = (units + step - 1) / step;

@@ -78,7 +78,7 @@ struct SenderPacket {
   std::uint32_t sequence = 0;
   NtpTimestamp timestamp;
   ErrorEstimate error_estimate;
-  std::uint16_t ssid = 0;  // bytes 14-15; needs length >= 16 when non-zero
+  std::uint16_t ssid = 0;                // bytes 14-15; needs length >= 16 when non-zero
   std::size_t length = kStampMinLength;  // whole UDP payload
 };
 
@@ -117,7 +117,7 @@ struct ReflectorPacket {
   std::uint32_t sequence = 0;
   NtpTimestamp timestamp;  // T3, when the reply left the reflector
   ErrorEstimate error_estimate;
-  std::uint16_t ssid = 0;         // 0 (MBZ) in TWAMP
+  std::uint16_t ssid = 0;          // 0 (MBZ) in TWAMP
   NtpTimestamp receive_timestamp;  // T2
   std::uint32_t sender_sequence = 0;
   NtpTimestamp sender_timestamp;  // T1

@@ -40,7 +40,8 @@ struct Listener {
 
 class ReflectorServerImpl final : public ReflectorServer {
  public:
-  ReflectorServerImpl(asio::io_context& io, const Clock& clock, std::shared_ptr<ReflectorBuffers> buffers)
+  ReflectorServerImpl(asio::io_context& io, const Clock& clock,
+                      std::shared_ptr<ReflectorBuffers> buffers)
       : io_(io), clock_(clock), sweep_(io), buffers_(std::move(buffers)) {}
 
   Result<void> Listen(const UdpEndpoint& endpoint, const ReflectorConfig& config) {
@@ -51,31 +52,31 @@ class ReflectorServerImpl final : public ReflectorServer {
     if (!ec && v6) listener->socket.set_option(asio::ip::v6_only(true), ec);
     if (!ec) {
       if (auto bound = BindToDevice(listener->socket.native_handle(), config.device); !bound) {
-        return Fail(ErrorCode::kIo,
-                    fmt::format("cannot listen on {}: {}", FormatEndpoint(endpoint), bound.error().message));
+        return Fail(ErrorCode::kIo, fmt::format("cannot listen on {}: {}", FormatEndpoint(endpoint),
+                                                bound.error().message));
       }
     }
     if (!ec) listener->socket.bind(endpoint, ec);
     if (ec) {
-      return Fail(ErrorCode::kIo, fmt::format("cannot listen on {}: {}{}", FormatEndpoint(endpoint),
-                                              ec.message(),
-                                              endpoint.port() < 1024 && ec == asio::error::access_denied
-                                                  ? " (ports below 1024 need root or "
-                                                    "CAP_NET_BIND_SERVICE)"
-                                                  : ""));
+      return Fail(ErrorCode::kIo,
+                  fmt::format("cannot listen on {}: {}{}", FormatEndpoint(endpoint), ec.message(),
+                              endpoint.port() < 1024 && ec == asio::error::access_denied
+                                  ? " (ports below 1024 need root or "
+                                    "CAP_NET_BIND_SERVICE)"
+                                  : ""));
     }
     listener->socket.non_blocking(true, ec);
     // The received TOS is needed only to copy it into the reply.
     const bool copy_tos = !config.reply_dscp.has_value();
     if (auto r = EnableReceiveMetadata(listener->socket.native_handle(), v6, copy_tos); !r) {
-      return Fail(ErrorCode::kIo,
-                  fmt::format("cannot listen on {}: {}", FormatEndpoint(endpoint), r.error().message));
+      return Fail(ErrorCode::kIo, fmt::format("cannot listen on {}: {}", FormatEndpoint(endpoint),
+                                              r.error().message));
     }
     // Replies leave with TTL 255 so the sender can count the hops back
     // (RFC 4656 §4.1.2 asks the same of senders); the TOS is set per reply.
     if (auto r = ApplySendOptions(listener->socket.native_handle(), v6, {0, 255, false}); !r) {
-      return Fail(ErrorCode::kIo,
-                  fmt::format("cannot listen on {}: {}", FormatEndpoint(endpoint), r.error().message));
+      return Fail(ErrorCode::kIo, fmt::format("cannot listen on {}: {}", FormatEndpoint(endpoint),
+                                              r.error().message));
     }
     // Room for bursts: a reflector that drops under load measures itself.
     listener->socket.set_option(asio::socket_base::receive_buffer_size(4 << 20), ec);
@@ -171,7 +172,9 @@ class ReflectorServerImpl final : public ReflectorServer {
 
 }  // namespace
 
-std::shared_ptr<ReflectorBuffers> MakeReflectorBuffers() { return std::make_shared<ReflectorBuffers>(); }
+std::shared_ptr<ReflectorBuffers> MakeReflectorBuffers() {
+  return std::make_shared<ReflectorBuffers>();
+}
 
 Result<std::unique_ptr<ReflectorServer>> ReflectorServer::Create(
     asio::io_context& io, const Clock& clock, const std::vector<UdpEndpoint>& listen,
@@ -180,7 +183,8 @@ Result<std::unique_ptr<ReflectorServer>> ReflectorServer::Create(
   if (listen.empty()) {
     return Fail(ErrorCode::kInvalidArgument, "a reflector needs at least one address to listen on");
   }
-  auto server = std::make_unique<ReflectorServerImpl>(io, clock, buffers ? std::move(buffers) : MakeReflectorBuffers());
+  auto server = std::make_unique<ReflectorServerImpl>(
+      io, clock, buffers ? std::move(buffers) : MakeReflectorBuffers());
   for (const auto& endpoint : listen) {
     if (auto r = server->Listen(endpoint, config); !r) return tl::unexpected(r.error());
   }

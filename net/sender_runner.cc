@@ -102,8 +102,8 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     socket_.connect(c.destination, ec);
     if (ec) {
-      return Fail(ErrorCode::kIo, fmt::format("cannot reach {}: {}", FormatEndpoint(c.destination),
-                                              ec.message()));
+      return Fail(ErrorCode::kIo,
+                  fmt::format("cannot reach {}: {}", FormatEndpoint(c.destination), ec.message()));
     }
     socket_.non_blocking(true, ec);
     const int fd = socket_.native_handle();
@@ -150,7 +150,6 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
  private:
-
   void ArmReceive() {
     socket_.async_wait(udp::socket::wait_read,
                        [self = shared_from_this()](boost::system::error_code ec) {

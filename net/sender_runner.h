@@ -27,8 +27,7 @@ class SenderRunner {
   // `start_delay`. `done` runs once, on the io_context thread, when the
   // session has sent everything and waited for late replies (or earlier, when
   // every probe was answered).
-  [[nodiscard]] Result<void> Start(SessionConfig config, OnDone done,
-                                   Nanos start_delay = Nanos(0));
+  [[nodiscard]] Result<void> Start(SessionConfig config, OnDone done, Nanos start_delay = Nanos(0));
 
   std::size_t active() const;
 

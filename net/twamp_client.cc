@@ -29,7 +29,12 @@ using asio::ip::tcp;
 
 struct Run {
   Run(asio::io_context& io_, const Clock& clock_, TwampTestOptions options_)
-      : io(io_), clock(clock_), options(std::move(options_)), socket(io_), deadline(io_), runner(io_, clock_) {}
+      : io(io_),
+        clock(clock_),
+        options(std::move(options_)),
+        socket(io_),
+        deadline(io_),
+        runner(io_, clock_) {}
 
   asio::io_context& io;
   const Clock& clock;
@@ -41,7 +46,9 @@ struct Run {
   std::string waiting_for;  // what the deadline guards, for the message
 };
 
-std::string Where(const TcpEndpoint& e) { return FormatEndpoint(UdpEndpoint(e.address(), e.port())); }
+std::string Where(const TcpEndpoint& e) {
+  return FormatEndpoint(UdpEndpoint(e.address(), e.port()));
+}
 
 // Arms the deadline: the socket is closed when `what` takes longer than `d`.
 void Guard(const std::shared_ptr<Run>& run, Nanos d, std::string what) {
@@ -55,11 +62,13 @@ void Guard(const std::shared_ptr<Run>& run, Nanos d, std::string what) {
   });
 }
 
-Error Failed(const std::shared_ptr<Run>& run, const boost::system::error_code& ec, const std::string& doing) {
+Error Failed(const std::shared_ptr<Run>& run, const boost::system::error_code& ec,
+             const std::string& doing) {
   const std::string where = Where(run->options.server);
   if (run->timed_out) {
-    return {ErrorCode::kUnavailable, fmt::format("{}: no answer while {} (timeout {})", where, run->waiting_for,
-                                                 FormatDuration(run->options.reply_timeout))};
+    return {ErrorCode::kUnavailable,
+            fmt::format("{}: no answer while {} (timeout {})", where, run->waiting_for,
+                        FormatDuration(run->options.reply_timeout))};
   }
   if (ec == asio::error::eof) {
     return {ErrorCode::kUnavailable,
@@ -68,21 +77,23 @@ Error Failed(const std::shared_ptr<Run>& run, const boost::system::error_code& e
   return {ErrorCode::kIo, fmt::format("{}: {} while {}", where, ec.message(), doing)};
 }
 
-asio::awaitable<Result<std::vector<std::byte>>> ReadExactly(std::shared_ptr<Run> run, std::size_t length,
-                                                            std::string what) {
+asio::awaitable<Result<std::vector<std::byte>>> ReadExactly(std::shared_ptr<Run> run,
+                                                            std::size_t length, std::string what) {
   std::vector<std::byte> bytes(length);
   boost::system::error_code ec;
   Guard(run, run->options.reply_timeout, "waiting for " + what);
-  co_await asio::async_read(run->socket, asio::buffer(bytes), asio::redirect_error(asio::use_awaitable, ec));
+  co_await asio::async_read(run->socket, asio::buffer(bytes),
+                            asio::redirect_error(asio::use_awaitable, ec));
   run->deadline.cancel();
   if (ec) co_return tl::unexpected(Failed(run, ec, "waiting for " + what));
   co_return bytes;
 }
 
-asio::awaitable<Result<void>> WriteAll(std::shared_ptr<Run> run, const std::vector<std::byte>& bytes,
-                                       std::string what) {
+asio::awaitable<Result<void>> WriteAll(std::shared_ptr<Run> run,
+                                       const std::vector<std::byte>& bytes, std::string what) {
   boost::system::error_code ec;
-  co_await asio::async_write(run->socket, asio::buffer(bytes), asio::redirect_error(asio::use_awaitable, ec));
+  co_await asio::async_write(run->socket, asio::buffer(bytes),
+                             asio::redirect_error(asio::use_awaitable, ec));
   if (ec) co_return tl::unexpected(Failed(run, ec, "sending " + what));
   co_return Result<void>{};
 }
@@ -94,7 +105,9 @@ Result<UdpEndpoint> SenderEndpoint(asio::io_context& io, const IpAddress& local)
   boost::system::error_code ec;
   probe.open(local.is_v6() ? asio::ip::udp::v6() : asio::ip::udp::v4(), ec);
   if (!ec) probe.bind(UdpEndpoint(local, 0), ec);
-  if (ec) return Fail(ErrorCode::kIo, fmt::format("cannot find a UDP port on {}: {}", local.to_string(), ec.message()));
+  if (ec)
+    return Fail(ErrorCode::kIo,
+                fmt::format("cannot find a UDP port on {}: {}", local.to_string(), ec.message()));
   return probe.local_endpoint(ec);
 }
 
@@ -107,13 +120,15 @@ asio::awaitable<Result<TwampTestResult>> Test(std::shared_ptr<Run> run) {
   run->deadline.cancel();
   if (ec) {
     if (run->timed_out) {
-      co_return Fail(ErrorCode::kUnavailable, fmt::format("{}: no connection within {}", Where(o.server),
-                                                          FormatDuration(o.connect_timeout)));
+      co_return Fail(ErrorCode::kUnavailable,
+                     fmt::format("{}: no connection within {}", Where(o.server),
+                                 FormatDuration(o.connect_timeout)));
     }
-    co_return Fail(ErrorCode::kUnavailable, fmt::format("cannot connect to {}: {}{}", Where(o.server), ec.message(),
-                                                        ec == asio::error::connection_refused
-                                                            ? " (is a TWAMP server listening there?)"
-                                                            : ""));
+    co_return Fail(
+        ErrorCode::kUnavailable,
+        fmt::format(
+            "cannot connect to {}: {}{}", Where(o.server), ec.message(),
+            ec == asio::error::connection_refused ? " (is a TWAMP server listening there?)" : ""));
   }
   result.local = run->socket.local_endpoint(ec);
   control::ControlClient client(o.control, run->clock);
@@ -121,8 +136,11 @@ asio::awaitable<Result<TwampTestResult>> Test(std::shared_ptr<Run> run) {
   auto greeting = co_await ReadExactly(run, control::kServerGreetingLength, "the Server Greeting");
   if (!greeting) co_return tl::unexpected(greeting.error());
   auto setup = client.OnGreeting(*greeting);
-  if (!setup) co_return Fail(setup.error().code, fmt::format("{}: {}", Where(o.server), setup.error().message));
-  if (auto w = co_await WriteAll(run, *setup, "Set-Up-Response"); !w) co_return tl::unexpected(w.error());
+  if (!setup)
+    co_return Fail(setup.error().code,
+                   fmt::format("{}: {}", Where(o.server), setup.error().message));
+  if (auto w = co_await WriteAll(run, *setup, "Set-Up-Response"); !w)
+    co_return tl::unexpected(w.error());
   auto start = co_await ReadExactly(run, control::kServerStartLength, "Server-Start");
   if (!start) co_return tl::unexpected(start.error());
   if (auto ok = client.OnServerStart(*start); !ok) {
@@ -150,12 +168,14 @@ asio::awaitable<Result<TwampTestResult>> Test(std::shared_ptr<Run> run) {
       request.type_p = control::TypePForDscp(o.session.dscp);
       auto bytes = client.RequestSession(request);
       if (!bytes) co_return tl::unexpected(bytes.error());
-      if (auto w = co_await WriteAll(run, *bytes, "Request-TW-Session"); !w) co_return tl::unexpected(w.error());
+      if (auto w = co_await WriteAll(run, *bytes, "Request-TW-Session"); !w)
+        co_return tl::unexpected(w.error());
       auto reply = co_await ReadExactly(run, control::kAcceptSessionLength, "Accept-Session");
       if (!reply) co_return tl::unexpected(reply.error());
       auto accepted = client.OnAcceptSession(*reply);
       if (!accepted) {
-        co_return Fail(accepted.error().code, fmt::format("{}: {}", Where(o.server), accepted.error().message));
+        co_return Fail(accepted.error().code,
+                       fmt::format("{}: {}", Where(o.server), accepted.error().message));
       }
       SessionConfig c = o.session;
       c.destination = UdpEndpoint(o.server.address(), accepted->port);
@@ -176,7 +196,8 @@ asio::awaitable<Result<TwampTestResult>> Test(std::shared_ptr<Run> run) {
     }
     auto start_bytes = client.StartSessions();
     if (!start_bytes) co_return tl::unexpected(start_bytes.error());
-    if (auto w = co_await WriteAll(run, *start_bytes, "Start-Sessions"); !w) co_return tl::unexpected(w.error());
+    if (auto w = co_await WriteAll(run, *start_bytes, "Start-Sessions"); !w)
+      co_return tl::unexpected(w.error());
     auto ack = co_await ReadExactly(run, control::kStartAckLength, "Start-Ack");
     if (!ack) co_return tl::unexpected(ack.error());
     if (auto ok = client.OnStartAck(*ack); !ok) {
@@ -207,7 +228,8 @@ asio::awaitable<Result<TwampTestResult>> Test(std::shared_ptr<Run> run) {
 
     auto stop = client.StopSessions(static_cast<std::uint32_t>(configs.size()));
     if (!stop) co_return tl::unexpected(stop.error());
-    if (auto w = co_await WriteAll(run, *stop, "Stop-Sessions"); !w) co_return tl::unexpected(w.error());
+    if (auto w = co_await WriteAll(run, *stop, "Stop-Sessions"); !w)
+      co_return tl::unexpected(w.error());
     result.tests.push_back(std::move(*results));
 
     if (test + 1 < o.tests) {
@@ -223,7 +245,8 @@ asio::awaitable<Result<TwampTestResult>> Test(std::shared_ptr<Run> run) {
 
 }  // namespace
 
-void RunTwampTest(boost::asio::io_context& io, const Clock& clock, TwampTestOptions options, TwampTestDone done) {
+void RunTwampTest(boost::asio::io_context& io, const Clock& clock, TwampTestOptions options,
+                  TwampTestDone done) {
   // The destination comes from Accept-Session; check the rest now.
   SessionConfig check = options.session;
   check.destination = UdpEndpoint(options.server.address(), kDefaultTestPort);
@@ -233,13 +256,14 @@ void RunTwampTest(boost::asio::io_context& io, const Clock& clock, TwampTestOpti
     return;
   }
   auto run = std::make_shared<Run>(io, clock, std::move(options));
-  asio::co_spawn(io, Test(run), [run, done](std::exception_ptr error, Result<TwampTestResult> result) {
-    if (error) {
-      done(Fail(ErrorCode::kInternal, "the TWAMP test failed unexpectedly"));
-      return;
-    }
-    done(std::move(result));
-  });
+  asio::co_spawn(io, Test(run),
+                 [run, done](std::exception_ptr error, Result<TwampTestResult> result) {
+                   if (error) {
+                     done(Fail(ErrorCode::kInternal, "the TWAMP test failed unexpectedly"));
+                     return;
+                   }
+                   done(std::move(result));
+                 });
 }
 
 }  // namespace lineup::measure

@@ -20,9 +20,9 @@ struct TwampTestOptions {
   // Every session's parameters; destination and source are filled in from
   // the control connection and the server's Accept-Session.
   SessionConfig session;
-  std::uint32_t sessions = 1;  // per test, run at once
-  std::uint32_t tests = 1;     // tests on the same control connection
-  Nanos test_interval{0};      // between the starts of consecutive tests
+  std::uint32_t sessions = 1;        // per test, run at once
+  std::uint32_t tests = 1;           // tests on the same control connection
+  Nanos test_interval{0};            // between the starts of consecutive tests
   std::uint16_t reflector_port = 0;  // asked for; 0 lets the server choose
   // The sessions' Start Time: this long after each test's requests (the
   // senders wait for it after Start-Ack).
@@ -35,14 +35,15 @@ struct TwampTestOptions {
 
 struct TwampTestResult {
   std::uint32_t mode = 0;
-  TcpEndpoint local;                   // the control connection's
+  TcpEndpoint local;                              // the control connection's
   std::vector<std::vector<SessionResult>> tests;  // per test, per session
-  std::vector<std::uint16_t> ports;   // the test ports the server gave, in order
+  std::vector<std::uint16_t> ports;               // the test ports the server gave, in order
 };
 
 using TwampTestDone = std::function<void(Result<TwampTestResult>)>;
 
 // Runs on `io`; `done` is called once on its thread.
-void RunTwampTest(boost::asio::io_context& io, const Clock& clock, TwampTestOptions options, TwampTestDone done);
+void RunTwampTest(boost::asio::io_context& io, const Clock& clock, TwampTestOptions options,
+                  TwampTestDone done);
 
 }  // namespace lineup::measure

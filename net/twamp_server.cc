@@ -19,9 +19,9 @@
 #include <map>
 #include <set>
 
+#include "base/time_text.h"
 #include "net/reflector_server.h"
 #include "net/udp_io.h"
-#include "base/time_text.h"
 
 namespace lineup::measure {
 namespace {
@@ -37,7 +37,9 @@ std::string Hex(const Block& b) {
   return s;
 }
 
-std::string Format(const TcpEndpoint& e) { return FormatEndpoint(UdpEndpoint(e.address(), e.port())); }
+std::string Format(const TcpEndpoint& e) {
+  return FormatEndpoint(UdpEndpoint(e.address(), e.port()));
+}
 
 IpAddress Unmapped(const IpAddress& a) {
   if (a.is_v6() && a.to_v6().is_v4_mapped()) {
@@ -100,10 +102,11 @@ class TwampServerImpl final : public TwampServer {
       if (!ec) acceptor->bind(l.endpoint, ec);
       if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
       if (ec) {
-        return Fail(ErrorCode::kIo, fmt::format("cannot listen on {}: {}{}", Format(l.endpoint), ec.message(),
-                                                l.endpoint.port() < 1024 && ec == asio::error::access_denied
-                                                    ? " (ports below 1024 need root or CAP_NET_BIND_SERVICE)"
-                                                    : ""));
+        return Fail(ErrorCode::kIo,
+                    fmt::format("cannot listen on {}: {}{}", Format(l.endpoint), ec.message(),
+                                l.endpoint.port() < 1024 && ec == asio::error::access_denied
+                                    ? " (ports below 1024 need root or CAP_NET_BIND_SERVICE)"
+                                    : ""));
       }
       listening_.push_back(acceptor->local_endpoint(ec));
       acceptors_.push_back(std::move(acceptor));
@@ -127,10 +130,17 @@ class TwampServerImpl final : public TwampServer {
       cs.sessions = c->sids.size();
       if (c->core) {
         switch (c->core->state()) {
-          case control::ControlServer::State::kSetUp: cs.state = "set-up"; break;
-          case control::ControlServer::State::kIdle: cs.state = "idle"; break;
-          case control::ControlServer::State::kRunning: cs.state = "running"; break;
-          default: cs.state = "closing";
+          case control::ControlServer::State::kSetUp:
+            cs.state = "set-up";
+            break;
+          case control::ControlServer::State::kIdle:
+            cs.state = "idle";
+            break;
+          case control::ControlServer::State::kRunning:
+            cs.state = "running";
+            break;
+          default:
+            cs.state = "closing";
         }
         cs.mode = c->core->mode() == 0 ? "-" : control::SecurityModeName(c->core->mode());
         cs.key_id = c->core->key_id();
@@ -176,7 +186,8 @@ class TwampServerImpl final : public TwampServer {
   asio::awaitable<void> Accept(tcp::acceptor& acceptor, std::string device) {
     for (;;) {
       boost::system::error_code ec;
-      tcp::socket socket = co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+      tcp::socket socket =
+          co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
       if (ec) {
         if (ec == asio::error::operation_aborted || stopped_) co_return;
         spdlog::warn("twamp server: accept failed: {}", ec.message());
@@ -233,7 +244,8 @@ class TwampServerImpl final : public TwampServer {
       if (c->closed) co_return;
       if (Steady::now() >= c->last_activity + config_.servwait) {
         ++counters_.closed_idle;
-        spdlog::info("twamp server: {} idle for {}: closed", Format(c->client), FormatDuration(config_.servwait));
+        spdlog::info("twamp server: {} idle for {}: closed", Format(c->client),
+                     FormatDuration(config_.servwait));
         Close(*c);
         co_return;
       }
@@ -242,7 +254,8 @@ class TwampServerImpl final : public TwampServer {
 
   asio::awaitable<void> Write(Connection& c, const std::vector<std::byte>& bytes) {
     boost::system::error_code ec;
-    co_await asio::async_write(c.socket, asio::buffer(bytes), asio::redirect_error(asio::use_awaitable, ec));
+    co_await asio::async_write(c.socket, asio::buffer(bytes),
+                               asio::redirect_error(asio::use_awaitable, ec));
     if (ec) Close(c);
   }
 
@@ -268,10 +281,13 @@ class TwampServerImpl final : public TwampServer {
     control::ServerOptions options{over ? 0u : config_.modes, config_.secrets, config_.count};
     Connection* raw = c.get();
     control::ServerHooks hooks{
-        [this, raw](const control::SessionRequest& r, const Block& sid) { return Open(*raw, r, sid); },
+        [this, raw](const control::SessionRequest& r, const Block& sid) {
+          return Open(*raw, r, sid);
+        },
         [this, raw](const std::vector<Block>& sids) { Started(*raw, sids); },
         [this, raw](const std::vector<Block>& sids) { Stopped(*raw, sids); }};
-    c->core.emplace(std::move(options), std::move(hooks), clock_, Unmapped(c->server.address()), c->client_address);
+    c->core.emplace(std::move(options), std::move(hooks), clock_, Unmapped(c->server.address()),
+                    c->client_address);
     auto greeting = c->core->Greeting();
     if (!greeting) {
       Close(*c);
@@ -291,8 +307,8 @@ class TwampServerImpl final : public TwampServer {
     std::array<std::byte, 4096> buffer;
     std::vector<std::byte> out;
     while (!c->closed) {
-      const std::size_t n =
-          co_await c->socket.async_read_some(asio::buffer(buffer), asio::redirect_error(asio::use_awaitable, ec));
+      const std::size_t n = co_await c->socket.async_read_some(
+          asio::buffer(buffer), asio::redirect_error(asio::use_awaitable, ec));
       if (ec || c->closed) break;
       c->last_activity = Steady::now();
       out.clear();
@@ -300,7 +316,8 @@ class TwampServerImpl final : public TwampServer {
       if (!out.empty()) co_await Write(*c, out);
       if (!received) {
         ++counters_.closed_protocol;
-        spdlog::warn("twamp server: {}: {}; connection closed", Format(c->client), received.error().message);
+        spdlog::warn("twamp server: {}: {}; connection closed", Format(c->client),
+                     received.error().message);
         break;
       }
     }
@@ -308,16 +325,17 @@ class TwampServerImpl final : public TwampServer {
     Forget(c);
   }
 
-  void Forget(const std::shared_ptr<Connection>& c) {
-    connections_.remove(c);
-  }
+  void Forget(const std::shared_ptr<Connection>& c) { connections_.remove(c); }
 
   std::optional<std::uint16_t> NextPort(std::uint16_t wanted) {
-    const std::uint32_t range = static_cast<std::uint32_t>(config_.port_high - config_.port_low) + 1;
-    if (wanted >= config_.port_low && wanted <= config_.port_high && used_ports_.count(wanted) == 0) return wanted;
+    const std::uint32_t range =
+        static_cast<std::uint32_t>(config_.port_high - config_.port_low) + 1;
+    if (wanted >= config_.port_low && wanted <= config_.port_high && used_ports_.count(wanted) == 0)
+      return wanted;
     for (std::uint32_t i = 0; i < range; ++i) {
       const std::uint16_t p = cursor_;
-      cursor_ = cursor_ >= config_.port_high ? config_.port_low : static_cast<std::uint16_t>(cursor_ + 1);
+      cursor_ =
+          cursor_ >= config_.port_high ? config_.port_low : static_cast<std::uint16_t>(cursor_ + 1);
       if (used_ports_.count(p) == 0) return p;
     }
     return std::nullopt;
@@ -332,12 +350,13 @@ class TwampServerImpl final : public TwampServer {
       return grant;
     };
     if (sessions_.size() >= config_.max_sessions) {
-      return refuse(control::Accept::kTemporaryLimit, fmt::format("{} sessions run (the limit)", sessions_.size()));
+      return refuse(control::Accept::kTemporaryLimit,
+                    fmt::format("{} sessions run (the limit)", sessions_.size()));
     }
     if (SessionsFrom(c.client_address) >= config_.max_sessions_per_client) {
       return refuse(control::Accept::kTemporaryLimit,
-                    fmt::format("{} runs {} sessions (the limit per client)", c.client_address.to_string(),
-                                config_.max_sessions_per_client));
+                    fmt::format("{} runs {} sessions (the limit per client)",
+                                c.client_address.to_string(), config_.max_sessions_per_client));
     }
     ReflectorConfig rc = config_.reflector;
     rc.format = ReflectorFormat::kTwampLight;
@@ -356,7 +375,8 @@ class TwampServerImpl final : public TwampServer {
       rc.security = std::move(*cipher);
     }
     const IpAddress at = Unmapped(r.reflector);
-    const std::uint32_t range = static_cast<std::uint32_t>(config_.port_high - config_.port_low) + 1;
+    const std::uint32_t range =
+        static_cast<std::uint32_t>(config_.port_high - config_.port_low) + 1;
     for (std::uint32_t attempt = 0; attempt < std::min<std::uint32_t>(range, 64); ++attempt) {
       auto port = NextPort(attempt == 0 ? r.reflector_port : 0);
       if (!port) break;
@@ -468,7 +488,8 @@ Result<TwampListen> ParseTwampListen(std::string_view text) {
     l.device = std::string(text.substr(at + 1));
     text = text.substr(0, at);
     if (l.device.empty() || l.device.size() >= 16) {
-      return Fail(ErrorCode::kInvalidArgument, fmt::format("'{}': a device name has 1-15 characters", l.device));
+      return Fail(ErrorCode::kInvalidArgument,
+                  fmt::format("'{}': a device name has 1-15 characters", l.device));
     }
   }
   auto endpoint = ParseEndpoint(text, kDefaultTestPort);
@@ -478,16 +499,18 @@ Result<TwampListen> ParseTwampListen(std::string_view text) {
 }
 
 Result<void> Validate(const TwampServerConfig& c) {
-  if (c.listen.empty()) return Fail(ErrorCode::kInvalidArgument, "the TWAMP server needs a listen address");
+  if (c.listen.empty())
+    return Fail(ErrorCode::kInvalidArgument, "the TWAMP server needs a listen address");
   if (c.port_low == 0 || c.port_low > c.port_high) {
     return Fail(ErrorCode::kInvalidArgument,
-                fmt::format("test port range {}-{}: give LOW-HIGH with 0 < LOW <= HIGH", c.port_low, c.port_high));
+                fmt::format("test port range {}-{}: give LOW-HIGH with 0 < LOW <= HIGH", c.port_low,
+                            c.port_high));
   }
   if ((c.modes & control::kSecurityModes) == 0) {
     return Fail(ErrorCode::kInvalidArgument, "the TWAMP server offers no mode");
   }
-  if ((c.modes & (control::kAuthenticated | control::kEncrypted | control::kMixed)) != 0 && c.secrets.empty() &&
-      (c.modes & control::kUnauthenticated) == 0) {
+  if ((c.modes & (control::kAuthenticated | control::kEncrypted | control::kMixed)) != 0 &&
+      c.secrets.empty() && (c.modes & control::kUnauthenticated) == 0) {
     return Fail(ErrorCode::kInvalidArgument,
                 "authenticated, encrypted and mixed modes need a secrets file (--secrets)");
   }
@@ -497,8 +520,9 @@ Result<void> Validate(const TwampServerConfig& c) {
   return Validate(c.reflector);
 }
 
-Result<std::unique_ptr<TwampServer>> TwampServer::Create(boost::asio::io_context& io, const Clock& clock,
-                                                        TwampServerConfig config) {
+Result<std::unique_ptr<TwampServer>> TwampServer::Create(boost::asio::io_context& io,
+                                                         const Clock& clock,
+                                                         TwampServerConfig config) {
   if (auto ok = Validate(config); !ok) return tl::unexpected(ok.error());
   if (config.secrets.empty()) {
     config.modes &= ~(control::kAuthenticated | control::kEncrypted | control::kMixed);
@@ -509,33 +533,36 @@ Result<std::unique_ptr<TwampServer>> TwampServer::Create(boost::asio::io_context
 }
 
 std::string FormatTwampServerStatus(const TwampServerStatus& s) {
-  std::string out = fmt::format(
-      "TWAMP server on {}: {} control connections, {} test sessions\n",
-      fmt::join([&] {
-        std::vector<std::string> v;
-        for (const auto& e : s.listening) v.push_back(Format(e));
-        return v;
-      }(),
-                ", "),
-      s.connections.size(), s.sessions.size());
-  out += fmt::format("  {:<28} {:<28} {:<8} {:<16} {:<10} {}\n", "client", "server", "state", "mode", "key id",
-                     "sessions");
+  std::string out = fmt::format("TWAMP server on {}: {} control connections, {} test sessions\n",
+                                fmt::join(
+                                    [&] {
+                                      std::vector<std::string> v;
+                                      for (const auto& e : s.listening) v.push_back(Format(e));
+                                      return v;
+                                    }(),
+                                    ", "),
+                                s.connections.size(), s.sessions.size());
+  out += fmt::format("  {:<28} {:<28} {:<8} {:<16} {:<10} {}\n", "client", "server", "state",
+                     "mode", "key id", "sessions");
   for (const auto& c : s.connections) {
-    out += fmt::format("  {:<28} {:<28} {:<8} {:<16} {:<10} {}\n", Format(c.client), Format(c.server), c.state,
-                       c.mode, c.key_id.empty() ? "-" : c.key_id, c.sessions);
+    out +=
+        fmt::format("  {:<28} {:<28} {:<8} {:<16} {:<10} {}\n", Format(c.client), Format(c.server),
+                    c.state, c.mode, c.key_id.empty() ? "-" : c.key_id, c.sessions);
   }
-  out += fmt::format("  {:<32} {:<28} {:<28} {:<9} {:>10} {:>10}\n", "session", "sender", "reflector", "state",
-                     "received", "reflected");
+  out += fmt::format("  {:<32} {:<28} {:<28} {:<9} {:>10} {:>10}\n", "session", "sender",
+                     "reflector", "state", "received", "reflected");
   for (const auto& t : s.sessions) {
-    out += fmt::format("  {:<32} {:<28} {:<28} {:<9} {:>10} {:>10}\n", t.sid, FormatEndpoint(t.sender),
-                       FormatEndpoint(t.reflector), t.state, t.received, t.reflected);
+    out +=
+        fmt::format("  {:<32} {:<28} {:<28} {:<9} {:>10} {:>10}\n", t.sid, FormatEndpoint(t.sender),
+                    FormatEndpoint(t.reflector), t.state, t.received, t.reflected);
   }
   const auto& k = s.counters;
   out += fmt::format(
-      "  connections {} (refused: {} not allowed, {} over limits; closed: {} protocol errors, {} idle); "
+      "  connections {} (refused: {} not allowed, {} over limits; closed: {} protocol errors, {} "
+      "idle); "
       "sessions {} ({} refused, {} ended idle)\n",
-      k.connections, k.refused_not_allowed, k.refused_limit, k.closed_protocol, k.closed_idle, k.sessions,
-      k.sessions_refused, k.sessions_idle);
+      k.connections, k.refused_not_allowed, k.refused_limit, k.closed_protocol, k.closed_idle,
+      k.sessions, k.sessions_refused, k.sessions_idle);
   return out;
 }
 

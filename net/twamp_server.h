@@ -29,17 +29,17 @@ struct TwampServerConfig {
   std::vector<TwampListen> listen;
   std::uint32_t modes = control::kUnauthenticated | control::kAuthenticated | control::kEncrypted |
                         control::kMixed | control::kReflectOctets;
-  control::Secrets secrets;          // needed for the authenticated, encrypted and mixed modes
-  std::uint32_t count = 1024;        // PBKDF2 iterations in the greeting
-  std::vector<Prefix> allow;         // control clients; empty: everyone
+  control::Secrets secrets;    // needed for the authenticated, encrypted and mixed modes
+  std::uint32_t count = 1024;  // PBKDF2 iterations in the greeting
+  std::vector<Prefix> allow;   // control clients; empty: everyone
   std::size_t max_connections = 1024;
   std::size_t max_connections_per_client = 256;
   std::size_t max_sessions = 4096;
   std::size_t max_sessions_per_client = 1024;
   std::uint16_t port_low = 20000, port_high = 29999;  // test session ports
-  Nanos servwait = std::chrono::seconds(900);  // idle control connection
-  Nanos refwait = std::chrono::seconds(900);   // test session without packets
-  ReflectorConfig reflector;                    // error estimate and the like
+  Nanos servwait = std::chrono::seconds(900);         // idle control connection
+  Nanos refwait = std::chrono::seconds(900);          // test session without packets
+  ReflectorConfig reflector;                          // error estimate and the like
 };
 [[nodiscard]] Result<void> Validate(const TwampServerConfig& config);
 
@@ -62,14 +62,14 @@ struct TestSessionStatus {
 };
 
 struct TwampServerCounters {
-  std::uint64_t connections = 0;        // accepted and greeted
+  std::uint64_t connections = 0;          // accepted and greeted
   std::uint64_t refused_not_allowed = 0;  // outside the allow-list: closed before the greeting
-  std::uint64_t refused_limit = 0;      // greeted with Modes 0
-  std::uint64_t closed_protocol = 0;    // garbage, wrong HMAC, wrong secret, ...
-  std::uint64_t closed_idle = 0;        // SERVWAIT
-  std::uint64_t sessions = 0;           // accepted
+  std::uint64_t refused_limit = 0;        // greeted with Modes 0
+  std::uint64_t closed_protocol = 0;      // garbage, wrong HMAC, wrong secret, ...
+  std::uint64_t closed_idle = 0;          // SERVWAIT
+  std::uint64_t sessions = 0;             // accepted
   std::uint64_t sessions_refused = 0;
-  std::uint64_t sessions_idle = 0;      // REFWAIT
+  std::uint64_t sessions_idle = 0;  // REFWAIT
 };
 
 struct TwampServerStatus {
@@ -82,8 +82,8 @@ struct TwampServerStatus {
 class TwampServer {
  public:
   [[nodiscard]] static Result<std::unique_ptr<TwampServer>> Create(boost::asio::io_context& io,
-                                                                  const Clock& clock,
-                                                                  TwampServerConfig config);
+                                                                   const Clock& clock,
+                                                                   TwampServerConfig config);
   virtual ~TwampServer() = default;
   // From the io_context's thread (or once it stopped).
   virtual TwampServerStatus Status() const = 0;

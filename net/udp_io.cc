@@ -15,7 +15,8 @@ constexpr std::size_t kControlSpace = 256;
 
 Result<void> SetInt(int fd, int level, int name, int value, const char* what) {
   if (setsockopt(fd, level, name, &value, sizeof(value)) != 0) {
-    return Fail(ErrorCode::kIo, fmt::format("setsockopt({}) failed: {}", what, std::strerror(errno)));
+    return Fail(ErrorCode::kIo,
+                fmt::format("setsockopt({}) failed: {}", what, std::strerror(errno)));
   }
   return {};
 }
@@ -67,12 +68,14 @@ Result<void> EnableReceiveMetadata(int fd, bool ipv6, bool tos) {
 
 Result<void> BindToDevice(int fd, const std::string& device) {
   if (device.empty()) return {};
-  if (setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, device.c_str(), static_cast<socklen_t>(device.size())) != 0) {
+  if (setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, device.c_str(),
+                 static_cast<socklen_t>(device.size())) != 0) {
     const int error = errno;
-    return Fail(ErrorCode::kIo, fmt::format("cannot bind to device {}: {}{}", device, std::strerror(error),
-                                            error == EPERM   ? " (needs root or CAP_NET_RAW)"
-                                            : error == ENODEV ? " (no such interface or VRF)"
-                                                              : ""));
+    return Fail(ErrorCode::kIo,
+                fmt::format("cannot bind to device {}: {}{}", device, std::strerror(error),
+                            error == EPERM    ? " (needs root or CAP_NET_RAW)"
+                            : error == ENODEV ? " (no such interface or VRF)"
+                                              : ""));
   }
   return {};
 }
@@ -87,8 +90,8 @@ Result<void> ApplySendOptions(int fd, bool ipv6, const SendOptions& o) {
   }
   if (auto r = SetInt(fd, IPPROTO_IP, IP_TOS, o.tos, "IP_TOS"); !r) return r;
   if (auto r = SetInt(fd, IPPROTO_IP, IP_TTL, o.ttl, "IP_TTL"); !r) return r;
-  return SetInt(fd, IPPROTO_IP, IP_MTU_DISCOVER, o.dont_fragment ? IP_PMTUDISC_DO : IP_PMTUDISC_DONT,
-                "IP_MTU_DISCOVER");
+  return SetInt(fd, IPPROTO_IP, IP_MTU_DISCOVER,
+                o.dont_fragment ? IP_PMTUDISC_DO : IP_PMTUDISC_DONT, "IP_MTU_DISCOVER");
 }
 
 std::uint64_t RaiseFileLimit() {

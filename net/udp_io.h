@@ -12,8 +12,8 @@
 
 #include "base/bytes.h"
 #include "base/clock.h"
-#include "measure/endpoint.h"
 #include "base/result.h"
+#include "measure/endpoint.h"
 
 namespace lineup::measure {
 

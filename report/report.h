@@ -60,8 +60,8 @@ struct Distribution {  // in milliseconds; count 0 means no data
 
 struct ClassFigures {
   std::string sla_class;
-  Nanos judged{0};    // measured time with a verdict
-  Nanos violated{0};  // of which in violation (blackouts included)
+  Nanos judged{0};                // measured time with a verdict
+  Nanos violated{0};              // of which in violation (blackouts included)
   double compliance_percent = 0;  // of judged time; 0 when nothing was judged
   std::vector<Violation> violations;
 };
@@ -83,9 +83,9 @@ struct TunnelReport {
   std::uint64_t lost = 0;
   double loss_percent = 0;
   Distribution rtt_ms;
-  Distribution jitter_ms;  // |IPDV| of consecutive answered probes
+  Distribution jitter_ms;                               // |IPDV| of consecutive answered probes
   std::optional<Distribution> outbound_ms, inbound_ms;  // when every probe had synced clocks
-  Nanos measured{0};  // the range minus gaps
+  Nanos measured{0};                                    // the range minus gaps
   Nanos down{0};
   double availability_percent = 0;
   Nanos probe_interval{0};  // median
@@ -119,8 +119,8 @@ struct Report {
   std::vector<TunnelReport> tunnels;  // by name
   std::vector<SiteReport> sites;      // by name; tunnels with no site form site "-"
   std::vector<SwitchRecord> switches;
-  std::uint64_t samples = 0;  // probe samples in the range
-  std::uint64_t events = 0;   // other events in the range
+  std::uint64_t samples = 0;       // probe samples in the range
+  std::uint64_t events = 0;        // other events in the range
   std::vector<std::string> notes;  // things a reader should know (gaps, trimmed samples, ...)
 };
 

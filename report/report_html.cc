@@ -6,8 +6,8 @@
 #include <cmath>
 #include <ctime>
 
-#include "report/report_render.h"
 #include "base/time_text.h"
+#include "report/report_render.h"
 
 namespace lineup::analyzer {
 namespace {
@@ -21,12 +21,23 @@ std::string Escape(std::string_view s) {
   out.reserve(s.size());
   for (char c : s) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -90,7 +101,8 @@ class Chart {
   void Line(const std::vector<std::optional<double>>& values, std::string_view css) {
     std::string points;
     auto flush = [&] {
-      if (!points.empty()) body_ += fmt::format("<polyline class=\"{}\" points=\"{}\"/>\n", css, points);
+      if (!points.empty())
+        body_ += fmt::format("<polyline class=\"{}\" points=\"{}\"/>\n", css, points);
       points.clear();
     };
     for (std::size_t i = 0; i < values.size(); ++i) {
@@ -98,7 +110,8 @@ class Chart {
         flush();
         continue;
       }
-      points += fmt::format("{}{:.1f},{:.1f}", points.empty() ? "" : " ", XBucket(i), Y(*values[i]));
+      points +=
+          fmt::format("{}{:.1f},{:.1f}", points.empty() ? "" : " ", XBucket(i), Y(*values[i]));
     }
     flush();
   }
@@ -127,7 +140,8 @@ class Chart {
 
   std::string Svg() const {
     std::string svg = fmt::format(
-        "<svg class=\"plot\" viewBox=\"0 0 {} {}\" role=\"img\" aria-label=\"{}\">\n<title>{}</title>\n",
+        "<svg class=\"plot\" viewBox=\"0 0 {} {}\" role=\"img\" "
+        "aria-label=\"{}\">\n<title>{}</title>\n",
         kWidth, kHeight, Escape(title_), Escape(title_));
     // Horizontal grid and value labels.
     for (double v = 0; v <= ymax_ + step_ / 2; v += step_) {
@@ -147,8 +161,8 @@ class Chart {
 
  private:
   std::string TimeAxis() const {
-    static constexpr std::int64_t kSteps[] = {1,    2,    5,     10,    15,    30,    60,
-                                              120,  300,  600,   900,   1800,  3600,  7200,
+    static constexpr std::int64_t kSteps[] = {1,     2,     5,     10,    15,     30,    60,
+                                              120,   300,   600,   900,   1800,   3600,  7200,
                                               10800, 21600, 43200, 86400, 172800, 604800};
     const double seconds = span_ / 1e9;
     std::int64_t step = kSteps[std::size(kSteps) - 1];
@@ -158,7 +172,8 @@ class Chart {
         break;
       }
     }
-    const std::int64_t from_s = static_cast<std::int64_t>(std::ceil(from_ / 1e9 / double(step))) * step;
+    const std::int64_t from_s =
+        static_cast<std::int64_t>(std::ceil(from_ / 1e9 / double(step))) * step;
     std::string out;
     for (std::int64_t s = from_s; double(s) * 1e9 <= from_ + span_; s += step) {
       const WallTime t = FromUnixNanos(s * 1'000'000'000);
@@ -182,8 +197,9 @@ class Chart {
 // The bands every chart of a tunnel shows.
 void Bands(Chart& c, const TunnelReport& t) {
   for (const auto& g : t.gaps) {
-    c.Band(g, "gap", fmt::format("no measurement {} - {} ({})", Readable(g.start), Readable(g.end),
-                                 Span(g.duration())));
+    c.Band(g, "gap",
+           fmt::format("no measurement {} - {} ({})", Readable(g.start), Readable(g.end),
+                       Span(g.duration())));
   }
   for (const auto& cls : t.classes) {
     for (const auto& v : cls.violations) {
@@ -195,8 +211,9 @@ void Bands(Chart& c, const TunnelReport& t) {
     }
   }
   for (const auto& o : t.outages) {
-    c.Band(o, "outage", fmt::format("down (blackout) {} - {} ({})", Readable(o.start),
-                                    Readable(o.end), Span(o.duration())));
+    c.Band(o, "outage",
+           fmt::format("down (blackout) {} - {} ({})", Readable(o.start), Readable(o.end),
+                       Span(o.duration())));
   }
 }
 
@@ -232,8 +249,8 @@ std::string TunnelSection(const Report& r, const TunnelReport& t) {
     Bands(c, t);
     return c;
   };
-  Chart latency =
-      chart(Chart(r, t.name + ": round-trip latency", "round-trip latency (ms): mean and max", top_rtt, 1));
+  Chart latency = chart(Chart(r, t.name + ": round-trip latency",
+                              "round-trip latency (ms): mean and max", top_rtt, 1));
   latency.Line(max, "rtt-max");
   latency.Line(mean, "rtt-mean");
   Chart jit = chart(Chart(r, t.name + ": jitter", "jitter (ms, mean |IPDV|)", top_jitter, 1));
@@ -299,11 +316,12 @@ std::string ReportHtml(const Report& r) {
       "<title>Lineup SLA report {} - {}</title>\n<style>{}</style>\n</head>\n<body>\n",
       Escape(Readable(r.from)), Escape(Readable(r.to)), kStyle);
   // The hatch pattern gaps are drawn with, defined once for every plot.
-  out += "<svg width=\"0\" height=\"0\" style=\"position:absolute\"><defs><pattern id=\"hatch\" "
-         "width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\" "
-         "patternTransform=\"rotate(45)\"><rect width=\"6\" height=\"6\" fill=\"#f1f3f4\"/>"
-         "<line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"6\" stroke=\"#bdc1c6\" stroke-width=\"2\"/>"
-         "</pattern></defs></svg>\n";
+  out +=
+      "<svg width=\"0\" height=\"0\" style=\"position:absolute\"><defs><pattern id=\"hatch\" "
+      "width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\" "
+      "patternTransform=\"rotate(45)\"><rect width=\"6\" height=\"6\" fill=\"#f1f3f4\"/>"
+      "<line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"6\" stroke=\"#bdc1c6\" stroke-width=\"2\"/>"
+      "</pattern></defs></svg>\n";
   out += fmt::format(
       "<h1>SLA report</h1>\n<p class=\"meta\">{} &ndash; {} ({}) &middot; {} tunnels at {} sites "
       "&middot; {} probe samples &middot; {} path switches &middot; plot points of {}</p>\n",
@@ -316,14 +334,16 @@ std::string ReportHtml(const Report& r) {
   }
 
   // Summary: a row per tunnel, a column per class.
-  out += "<h2>Summary</h2>\n<table class=\"summary\">\n<tr><th>tunnel</th><th>site</th>"
-         "<th>availability</th><th>loss</th><th>RTT p95</th><th>jitter</th>";
+  out +=
+      "<h2>Summary</h2>\n<table class=\"summary\">\n<tr><th>tunnel</th><th>site</th>"
+      "<th>availability</th><th>loss</th><th>RTT p95</th><th>jitter</th>";
   for (const auto& c : r.classes) out += fmt::format("<th>{}</th>", Escape(c.name));
   out += "</tr>\n";
   for (const auto& t : r.tunnels) {
     out += fmt::format(
         "<tr><td><a href=\"#tunnel-{0}\">{0}</a></td><td>{1}</td><td class=\"num {2}\">{3}</td>"
-        "<td class=\"num\">{4:.3f} %</td><td class=\"num\">{5:.3f} ms</td><td class=\"num\">{6:.3f} "
+        "<td class=\"num\">{4:.3f} %</td><td class=\"num\">{5:.3f} ms</td><td "
+        "class=\"num\">{6:.3f} "
         "ms</td>",
         Escape(t.name), Escape(t.site), Grade(t.availability_percent),
         t.measured.count() > 0 ? Percent(t.availability_percent) : "no data", t.loss_percent,
@@ -340,9 +360,11 @@ std::string ReportHtml(const Report& r) {
   }
   out += "</table>\n";
 
-  out += "<h2>Sites</h2>\n<table class=\"sites\">\n<tr><th>site</th><th>tunnels</th>"
-         "<th>availability (any tunnel up)</th>";
-  for (const auto& c : r.classes) out += fmt::format("<th>{} (any tunnel compliant)</th>", Escape(c.name));
+  out +=
+      "<h2>Sites</h2>\n<table class=\"sites\">\n<tr><th>site</th><th>tunnels</th>"
+      "<th>availability (any tunnel up)</th>";
+  for (const auto& c : r.classes)
+    out += fmt::format("<th>{} (any tunnel compliant)</th>", Escape(c.name));
   out += "<th>violations</th><th>switches</th></tr>\n";
   for (const auto& s : r.sites) {
     out += fmt::format("<tr><td>{}</td><td>{}</td><td class=\"num {}\">{}</td>", Escape(s.name),
@@ -356,14 +378,15 @@ std::string ReportHtml(const Report& r) {
   }
   out += "</table>\n";
 
-  out += "<p class=\"legend\"><span><i style=\"background:#1a73e8\"></i>mean RTT</span>"
-         "<span><i style=\"background:#a8c7fa\"></i>max RTT</span>"
-         "<span><i style=\"background:#9334e6\"></i>jitter</span>"
-         "<span><i style=\"background:#e37400\"></i>loss</span>"
-         "<span><i style=\"background:#fde7b0\"></i>SLA violation</span>"
-         "<span><i style=\"background:#f2b8b5\"></i>down (blackout)</span>"
-         "<span><i style=\"background:#dadce0\"></i>no measurement</span>"
-         "<span><i style=\"background:#188038\"></i>path switch</span></p>\n";
+  out +=
+      "<p class=\"legend\"><span><i style=\"background:#1a73e8\"></i>mean RTT</span>"
+      "<span><i style=\"background:#a8c7fa\"></i>max RTT</span>"
+      "<span><i style=\"background:#9334e6\"></i>jitter</span>"
+      "<span><i style=\"background:#e37400\"></i>loss</span>"
+      "<span><i style=\"background:#fde7b0\"></i>SLA violation</span>"
+      "<span><i style=\"background:#f2b8b5\"></i>down (blackout)</span>"
+      "<span><i style=\"background:#dadce0\"></i>no measurement</span>"
+      "<span><i style=\"background:#188038\"></i>path switch</span></p>\n";
   for (const auto& t : r.tunnels) out += TunnelSection(r, t);
 
   out += "<h2>Violations</h2>\n";
@@ -390,8 +413,9 @@ std::string ReportHtml(const Report& r) {
   if (r.switches.empty()) {
     out += "<p>None in this range.</p>\n";
   } else {
-    out += "<table class=\"switches\">\n<tr><th>time</th><th>traffic class</th><th>from</th>"
-           "<th>to</th><th>reason</th></tr>\n";
+    out +=
+        "<table class=\"switches\">\n<tr><th>time</th><th>traffic class</th><th>from</th>"
+        "<th>to</th><th>reason</th></tr>\n";
     for (const auto& s : r.switches) {
       out += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
                          Escape(Readable(s.time)), Escape(s.traffic_class), Escape(s.from),
@@ -400,8 +424,9 @@ std::string ReportHtml(const Report& r) {
     out += "</table>\n";
   }
 
-  out += "<h2>SLA classes</h2>\n<table class=\"classes\">\n<tr><th>class</th><th>window</th>"
-         "<th>thresholds (enter / exit)</th></tr>\n";
+  out +=
+      "<h2>SLA classes</h2>\n<table class=\"classes\">\n<tr><th>class</th><th>window</th>"
+      "<th>thresholds (enter / exit)</th></tr>\n";
   for (const auto& c : r.classes) {
     std::string thresholds;
     for (const auto& t : c.thresholds) {
@@ -410,17 +435,19 @@ std::string ReportHtml(const Report& r) {
           t.metric == Metric::kLatency
               ? fmt::format("{} {} latency", ToString(t.statistic), ToString(c.latency))
               : ToString(t.metric);
-      thresholds += fmt::format("{}{} {:g} / {:g}{}", thresholds.empty() ? "" : "; ", what,
-                                t.enter, t.exit, unit);
+      thresholds += fmt::format("{}{} {:g} / {:g}{}", thresholds.empty() ? "" : "; ", what, t.enter,
+                                t.exit, unit);
     }
-    const std::string window = c.window.samples > 0 ? fmt::format("last {} probes", c.window.samples)
-                                                    : "last " + FormatDuration(c.window.duration);
+    const std::string window = c.window.samples > 0
+                                   ? fmt::format("last {} probes", c.window.samples)
+                                   : "last " + FormatDuration(c.window.duration);
     out += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td></tr>\n", Escape(c.name), window,
                        Escape(thresholds));
   }
-  out += "</table>\n<p class=\"meta\">Generated by lineup report. Percentages leave out "
-         "measurement gaps; compliance counts from each tunnel's first verdict.</p>\n"
-         "</body>\n</html>\n";
+  out +=
+      "</table>\n<p class=\"meta\">Generated by lineup report. Percentages leave out "
+      "measurement gaps; compliance counts from each tunnel's first verdict.</p>\n"
+      "</body>\n</html>\n";
   return out;
 }
 

@@ -94,8 +94,8 @@ std::string ReportJson(const Report& r) {
       classes.push_back({{"sla_class", c.sla_class},
                          {"judged_s", Seconds(c.judged)},
                          {"violated_s", Seconds(c.violated)},
-                         {"compliance_percent", c.judged.count() > 0 ? json(c.compliance_percent)
-                                                                     : json(nullptr)},
+                         {"compliance_percent",
+                          c.judged.count() > 0 ? json(c.compliance_percent) : json(nullptr)},
                          {"violations", violations}});
     }
     json outages = json::array(), gaps = json::array();
@@ -145,23 +145,18 @@ std::string ReportJson(const Report& r) {
   }
   json classes = json::array();
   for (const auto& c : r.classes) classes.push_back(ClassJson(c));
-  json doc = {{"schema", "lineup.report/1"},
-              {"from", FormatTime(r.from)},
-              {"to", FormatTime(r.to)},
-              {"samples", r.samples},
-              {"events", r.events},
-              {"classes", classes},
-              {"tunnels", tunnels},
-              {"sites", sites},
-              {"switches", switches},
-              {"notes", r.notes}};
+  json doc = {{"schema", "lineup.report/1"}, {"from", FormatTime(r.from)},
+              {"to", FormatTime(r.to)},      {"samples", r.samples},
+              {"events", r.events},          {"classes", classes},
+              {"tunnels", tunnels},          {"sites", sites},
+              {"switches", switches},        {"notes", r.notes}};
   return doc.dump(2) + "\n";
 }
 
 Result<CsvTable> ParseCsvTable(std::string_view name) {
   static constexpr std::pair<std::string_view, CsvTable> kTables[] = {
-      {"summary", CsvTable::kSummary}, {"violations", CsvTable::kViolations},
-      {"outages", CsvTable::kOutages}, {"gaps", CsvTable::kGaps},
+      {"summary", CsvTable::kSummary},   {"violations", CsvTable::kViolations},
+      {"outages", CsvTable::kOutages},   {"gaps", CsvTable::kGaps},
       {"switches", CsvTable::kSwitches}, {"sites", CsvTable::kSites},
       {"series", CsvTable::kSeries}};
   for (const auto& [n, t] : kTables) {
@@ -192,23 +187,23 @@ std::string ReportCsv(const Report& r, CsvTable table) {
   switch (table) {
     case CsvTable::kSummary:
       row({"tunnel", "site", "sla_class", "availability_percent", "compliance_percent",
-                     "violations", "violated_s", "judged_s", "sent", "lost", "loss_percent",
-                     "rtt_p50_ms", "rtt_p95_ms", "rtt_p99_ms", "rtt_mean_ms", "jitter_mean_ms",
-                     "jitter_p95_ms", "gaps"});
+           "violations", "violated_s", "judged_s", "sent", "lost", "loss_percent", "rtt_p50_ms",
+           "rtt_p95_ms", "rtt_p99_ms", "rtt_mean_ms", "jitter_mean_ms", "jitter_p95_ms", "gaps"});
       for (const auto& t : r.tunnels) {
         for (const auto& c : t.classes) {
           row({t.name, t.site, c.sla_class, Num(t.availability_percent),
-               c.judged.count() > 0 ? Num(c.compliance_percent) : "", std::to_string(c.violations.size()),
-               Num(Seconds(c.violated)), Num(Seconds(c.judged)), std::to_string(t.sent),
-               std::to_string(t.lost), Num(t.loss_percent), Num(t.rtt_ms.p50), Num(t.rtt_ms.p95),
-               Num(t.rtt_ms.p99), Num(t.rtt_ms.mean), Num(t.jitter_ms.mean), Num(t.jitter_ms.p95),
+               c.judged.count() > 0 ? Num(c.compliance_percent) : "",
+               std::to_string(c.violations.size()), Num(Seconds(c.violated)),
+               Num(Seconds(c.judged)), std::to_string(t.sent), std::to_string(t.lost),
+               Num(t.loss_percent), Num(t.rtt_ms.p50), Num(t.rtt_ms.p95), Num(t.rtt_ms.p99),
+               Num(t.rtt_ms.mean), Num(t.jitter_ms.mean), Num(t.jitter_ms.p95),
                std::to_string(t.gaps.size())});
         }
       }
       break;
     case CsvTable::kViolations:
-      row({"tunnel", "sla_class", "start", "end", "duration_s", "from_before", "ongoing",
-                     "metric", "value", "threshold", "detail"});
+      row({"tunnel", "sla_class", "start", "end", "duration_s", "from_before", "ongoing", "metric",
+           "value", "threshold", "detail"});
       for (const auto& t : r.tunnels) {
         for (const auto& c : t.classes) {
           for (const auto& v : c.violations) {
@@ -254,9 +249,8 @@ std::string ReportCsv(const Report& r, CsvTable table) {
           const Bucket& b = t.series[i];
           const bool answered = b.sent > b.lost;
           row({t.name, FormatTime(r.from + r.bucket * static_cast<std::int64_t>(i)),
-               std::to_string(b.sent), std::to_string(b.lost),
-               answered ? Num(b.rtt_mean_ms) : "", answered ? Num(b.rtt_max_ms) : "",
-               answered ? Num(b.jitter_ms) : ""});
+               std::to_string(b.sent), std::to_string(b.lost), answered ? Num(b.rtt_mean_ms) : "",
+               answered ? Num(b.rtt_max_ms) : "", answered ? Num(b.jitter_ms) : ""});
         }
       }
       break;

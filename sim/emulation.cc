@@ -2,8 +2,8 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
-#include <net/if.h>
 #include <linux/if_tun.h>
+#include <net/if.h>
 #include <sched.h>
 #include <spawn.h>
 #include <sys/ioctl.h>
@@ -52,8 +52,8 @@ Result<void> Ip(const std::vector<std::string>& args) {
   close(pipe_fds[0]);
   const std::string command = fmt::format("{}", fmt::join(words, " "));
   if (spawned != 0) {
-    return Fail(ErrorCode::kUnavailable, fmt::format("cannot run '{}': {} (install iproute2)", command,
-                                                     std::strerror(spawned)));
+    return Fail(ErrorCode::kUnavailable, fmt::format("cannot run '{}': {} (install iproute2)",
+                                                     command, std::strerror(spawned)));
   }
   int status = 0;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
@@ -67,11 +67,14 @@ Result<void> Ip(const std::vector<std::string>& args) {
 // enters it, creates the tap there and comes back.
 Result<int> OpenTap(const std::string& ns, const std::string& device) {
   const int home = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-  if (home < 0) return Fail(ErrorCode::kIo, fmt::format("cannot open this thread's namespace: {}", std::strerror(errno)));
+  if (home < 0)
+    return Fail(ErrorCode::kIo,
+                fmt::format("cannot open this thread's namespace: {}", std::strerror(errno)));
   const int target = open(("/run/netns/" + ns).c_str(), O_RDONLY | O_CLOEXEC);
   if (target < 0) {
     close(home);
-    return Fail(ErrorCode::kIo, fmt::format("cannot open namespace {}: {}", ns, std::strerror(errno)));
+    return Fail(ErrorCode::kIo,
+                fmt::format("cannot open namespace {}: {}", ns, std::strerror(errno)));
   }
   std::string failure;
   int tap = -1;
@@ -103,9 +106,10 @@ Result<int> OpenTap(const std::string& ns, const std::string& device) {
 
 // A name the kernel accepts for a device: the tunnel's when it fits.
 std::string DeviceName(const std::string& tunnel, std::size_t index) {
-  const bool fits = !tunnel.empty() && tunnel.size() < IFNAMSIZ &&
-                    tunnel.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") ==
-                        std::string::npos;
+  const bool fits =
+      !tunnel.empty() && tunnel.size() < IFNAMSIZ &&
+      tunnel.find_first_not_of(
+          "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == std::string::npos;
   return fits ? tunnel : fmt::format("tun{}", index);
 }
 
@@ -121,8 +125,10 @@ std::string NamespaceName(const std::string& prefix, const std::string& place) {
 
 std::string EmulationUnavailable() {
   if (geteuid() != 0) return "emulation needs root (it creates network namespaces and tap devices)";
-  if (access("/dev/net/tun", R_OK | W_OK) != 0) return "emulation needs /dev/net/tun (load the tun module)";
-  if (!Ip({"netns", "list"})) return "emulation needs `ip` with network namespaces (install iproute2)";
+  if (access("/dev/net/tun", R_OK | W_OK) != 0)
+    return "emulation needs /dev/net/tun (load the tun module)";
+  if (!Ip({"netns", "list"}))
+    return "emulation needs `ip` with network namespaces (install iproute2)";
   return {};
 }
 
@@ -132,8 +138,9 @@ Result<std::unique_ptr<Lab>> Lab::Create(const Scenario& scenario, const std::st
   }
   const auto& links = scenario.network.links;
   if (links.size() > net::kMaxEmulatedLinks) {
-    return Fail(ErrorCode::kInvalidArgument, fmt::format("{}: {} tunnels; emulation takes at most {}",
-                                                         scenario.origin, links.size(), net::kMaxEmulatedLinks));
+    return Fail(ErrorCode::kInvalidArgument,
+                fmt::format("{}: {} tunnels; emulation takes at most {}", scenario.origin,
+                            links.size(), net::kMaxEmulatedLinks));
   }
   std::unique_ptr<Lab> lab(new Lab(scenario));
   std::set<std::string> places;

@@ -20,7 +20,7 @@ namespace lineup::sim {
 // A tunnel as the namespaces see it.
 struct EmulatedTunnel {
   std::string name;
-  std::string device;  // the tap's name in both namespaces
+  std::string device;                                 // the tap's name in both namespaces
   std::string sender_namespace, reflector_namespace;  // the scenario's site and peer
   std::string sender_address, reflector_address;      // on the taps
 };
@@ -40,7 +40,8 @@ class Lab {
 
   // Runs the scenario's network in real time for `duration` (the scenario's
   // when zero), or until `stop` is set. `progress` gets the share done.
-  [[nodiscard]] Result<net::RunInfo> Run(Nanos duration, const std::function<void(double)>& progress,
+  [[nodiscard]] Result<net::RunInfo> Run(Nanos duration,
+                                         const std::function<void(double)>& progress,
                                          const std::atomic<bool>& stop);
 
  private:

@@ -21,8 +21,8 @@ namespace lineup::sim {
 
 // One probe as the sender saw it, in scenario time.
 struct ProbePoint {
-  Nanos sent{0};              // T1
-  bool lost = false;          // no reply within the loss timeout
+  Nanos sent{0};      // T1
+  bool lost = false;  // no reply within the loss timeout
   std::uint32_t sequence = 0;
   std::uint32_t reflector_sequence = 0;  // answered probes: the reflector's own count
   double forward_ms = 0, backward_ms = 0, rtt_ms = 0;
@@ -42,8 +42,8 @@ Measured Measure(const std::vector<ProbePoint>& probes, Nanos from, Nanos to);
 struct ExpectationResult {
   Expectation expectation;
   bool passed = false;
-  std::string what;    // the expectation in words
-  std::string detail;  // what the run showed
+  std::string what;                     // the expectation in words
+  std::string detail;                   // what the run showed
   std::optional<Nanos> time_to_switch;  // `on` with `after`: the move's delay
 };
 
@@ -63,10 +63,10 @@ struct RunOptions {
 
 struct RunOutcome {
   std::uint32_t seed = 0;
-  double wall_seconds = 0;      // the whole run
-  double network_seconds = 0;   // of which the ns-3 simulation
+  double wall_seconds = 0;     // the whole run
+  double network_seconds = 0;  // of which the ns-3 simulation
   std::uint64_t probes = 0;
-  std::uint64_t events = 0;     // written to the log
+  std::uint64_t events = 0;           // written to the log
   std::uint64_t packets_dropped = 0;  // by the loss models, both ways
   std::vector<Decision> decisions;
   std::vector<std::pair<Nanos, std::string>> outages;  // TunnelDown: when, which tunnel
@@ -75,7 +75,8 @@ struct RunOutcome {
   bool passed() const;
 };
 
-[[nodiscard]] Result<RunOutcome> RunScenario(const Scenario& scenario, const RunOptions& options = {});
+[[nodiscard]] Result<RunOutcome> RunScenario(const Scenario& scenario,
+                                             const RunOptions& options = {});
 
 // Many seeds of one scenario: the verdicts and time to switch per expectation.
 struct ExpectationSummary {

@@ -7,11 +7,11 @@
 #include <ns3/network-module.h>
 #include <ns3/point-to-point-module.h>
 
+#include <unistd.h>
 #include <algorithm>
 #include <chrono>
 #include <map>
 #include <memory>
-#include <unistd.h>
 
 namespace lineup::sim::net {
 namespace {
@@ -146,7 +146,8 @@ void SendCross(Built* link) {
 
 // The underlay link between nodes a and b with its impairments: a jittered
 // channel, loss models at both receivers, the /30 of LinkAddress(index).
-Built BuildLink(const Link& l, std::size_t index, Ptr<Node> a, Ptr<Node> b_node, std::int64_t& next_stream) {
+Built BuildLink(const Link& l, std::size_t index, Ptr<Node> a, Ptr<Node> b_node,
+                std::int64_t& next_stream) {
   Built b;
   b.a = a;
   b.b = b_node;
@@ -208,7 +209,8 @@ void ScheduleChanges(const Network& network, std::map<std::string, Built>& links
   }
   if (progress) {
     for (int i = 1; i < 100; ++i) {
-      Simulator::Schedule(NanoSeconds(network.duration_ns / 100 * i), [&progress, i]() { progress(i / 100.0); });
+      Simulator::Schedule(NanoSeconds(network.duration_ns / 100 * i),
+                          [&progress, i]() { progress(i / 100.0); });
     }
   }
 }
@@ -246,7 +248,8 @@ RunInfo Run(const Network& network, std::vector<Probe>& probes,
 
   std::map<std::string, Built> links;
   std::size_t index = 0;
-  for (const auto& l : network.links) links[l.name] = BuildLink(l, index++, place(l.a), place(l.b), next_stream);
+  for (const auto& l : network.links)
+    links[l.name] = BuildLink(l, index++, place(l.a), place(l.b), next_stream);
 
   // Reflectors: one per link that carries probes, answering at once (T2 = T3).
   for (auto& probe : probes) {
@@ -267,7 +270,8 @@ RunInfo Run(const Network& network, std::vector<Probe>& probes,
         std::vector<std::uint8_t> out(std::max<std::size_t>(in.size(), 44) + 64);
         const std::size_t n = (*reflect)(Simulator::Now().GetNanoSeconds(), in.data(), in.size(),
                                          ttl, tos, out.data(), out.size());
-        if (n > 0) socket->SendTo(Create<Packet>(out.data(), static_cast<std::uint32_t>(n)), 0, from);
+        if (n > 0)
+          socket->SendTo(Create<Packet>(out.data(), static_cast<std::uint32_t>(n)), 0, from);
       }
     });
   }
@@ -353,9 +357,9 @@ RunInfo Emulate(const Network& network, const std::vector<TapPair>& taps,
                                                        Ipv4Mask("255.255.255.0")));
       ipv4->SetUp(interface);
       // The far end's /24 is across the link.
-      routing.GetStaticRouting(ipv4)->AddNetworkRouteTo(
-          Ipv4Address(EmulatedHost(i, !b_end) - 1), Ipv4Mask("255.255.255.0"), b_end ? b.addr_a : b.addr_b,
-          1);
+      routing.GetStaticRouting(ipv4)->AddNetworkRouteTo(Ipv4Address(EmulatedHost(i, !b_end) - 1),
+                                                        Ipv4Mask("255.255.255.0"),
+                                                        b_end ? b.addr_a : b.addr_b, 1);
     }
   }
   ScheduleChanges(network, links, progress);

@@ -21,12 +21,12 @@ inline std::uint32_t LinkAddress(std::size_t index, bool b_end) {
 // A tunnel as an underlay link between two places, with its impairments.
 struct Link {
   std::string name;
-  std::string a, b;            // the places at its ends (the sender sits at a)
+  std::string a, b;  // the places at its ends (the sender sits at a)
   double rate_mbps = 100;
   std::int64_t delay_ns = 10'000'000;  // one way
   std::int64_t jitter_ns = 0;          // one way: uniform in [-jitter, +jitter], kept >= 0
-  bool reorder = false;                // let jitter reorder packets (default: in order, like a real link)
-  double loss = 0;                     // Bernoulli, each direction
+  bool reorder = false;  // let jitter reorder packets (default: in order, like a real link)
+  double loss = 0;       // Bernoulli, each direction
   // Gilbert-Elliott bursts (off when to_bad == 0): per packet, good -> bad with
   // probability to_bad, bad -> good with to_good; in bad, loss_bad is lost.
   double to_bad = 0, to_good = 1, loss_bad = 1;
@@ -54,12 +54,13 @@ struct Probe {
   // returns its length.
   std::function<std::size_t(std::int64_t t_ns, std::uint8_t* out, std::size_t capacity)> build;
   // A reply arrived at t with the received TTL and TOS.
-  std::function<void(std::int64_t t_ns, const std::uint8_t* data, std::size_t length, int ttl, int tos)>
+  std::function<void(std::int64_t t_ns, const std::uint8_t* data, std::size_t length, int ttl,
+                     int tos)>
       on_reply;
   // The reflector: builds the reply to a request received at t_ns (T2);
   // returns its length (0: dropped) and writes the time it stamps as T3.
   std::function<std::size_t(std::int64_t t_ns, const std::uint8_t* in, std::size_t length, int ttl,
-                             int tos, std::uint8_t* out, std::size_t capacity)>
+                            int tos, std::uint8_t* out, std::size_t capacity)>
       reflect;
 };
 

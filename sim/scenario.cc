@@ -8,8 +8,8 @@
 #include <set>
 
 #include "analyzer/config.h"
-#include "measure/dscp.h"
 #include "base/time_text.h"
+#include "measure/dscp.h"
 
 namespace lineup::sim {
 namespace {
@@ -60,12 +60,14 @@ void ReadTimeline(yaml::Node& n, const net::Link& link, Nanos duration,
     change.at_ns = at.count();
     const LinkState before = state;
     if (c.Has("delay")) state.delay_ns = change.delay_ns = c.Duration("delay", 0s, 0s, 10s).count();
-    if (c.Has("jitter")) state.jitter_ns = change.jitter_ns = c.Duration("jitter", 0s, 0s, 10s).count();
+    if (c.Has("jitter"))
+      state.jitter_ns = change.jitter_ns = c.Duration("jitter", 0s, 0s, 10s).count();
     if (c.Has("loss_percent")) state.loss = change.loss = c.Number("loss_percent", 0, 0, 100) / 100;
     if (c.Has("burst_enter_percent")) {
       state.to_bad = change.to_bad = c.Number("burst_enter_percent", 0, 0, 100) / 100;
     }
-    if (c.Has("cross_mbps")) state.cross_mbps = change.cross_mbps = c.Number("cross_mbps", 0, 0, 100000);
+    if (c.Has("cross_mbps"))
+      state.cross_mbps = change.cross_mbps = c.Number("cross_mbps", 0, 0, 100000);
     // An outage: every packet lost, both ways, bursts or not.
     if (c.Bool("outage", false)) {
       state.loss = change.loss = 1;
@@ -115,13 +117,15 @@ Expectation ReadExpectation(yaml::Node& n, Nanos duration, const std::set<std::s
   };
   if (n.Has("traffic_class")) {
     e.subject = n.String("traffic_class");
-    if (classes.count(e.subject) == 0) n.ErrorAt("traffic_class", fmt::format("unknown traffic class '{}'", e.subject));
+    if (classes.count(e.subject) == 0)
+      n.ErrorAt("traffic_class", fmt::format("unknown traffic class '{}'", e.subject));
     if (n.Has("on")) {
       e.kind = Expectation::kOn;
       e.line = n.String("on");
       e.at = n.Duration("at", duration, 0s, kMaxDuration);
       e.after = n.Duration("after", 0s, 0s, kMaxDuration);
-      if (!n.Has("at")) n.Error("'at' is required with 'on': the time the class must be on that line");
+      if (!n.Has("at"))
+        n.Error("'at' is required with 'on': the time the class must be on that line");
     } else if (n.Has("max_switches")) {
       e.kind = Expectation::kMaxSwitches;
       e.count = static_cast<std::uint32_t>(n.Integer("max_switches", 0, 0, 1'000'000));
@@ -130,7 +134,8 @@ Expectation ReadExpectation(yaml::Node& n, Nanos duration, const std::set<std::s
     }
   } else if (n.Has("tunnel")) {
     e.subject = n.String("tunnel");
-    if (tunnels.count(e.subject) == 0) n.ErrorAt("tunnel", fmt::format("unknown tunnel '{}'", e.subject));
+    if (tunnels.count(e.subject) == 0)
+      n.ErrorAt("tunnel", fmt::format("unknown tunnel '{}'", e.subject));
     if (n.Has("loss_percent")) {
       range("loss_percent", Expectation::kLoss);
     } else if (n.Has("forward_loss_percent")) {
@@ -145,7 +150,9 @@ Expectation ReadExpectation(yaml::Node& n, Nanos duration, const std::set<std::s
       e.kind = Expectation::kDown;
       n.Bool("down", true);
     } else {
-      n.Error("a tunnel expectation needs loss_percent, forward_loss_percent, backward_loss_percent, rtt_ms, jitter_ms or down");
+      n.Error(
+          "a tunnel expectation needs loss_percent, forward_loss_percent, backward_loss_percent, "
+          "rtt_ms, jitter_ms or down");
     }
   } else {
     n.Error("an expectation is about a 'traffic_class' or a 'tunnel'");
@@ -173,11 +180,13 @@ Result<Scenario> ParseScenario(std::string_view text, std::string origin) {
 
   s.config.analysis = analyzer::ReadAnalyzerConfig(root);
   s.config.policy = autoflow::ReadPolicy(root, s.config.analysis);
-  s.config.text = doc->Subset({"tunnels", "hubs", "analyzer", "sla_classes", "policy", "traffic_classes"});
+  s.config.text =
+      doc->Subset({"tunnels", "hubs", "analyzer", "sla_classes", "policy", "traffic_classes"});
   std::set<std::string> tunnels, classes;
   for (const auto& [name, end] : s.config.policy.tunnels) tunnels.insert(name);
   for (const auto& c : s.config.policy.classes) classes.insert(c.name);
-  if (tunnels.empty()) root.Error("'tunnels' is required: the lines of the scenario, with site and peer");
+  if (tunnels.empty())
+    root.Error("'tunnels' is required: the lines of the scenario, with site and peer");
 
   // The underlay of each tunnel; a tunnel without an entry gets the defaults.
   std::set<std::string> described;

@@ -18,12 +18,12 @@ struct Expectation {
   enum Kind {
     kOn,           // traffic class `subject` is on line `line` at `at`
     kMaxSwitches,  // at most `count` moves of class `subject` in [from, to)
-    kLoss,         // measured round-trip loss % of tunnel `subject` in [from, to) within [low, high]
-    kForwardLoss,  // ... of the outbound direction (sender to reflector)
-    kBackwardLoss, // ... of the inbound direction
-    kRtt,          // mean round trip (ms)
-    kJitter,       // mean |IPDV| (ms)
-    kDown,         // tunnel `subject` reported down within [from, to)
+    kLoss,  // measured round-trip loss % of tunnel `subject` in [from, to) within [low, high]
+    kForwardLoss,   // ... of the outbound direction (sender to reflector)
+    kBackwardLoss,  // ... of the inbound direction
+    kRtt,           // mean round trip (ms)
+    kJitter,        // mean |IPDV| (ms)
+    kDown,          // tunnel `subject` reported down within [from, to)
   };
   Kind kind = kOn;
   std::string subject;

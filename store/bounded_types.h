@@ -49,7 +49,8 @@ template <class Archive, class T>
 void CEREAL_LOAD_FUNCTION_NAME(Archive& ar, std::vector<T>& v) {
   size_type size = 0;
   ar(make_size_tag(size));
-  lineup::store::internal::Claim(static_cast<std::size_t>(size));  // each element takes a byte or more
+  lineup::store::internal::Claim(
+      static_cast<std::size_t>(size));  // each element takes a byte or more
   v.resize(static_cast<std::size_t>(size));
   for (auto& x : v) ar(x);
 }

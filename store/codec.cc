@@ -5,8 +5,8 @@
 #include <boost/crc.hpp>
 #include <streambuf>
 
-#include "store/bounded_types.h"  // before the archive: string and vector loaders
 #include <cereal/archives/portable_binary.hpp>
+#include "store/bounded_types.h"  // before the archive: string and vector loaders
 
 namespace lineup::store {
 namespace {
@@ -83,8 +83,8 @@ Result<Payload> ReadPayload(ConstByteSpan bytes, std::uint16_t version) {
     cereal::PortableBinaryInputArchive archive(stream);
     value.Fields(archive, version);
   } catch (const std::exception& e) {  // cereal::Exception, or a length the budget refused
-    return Fail(ErrorCode::kMalformed,
-                fmt::format("{} payload is truncated or damaged: {}", ToString(T::kType), e.what()));
+    return Fail(ErrorCode::kMalformed, fmt::format("{} payload is truncated or damaged: {}",
+                                                   ToString(T::kType), e.what()));
   }
   return Payload(std::move(value));
 }
@@ -110,9 +110,8 @@ void EncodeRecord(const Event& event, std::uint64_t revision, std::string& out) 
   out.push_back(static_cast<char>(kRecordMagic));
   out.push_back(static_cast<char>(kRecordFormat));
   PutBigEndian(out, static_cast<std::uint16_t>(event.type()), 2);
-  const std::uint16_t version =
-      std::visit([](const auto& p) { return std::decay_t<decltype(p)>::kSchemaVersion; },
-                 event.payload);
+  const std::uint16_t version = std::visit(
+      [](const auto& p) { return std::decay_t<decltype(p)>::kSchemaVersion; }, event.payload);
   PutBigEndian(out, version, 2);
   PutBigEndian(out, static_cast<std::uint64_t>(ToUnixNanos(event.time)), 8);
   PutBigEndian(out, revision, 8);
@@ -145,8 +144,8 @@ Result<RecordedEvent> DecodeRecord(std::uint64_t position, ConstByteSpan record)
   }
   if (GetU8(record, 0) != kRecordMagic) return fail("bad magic byte");
   if (GetU8(record, 1) != kRecordFormat) {
-    return fail(fmt::format("record format {} is not one this build reads ({})",
-                            GetU8(record, 1), kRecordFormat));
+    return fail(fmt::format("record format {} is not one this build reads ({})", GetU8(record, 1),
+                            kRecordFormat));
   }
   const auto type = static_cast<EventType>(GetU16(record, 2));
   const std::uint16_t version = GetU16(record, 4);

@@ -50,12 +50,12 @@ struct TrimReport {
 };
 
 struct LogStats {
-  std::uint64_t head = 0;            // the next position to be written
-  std::uint64_t events = 0;          // records present (after retention)
+  std::uint64_t head = 0;    // the next position to be written
+  std::uint64_t events = 0;  // records present (after retention)
   std::uint64_t probe_samples = 0;
   std::uint64_t streams = 0;
   std::uint64_t sample_trim_point = 0;
-  std::uint64_t disk_bytes = 0;      // live data on disk (0 in memory)
+  std::uint64_t disk_bytes = 0;  // live data on disk (0 in memory)
   std::optional<WallTime> first_time, last_time;
 };
 
@@ -75,9 +75,10 @@ class EventLog {
   // Appends a batch atomically and returns each event's position. An event
   // whose event_id was appended before is not written again: its earlier
   // position is returned. An event with expected_revision fails the whole
-  // batch with kConflict when its stream's revision differs. Returns once the batch is acknowledged: a
-  // crash of this process after that loses nothing.
-  [[nodiscard]] virtual Result<std::vector<std::uint64_t>> Append(std::span<const Event> events) = 0;
+  // batch with kConflict when its stream's revision differs. Returns once the batch is
+  // acknowledged: a crash of this process after that loses nothing.
+  [[nodiscard]] virtual Result<std::vector<std::uint64_t>> Append(
+      std::span<const Event> events) = 0;
   [[nodiscard]] Result<std::uint64_t> Append(const Event& event);
 
   // Positions [from, to) in order.
@@ -99,7 +100,8 @@ class EventLog {
   // Fails clearly when `from` is below the sample trim point and samples are
   // wanted.
   [[nodiscard]] virtual Result<std::unique_ptr<Subscription>> Subscribe(
-      std::uint64_t from, const ReadFilter& filter, std::function<void(const LogEntry&)> deliver) = 0;
+      std::uint64_t from, const ReadFilter& filter,
+      std::function<void(const LogEntry&)> deliver) = 0;
 
   // Consumer checkpoints: the next position the consumer needs.
   [[nodiscard]] virtual Result<void> SaveCheckpoint(const std::string& consumer,
@@ -129,9 +131,9 @@ inline constexpr std::size_t kMaxEventId = 256;
 std::unique_ptr<EventLog> MakeMemoryLog();
 
 enum class OpenMode {
-  kWriter,     // the one process that appends
-  kReadOnly,   // a snapshot of what was on disk at open
-  kFollower,   // reads while a writer runs, catching up on every read
+  kWriter,    // the one process that appends
+  kReadOnly,  // a snapshot of what was on disk at open
+  kFollower,  // reads while a writer runs, catching up on every read
 };
 
 struct RocksLogOptions {

@@ -8,7 +8,10 @@ namespace lineup::store {
 constexpr std::uint64_t kCheckpointEvery = 1024;
 
 FoldService::FoldService(EventLog& log, std::string consumer, Fold fold, Written written)
-    : log_(log), consumer_(std::move(consumer)), fold_(std::move(fold)), written_(std::move(written)) {}
+    : log_(log),
+      consumer_(std::move(consumer)),
+      fold_(std::move(fold)),
+      written_(std::move(written)) {}
 
 FoldService::~FoldService() { Stop(); }
 
@@ -29,7 +32,8 @@ Result<std::unique_ptr<FoldService>> FoldService::Start(EventLog& log, std::stri
   });
   if (!rebuilt) return tl::unexpected(rebuilt.error());
   service->next_ = *checkpoint;
-  auto sub = log.Subscribe(*checkpoint, {}, [s = service.get()](const LogEntry& e) { s->OnEntry(e); });
+  auto sub =
+      log.Subscribe(*checkpoint, {}, [s = service.get()](const LogEntry& e) { s->OnEntry(e); });
   if (!sub) {
     return Fail(sub.error().code, fmt::format("'{}' cannot follow the log: {}", service->consumer_,
                                               sub.error().message));

@@ -30,9 +30,10 @@ Result<void> ValidateEvents(std::span<const Event> events) {
   return {};
 }
 
-Result<Plan> PlanAppend(std::span<const Event> events, std::uint64_t head,
-                        const std::function<std::uint64_t(const std::string&)>& stream_revision,
-                        const std::function<std::optional<std::uint64_t>(const std::string&)>& find_id) {
+Result<Plan> PlanAppend(
+    std::span<const Event> events, std::uint64_t head,
+    const std::function<std::uint64_t(const std::string&)>& stream_revision,
+    const std::function<std::optional<std::uint64_t>(const std::string&)>& find_id) {
   if (auto valid = ValidateEvents(events); !valid) return tl::unexpected(valid.error());
   Plan plan;
   plan.new_head = head;
@@ -105,8 +106,8 @@ void Notifier::Close() {
 }
 
 FollowingSubscription::FollowingSubscription(const EventLog& log,
-                                             std::shared_ptr<Notifier> notifier,
-                                             std::uint64_t from, ReadFilter filter,
+                                             std::shared_ptr<Notifier> notifier, std::uint64_t from,
+                                             ReadFilter filter,
                                              std::function<void(const LogEntry&)> deliver,
                                              Nanos poll)
     : log_(log),

@@ -59,9 +59,9 @@ class Notifier {
 // whose head moves in another process), delivering each entry in order.
 class FollowingSubscription final : public Subscription {
  public:
-  FollowingSubscription(const EventLog& log, std::shared_ptr<Notifier> notifier,
-                        std::uint64_t from, ReadFilter filter,
-                        std::function<void(const LogEntry&)> deliver, Nanos poll);
+  FollowingSubscription(const EventLog& log, std::shared_ptr<Notifier> notifier, std::uint64_t from,
+                        ReadFilter filter, std::function<void(const LogEntry&)> deliver,
+                        Nanos poll);
   ~FollowingSubscription() override;
   void Stop() override;
   std::uint64_t next_position() const override { return next_.load(); }

@@ -6,10 +6,11 @@ namespace lineup::store {
 namespace {
 
 DelayFigures Figures(const measure::DirectionStats& d) {
-  return {d.delay.min.count(),    d.delay.mean.count(), d.delay.max.count(),
-          d.delay.median.count(), d.delay.p95.count(),  d.delay.p99.count(),
-          d.delay.stddev.count(), d.jitter.mean_abs.count(), d.jitter.rfc3550.count(),
-          static_cast<std::uint32_t>(d.delay.count)};
+  return {d.delay.min.count(),      d.delay.mean.count(),
+          d.delay.max.count(),      d.delay.median.count(),
+          d.delay.p95.count(),      d.delay.p99.count(),
+          d.delay.stddev.count(),   d.jitter.mean_abs.count(),
+          d.jitter.rfc3550.count(), static_cast<std::uint32_t>(d.delay.count)};
 }
 
 std::string Ms(std::int64_t ns) { return fmt::format("{:.3f}", double(ns) / 1e6); }
@@ -95,9 +96,9 @@ std::string Describe(const Event& event) {
                              Ms(bwd));
         } else if constexpr (std::is_same_v<T, RunSummary>) {
           return fmt::format("sent {} received {} lost {} ({:.2f}%), rtt min/avg/max {}/{}/{} ms",
-                             p.sent, p.received, p.lost,
-                             p.sent ? 100.0 * p.lost / p.sent : 0.0, Ms(p.round_trip.min_ns),
-                             Ms(p.round_trip.mean_ns), Ms(p.round_trip.max_ns));
+                             p.sent, p.received, p.lost, p.sent ? 100.0 * p.lost / p.sent : 0.0,
+                             Ms(p.round_trip.min_ns), Ms(p.round_trip.mean_ns),
+                             Ms(p.round_trip.max_ns));
         } else if constexpr (std::is_same_v<T, SessionConfigured>) {
           return fmt::format("{} -> {}, {} packets every {} ms, DSCP {}", p.session, p.destination,
                              p.count, Ms(p.interval_ns), p.dscp);
@@ -114,7 +115,8 @@ std::string Describe(const Event& event) {
         } else if constexpr (std::is_same_v<T, RankingChanged>) {
           std::string out = p.sla_class + ":";
           for (const auto& t : p.ranking) {
-            out += fmt::format(" {} {:.3f}{}", t.tunnel, t.score, t.compliant ? "" : " (violating)");
+            out +=
+                fmt::format(" {} {:.3f}{}", t.tunnel, t.score, t.compliant ? "" : " (violating)");
           }
           return out;
         } else if constexpr (std::is_same_v<T, PathSwitched>) {

@@ -12,10 +12,10 @@
 #include <rocksdb/db.h>
 #include <rocksdb/env.h>
 #include <rocksdb/options.h>
-#include <spdlog/spdlog.h>
 #include <rocksdb/slice.h>
 #include <rocksdb/slice_transform.h>
 #include <rocksdb/write_batch.h>
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -37,7 +37,7 @@ namespace {
 using internal::Notifier;
 
 enum Cf : std::size_t { kDefault, kEvents, kSamples, kTime, kStreams, kMeta, kCfCount };
-constexpr const char* kCfNames[kCfCount] = {"default", "events", "samples",
+constexpr const char* kCfNames[kCfCount] = {"default", "events",  "samples",
                                             "time",    "streams", "meta"};
 constexpr char kSampleTag = 'S';
 constexpr char kEventTag = 'E';
@@ -74,9 +74,12 @@ ConstByteSpan Bytes(const rocksdb::Slice& s) {
 // place for operators to look, and no second file to fail when the disk fills.
 class SpdlogLogger final : public rocksdb::Logger {
  public:
-  explicit SpdlogLogger(std::string dir) : rocksdb::Logger(rocksdb::InfoLogLevel::WARN_LEVEL), dir_(std::move(dir)) {}
+  explicit SpdlogLogger(std::string dir)
+      : rocksdb::Logger(rocksdb::InfoLogLevel::WARN_LEVEL), dir_(std::move(dir)) {}
   using rocksdb::Logger::Logv;
-  void Logv(const char* format, va_list ap) override { Logv(rocksdb::InfoLogLevel::INFO_LEVEL, format, ap); }
+  void Logv(const char* format, va_list ap) override {
+    Logv(rocksdb::InfoLogLevel::INFO_LEVEL, format, ap);
+  }
   void Logv(const rocksdb::InfoLogLevel level, const char* format, va_list ap) override {
     if (level < GetInfoLogLevel()) return;
     char buffer[1024];
@@ -100,7 +103,8 @@ class StreamPrefix final : public rocksdb::SliceTransform {
   const char* Name() const override { return "lineup.StreamPrefix"; }
   rocksdb::Slice Transform(const rocksdb::Slice& key) const override {
     const void* nul = std::memchr(key.data(), '\0', key.size());
-    return rocksdb::Slice(key.data(), nul ? static_cast<const char*>(nul) - key.data() + 1 : key.size());
+    return rocksdb::Slice(key.data(),
+                          nul ? static_cast<const char*>(nul) - key.data() + 1 : key.size());
   }
   bool InDomain(const rocksdb::Slice&) const override { return true; }
 };
@@ -137,7 +141,9 @@ class PositionCursor {
 class RocksLog final : public EventLog {
  public:
   RocksLog(std::string dir, RocksLogOptions options)
-      : dir_(std::move(dir)), options_(std::move(options)), notifier_(std::make_shared<Notifier>()) {}
+      : dir_(std::move(dir)),
+        options_(std::move(options)),
+        notifier_(std::make_shared<Notifier>()) {}
 
   ~RocksLog() override {
     notifier_->Close();
@@ -191,16 +197,15 @@ class RocksLog final : public EventLog {
       std::error_code ec;
       std::filesystem::create_directories(dir_, ec);
       if (ec) {
-        return Fail(ErrorCode::kIo, fmt::format("cannot create the log directory {}: {}", dir_,
-                                                ec.message()));
+        return Fail(ErrorCode::kIo,
+                    fmt::format("cannot create the log directory {}: {}", dir_, ec.message()));
       }
       s = rocksdb::DB::Open(db_options, dir_, families, &handles_, &raw);
     } else if (options_.mode == OpenMode::kReadOnly) {
       s = rocksdb::DB::OpenForReadOnly(db_options, dir_, families, &handles_, &raw);
     } else {
-      follower_dir_ = options_.follower_dir.empty()
-                          ? fmt::format("{}/.follower-{}", dir_, getpid())
-                          : options_.follower_dir;
+      follower_dir_ = options_.follower_dir.empty() ? fmt::format("{}/.follower-{}", dir_, getpid())
+                                                    : options_.follower_dir;
       s = rocksdb::DB::OpenAsSecondary(db_options, dir_, follower_dir_, families, &handles_, &raw);
     }
     if (!s.ok()) return Fail(ErrorCode::kIo, OpenErrorMessage(s));
@@ -225,7 +230,8 @@ class RocksLog final : public EventLog {
     CloseDb();
     if (auto r = OpenDb(); !r) {
       CloseDb();
-      return Fail(ErrorCode::kIo, fmt::format("{} (reopening after a write error)", r.error().message));
+      return Fail(ErrorCode::kIo,
+                  fmt::format("{} (reopening after a write error)", r.error().message));
     }
     needs_resume_ = false;
     return {};
@@ -311,8 +317,10 @@ class RocksLog final : public EventLog {
     const rocksdb::Slice upper_slice(upper);
     rocksdb::ReadOptions ro;
     ro.iterate_upper_bound = &upper_slice;
-    std::unique_ptr<rocksdb::Iterator> s(filter.probe_samples ? db_->NewIterator(ro, handles_[kSamples]) : nullptr);
-    std::unique_ptr<rocksdb::Iterator> o(filter.other_events ? db_->NewIterator(ro, handles_[kEvents]) : nullptr);
+    std::unique_ptr<rocksdb::Iterator> s(
+        filter.probe_samples ? db_->NewIterator(ro, handles_[kSamples]) : nullptr);
+    std::unique_ptr<rocksdb::Iterator> o(
+        filter.other_events ? db_->NewIterator(ro, handles_[kEvents]) : nullptr);
     const std::string lower = U64Key(from);
     if (s) s->Seek(lower);
     if (o) o->Seek(lower);
@@ -434,8 +442,7 @@ class RocksLog final : public EventLog {
       const std::int64_t cutoff = ToUnixNanos(now - policy.sample_max_age);
       for (it->Seek(U64Key(trim)); it->Valid(); it->Next()) {
         const rocksdb::Slice v = it->value();
-        if (v.size() >= 14 &&
-            static_cast<std::int64_t>(GetU64(Bytes(v), 6)) >= cutoff) {
+        if (v.size() >= 14 && static_cast<std::int64_t>(GetU64(Bytes(v), 6)) >= cutoff) {
           break;  // samples are appended about in time order: stop at the first fresh one
         }
         trim = ReadU64(it->key().data()) + 1;
@@ -553,7 +560,8 @@ class RocksLog final : public EventLog {
     std::lock_guard lock(writer_mutex_);
     if (!db_) return Fail(ErrorCode::kUnavailable, Closed());
     std::vector<rocksdb::ColumnFamilyHandle*> families(handles_.begin() + 1, handles_.end());
-    if (auto s = db_->Flush({}, families); !s.ok()) return Fail(ErrorCode::kIo, WriteErrorMessage(s));
+    if (auto s = db_->Flush({}, families); !s.ok())
+      return Fail(ErrorCode::kIo, WriteErrorMessage(s));
     rocksdb::CompactRangeOptions options;
     options.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
     for (auto* h : families) {
@@ -589,14 +597,16 @@ class RocksLog final : public EventLog {
   std::string OpenErrorMessage(const rocksdb::Status& s) const {
     const std::string what = s.ToString();
     if (what.find("lock") != std::string::npos || what.find("LOCK") != std::string::npos) {
-      return fmt::format("the log in {} is in use by another writer (is lineup already running?); "
-                         "read it with a follower or read-only open instead ({})",
-                         dir_, what);
+      return fmt::format(
+          "the log in {} is in use by another writer (is lineup already running?); "
+          "read it with a follower or read-only open instead ({})",
+          dir_, what);
     }
     if (s.IsCorruption()) {
-      return fmt::format("the log in {} is damaged: {}. Keep a copy of the directory before "
-                         "anything else",
-                         dir_, what);
+      return fmt::format(
+          "the log in {} is damaged: {}. Keep a copy of the directory before "
+          "anything else",
+          dir_, what);
     }
     if (options_.mode != OpenMode::kWriter && s.IsInvalidArgument()) {
       return fmt::format("there is no Lineup log in {} ({})", dir_, what);
@@ -606,9 +616,10 @@ class RocksLog final : public EventLog {
 
   std::string WriteErrorMessage(const rocksdb::Status& s) const {
     if (s.IsNoSpace() || s.ToString().find("No space") != std::string::npos) {
-      return fmt::format("the disk holding the log in {} is full ({}): nothing was lost; free "
-                         "space and appends resume",
-                         dir_, s.ToString());
+      return fmt::format(
+          "the disk holding the log in {} is full ({}): nothing was lost; free "
+          "space and appends resume",
+          dir_, s.ToString());
     }
     return fmt::format("cannot write the log in {}: {}", dir_, s.ToString());
   }
@@ -638,7 +649,8 @@ class RocksLog final : public EventLog {
   }
 
   std::string Closed() const {
-    return fmt::format("the log in {} is being reopened after a write error (is the disk full?)", dir_);
+    return fmt::format("the log in {} is being reopened after a write error (is the disk full?)",
+                       dir_);
   }
 
   std::uint64_t TrimPointShared() const {
@@ -683,9 +695,8 @@ class RocksLog final : public EventLog {
   void SyncLoop() {
     std::unique_lock lock(sync_mutex_);
     while (!closing_) {
-      sync_wake_.wait_for(lock, options_.sync_interval, [&] {
-        return closing_ || unsynced_ >= options_.sync_every_events;
-      });
+      sync_wake_.wait_for(lock, options_.sync_interval,
+                          [&] { return closing_ || unsynced_ >= options_.sync_every_events; });
       if (unsynced_ == 0) continue;
       unsynced_ = 0;
       lock.unlock();

@@ -46,7 +46,8 @@ TEST(ActuatorTest, AHookGetsTheDecisionAsArgumentsAndEnvironment) {
   lineup::testing::TempDir dir;
   const std::string out = dir / "out";
   auto hook = MakeHookActuator(
-      Script(dir, "echo \"$1|$2|$3|$4|$LINEUP_WEIGHTS|$LINEUP_REASON|$LINEUP_TIME\" >> " + out), 5s, 0);
+      Script(dir, "echo \"$1|$2|$3|$4|$LINEUP_WEIGHTS|$LINEUP_REASON|$LINEUP_TIME\" >> " + out), 5s,
+      0);
   ASSERT_TRUE(hook->Apply(Decision("voice", "mpls", "inet+lte")));
   ASSERT_EQ(Lines(out).size(), 1u);
   EXPECT_EQ(Lines(out)[0],
@@ -72,8 +73,8 @@ TEST(ActuatorTest, AHookThatHangsIsKilledAndRetried) {
 TEST(ActuatorTest, AFailingActuatorIsCountedAndTheQueueCarriesOn) {
   lineup::testing::TempDir dir;
   const std::string out = dir / "out";
-  ActuatorQueue queue(MakeHookActuator(
-      Script(dir, "[ \"$3\" = bad ] && exit 3; echo \"$1 $3\" >> " + out), 5s, 0));
+  ActuatorQueue queue(
+      MakeHookActuator(Script(dir, "[ \"$3\" = bad ] && exit 3; echo \"$1 $3\" >> " + out), 5s, 0));
   queue.Push(Decision("video", "a", "bad"));
   queue.Push(Decision("voice", "a", "good"));
   queue.Drain();

@@ -17,8 +17,8 @@ TEST(PolicyTest, ReadsClassesStrategiesAndTimers) {
   const Policy& p = config->policy;
   ASSERT_EQ(p.classes.size(), 2u);
   EXPECT_EQ(p.classes[0].strategy, Strategy::kPriority);
-  EXPECT_EQ(p.classes[0].anti_flap.min_dwell, 10s);          // the class's own
-  EXPECT_EQ(p.classes[0].anti_flap.failback_delay, 2min);    // from `policy`
+  EXPECT_EQ(p.classes[0].anti_flap.min_dwell, 10s);        // the class's own
+  EXPECT_EQ(p.classes[0].anti_flap.failback_delay, 2min);  // from `policy`
   EXPECT_EQ(p.classes[1].strategy, Strategy::kLoadBalance);
   EXPECT_EQ(p.classes[1].sla_class, "voice");
   EXPECT_EQ(p.tunnels.at("mpls").site, "paris");

@@ -36,7 +36,8 @@ class Stream {
     Feed(store::RankingChanged{sla, std::move(ranking), std::move(figures), std::move(evidence)},
          "class/" + sla);
   }
-  void Violated(const std::string& tunnel, const std::string& sla, const std::string& metric = "loss") {
+  void Violated(const std::string& tunnel, const std::string& sla,
+                const std::string& metric = "loss") {
     store::SlaViolated v;
     v.tunnel = tunnel;
     v.sla_class = sla;
@@ -102,7 +103,11 @@ inline std::string Config(const std::string& traffic_class, const std::string& p
 sla_classes:
   - name: voice
     latency_ms: {enter: 150, exit: 120}
-policy: )" + (policy.empty() ? "{min_dwell: 30s, min_improvement_percent: 10, failback_delay: 2m, max_switches: 4, switch_period: 10m, initial_wait: 0s}" : policy) + R"(
+policy: )" +
+         (policy.empty() ? "{min_dwell: 30s, min_improvement_percent: 10, failback_delay: 2m, "
+                           "max_switches: 4, switch_period: 10m, initial_wait: 0s}"
+                         : policy) +
+         R"(
 traffic_classes:
 )" + traffic_class;
 }

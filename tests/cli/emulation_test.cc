@@ -61,16 +61,18 @@ links:
   int status = -1;
   Subprocess twice({kLineup, "emulate", scenario, "--prefix", prefix});
   EXPECT_EQ(twice.Wait(10000), 2);
-  EXPECT_NE(twice.Stderr().find("network namespace " + dc + " exists: remove it (ip netns del " + dc),
-            std::string::npos)
+  EXPECT_NE(
+      twice.Stderr().find("network namespace " + dc + " exists: remove it (ip netns del " + dc),
+      std::string::npos)
       << twice.Stderr();
 
-  Subprocess reflector({"ip", "netns", "exec", dc, kLineup, "reflect", "-l", "10.2.0.1", "--duration", "60s"});
+  Subprocess reflector(
+      {"ip", "netns", "exec", dc, kLineup, "reflect", "-l", "10.2.0.1", "--duration", "60s"});
   ASSERT_TRUE(reflector.WaitForOutput("listening on", 5000)) << reflector.Stderr();
   constexpr int kCount = 600;
   const std::string out =
-      RunAndCapture({"ip", "netns", "exec", edge, kLineup, "probe", "10.2.0.1", "-c", std::to_string(kCount),
-                     "-i", "10ms", "-w", "1s", "--json"},
+      RunAndCapture({"ip", "netns", "exec", edge, kLineup, "probe", "10.2.0.1", "-c",
+                     std::to_string(kCount), "-i", "10ms", "-w", "1s", "--json"},
                     30000, &status);
   ASSERT_EQ(status, 0) << out;
   const auto j = nlohmann::json::parse(out);
@@ -94,11 +96,13 @@ links:
 
   // The other tunnel is clean and short: the namespaces route each tunnel's
   // addresses over its own tap.
-  Subprocess lte_reflector({"ip", "netns", "exec", dc, kLineup, "reflect", "-l", "10.2.1.1", "--duration", "60s"});
+  Subprocess lte_reflector(
+      {"ip", "netns", "exec", dc, kLineup, "reflect", "-l", "10.2.1.1", "--duration", "60s"});
   ASSERT_TRUE(lte_reflector.WaitForOutput("listening on", 5000)) << lte_reflector.Stderr();
-  const auto lte = nlohmann::json::parse(RunAndCapture(
-      {"ip", "netns", "exec", edge, kLineup, "probe", "10.2.1.1", "-c", "50", "-i", "10ms", "--json"}, 30000,
-      &status));
+  const auto lte =
+      nlohmann::json::parse(RunAndCapture({"ip", "netns", "exec", edge, kLineup, "probe",
+                                           "10.2.1.1", "-c", "50", "-i", "10ms", "--json"},
+                                          30000, &status));
   EXPECT_EQ(lte["lost"], 0);
   EXPECT_GE(Ms(lte["round_trip"]["delay"]["median_ns"]), 9.9);
   EXPECT_LE(Ms(lte["round_trip"]["delay"]["median_ns"]), 11.5);
@@ -134,18 +138,20 @@ TEST(EmulationTest, WithoutRootOrNamespacesItSaysWhatIsMissing) {
 TEST(EmulationTest, TheDaemonsLabRanksAndSwitchesOnRealPackets) {
   if (const auto why = Unavailable(); !why.empty()) GTEST_SKIP() << "lab mode " << why;
   testing::TempDir dir;
-  Subprocess run({kLineup, "run", "--lab", "--for", "55s", "--log-dir", dir / "log", "--report", dir / "r.html",
-                  "--api", "127.0.0.1:0"});
+  Subprocess run({kLineup, "run", "--lab", "--for", "55s", "--log-dir", dir / "log", "--report",
+                  dir / "r.html", "--api", "127.0.0.1:0"});
   EXPECT_EQ(run.Wait(120'000), 0) << run.Stderr();
   const std::string out = run.Stdout();
-  for (const char* text : {"the daemon runs in lu", "line-c 0.", "(out of SLA)", "voice       -> line-a  none -> line-a",
-                           "voice      line-a -> line-b", "stopped; the log is flushed"}) {
+  for (const char* text : {"the daemon runs in lu", "line-c 0.", "(out of SLA)",
+                           "voice       -> line-a  none -> line-a", "voice      line-a -> line-b",
+                           "stopped; the log is flushed"}) {
     EXPECT_NE(out.find(text), std::string::npos) << text << "\n" << out;
   }
   EXPECT_TRUE(std::filesystem::exists(dir / "r.html"));
   // The namespaces are gone.
   for (const auto& e : std::filesystem::directory_iterator("/run/netns")) {
-    EXPECT_EQ(e.path().filename().string().rfind("lu" + std::to_string(run.pid()), 0), std::string::npos);
+    EXPECT_EQ(e.path().filename().string().rfind("lu" + std::to_string(run.pid()), 0),
+              std::string::npos);
   }
 }
 

@@ -39,8 +39,8 @@ items:
 }
 
 TEST(YamlReaderTest, EveryProblemIsReportedWithItsPlace) {
-  auto doc = Document::Parse("count: lots\nratio: 7\nevery: soon\nnmae: x\nitems:\n  - 3\n",
-                             "cfg.yaml");
+  auto doc =
+      Document::Parse("count: lots\nratio: 7\nevery: soon\nnmae: x\nitems:\n  - 3\n", "cfg.yaml");
   ASSERT_TRUE(doc);
   Node root = doc->Root();
   root.Integer("count", 0, 0, 10);
@@ -66,7 +66,8 @@ TEST(YamlReaderTest, AKeyGivenTwiceIsAnError) {
   ASSERT_TRUE(doc);
   auto root = doc->Root();
   auto policy = root.Child("policy");
-  policy->Duration("min_dwell", std::chrono::seconds(0), std::chrono::seconds(0), std::chrono::hours(1));
+  policy->Duration("min_dwell", std::chrono::seconds(0), std::chrono::seconds(0),
+                   std::chrono::hours(1));
   policy->CheckNoOtherKeys();
   ASSERT_FALSE(doc->Status());
   EXPECT_NE(doc->Status().error().message.find("d.yaml:1:25: policy.min_dwell: given twice"),

@@ -50,7 +50,8 @@ RunRecord Sample(const char* from, const char* to) {
 
 std::string Hex(const std::vector<std::byte>& b, std::size_t from, std::size_t n) {
   std::string s;
-  for (std::size_t i = from; i < from + n && i < b.size(); ++i) s += fmt::format("{:02x}", std::to_integer<int>(b[i]));
+  for (std::size_t i = from; i < from + n && i < b.size(); ++i)
+    s += fmt::format("{:02x}", std::to_integer<int>(b[i]));
   return s;
 }
 
@@ -74,7 +75,8 @@ TEST(IpfixTest, MessageLayoutFollowsRfc7011) {
   ASSERT_NE(templates, std::string::npos);
   EXPECT_EQ(all.substr(templates - 8, 4), "0002");  // the set's id
   EXPECT_NE(all.find("8001000800007ed9", templates), std::string::npos);
-  EXPECT_NE(all.find("800dffff00007ed9", templates), std::string::npos);  // a string: variable length
+  EXPECT_NE(all.find("800dffff00007ed9", templates),
+            std::string::npos);  // a string: variable length
   // The data set for template 256 ends the message: ...,"mpls/voice","mpls".
   EXPECT_EQ(Hex(m, m.size() - 16, 16), "0a6d706c732f766f696365046d706c73");
   // Without templates only the data set follows the header.
@@ -85,30 +87,34 @@ TEST(IpfixTest, MessageLayoutFollowsRfc7011) {
 
 TEST(IpfixTest, IpfixDumpReadsOurExport) {
   const std::string dump = FindProgram("ipfixDump");
-  if (dump.empty()) GTEST_SKIP() << "ipfixDump is not installed (scripts/setup installs libfixbuf-tools)";
+  if (dump.empty())
+    GTEST_SKIP() << "ipfixDump is not installed (scripts/setup installs libfixbuf-tools)";
   lineup::testing::TempDir dir;
   const std::string file = dir.path() + "/export.ipfix";
   {
     std::ofstream out(file, std::ios::binary);
     const WallTime now = WallTime(std::chrono::seconds(1'795'600'010));
-    for (const auto& m : {EncodeMessage({Sample("192.0.2.1", "198.51.100.7")}, true, 0, 7, now),
-                          EncodeMessage({Sample("2001:db8::1", "2001:db8::2")}, false, 1, 7, now)}) {
+    for (const auto& m :
+         {EncodeMessage({Sample("192.0.2.1", "198.51.100.7")}, true, 0, 7, now),
+          EncodeMessage({Sample("2001:db8::1", "2001:db8::2")}, false, 1, 7, now)}) {
       out.write(reinterpret_cast<const char*>(m.data()), static_cast<std::streamsize>(m.size()));
     }
   }
   int status = -1;
   const std::string text = RunAndCapture({dump, "--rfc5610", "-i", file}, 20'000, &status);
   ASSERT_EQ(status, 0) << text;
-  for (const char* expected : {"flowStartMilliseconds", "sourceIPv4Address", "192.0.2.1", "198.51.100.7",
-                               "destinationTransportPort", "862", "ipDiffServCodePoint", "46", "packetDeltaCount",
-                               "100", "sourceIPv6Address", "2001:0db8::0001", "mpls/voice", "32473"}) {
+  for (const char* expected :
+       {"flowStartMilliseconds", "sourceIPv4Address", "192.0.2.1", "198.51.100.7",
+        "destinationTransportPort", "862", "ipDiffServCodePoint", "46", "packetDeltaCount", "100",
+        "sourceIPv6Address", "2001:0db8::0001", "mpls/voice", "32473"}) {
     EXPECT_NE(text.find(expected), std::string::npos) << expected << "\n" << text;
   }
   // The enterprise figures, by the names our type records gave them.
-  for (const char* line : {"packetsReceived : 97", "packetsLost : 3", "packetsLostOutbound : 2",
-                           "rttMeanNanoseconds : 12345678", "rttP95Nanoseconds : 18000000",
-                           "jitterNanoseconds : 1500000", "inboundDelayMeanNanoseconds : 6345678",
-                           "lossRatio : 0.03", "sessionName : (len: 10) mpls/voice", "tunnelName : (len: 4) mpls"}) {
+  for (const char* line :
+       {"packetsReceived : 97", "packetsLost : 3", "packetsLostOutbound : 2",
+        "rttMeanNanoseconds : 12345678", "rttP95Nanoseconds : 18000000",
+        "jitterNanoseconds : 1500000", "inboundDelayMeanNanoseconds : 6345678", "lossRatio : 0.03",
+        "sessionName : (len: 10) mpls/voice", "tunnelName : (len: 4) mpls"}) {
     EXPECT_NE(text.find(line), std::string::npos) << line << "\n" << text;
   }
 }
@@ -148,7 +154,8 @@ TEST(IpfixTest, ExportersDeliverOverUdpAndTcpAndTsharkDecodesThem) {
   }
   // UDP: each message is a datagram; the first carries the type records and
   // templates.
-  for (int i = 0; i < 100 && (*ue)->Counters().records_sent < 3; ++i) std::this_thread::sleep_for(20ms);
+  for (int i = 0; i < 100 && (*ue)->Counters().records_sent < 3; ++i)
+    std::this_thread::sleep_for(20ms);
   EXPECT_EQ((*ue)->Counters().records_sent, 3u);
   std::vector<std::byte> datagram(65536);
   udp.non_blocking(true);
@@ -164,7 +171,8 @@ TEST(IpfixTest, ExportersDeliverOverUdpAndTcpAndTsharkDecodesThem) {
   asio::read(conn, asio::buffer(head));
   EXPECT_EQ(std::to_integer<int>(head[1]), 10);
   EXPECT_EQ(std::to_integer<int>(head[17]), 3);
-  for (int i = 0; i < 100 && (*te)->Counters().records_sent < 3; ++i) std::this_thread::sleep_for(20ms);
+  for (int i = 0; i < 100 && (*te)->Counters().records_sent < 3; ++i)
+    std::this_thread::sleep_for(20ms);
   EXPECT_EQ((*te)->Counters().records_sent, 3u);
   EXPECT_EQ((*te)->Counters().connects, 1u);
 
@@ -174,8 +182,9 @@ TEST(IpfixTest, ExportersDeliverOverUdpAndTcpAndTsharkDecodesThem) {
     capture->Wait(10'000);
     int status = -1;
     const std::string text = RunAndCapture(
-        {tshark, "-r", pcap, "-d", fmt::format("udp.port=={},cflow", u.address.port()), "-T", "fields", "-e",
-         "cflow.version", "-e", "cflow.srcaddr", "-e", "cflow.dstport", "-e", "cflow.packets", "-e", "cflow.ip_dscp"},
+        {tshark, "-r", pcap, "-d", fmt::format("udp.port=={},cflow", u.address.port()), "-T",
+         "fields", "-e", "cflow.version", "-e", "cflow.srcaddr", "-e", "cflow.dstport", "-e",
+         "cflow.packets", "-e", "cflow.ip_dscp"},
         20'000, &status);
     EXPECT_EQ(status, 0);
     EXPECT_NE(text.find("10\t192.0.2.1"), std::string::npos) << text;

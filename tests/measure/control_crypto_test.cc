@@ -87,7 +87,8 @@ TEST(ControlCryptoTest, TheControlStreamIsOneCbcChainWithHmacsOverThePlaintext) 
   ASSERT_TRUE(client_side.Open(message, true));
   EXPECT_EQ(std::vector<std::byte>(message.begin(), message.begin() + 32),
             std::vector<std::byte>(accept.begin(), accept.begin() + 32));
-  EXPECT_EQ(std::vector<std::byte>(message.begin() + 32, message.end()), Hex("f8624c9dd785bbb5522a1c553e67e7e9"));
+  EXPECT_EQ(std::vector<std::byte>(message.begin() + 32, message.end()),
+            Hex("f8624c9dd785bbb5522a1c553e67e7e9"));
 
   // A flipped bit fails the HMAC check.
   ControlCipher server2(Keys(), Sequence(0x20));
@@ -109,7 +110,8 @@ TEST(ControlCryptoTest, SecretsFilesTakePassPhrasesAndHexAndMustBePrivate) {
   EXPECT_EQ(s->at("hub"), std::string("\x00\xff\x10", 3));
   auto bad_hex = ParseSecrets("hub hex:0g\n", "keys");
   ASSERT_FALSE(bad_hex);
-  EXPECT_NE(bad_hex.error().message.find("keys:1: the secret of 'hub' is not an even number of hex digits"),
+  EXPECT_NE(bad_hex.error().message.find(
+                "keys:1: the secret of 'hub' is not an even number of hex digits"),
             std::string::npos);
   EXPECT_FALSE(ParseSecrets("lonely\n", "keys"));
   EXPECT_FALSE(ParseSecrets("a x\na y\n", "keys"));

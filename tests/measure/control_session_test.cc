@@ -21,7 +21,8 @@ struct Pair {
   ControlServer server;
   ControlClient client;
 
-  Pair(std::uint32_t offered, ClientOptions options, Secrets secrets = {{"edge-1", "correct horse"}})
+  Pair(std::uint32_t offered, ClientOptions options,
+       Secrets secrets = {{"edge-1", "correct horse"}})
       : server(ServerOptions{offered, secrets, 1024},
                ServerHooks{[this](const SessionRequest& r, const Block&) {
                              requests.push_back(r);
@@ -183,8 +184,9 @@ TEST(ControlSessionTest, AWrongSecretOrUnknownIdentityIsRefusedWithAReason) {
     ASSERT_EQ(out.size(), kServerStartLength);  // the refusal, before closing
     auto seen = p.client.OnServerStart(out);
     ASSERT_FALSE(seen);
-    EXPECT_NE(seen.error().message.find("the server refused the connection: failure, reason unspecified (1) "
-                                        "(check the key identity and secret)"),
+    EXPECT_NE(seen.error().message.find(
+                  "the server refused the connection: failure, reason unspecified (1) "
+                  "(check the key identity and secret)"),
               std::string::npos)
         << seen.error().message;
   }
@@ -195,14 +197,16 @@ TEST(ControlSessionTest, NoCommonModeSaysWhatEachSideHas) {
   auto greeting = p.server.Greeting();
   auto setup = p.client.OnGreeting(*greeting);
   ASSERT_FALSE(setup);
-  EXPECT_NE(setup.error().message.find("no common mode: the server offers encrypted; asked for any "
-                                       "(authenticated, encrypted and mixed need --key-id and a secret)"),
-            std::string::npos)
+  EXPECT_NE(
+      setup.error().message.find("no common mode: the server offers encrypted; asked for any "
+                                 "(authenticated, encrypted and mixed need --key-id and a secret)"),
+      std::string::npos)
       << setup.error().message;
 }
 
 TEST(ControlSessionTest, RefusedSessionsAndWrongStopCountsAreReported) {
-  Pair p(kUnauthenticated | kEncrypted, ClientOptions{kEncrypted, "edge-1", "correct horse", false});
+  Pair p(kUnauthenticated | kEncrypted,
+         ClientOptions{kEncrypted, "edge-1", "correct horse", false});
   p.Connect();
   p.grant.accept = Accept::kTemporaryLimit;
   auto bytes = p.client.RequestSession(Request());

@@ -57,11 +57,14 @@ std::vector<std::byte> Encoded(const Message& m, std::size_t length) {
 
 TEST(ControlWireTest, ServerGreetingIsByteExact) {
   ServerGreeting m;
-  m.modes = kUnauthenticated | kAuthenticated | kEncrypted | kMixed | kReflectOctets | kSymmetricalSize;
+  m.modes =
+      kUnauthenticated | kAuthenticated | kEncrypted | kMixed | kReflectOctets | kSymmetricalSize;
   m.challenge = Sequence(0x00);
   m.salt = Sequence(0x10);
   m.count = 1024;
-  const auto bytes = Hex("z12 0000006f 000102030405060708090a0b0c0d0e0f 101112131415161718191a1b1c1d1e1f 00000400 z12");
+  const auto bytes =
+      Hex("z12 0000006f 000102030405060708090a0b0c0d0e0f 101112131415161718191a1b1c1d1e1f 00000400 "
+          "z12");
   ASSERT_EQ(bytes.size(), kServerGreetingLength);
   EXPECT_EQ(Encoded(m, kServerGreetingLength), bytes);
   auto back = DecodeServerGreeting(bytes);
@@ -81,7 +84,8 @@ TEST(ControlWireTest, SetUpResponseIsByteExact) {
   m.client_iv = Sequence(0xf0);
   std::string token_hex;
   for (int i = 0; i < 64; ++i) token_hex += fmt_hex(0xa0 + i);
-  const auto bytes = Hex("00000002 6564 6765 2d31 z74" + token_hex + "f0f1f2f3f4f5f6f7f8f9fafbfcfdfeff");
+  const auto bytes =
+      Hex("00000002 6564 6765 2d31 z74" + token_hex + "f0f1f2f3f4f5f6f7f8f9fafbfcfdfeff");
   ASSERT_EQ(bytes.size(), kSetUpResponseLength);
   EXPECT_EQ(Encoded(m, kSetUpResponseLength), bytes);
   auto back = DecodeSetUpResponse(bytes);
@@ -134,9 +138,9 @@ TEST(ControlWireTest, RequestTwSessionIsByteExactForIpv4AndIpv6) {
   m.type_p = TypePForDscp(46);
   m.octets_to_reflect = 4;
   m.padding_to_reflect = 0;
-  const auto bytes = Hex(
-      "05 04 00 00 00000000 00000000 c350 035e c0000201 z12 c6336401 z12 z16 0000001b "
-      "e9a3f2a0 80000000 00000002 00000000 2e000000 0004 0000 00000000 z16");
+  const auto bytes =
+      Hex("05 04 00 00 00000000 00000000 c350 035e c0000201 z12 c6336401 z12 z16 0000001b "
+          "e9a3f2a0 80000000 00000002 00000000 2e000000 0004 0000 00000000 z16");
   ASSERT_EQ(bytes.size(), kRequestTwSessionLength);
   EXPECT_EQ(Encoded(m, kRequestTwSessionLength), bytes);
   auto back = DecodeRequestTwSession(bytes);
@@ -183,7 +187,8 @@ TEST(ControlWireTest, AcceptSessionStartAndStopAreByteExact) {
   a.reflected_octets = 4;
   a.server_octets = 2;
   a.hmac.fill(std::byte{0x11});
-  const auto accept = Hex("00 00 4e20 0102030405060708090a0b0c0d0e0f10 0004 0002 z8 11111111111111111111111111111111");
+  const auto accept = Hex(
+      "00 00 4e20 0102030405060708090a0b0c0d0e0f10 0004 0002 z8 11111111111111111111111111111111");
   EXPECT_EQ(Encoded(a, kAcceptSessionLength), accept);
   auto a2 = DecodeAcceptSession(accept);
   ASSERT_TRUE(a2);
@@ -234,15 +239,17 @@ TEST(ControlWireTest, CommandsAreRecognisedAndOwampOnesNamed) {
 // decodes re-encodes to a message that decodes to the same fields.
 TEST(ControlWireTest, RandomBytesNeverCrashAndDecodedMessagesRoundTrip) {
   std::mt19937_64 rng(0xc0de);
-  const std::size_t lengths[] = {kServerGreetingLength, kSetUpResponseLength, kServerStartLength,
-                                 kRequestTwSessionLength, kAcceptSessionLength, kStartSessionsLength};
+  const std::size_t lengths[] = {kServerGreetingLength, kSetUpResponseLength,
+                                 kServerStartLength,    kRequestTwSessionLength,
+                                 kAcceptSessionLength,  kStartSessionsLength};
   int decoded = 0;
   for (int i = 0; i < 20000; ++i) {
     std::size_t length = lengths[rng() % std::size(lengths)];
     if (rng() % 4 == 0) length = rng() % 200;
     std::vector<std::byte> in(length);
     for (auto& b : in) b = static_cast<std::byte>(rng());
-    if (length > 0 && rng() % 2 == 0) in[0] = static_cast<std::byte>(rng() % 6);  // plausible commands
+    if (length > 0 && rng() % 2 == 0)
+      in[0] = static_cast<std::byte>(rng() % 6);  // plausible commands
     if (length > 1 && rng() % 2 == 0) in[1] = static_cast<std::byte>(rng() % 2 ? 4 : 6);
     std::vector<std::byte> out(200);
     if (auto m = DecodeServerGreeting(in)) decoded += Encode(*m, out).has_value();

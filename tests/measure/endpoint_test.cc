@@ -15,8 +15,8 @@ TEST(EndpointTest, ParsesForms) {
 }
 
 TEST(EndpointTest, RejectsWithUsefulMessages) {
-  for (const char* bad : {"", "localhost", "1.2.3.4:", "1.2.3.4:70000", "1.2.3.4:x", "[::1",
-                          "[::1]x", "300.1.1.1"}) {
+  for (const char* bad :
+       {"", "localhost", "1.2.3.4:", "1.2.3.4:70000", "1.2.3.4:x", "[::1", "[::1]x", "300.1.1.1"}) {
     auto r = ParseEndpoint(bad);
     ASSERT_FALSE(r) << bad;
     EXPECT_FALSE(r.error().message.empty());
@@ -34,7 +34,8 @@ TEST(PrefixTest, MatchesV4AndV6) {
   EXPECT_TRUE(q.Contains(boost::asio::ip::make_address("2001:db8:7fff::1")));
   EXPECT_FALSE(q.Contains(boost::asio::ip::make_address("2001:db8:8000::1")));
   EXPECT_EQ(Prefix::Parse("10.1.2.3/8").value().ToString(), "10.0.0.0/8");
-  EXPECT_TRUE(Prefix::Parse("0.0.0.0/0").value().Contains(boost::asio::ip::make_address("1.2.3.4")));
+  EXPECT_TRUE(
+      Prefix::Parse("0.0.0.0/0").value().Contains(boost::asio::ip::make_address("1.2.3.4")));
   auto host = Prefix::Parse("127.0.0.1").value();
   EXPECT_TRUE(host.Contains(boost::asio::ip::make_address("127.0.0.1")));
   EXPECT_FALSE(host.Contains(boost::asio::ip::make_address("127.0.0.2")));

@@ -41,7 +41,7 @@ TEST(DelayStatsTest, NearestRankPercentilesAndMoments) {
   EXPECT_EQ(s.median, Nanos(50));
   EXPECT_EQ(s.p95, Nanos(95));
   EXPECT_EQ(s.p99, Nanos(99));
-  EXPECT_EQ(s.mean, Nanos(51));  // 50.5 rounds half away from zero
+  EXPECT_EQ(s.mean, Nanos(51));    // 50.5 rounds half away from zero
   EXPECT_EQ(s.stddev, Nanos(29));  // sqrt(833.25)
   EXPECT_EQ(ComputeDelayStats({}).count, 0u);
   EXPECT_EQ(ComputeDelayStats({Nanos(7)}).p99, Nanos(7));

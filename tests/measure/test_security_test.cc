@@ -65,14 +65,18 @@ TEST(TestSecurityTest, PlaintextLayoutsAreByteExact) {
   std::vector<std::byte> sender(48);
   ASSERT_TRUE(EncodeSecure(Probe(), sender));
   EXPECT_EQ(ToHex(sender),
-            "00000007000000000000000000000000" "01020304050607088001000000000000"
+            "00000007000000000000000000000000"
+            "01020304050607088001000000000000"
             "00000000000000000000000000000000");
   std::vector<std::byte> reflector(112);
   ASSERT_TRUE(EncodeSecure(Reply(), reflector));
   EXPECT_EQ(ToHex(reflector),
-            "00000003000000000000000000000000" "11111111222222220001000000000000"
-            "33333333444444440000000000000000" "00000007000000000000000000000000"
-            "01020304050607088001000000000000" "40000000000000000000000000000000"
+            "00000003000000000000000000000000"
+            "11111111222222220001000000000000"
+            "33333333444444440000000000000000"
+            "00000007000000000000000000000000"
+            "01020304050607088001000000000000"
+            "40000000000000000000000000000000"
             "00000000000000000000000000000000");
   auto back = DecodeSecureReflectorPacket(reflector);
   ASSERT_TRUE(back);
@@ -90,7 +94,8 @@ TEST(TestSecurityTest, AuthenticatedModeEncryptsTheFirstBlockAndMacsIt) {
   ASSERT_TRUE(EncodeSecure(Probe(), sender));
   ASSERT_TRUE((*cipher)->Seal(sender, PacketKind::kSender));
   EXPECT_EQ(ToHex(sender),
-            "121a85db77e9bdaa435f973038aaaf0b" "01020304050607088001000000000000"
+            "121a85db77e9bdaa435f973038aaaf0b"
+            "01020304050607088001000000000000"
             "03f9e3bf27f97a8e580ff29b215e2781");
 
   std::vector<std::byte> reflector(112);
@@ -98,8 +103,10 @@ TEST(TestSecurityTest, AuthenticatedModeEncryptsTheFirstBlockAndMacsIt) {
   ASSERT_TRUE((*cipher)->Seal(reflector, PacketKind::kReflector));
   EXPECT_EQ(ToHex(std::span(reflector).first(16)), "cf9b66561f86b14d90d7f631cdd47b43");
   EXPECT_EQ(ToHex(std::span(reflector).subspan(16, 80)),
-            "11111111222222220001000000000000" "33333333444444440000000000000000"
-            "00000007000000000000000000000000" "01020304050607088001000000000000"
+            "11111111222222220001000000000000"
+            "33333333444444440000000000000000"
+            "00000007000000000000000000000000"
+            "01020304050607088001000000000000"
             "40000000000000000000000000000000");
   EXPECT_EQ(ToHex(std::span(reflector).subspan(96, 16)), "a9bf1d89c6b1ce66677ae448aa8497c7");
 
@@ -116,15 +123,19 @@ TEST(TestSecurityTest, EncryptedModeChainsTheFixedPartAndMacsIt) {
   ASSERT_TRUE(EncodeSecure(probe, sender));
   ASSERT_TRUE((*cipher)->Seal(sender, PacketKind::kSender));
   EXPECT_EQ(ToHex(sender),
-            "121a85db77e9bdaa435f973038aaaf0b" "12a33f9d7a7026cbfa1bce9dc8559f47"
-            "d1ff683b5b65920c7a87a843f9ed8294" "0000000000000000");
+            "121a85db77e9bdaa435f973038aaaf0b"
+            "12a33f9d7a7026cbfa1bce9dc8559f47"
+            "d1ff683b5b65920c7a87a843f9ed8294"
+            "0000000000000000");
 
   std::vector<std::byte> reflector(112);
   ASSERT_TRUE(EncodeSecure(Reply(), reflector));
   ASSERT_TRUE((*cipher)->Seal(reflector, PacketKind::kReflector));
   EXPECT_EQ(ToHex(reflector),
-            "cf9b66561f86b14d90d7f631cdd47b43aafb517226f10130a0e47f0c331f8fd0274825855d3e90c6b01372ee7fde0274"
-            "1f2162947d8cc6a664be6d8dd2ef40bbf9b269ec5735ab0793e539e31e3d3c461ec81c9f4576666b67089c7ac4035882"
+            "cf9b66561f86b14d90d7f631cdd47b43aafb517226f10130a0e47f0c331f8fd0274825855d3e90c6b01372"
+            "ee7fde0274"
+            "1f2162947d8cc6a664be6d8dd2ef40bbf9b269ec5735ab0793e539e31e3d3c461ec81c9f4576666b67089c"
+            "7ac4035882"
             "7405688e68a9a8677b1f8a74355c82f1");
   ASSERT_TRUE((*cipher)->Open(reflector, PacketKind::kReflector));
   auto back = DecodeSecureReflectorPacket(reflector);
@@ -141,7 +152,8 @@ TEST(TestSecurityTest, AnyChangedCoveredBitOrAnotherKeyIsRefused) {
     ASSERT_TRUE(EncodeSecure(Probe(), sealed));
     ASSERT_TRUE((*cipher)->Seal(sealed, PacketKind::kSender));
     const std::size_t covered = security == TestSecurity::kAuthenticated ? 16 : 32;
-    for (std::size_t byte : {std::size_t{0}, std::size_t{5}, covered - 1, std::size_t{32}, std::size_t{47}}) {
+    for (std::size_t byte :
+         {std::size_t{0}, std::size_t{5}, covered - 1, std::size_t{32}, std::size_t{47}}) {
       auto copy = sealed;
       copy[byte] ^= std::byte{0x01};
       auto opened = (*cipher)->Open(copy, PacketKind::kSender);

@@ -57,7 +57,7 @@ TEST(SenderPacketTest, EncodesByteExact) {
                          0xE1, 0xB6, 0x5F, 0x80, 0x40, 0x00, 0x00, 0x00,  // timestamp
                          0x80, 0x01,                                      // S=1, multiplier 1
                          0xBE, 0xEF});                                    // SSID
-  expected.resize(44, std::byte{0});  // MBZ
+  expected.resize(44, std::byte{0});                                      // MBZ
   EXPECT_EQ(std::vector<std::byte>(out.begin(), out.begin() + 44), expected);
   EXPECT_EQ(out[44], std::byte{0xAA});  // nothing written past the length
 
@@ -106,19 +106,19 @@ TEST(ReflectorPacketTest, EncodesByteExact) {
   p.length = 48;
   std::vector<std::byte> out(48, std::byte{0xFF});
   ASSERT_EQ(Encode(p, out).value(), 48u);
-  auto expected = Bytes({
-      0x00, 0x00, 0x00, 0x0A,                          // 0: sequence
-      0x11, 0x11, 0x11, 0x11, 0x22, 0x22, 0x22, 0x22,  // 4: timestamp (T3)
-      0x82, 0x03,                                      // 12: S=1 scale 2 mult 3
-      0x01, 0x02,                                      // 14: SSID
-      0x33, 0x33, 0x33, 0x33, 0x44, 0x44, 0x44, 0x44,  // 16: receive timestamp (T2)
-      0x00, 0x00, 0x00, 0x0B,                          // 24: sender sequence
-      0x55, 0x55, 0x55, 0x55, 0x66, 0x66, 0x66, 0x66,  // 28: sender timestamp (T1)
-      0x00, 0x01,                                      // 36: sender error estimate
-      0x00, 0x00,                                      // 38: MBZ
-      0xFE,                                            // 40: sender TTL
-      0x00, 0x00, 0x00,                                // 41: MBZ (STAMP) / padding
-      0x00, 0x00, 0x00, 0x00});                        // 44: padding
+  auto expected =
+      Bytes({0x00, 0x00, 0x00, 0x0A,                          // 0: sequence
+             0x11, 0x11, 0x11, 0x11, 0x22, 0x22, 0x22, 0x22,  // 4: timestamp (T3)
+             0x82, 0x03,                                      // 12: S=1 scale 2 mult 3
+             0x01, 0x02,                                      // 14: SSID
+             0x33, 0x33, 0x33, 0x33, 0x44, 0x44, 0x44, 0x44,  // 16: receive timestamp (T2)
+             0x00, 0x00, 0x00, 0x0B,                          // 24: sender sequence
+             0x55, 0x55, 0x55, 0x55, 0x66, 0x66, 0x66, 0x66,  // 28: sender timestamp (T1)
+             0x00, 0x01,                                      // 36: sender error estimate
+             0x00, 0x00,                                      // 38: MBZ
+             0xFE,                                            // 40: sender TTL
+             0x00, 0x00, 0x00,                                // 41: MBZ (STAMP) / padding
+             0x00, 0x00, 0x00, 0x00});                        // 44: padding
   EXPECT_EQ(out, expected);
 
   auto back = DecodeReflectorPacket(out);

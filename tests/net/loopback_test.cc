@@ -1,8 +1,8 @@
 // Real sockets on loopback: our reflector and sender end to end, IPv4 and
 // IPv6, with port 0 and a bounded run time.
 #include <gtest/gtest.h>
-#include <unistd.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/udp.hpp>
@@ -120,7 +120,7 @@ TEST(LoopbackTest, Ipv6EndToEnd) {
   config.ttl = 9;
   auto r = lo.Run(config);
   ExpectClean(r, 20);
-  EXPECT_EQ(r.packets[0].reply->length, 514u);  // symmetric size
+  EXPECT_EQ(r.packets[0].reply->length, 514u);   // symmetric size
   EXPECT_EQ(r.summary.ttl_at_reflector_min, 9);  // hop limit
   EXPECT_EQ(r.packets[0].reply->reply_tos >> 2, 10);
 }
@@ -188,7 +188,8 @@ TEST(LoopbackTest, GarbageIsCountedAndServiceGoesOn) {
 
 TEST(LoopbackTest, NoReflectorMeansTotalLossNotAnError) {
   Loopback lo;
-  asio::ip::udp::socket hole(lo.io, asio::ip::udp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  asio::ip::udp::socket hole(lo.io,
+                             asio::ip::udp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
   const auto to = hole.local_endpoint();
   hole.close();
   auto session = Session(to, 5);
@@ -219,10 +220,13 @@ TEST(LoopbackTest, ManySessionsOnOneThread) {
   for (int i = 0; i < 300; ++i) {
     auto config = Session(to, 5);
     config.interval = milliseconds(20);
-    ASSERT_TRUE(runner.Start(config, [&](SessionResult r) {
-      ++done;
-      received += r.summary.received;
-    }, milliseconds(i % 20)));
+    ASSERT_TRUE(runner.Start(
+        config,
+        [&](SessionResult r) {
+          ++done;
+          received += r.summary.received;
+        },
+        milliseconds(i % 20)));
   }
   for (int i = 0; i < 500 && done < 300; ++i) lo.io.run_for(milliseconds(10));
   EXPECT_EQ(done, 300);

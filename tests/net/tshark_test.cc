@@ -111,8 +111,8 @@ TEST(TsharkTest, DissectorAgreesWithWhatWeSent) {
   for (const auto& f : packets) {
     ASSERT_TRUE(f.count("twamp.test.seq_number")) << "not dissected as TWAMP-Test";
     const auto seq = static_cast<std::uint32_t>(std::stoul(f.at("twamp.test.seq_number").first));
-    EXPECT_EQ(f.at("ip.dsfield.dscp").first, "46");  // ours, and copied back
-    EXPECT_EQ(f.at("udp.length").first, "122");      // 8 + 114: symmetric
+    EXPECT_EQ(f.at("ip.dsfield.dscp").first, "46");       // ours, and copied back
+    EXPECT_EQ(f.at("udp.length").first, "122");           // 8 + 114: symmetric
     if (std::stoul(f.at("udp.dstport").first) == port) {  // sender -> reflector
       ++requests;
       ASSERT_LT(seq, 5u);
@@ -122,7 +122,8 @@ TEST(TsharkTest, DissectorAgreesWithWhatWeSent) {
       EXPECT_EQ(f.at("ip.ttl").first, "200");
     } else {  // reflector -> sender: every field of RFC 5357 §4.2.1
       ++replies;
-      const auto sender_seq = static_cast<std::uint32_t>(std::stoul(f.at("twamp.test.sender_seq_number").first));
+      const auto sender_seq =
+          static_cast<std::uint32_t>(std::stoul(f.at("twamp.test.sender_seq_number").first));
       ASSERT_LT(sender_seq, 5u);
       const PacketRecord& sent = result.packets[sender_seq];
       ASSERT_TRUE(sent.reply);
@@ -186,7 +187,8 @@ TEST(TsharkTest, ControlDissectorSeesModesSessionsPortsAndTheStopCount) {
   const std::string pcap = std::string(pcap_template) + "/control.pcap";
   Subprocess capture({tshark, "-i", "lo", "-f", "tcp port " + std::to_string(port), "-w", pcap});
   if (!capture.WaitForOutput("Capturing on", 20'000)) {
-    GTEST_SKIP() << "tshark cannot capture on lo here (needs root or CAP_NET_RAW): " << capture.Stderr();
+    GTEST_SKIP() << "tshark cannot capture on lo here (needs root or CAP_NET_RAW): "
+                 << capture.Stderr();
   }
   capture.WaitForOutput("Capture started", 5'000);
   std::this_thread::sleep_for(std::chrono::seconds(1));
@@ -213,16 +215,44 @@ TEST(TsharkTest, ControlDissectorSeesModesSessionsPortsAndTheStopCount) {
   ASSERT_GE(capture.Wait(10'000), 0);
 
   int status = -1;
-  const std::string text = RunAndCapture(
-      {tshark, "-r", pcap, "-d", "tcp.port==" + std::to_string(port) + ",twamp.control", "-Y", "twamp.control",
-       "-T", "fields", "-E", "separator=|", "-e", "twamp.control.command", "-e", "twamp.control.modes", "-e",
-       "twamp.control.mode", "-e", "twamp.control.accept", "-e", "twamp.control.padding_length", "-e",
-       "twamp.control.sender_port", "-e", "twamp.control.receiver_port", "-e", "twamp.control.type-p", "-e",
-       "twamp.control.numsessions", "-e", "twamp.control.sender_ipv4", "-e", "twamp.control.timeout"},
-      30'000, &status);
+  const std::string text = RunAndCapture({tshark,
+                                          "-r",
+                                          pcap,
+                                          "-d",
+                                          "tcp.port==" + std::to_string(port) + ",twamp.control",
+                                          "-Y",
+                                          "twamp.control",
+                                          "-T",
+                                          "fields",
+                                          "-E",
+                                          "separator=|",
+                                          "-e",
+                                          "twamp.control.command",
+                                          "-e",
+                                          "twamp.control.modes",
+                                          "-e",
+                                          "twamp.control.mode",
+                                          "-e",
+                                          "twamp.control.accept",
+                                          "-e",
+                                          "twamp.control.padding_length",
+                                          "-e",
+                                          "twamp.control.sender_port",
+                                          "-e",
+                                          "twamp.control.receiver_port",
+                                          "-e",
+                                          "twamp.control.type-p",
+                                          "-e",
+                                          "twamp.control.numsessions",
+                                          "-e",
+                                          "twamp.control.sender_ipv4",
+                                          "-e",
+                                          "twamp.control.timeout"},
+                                         30'000, &status);
   ASSERT_EQ(status, 0);
   const auto rows = Rows(text);
-  ASSERT_EQ(rows.size(), 10u) << text;  // greeting, set-up, server-start, 2x(request, accept), start, ack, stop
+  ASSERT_EQ(rows.size(), 10u)
+      << text;  // greeting, set-up, server-start, 2x(request, accept), start, ack, stop
   for (const auto& r : rows) ASSERT_EQ(r.size(), 11u) << text;
   EXPECT_EQ(rows[0][1], std::to_string(sc.modes)) << "Server Greeting's Modes";
   EXPECT_EQ(rows[1][2], "1") << "Set-Up-Response's Mode";

@@ -13,7 +13,8 @@
 namespace lineup::analyzer {
 namespace {
 
-std::vector<std::string> Chromium(const lineup::testing::TempDir& dir, std::vector<std::string> args) {
+std::vector<std::string> Chromium(const lineup::testing::TempDir& dir,
+                                  std::vector<std::string> args) {
   std::vector<std::string> argv = {"chromium",
                                    "--headless",
                                    "--no-sandbox",
@@ -63,8 +64,8 @@ TEST(ReportBrowserTest, ChromiumLoadsTheReportWithoutErrorsAndDrawsThePlots) {
 
   // Painted: a screenshot of the page that is not blank.
   const std::string png = dir / "report.png";
-  lineup::testing::Subprocess shot(Chromium(
-      dir, {"--screenshot=" + png, "--window-size=1100,1600", "--hide-scrollbars", "file://" + page}));
+  lineup::testing::Subprocess shot(Chromium(dir, {"--screenshot=" + png, "--window-size=1100,1600",
+                                                  "--hide-scrollbars", "file://" + page}));
   ASSERT_EQ(shot.Wait(60'000), 0) << shot.Stderr();
   std::ifstream in(png, std::ios::binary);
   const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());

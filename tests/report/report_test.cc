@@ -4,8 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "report/report_render.h"
 #include "base/time_text.h"
+#include "report/report_render.h"
 #include "tests/report/scenario.h"
 
 namespace lineup::analyzer {
@@ -125,7 +125,7 @@ TEST(ReportTest, RangesClipIntervalsAndMarkWhatSpillsOver) {
   ASSERT_EQ(mpls.outages.size(), 1u);
   EXPECT_TRUE(mpls.outages[0].ongoing);
   EXPECT_EQ(mpls.down, 58s);
-  EXPECT_EQ(voice.judged, 19min);  // judged since before the range
+  EXPECT_EQ(voice.judged, 19min);     // judged since before the range
   ASSERT_EQ(r->switches.size(), 1u);  // only the one inside
 }
 
@@ -211,7 +211,8 @@ TEST(ReportRenderTest, CsvTablesHaveAHeaderAndARowPerItem) {
   EXPECT_EQ(lines(summary), 1 + 3);
   const std::string violations = ReportCsv(*r, CsvTable::kViolations);
   EXPECT_EQ(lines(violations), 1 + 2);
-  EXPECT_NE(violations.find("mpls,voice,2026-11-24T10:10:04.000000000Z,2026-11-24T10:15:06.000000000Z,302.000,0,0,round_trip_mean"),
+  EXPECT_NE(violations.find("mpls,voice,2026-11-24T10:10:04.000000000Z,2026-11-24T10:15:06."
+                            "000000000Z,302.000,0,0,round_trip_mean"),
             std::string::npos)
       << violations;
   // Details hold commas: quoted.
@@ -233,12 +234,12 @@ TEST(ReportRenderTest, HtmlIsSelfContainedWithPlotsBandsAndMarkers) {
     for (auto at = html.find(what); at != std::string::npos; at = html.find(what, at + 1)) ++n;
     return n;
   };
-  EXPECT_EQ(count("<svg class=\"plot\""), 9u);  // latency, jitter, loss per tunnel
+  EXPECT_EQ(count("<svg class=\"plot\""), 9u);     // latency, jitter, loss per tunnel
   EXPECT_EQ(count("<rect class=\"outage\""), 3u);  // mpls's blackout on its three plots
   EXPECT_EQ(count("<rect class=\"gap\""), 3u);
-  EXPECT_EQ(count("<rect class=\"violation\""), 3u);  // the brownout
+  EXPECT_EQ(count("<rect class=\"violation\""), 3u);      // the brownout
   EXPECT_EQ(count("<g class=\"switch\""), 2u * 3u * 2u);  // each switch on mpls's and inet's plots
-  EXPECT_GT(count("<polyline class=\"rtt-mean\""), 3u);  // broken at the gap
+  EXPECT_GT(count("<polyline class=\"rtt-mean\""), 3u);   // broken at the gap
   EXPECT_EQ(count("<script"), 0u);
   EXPECT_EQ(count("http://"), 0u);
   EXPECT_EQ(count("https://"), 0u);

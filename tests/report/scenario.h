@@ -5,8 +5,8 @@
 
 #include <gtest/gtest.h>
 
-#include "report/report.h"
 #include "base/time_text.h"
+#include "report/report.h"
 #include "store/event_log.h"
 #include "tests/support/synthetic.h"
 
@@ -47,7 +47,10 @@ inline store::Event Switch(const char* at, const char* from, const char* to) {
 // 10:10, a 2-minute blackout at 10:30, no probes 10:40-10:45. inet: clean.
 // lte: clean, no site. Two path switches.
 inline std::unique_ptr<store::EventLog> ScenarioLog() {
-  SyntheticTunnel mpls{"mpls-1", 20, 0, 0,
+  SyntheticTunnel mpls{"mpls-1",
+                       20,
+                       0,
+                       0,
                        {{At("10:10:00"), At("10:15:00"), Impairment::kDelay, 200},
                         {At("10:30:00"), At("10:32:00"), Impairment::kLoss, 1.0},
                         {At("10:40:00"), At("10:45:00"), Impairment::kSilence, 0}}};

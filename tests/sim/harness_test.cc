@@ -7,8 +7,8 @@
 #include <cmath>
 #include <filesystem>
 
-#include "report/report.h"
 #include "autoflow/replay.h"
+#include "report/report.h"
 #include "tests/store/temp_dir.h"
 
 namespace lineup::sim {

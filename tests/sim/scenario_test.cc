@@ -90,13 +90,16 @@ TEST(ScenarioTest, MistakesNameTheFileLineAndField) {
             "t.yaml:9:21: links.a.loss_percent: 150 is out of range: use 0 to 100");
   EXPECT_EQ(ErrorOf("links:\n  a: {timeline: [{at: 5m, delay: 1s}]}\n"),
             "t.yaml:9:23: links.a.timeline[0].at: is after the end of the scenario (duration)");
-  EXPECT_EQ(ErrorOf("links:\n  a: {timeline: [{at: 30s, outage: true, for: 20s}, {at: 40s, delay: 1s}]}\n"),
-            "t.yaml:9:58: links.a.timeline[1].at: falls inside the previous change, which lasts "
-            "until 50s: start later or shorten its 'for'");
+  EXPECT_EQ(
+      ErrorOf(
+          "links:\n  a: {timeline: [{at: 30s, outage: true, for: 20s}, {at: 40s, delay: 1s}]}\n"),
+      "t.yaml:9:58: links.a.timeline[1].at: falls inside the previous change, which lasts "
+      "until 50s: start later or shorten its 'for'");
   EXPECT_EQ(ErrorOf("expect:\n  - {tunnel: c, down: true}\n"),
             "t.yaml:9:14: expect[0].tunnel: unknown tunnel 'c'");
-  EXPECT_EQ(ErrorOf("expect:\n  - {traffic_class: voice, on: a}\n"),
-            "t.yaml:9:5: expect[0]: 'at' is required with 'on': the time the class must be on that line");
+  EXPECT_EQ(
+      ErrorOf("expect:\n  - {traffic_class: voice, on: a}\n"),
+      "t.yaml:9:5: expect[0]: 'at' is required with 'on': the time the class must be on that line");
   EXPECT_EQ(ErrorOf("expect:\n  - {tunnel: a, loss_percent: [6, 4]}\n"),
             "t.yaml:9:31: expect[0].loss_percent: low is above high");
   EXPECT_EQ(ErrorOf("probes: {interval: 0s}\n"),

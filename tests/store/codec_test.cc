@@ -98,7 +98,9 @@ TEST(CodecTest, GoldenRecordsStayReadable) {
 }
 
 TEST(CodecTest, RankingV3CarriesEvidenceAndSessionFaultsRoundTrip) {
-  RankingChanged r{"voice", {{"a", 0.9, true}, {"b", -18, false}}, {{10, 1, 0}, {12, 2, 19}},
+  RankingChanged r{"voice",
+                   {{"a", 0.9, true}, {"b", -18, false}},
+                   {{10, 1, 0}, {12, 2, 19}},
                    {{0, 3.6, 0.25, 100, false}, {13.1, 26.6, -18, 100, false}}};
   SessionFault f;
   f.session = "a-voice";
@@ -131,8 +133,9 @@ TEST(CodecTest, PathSwitchedV2CarriesWeightsAndPath) {
 }
 
 TEST(CodecTest, SessionConfiguredV2CarriesTheTunnelAndV1RecordsOfLineupRunGiveItToo) {
-  SessionConfigured c{"web-probe", "127.0.0.1:862", "", 10, 20'000'000, false, 30, 46, 64, true,
-                      "id=x protocol=light", "line-b"};
+  SessionConfigured c{
+      "web-probe", "127.0.0.1:862",       "",      10, 20'000'000, false, 30, 46, 64,
+      true,        "id=x protocol=light", "line-b"};
   std::string record;
   EncodeRecord(Event{FromUnixNanos(1), "session/web-probe", c, {}, {}}, 0, record);
   auto back = DecodeRecord(0, Span(record));
@@ -140,9 +143,9 @@ TEST(CodecTest, SessionConfiguredV2CarriesTheTunnelAndV1RecordsOfLineupRunGiveIt
   EXPECT_TRUE(back->event.payload == Payload(c));
 
   // Version 1 had no field; lineup run wrote "tunnel=NAME" into the settings.
-  for (const auto& [settings, tunnel] : {std::pair{"id=x tunnel=line-b protocol=light", "line-b"},
-                                         std::pair{"id=x tunnel= protocol=light", ""},
-                                         std::pair{"{}", ""}}) {
+  for (const auto& [settings, tunnel] :
+       {std::pair{"id=x tunnel=line-b protocol=light", "line-b"},
+        std::pair{"id=x tunnel= protocol=light", ""}, std::pair{"{}", ""}}) {
     SessionConfigured v1 = c;
     v1.settings = settings;
     std::stringstream bytes;
@@ -198,7 +201,8 @@ TEST(CodecTest, UnknownTypeAndNewerSchemaAreClearErrors) {
   unknown[3] = static_cast<char>(0xE7);  // type 999
   auto a = DecodeRecord(5, Span(Reseal(unknown)));
   ASSERT_FALSE(a);
-  EXPECT_NE(a.error().message.find("unknown event type 999"), std::string::npos) << a.error().message;
+  EXPECT_NE(a.error().message.find("unknown event type 999"), std::string::npos)
+      << a.error().message;
 
   std::string newer = record;
   newer[5] = 9;  // schema version 9

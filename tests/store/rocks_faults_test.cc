@@ -169,7 +169,8 @@ TEST(RocksLogTest, KilledWriterLeavesAnExactPrefix) {
         const std::uint64_t head = (*log)->head();
         std::vector<Event> batch;
         for (std::uint64_t i = 0; i < 64; ++i) {
-          batch.push_back(Sample("s" + std::to_string(i % 4), static_cast<std::uint32_t>(head + i)));
+          batch.push_back(
+              Sample("s" + std::to_string(i % 4), static_cast<std::uint32_t>(head + i)));
         }
         if (!(*log)->Append(batch)) _exit(4);
         const std::uint64_t acked = head + 64;
@@ -182,7 +183,8 @@ TEST(RocksLogTest, KilledWriterLeavesAnExactPrefix) {
     // slow on a loaded machine; the other rounds may also kill during open.
     if (round % 2 == 0) {
       std::uint64_t first = 0;
-      if (read(fds[0], &first, sizeof(first)) == sizeof(first)) acknowledged = std::max(acknowledged, first);
+      if (read(fds[0], &first, sizeof(first)) == sizeof(first))
+        acknowledged = std::max(acknowledged, first);
     }
     std::this_thread::sleep_for(milliseconds(30 + rng() % 150));
     kill(child, SIGKILL);
@@ -190,7 +192,8 @@ TEST(RocksLogTest, KilledWriterLeavesAnExactPrefix) {
     waitpid(child, &status, 0);
     ASSERT_TRUE(WIFSIGNALED(status)) << "the writer stopped by itself, status " << status;
     std::uint64_t acked = 0;
-    while (read(fds[0], &acked, sizeof(acked)) == sizeof(acked)) acknowledged = std::max(acknowledged, acked);
+    while (read(fds[0], &acked, sizeof(acked)) == sizeof(acked))
+      acknowledged = std::max(acknowledged, acked);
     close(fds[0]);
 
     auto log = MustOpen(path);

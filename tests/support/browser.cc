@@ -22,8 +22,8 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 namespace websocket = beast::websocket;
-using nlohmann::json;
 using asio::ip::tcp;
+using nlohmann::json;
 
 struct Browser::Connection {
   std::unique_ptr<Subprocess> chromium;
@@ -41,7 +41,8 @@ void ReadTimeout(tcp::socket& socket, int seconds) {
 
 std::string HttpGet(asio::io_context& io, int port, const std::string& target) {
   tcp::socket socket(io);
-  socket.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port)));
+  socket.connect(
+      tcp::endpoint(asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port)));
   ReadTimeout(socket, 10);
   http::request<http::empty_body> req{http::verb::get, target, 11};
   req.set(http::field::host, "127.0.0.1");
@@ -56,7 +57,8 @@ std::string HttpGet(asio::io_context& io, int port, const std::string& target) {
 
 std::string JsString(const std::string& text) { return json(text).dump(); }
 
-Browser::Browser(const std::string& profile_dir, int width, int height) : connection_(std::make_unique<Connection>()) {
+Browser::Browser(const std::string& profile_dir, int width, int height)
+    : connection_(std::make_unique<Connection>()) {
   if (FindProgram("chromium").empty()) {
     error_ = "chromium is not installed: run scripts/setup";
     return;
@@ -65,7 +67,8 @@ Browser::Browser(const std::string& profile_dir, int width, int height) : connec
   connection_->chromium = std::make_unique<Subprocess>(std::vector<std::string>{
       "chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
       "--disable-background-networking", "--disable-component-update", "--disable-sync",
-      "--remote-debugging-address=127.0.0.1", "--remote-debugging-port=0", "--user-data-dir=" + profile_dir,
+      "--remote-debugging-address=127.0.0.1", "--remote-debugging-port=0",
+      "--user-data-dir=" + profile_dir,
       "--window-size=" + std::to_string(width) + "," + std::to_string(height), "about:blank"});
   if (!connection_->chromium->started()) {
     error_ = "chromium did not start";
@@ -98,7 +101,8 @@ Browser::Browser(const std::string& profile_dir, int width, int height) : connec
     const std::string path = ws_url.substr(ws_url.find('/', std::string("ws://").size()));
     connection_->ws = std::make_unique<websocket::stream<tcp::socket>>(connection_->io);
     auto& socket = connection_->ws->next_layer();
-    socket.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port)));
+    socket.connect(
+        tcp::endpoint(asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port)));
     ReadTimeout(socket, 60);
     connection_->ws->handshake("127.0.0.1:" + std::to_string(port), path);
     connection_->ws->read_message_max(64 << 20);
@@ -139,7 +143,8 @@ json Browser::Call(const std::string& method, const json& params) {
   const int id = next_id_++;
   try {
     connection_->ws->text(true);
-    connection_->ws->write(asio::buffer(json{{"id", id}, {"method", method}, {"params", params}}.dump()));
+    connection_->ws->write(
+        asio::buffer(json{{"id", id}, {"method", method}, {"params", params}}.dump()));
     for (;;) {
       beast::flat_buffer buffer;
       connection_->ws->read(buffer);
@@ -168,7 +173,8 @@ bool Browser::Navigate(const std::string& url) {
 }
 
 json Browser::Eval(const std::string& expression) {
-  json r = Call("Runtime.evaluate", {{"expression", expression}, {"awaitPromise", true}, {"returnByValue", true}});
+  json r = Call("Runtime.evaluate",
+                {{"expression", expression}, {"awaitPromise", true}, {"returnByValue", true}});
   if (r.is_null()) return nullptr;
   if (r.contains("exceptionDetails")) {
     error_ = "the page threw evaluating " + expression + ": " + r["exceptionDetails"].dump();
@@ -193,10 +199,12 @@ bool Browser::Screenshot(const std::string& path) {
   const std::string b64 = r["data"];
   std::string png(b64.size() / 4 * 3 + 3, '\0');
   const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(png.data()),
-                                reinterpret_cast<const unsigned char*>(b64.data()), static_cast<int>(b64.size()));
+                                reinterpret_cast<const unsigned char*>(b64.data()),
+                                static_cast<int>(b64.size()));
   if (n < 0) return false;
   std::size_t size = static_cast<std::size_t>(n);
-  for (std::size_t i = b64.size(); i > 0 && b64[i - 1] == '='; --i) --size;  // padding decodes to zeros
+  for (std::size_t i = b64.size(); i > 0 && b64[i - 1] == '='; --i)
+    --size;  // padding decodes to zeros
   png.resize(size);
   std::filesystem::create_directories(std::filesystem::path(path).parent_path());
   std::ofstream(path, std::ios::binary) << png;

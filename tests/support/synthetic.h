@@ -74,7 +74,8 @@ inline void ForEachSample(const std::vector<SyntheticTunnel>& tunnels, WallTime 
 inline std::vector<store::Event> Samples(const std::vector<SyntheticTunnel>& tunnels, WallTime from,
                                          WallTime to, Nanos interval, std::uint64_t seed = 1) {
   std::vector<store::Event> out;
-  ForEachSample(tunnels, from, to, interval, seed, [&](store::Event&& e) { out.push_back(std::move(e)); });
+  ForEachSample(tunnels, from, to, interval, seed,
+                [&](store::Event&& e) { out.push_back(std::move(e)); });
   return out;
 }
 
