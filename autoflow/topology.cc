@@ -51,7 +51,8 @@ struct Extend {
     next.delivered = prev.delivered * (1 - line.figures.loss_percent / 100);
     next.jitter_ms = std::max(prev.jitter_ms, line.figures.jitter_ms);
     next.hops = prev.hops + 1;
-    return next.latency_ms <= limits->latency_ms && 100 * (1 - next.delivered) <= limits->loss_percent + 1e-9 &&
+    return next.latency_ms <= limits->latency_ms &&
+           100 * (1 - next.delivered) <= limits->loss_percent + 1e-9 &&
            next.jitter_ms <= limits->jitter_ms;
   }
 };
@@ -59,8 +60,8 @@ struct Extend {
 // a dominates b when it is no worse in every resource.
 struct Dominates {
   bool operator()(const Spent& a, const Spent& b) const {
-    return a.latency_ms <= b.latency_ms && a.delivered >= b.delivered && a.jitter_ms <= b.jitter_ms &&
-           a.hops <= b.hops;
+    return a.latency_ms <= b.latency_ms && a.delivered >= b.delivered &&
+           a.jitter_ms <= b.jitter_ms && a.hops <= b.hops;
   }
 };
 
@@ -72,7 +73,8 @@ struct Topology::Graph {
   std::map<std::string, std::vector<Edge>> edges_of;  // tunnel -> its two edges
 };
 
-Topology::Topology(const std::map<std::string, TunnelEnd>& tunnels) : g_(std::make_unique<Graph>()) {
+Topology::Topology(const std::map<std::string, TunnelEnd>& tunnels)
+    : g_(std::make_unique<Graph>()) {
   auto place = [&](const std::string& name) {
     auto [it, inserted] = g_->places.try_emplace(name);
     if (inserted) it->second = boost::add_vertex(Place{name, g_->places.size() - 1}, g_->g);
@@ -93,7 +95,6 @@ Topology::~Topology() = default;
 Topology::Topology(Topology&&) noexcept = default;
 Topology& Topology::operator=(Topology&&) noexcept = default;
 
-bool Topology::HasPlace(const std::string& place) const { return g_->places.count(place) != 0; }
 std::size_t Topology::places() const { return g_->places.size(); }
 
 void Topology::SetLine(const std::string& tunnel, std::optional<PathFigures> figures) {
@@ -112,12 +113,13 @@ std::vector<Path> Topology::Best(const std::string& from, const std::string& to,
   if (s == g_->places.end() || t == g_->places.end() || from == to) return {};
   std::vector<std::vector<Edge>> solutions;
   std::vector<Spent> spent;
-  boost::r_c_shortest_paths(g_->g, boost::get(&Place::index, g_->g), boost::get(&Line::index, g_->g),
-                            s->second, t->second, solutions, spent, Spent{}, Extend{&limits},
-                            Dominates{});
+  boost::r_c_shortest_paths(g_->g, boost::get(&Place::index, g_->g),
+                            boost::get(&Line::index, g_->g), s->second, t->second, solutions, spent,
+                            Spent{}, Extend{&limits}, Dominates{});
   std::vector<std::size_t> order(solutions.size());
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return spent[a] < spent[b]; });
+  std::sort(order.begin(), order.end(),
+            [&](std::size_t a, std::size_t b) { return spent[a] < spent[b]; });
   std::vector<Path> out;
   for (std::size_t i : order) {
     if (out.size() == k) break;

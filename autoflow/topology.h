@@ -43,7 +43,6 @@ class Topology {
   Topology(Topology&&) noexcept;
   Topology& operator=(Topology&&) noexcept;
 
-  bool HasPlace(const std::string& place) const;
   std::size_t places() const;
   // A tunnel's current figures; nullopt: not usable (down or not judged).
   void SetLine(const std::string& tunnel, std::optional<PathFigures> figures);

@@ -46,12 +46,4 @@ inline std::uint64_t GetU64(ConstByteSpan in, std::size_t at) {
   return v;
 }
 
-// True when bytes [from, to) of `in` are all zero.
-inline bool AllZero(ConstByteSpan in, std::size_t from, std::size_t to) {
-  for (std::size_t i = from; i < to; ++i) {
-    if (in[i] != std::byte{0}) return false;
-  }
-  return true;
-}
-
 }  // namespace lineup

@@ -16,6 +16,7 @@
 #include "cli/commands.h"
 #include "cli/event_json.h"
 #include "cli/log_access.h"
+#include "cli/output.h"
 
 namespace lineup::cli {
 namespace {
@@ -30,10 +31,7 @@ struct AnalyzeOptions {
   bool json = false;
 };
 
-int Fail(const std::string& message, int code = 2) {
-  std::cerr << "lineup analyze: " << message << "\n";
-  return code;
-}
+constexpr std::string_view kCommand = "analyze";
 
 void PrintRankings(const analyzer::AnalyzerConfig& config,
                    const std::function<std::vector<analyzer::Verdict>(const std::string&)>& ranking,
@@ -44,28 +42,33 @@ void PrintRankings(const analyzer::AnalyzerConfig& config,
     if (json) {
       nlohmann::json rows = nlohmann::json::array();
       for (const auto& v : verdicts) {
-        rows.push_back({{"tunnel", v.tunnel},           {"judged", v.judged},
-                        {"compliant", v.compliant},     {"down", v.down},
-                        {"score", v.score},             {"latency_ms", v.latency_ms},
-                        {"jitter_ms", v.jitter_ms},     {"loss_percent", v.loss_percent},
-                        {"mos", v.mos},                 {"violated_metric", v.violated_metric}});
+        rows.push_back({{"tunnel", v.tunnel},
+                        {"judged", v.judged},
+                        {"compliant", v.compliant},
+                        {"down", v.down},
+                        {"score", v.score},
+                        {"latency_ms", v.latency_ms},
+                        {"jitter_ms", v.jitter_ms},
+                        {"loss_percent", v.loss_percent},
+                        {"mos", v.mos},
+                        {"violated_metric", v.violated_metric}});
       }
       all[c.name] = rows;
       continue;
     }
     std::cout << fmt::format("{} ({} tunnels, best first)\n", c.name, verdicts.size());
-    std::cout << fmt::format("  {:<3} {:<20} {:<11} {:>6} {:>10} {:>9} {:>8} {:>5}\n", "#", "tunnel",
-                             "state", "score", "latency", "jitter", "loss", "MOS");
+    std::cout << fmt::format("  {:<3} {:<20} {:<11} {:>6} {:>10} {:>9} {:>8} {:>5}\n", "#",
+                             "tunnel", "state", "score", "latency", "jitter", "loss", "MOS");
     int rank = 0;
     for (const auto& v : verdicts) {
-      const std::string state = !v.judged ? "not judged"
-                                : v.down  ? "DOWN"
+      const std::string state = !v.judged     ? "not judged"
+                                : v.down      ? "DOWN"
                                 : v.compliant ? "compliant"
                                               : "VIOLATED";
-      std::cout << fmt::format("  {:<3} {:<20} {:<11} {:>6.3f} {:>7.3f} ms {:>6.3f} ms {:>7.2f}% {:>5.2f}{}\n",
-                               ++rank, v.tunnel, state, v.score, v.latency_ms, v.jitter_ms,
-                               v.loss_percent, v.mos,
-                               v.violated_metric.empty() ? "" : "  (" + v.violated_metric + ")");
+      std::cout << fmt::format(
+          "  {:<3} {:<20} {:<11} {:>6.3f} {:>7.3f} ms {:>6.3f} ms {:>7.2f}% {:>5.2f}{}\n", ++rank,
+          v.tunnel, state, v.score, v.latency_ms, v.jitter_ms, v.loss_percent, v.mos,
+          v.violated_metric.empty() ? "" : "  (" + v.violated_metric + ")");
     }
   }
   if (json) std::cout << all.dump(2) << "\n";
@@ -73,7 +76,7 @@ void PrintRankings(const analyzer::AnalyzerConfig& config,
 
 int DryRun(const AnalyzeOptions& o, const analyzer::AnalyzerConfig& config) {
   auto log = OpenLogForReading(o.dir);
-  if (!log) return Fail(log.error().message);
+  if (!log) return Fail(kCommand, log.error().message);
   analyzer::Analyzer a(config);
   std::vector<store::Event> out;
   std::uint64_t folded = 0, concluded = 0;
@@ -91,11 +94,13 @@ int DryRun(const AnalyzeOptions& o, const analyzer::AnalyzerConfig& config) {
     }
     return true;
   });
-  if (!read) return Fail(read.error().message);
+  if (!read) return Fail(kCommand, read.error().message);
   if (!o.events) {
-    std::cout << fmt::format("replayed {} events; the analyzer would conclude {} events (nothing written)\n\n",
-                             folded, concluded);
-    PrintRankings(config, [&](const std::string& c) { return a.Ranking(c); }, o.json);
+    std::cout << fmt::format(
+        "replayed {} events; the analyzer would conclude {} events (nothing written)\n\n", folded,
+        concluded);
+    PrintRankings(
+        config, [&](const std::string& c) { return a.Ranking(c); }, o.json);
   }
   return 0;
 }
@@ -106,20 +111,21 @@ int Analyze(const AnalyzeOptions& o) {
     config.classes = analyzer::DefaultSlaClasses();
   } else {
     auto loaded = analyzer::LoadAnalyzerConfig(o.config);
-    if (!loaded) return Fail(loaded.error().message);
+    if (!loaded) return Fail(kCommand, loaded.error().message);
     config = std::move(*loaded);
   }
   if (o.dry_run) return DryRun(o, config);
 
   auto log = store::OpenRocksLog(o.dir, {});
   if (!log) {
-    return Fail(log.error().message +
-                "\n(another lineup process may be writing this log: its own analyzer already "
-                "runs there; use --dry-run to replay without writing)");
+    return Fail(kCommand,
+                log.error().message +
+                    "\n(another lineup process may be writing this log: its own analyzer already "
+                    "runs there; use --dry-run to replay without writing)");
   }
   const std::uint64_t before = (*log)->head();
   auto service = analyzer::AnalyzerService::Start(**log, config, o.consumer);
-  if (!service) return Fail(service.error().message);
+  if (!service) return Fail(kCommand, service.error().message);
   if (o.follow) {
     std::cerr << fmt::format("analyzing {} from position {}; Ctrl-C to stop\n", o.dir,
                              (*service)->next_position());
@@ -134,12 +140,13 @@ int Analyze(const AnalyzeOptions& o) {
     }
   }
   (*service)->Stop();
-  if (auto error = (*service)->last_error()) return Fail(error->message, 1);
+  if (auto error = (*service)->last_error()) return Fail(kCommand, error->message, 1);
   if (!o.json) {
     std::cout << fmt::format("analyzed up to position {}; appended {} verdict events\n\n",
                              (*service)->next_position(), (*log)->head() - before);
   }
-  PrintRankings(config, [&](const std::string& c) { return (*service)->Ranking(c); }, o.json);
+  PrintRankings(
+      config, [&](const std::string& c) { return (*service)->Ranking(c); }, o.json);
   return 0;
 }
 
@@ -148,12 +155,15 @@ int Analyze(const AnalyzeOptions& o) {
 void AddAnalyzeCommand(CLI::App& app, Runner& run) {
   auto o = std::make_shared<AnalyzeOptions>();
   auto* cmd = app.add_subcommand(
-      "analyze", "Judge tunnels against SLA classes: append verdicts to the log and print rankings");
+      "analyze",
+      "Judge tunnels against SLA classes: append verdicts to the log and print rankings");
   cmd->add_option("dir", o->dir, "The log directory")->capture_default_str();
-  cmd->add_option("-c,--config", o->config, "lineup.yaml with SLA classes and tunnels (default: the built-in classes)");
+  cmd->add_option("-c,--config", o->config,
+                  "lineup.yaml with SLA classes and tunnels (default: the built-in classes)");
   cmd->add_option("--consumer", o->consumer, "Checkpoint name")->capture_default_str();
   cmd->add_flag("--follow", o->follow, "Keep analyzing new measurements until Ctrl-C");
-  cmd->add_flag("--dry-run", o->dry_run, "Replay the whole log under these classes and write nothing");
+  cmd->add_flag("--dry-run", o->dry_run,
+                "Replay the whole log under these classes and write nothing");
   cmd->add_flag("--events", o->events, "With --dry-run: print the verdict events (JSON lines)");
   cmd->add_flag("--json", o->json, "Rankings as JSON");
   cmd->callback([o, &run] { run = [o] { return Analyze(*o); }; });

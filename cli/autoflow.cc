@@ -12,9 +12,10 @@
 
 #include "autoflow/replay.h"
 #include "autoflow/service.h"
+#include "base/time_text.h"
 #include "cli/commands.h"
 #include "cli/log_access.h"
-#include "base/time_text.h"
+#include "cli/output.h"
 
 namespace lineup::cli {
 namespace {
@@ -31,11 +32,6 @@ struct AutoflowOptions {
   std::size_t decisions = 40;
 };
 
-int Fail(std::string_view command, const std::string& message, int code = 2) {
-  std::cerr << "lineup " << command << ": " << message << "\n";
-  return code;
-}
-
 std::string Span(Nanos d) {
   const std::int64_t s = d.count() / 1'000'000'000;
   if (s < 60) return fmt::format("{:.1f}s", double(d.count()) / 1e9);
@@ -44,7 +40,8 @@ std::string Span(Nanos d) {
 }
 
 int Autoflow(const AutoflowOptions& o) {
-  if (o.config.empty()) return Fail("autoflow", "give the policy: -c lineup.yaml (traffic_classes, policy)");
+  if (o.config.empty())
+    return Fail("autoflow", "give the policy: -c lineup.yaml (traffic_classes, policy)");
   auto config = autoflow::LoadConfig(o.config);
   if (!config) return Fail("autoflow", config.error().message);
   auto timeout = ParseDuration(o.hook_timeout);
@@ -53,12 +50,13 @@ int Autoflow(const AutoflowOptions& o) {
   if (!actuator) return Fail("autoflow", actuator.error().message);
   auto log = store::OpenRocksLog(o.dir, {});
   if (!log) {
-    return Fail("autoflow", log.error().message +
-                                "\n(another lineup process may be writing this log: its own "
-                                "controller already runs there; use lineup replay to try a policy)");
+    return Fail("autoflow",
+                log.error().message +
+                    "\n(another lineup process may be writing this log: its own "
+                    "controller already runs there; use lineup replay to try a policy)");
   }
   RealClock clock;
-  auto recorded = autoflow::RecordPolicy(**log, o.config, config->text, clock.Now());
+  auto recorded = autoflow::RecordPolicy(**log, o.config, *config, clock.Now());
   if (!recorded) return Fail("autoflow", recorded.error().message);
   if (*recorded) std::cerr << fmt::format("recorded the policy of {} in the log\n", o.config);
   auto service = autoflow::ControllerService::Start(**log, std::move(*actuator));
@@ -97,7 +95,8 @@ int Autoflow(const AutoflowOptions& o) {
 
 std::string Short(const store::Event& e) {
   const auto& p = std::get<store::PathSwitched>(e.payload);
-  return fmt::format("{} -> {} ({})", p.from.empty() ? "-" : p.from, p.to.empty() ? "-" : p.to, p.rule);
+  return fmt::format("{} -> {} ({})", p.from.empty() ? "-" : p.from, p.to.empty() ? "-" : p.to,
+                     p.rule);
 }
 
 nlohmann::json TimelineJson(const autoflow::Timeline& t) {
@@ -113,8 +112,12 @@ nlohmann::json TimelineJson(const autoflow::Timeline& t) {
   nlohmann::json decisions = nlohmann::json::array();
   for (const auto& e : t.decisions) {
     const auto& p = std::get<store::PathSwitched>(e.payload);
-    decisions.push_back({{"time", FormatTime(e.time)}, {"traffic_class", p.traffic_class},
-                         {"from", p.from}, {"to", p.to}, {"rule", p.rule}, {"reason", p.reason}});
+    decisions.push_back({{"time", FormatTime(e.time)},
+                         {"traffic_class", p.traffic_class},
+                         {"from", p.from},
+                         {"to", p.to},
+                         {"rule", p.rule},
+                         {"reason", p.reason}});
   }
   return {{"classes", classes}, {"decisions", decisions}};
 }
@@ -148,10 +151,10 @@ int Replay(const AutoflowOptions& o) {
     return !o.policy.empty() || r.identical ? 0 : 1;
   }
   const std::string label = o.policy.empty() ? "replayed" : "what-if";
-  std::cout << fmt::format("replayed {} events, {} .. {} ({}), under {}\n\n", r.events,
-                           FormatTime(r.from).substr(0, 19), FormatTime(r.to).substr(0, 19),
-                           Span(r.to - r.from),
-                           o.policy.empty() ? "the policy recorded in the log" : o.policy + " (what-if)");
+  std::cout << fmt::format(
+      "replayed {} events, {} .. {} ({}), under {}\n\n", r.events, FormatTime(r.from).substr(0, 19),
+      FormatTime(r.to).substr(0, 19), Span(r.to - r.from),
+      o.policy.empty() ? "the policy recorded in the log" : o.policy + " (what-if)");
   if (o.policy.empty()) {
     if (r.identical) {
       std::cout << fmt::format("the replay reproduces all {} recorded decisions exactly\n",
@@ -162,7 +165,8 @@ int Replay(const AutoflowOptions& o) {
     }
   }
   // Per class, side by side.
-  std::map<std::string, std::pair<const autoflow::ClassOutcome*, const autoflow::ClassOutcome*>> rows;
+  std::map<std::string, std::pair<const autoflow::ClassOutcome*, const autoflow::ClassOutcome*>>
+      rows;
   for (const auto& c : r.recorded.classes) rows[c.traffic_class].first = &c;
   for (const auto& c : r.replayed.classes) rows[c.traffic_class].second = &c;
   auto lines = [](const autoflow::ClassOutcome* c) {
@@ -173,23 +177,25 @@ int Replay(const AutoflowOptions& o) {
     }
     return s;
   };
-  std::cout << fmt::format("\n{:<14} {:>9} {:>9}   {:>10} {:>10}   time per line\n", "traffic class",
-                           "switches", label, "out of SLA", label);
+  std::cout << fmt::format("\n{:<14} {:>9} {:>9}   {:>10} {:>10}   time per line\n",
+                           "traffic class", "switches", label, "out of SLA", label);
   for (const auto& [cls, pair] : rows) {
     const auto* a = pair.first;
     const auto* b = pair.second;
     std::cout << fmt::format("{:<14} {:>9} {:>9}   {:>10} {:>10}   recorded: {}\n", cls,
-                             a ? std::to_string(a->switches) : "-", b ? std::to_string(b->switches) : "-",
-                             a ? Span(a->out_of_sla) : "-", b ? Span(b->out_of_sla) : "-", lines(a));
+                             a ? std::to_string(a->switches) : "-",
+                             b ? std::to_string(b->switches) : "-", a ? Span(a->out_of_sla) : "-",
+                             b ? Span(b->out_of_sla) : "-", lines(a));
     std::cout << fmt::format("{:<14} {:>9} {:>9}   {:>10} {:>10}   {}: {}\n", "", "", "", "", "",
                              label, lines(b));
   }
   // Decisions, merged in time order.
-  std::cout << fmt::format("\ndecisions ({} recorded, {} {}){}\n", r.recorded.decisions.size(),
-                           r.replayed.decisions.size(), label,
-                           r.recorded.decisions.size() + r.replayed.decisions.size() > 2 * o.decisions
-                               ? fmt::format(", the first {} of each", o.decisions)
-                               : "");
+  std::cout << fmt::format(
+      "\ndecisions ({} recorded, {} {}){}\n", r.recorded.decisions.size(),
+      r.replayed.decisions.size(), label,
+      r.recorded.decisions.size() + r.replayed.decisions.size() > 2 * o.decisions
+          ? fmt::format(", the first {} of each", o.decisions)
+          : "");
   std::size_t i = 0, j = 0;
   const auto& a = r.recorded.decisions;
   const auto& b = r.replayed.decisions;
@@ -200,8 +206,11 @@ int Replay(const AutoflowOptions& o) {
                       a[i].payload == b[j].payload;
     const store::Event& e = take_a ? a[i] : b[j];
     const auto& p = std::get<store::PathSwitched>(e.payload);
-    std::cout << fmt::format("  {}  {:<10} {:<32} {}\n", FormatTime(e.time).substr(0, 19), p.traffic_class,
-                             take_a ? Short(a[i]) : "", same ? "(same)" : take_a ? "" : Short(b[j]));
+    std::cout << fmt::format("  {}  {:<10} {:<32} {}\n", FormatTime(e.time).substr(0, 19),
+                             p.traffic_class, take_a ? Short(a[i]) : "",
+                             same     ? "(same)"
+                             : take_a ? ""
+                                      : Short(b[j]));
     if (take_a) ++i;
     if (!take_a || same) ++j;
   }
@@ -213,23 +222,28 @@ int Replay(const AutoflowOptions& o) {
 void AddAutoflowCommand(CLI::App& app, Runner& run) {
   auto o = std::make_shared<AutoflowOptions>();
   auto* cmd = app.add_subcommand(
-      "autoflow", "Choose the line per traffic class from the analyzer's verdicts, append each "
-                  "switch to the log and hand it to an actuator");
+      "autoflow",
+      "Choose the line per traffic class from the analyzer's verdicts, append each "
+      "switch to the log and hand it to an actuator");
   cmd->add_option("dir", o->dir, "The log directory")->capture_default_str();
-  cmd->add_option("-c,--config", o->config, "lineup.yaml with traffic_classes and policy")->required();
+  cmd->add_option("-c,--config", o->config, "lineup.yaml with traffic_classes and policy")
+      ->required();
   cmd->add_option("--actuator", o->actuator,
                   "record (default), hook:COMMAND, jsonl:- , jsonl:FILE or jsonl:unix:PATH")
       ->capture_default_str();
-  cmd->add_option("--hook-timeout", o->hook_timeout, "Kill a hook running longer")->capture_default_str();
-  cmd->add_option("--hook-retries", o->hook_retries, "Retries of a failed hook")->capture_default_str();
+  cmd->add_option("--hook-timeout", o->hook_timeout, "Kill a hook running longer")
+      ->capture_default_str();
+  cmd->add_option("--hook-retries", o->hook_retries, "Retries of a failed hook")
+      ->capture_default_str();
   cmd->add_flag("--follow", o->follow, "Keep deciding on new verdicts until Ctrl-C");
   cmd->add_flag("--json", o->json, "The current lines as JSON");
   cmd->callback([o, &run] { run = [o] { return Autoflow(*o); }; });
 
   auto r = std::make_shared<AutoflowOptions>();
   auto* replay = app.add_subcommand(
-      "replay", "Replay a recorded log through the controller: check it reproduces the recorded "
-                "decisions, or compare with another policy (what-if)");
+      "replay",
+      "Replay a recorded log through the controller: check it reproduces the recorded "
+      "decisions, or compare with another policy (what-if)");
   replay->add_option("dir", r->dir, "The log directory")->capture_default_str();
   replay->add_option("--policy", r->policy, "A lineup.yaml to try instead of the recorded policy");
   replay->add_option("--decisions", r->decisions, "Decisions to list")->capture_default_str();

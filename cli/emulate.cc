@@ -8,8 +8,9 @@
 #include <csignal>
 #include <iostream>
 
-#include "cli/commands.h"
 #include "base/time_text.h"
+#include "cli/commands.h"
+#include "cli/output.h"
 #include "sim/emulation.h"
 
 namespace lineup::cli {
@@ -26,18 +27,16 @@ std::atomic<bool> g_stop{false};
 
 void OnStopSignal(int) { g_stop = true; }
 
-int Fail(const std::string& message) {
-  std::cerr << "lineup emulate: " << message << "\n";
-  return 2;
-}
+constexpr std::string_view kCommand = "emulate";
 
 int Emulate(const EmulateOptions& o) {
   auto scenario = sim::LoadScenario(o.scenario);
-  if (!scenario) return Fail(scenario.error().message);
+  if (!scenario) return Fail(kCommand, scenario.error().message);
   Nanos duration = scenario->duration;
   if (!o.duration.empty()) {
     auto d = ParseDuration(o.duration);
-    if (!d || *d <= Nanos(0)) return Fail(fmt::format("--for {}: give a duration such as 10m", o.duration));
+    if (!d || *d <= Nanos(0))
+      return Fail(kCommand, fmt::format("--for {}: give a duration such as 10m", o.duration));
     duration = *d;
   }
   struct sigaction action {};
@@ -46,11 +45,12 @@ int Emulate(const EmulateOptions& o) {
   sigaction(SIGTERM, &action, nullptr);
 
   auto lab = sim::Lab::Create(*scenario, o.prefix);
-  if (!lab) return Fail(lab.error().message);
+  if (!lab) return Fail(kCommand, lab.error().message);
   const auto& tunnels = (*lab)->tunnels();
-  std::cout << fmt::format("{} ({}): {} tunnels between {} namespaces, impaired by ns-3 in real time for {}\n",
-                           scenario->name, scenario->origin, tunnels.size(), (*lab)->namespaces().size(),
-                           FormatDuration(duration));
+  std::cout << fmt::format(
+      "{} ({}): {} tunnels between {} namespaces, impaired by ns-3 in real time for {}\n",
+      scenario->name, scenario->origin, tunnels.size(), (*lab)->namespaces().size(),
+      FormatDuration(duration));
   std::cout << fmt::format("  {:<14} {:<10} {:<28} {}\n", "tunnel", "device", "sender side (site)",
                            "reflector side (peer)");
   for (const auto& t : tunnels) {
@@ -61,7 +61,8 @@ int Emulate(const EmulateOptions& o) {
   if (!tunnels.empty()) {
     const auto& t = tunnels.front();
     std::cout << fmt::format(
-        "measure one:\n  ip netns exec {} lineup reflect -l {} &\n  ip netns exec {} lineup probe {} -c 100 "
+        "measure one:\n  ip netns exec {} lineup reflect -l {} &\n  ip netns exec {} lineup probe "
+        "{} -c 100 "
         "-i 20ms\n",
         t.reflector_namespace, t.reflector_address, t.sender_namespace, t.reflector_address);
   }
@@ -71,8 +72,9 @@ int Emulate(const EmulateOptions& o) {
   std::function<void(double)> progress;
   if (show) {
     progress = [duration](double share) {
-      std::cerr << fmt::format("\r{} of {}\033[K", FormatElapsed(Nanos(static_cast<std::int64_t>(
-                                                       share * static_cast<double>(duration.count())))),
+      std::cerr << fmt::format("\r{} of {}\033[K",
+                               FormatElapsed(Nanos(static_cast<std::int64_t>(
+                                   share * static_cast<double>(duration.count())))),
                                FormatDuration(duration))
                 << std::flush;
     };
@@ -80,9 +82,10 @@ int Emulate(const EmulateOptions& o) {
   auto ran = (*lab)->Run(duration, progress, g_stop);
   if (show) std::cerr << "\r\033[K" << std::flush;
   lab->reset();
-  if (!ran) return Fail(ran.error().message);
-  std::cout << fmt::format("stopped after {:.1f} s; {} packets dropped by the loss models; namespaces removed\n",
-                           ran->wall_seconds, ran->packets_dropped);
+  if (!ran) return Fail(kCommand, ran.error().message);
+  std::cout << fmt::format(
+      "stopped after {:.1f} s; {} packets dropped by the loss models; namespaces removed\n",
+      ran->wall_seconds, ran->packets_dropped);
   return 0;
 }
 
@@ -90,9 +93,11 @@ int Emulate(const EmulateOptions& o) {
 
 void AddEmulateCommand(CLI::App& app, Runner& run) {
   auto o = std::make_shared<EmulateOptions>();
-  auto* cmd = app.add_subcommand(
-      "emulate", "Build a scenario's tunnels between network namespaces, impaired by ns-3 in real time (root)");
-  cmd->add_option("scenario", o->scenario, "The scenario file (see scenarios/ and docs/sim.md)")->required();
+  auto* cmd = app.add_subcommand("emulate",
+                                 "Build a scenario's tunnels between network namespaces, impaired "
+                                 "by ns-3 in real time (root)");
+  cmd->add_option("scenario", o->scenario, "The scenario file (see scenarios/ and docs/sim.md)")
+      ->required();
   cmd->add_option("--prefix", o->prefix, "Namespaces are PREFIX-SITE (default lu)");
   cmd->add_option("--for", o->duration, "Run this long instead of the scenario's duration");
   cmd->add_flag("-q,--quiet", o->quiet, "No progress line");

@@ -13,6 +13,7 @@
 #include "cli/commands.h"
 #include "cli/event_json.h"
 #include "cli/log_access.h"
+#include "cli/output.h"
 #include "store/measurements.h"
 
 namespace lineup::cli {
@@ -31,13 +32,11 @@ struct LogOptions {
   std::string max_size;
 };
 
-int Fail(const std::string& message) {
-  std::cerr << "lineup log: " << message << "\n";
-  return 2;
-}
+constexpr std::string_view kCommand = "log";
 
 std::string HumanLine(const store::LogEntry& entry) {
-  if (!entry.event) return fmt::format("{:>10}  ERROR {}", entry.position, entry.event.error().message);
+  if (!entry.event)
+    return fmt::format("{:>10}  ERROR {}", entry.position, entry.event.error().message);
   const auto& e = *entry.event;
   return fmt::format("{:>10}  {}  {:<28} {:>6}  {:<17} {}", e.position, FormatTime(e.event.time),
                      e.event.stream, e.revision, store::ToString(e.event.type()),
@@ -62,13 +61,13 @@ void Print(const store::LogEntry& entry, bool json, std::size_t& errors) {
 
 int Stats(const LogOptions& o) {
   auto log = OpenLogForReading(o.dir);
-  if (!log) return Fail(log.error().message);
+  if (!log) return Fail(kCommand, log.error().message);
   auto s = (*log)->Stats();
-  if (!s) return Fail(s.error().message);
+  if (!s) return Fail(kCommand, s.error().message);
   if (o.json) {
-    nlohmann::json j = {{"directory", o.dir},          {"head", s->head},
-                        {"events_approx", s->events},  {"probe_samples_approx", s->probe_samples},
-                        {"streams", s->streams},       {"sample_trim_point", s->sample_trim_point},
+    nlohmann::json j = {{"directory", o.dir},         {"head", s->head},
+                        {"events_approx", s->events}, {"probe_samples_approx", s->probe_samples},
+                        {"streams", s->streams},      {"sample_trim_point", s->sample_trim_point},
                         {"disk_bytes", s->disk_bytes}};
     if (s->first_time) j["first_time"] = FormatTime(*s->first_time);
     if (s->last_time) j["last_time"] = FormatTime(*s->last_time);
@@ -85,7 +84,8 @@ int Stats(const LogOptions& o) {
       "time         {} .. {}\n",
       o.dir, s->head == 0 ? 0 : s->head - 1, s->head, s->events, s->probe_samples,
       s->events - std::min(s->events, s->probe_samples), s->streams,
-      s->sample_trim_point == 0 ? "none" : fmt::format("samples before {} deleted", s->sample_trim_point),
+      s->sample_trim_point == 0 ? "none"
+                                : fmt::format("samples before {} deleted", s->sample_trim_point),
       double(s->disk_bytes) / (1 << 20), s->first_time ? FormatTime(*s->first_time) : "-",
       s->last_time ? FormatTime(*s->last_time) : "-");
   return 0;
@@ -93,7 +93,7 @@ int Stats(const LogOptions& o) {
 
 int Dump(const LogOptions& o) {
   auto log = OpenLogForReading(o.dir);
-  if (!log) return Fail(log.error().message);
+  if (!log) return Fail(kCommand, log.error().message);
   const store::ReadFilter filter{!o.no_samples, true};
   std::size_t errors = 0;
   auto print = [&](const store::LogEntry& e) {
@@ -109,17 +109,19 @@ int Dump(const LogOptions& o) {
     });
   } else if (!o.since.empty() || !o.until.empty()) {
     RealClock clock;
-    auto since = o.since.empty() ? Result<WallTime>(FromUnixNanos(INT64_MIN)) : ParseTime(o.since, clock.Now());
-    if (!since) return Fail("--since: " + since.error().message);
-    auto until = o.until.empty() ? Result<WallTime>(FromUnixNanos(INT64_MAX)) : ParseTime(o.until, clock.Now());
-    if (!until) return Fail("--until: " + until.error().message);
-    if (*until <= *since) return Fail("--until must be after --since");
+    auto since = o.since.empty() ? Result<WallTime>(FromUnixNanos(INT64_MIN))
+                                 : ParseTime(o.since, clock.Now());
+    if (!since) return Fail(kCommand, "--since: " + since.error().message);
+    auto until = o.until.empty() ? Result<WallTime>(FromUnixNanos(INT64_MAX))
+                                 : ParseTime(o.until, clock.Now());
+    if (!until) return Fail(kCommand, "--until: " + until.error().message);
+    if (*until <= *since) return Fail(kCommand, "--until must be after --since");
     read = (*log)->ReadTime(*since, *until, filter, print);
   } else {
     read = (*log)->ReadPositions(o.from, o.to, filter, print);
   }
   std::cout << std::flush;
-  if (!read) return Fail(read.error().message);
+  if (!read) return Fail(kCommand, read.error().message);
   if (errors) {
     std::cerr << "lineup log: " << errors << " record(s) could not be decoded (shown as ERROR)\n";
     return 1;
@@ -129,7 +131,7 @@ int Dump(const LogOptions& o) {
 
 int Tail(const LogOptions& o) {
   auto log = OpenLogForReading(o.dir);
-  if (!log) return Fail(log.error().message);
+  if (!log) return Fail(kCommand, log.error().message);
   const std::uint64_t from = o.from_end ? (*log)->head() : o.from;
   std::mutex out;
   std::size_t errors = 0;
@@ -138,7 +140,7 @@ int Tail(const LogOptions& o) {
     Print(e, o.json, errors);
     std::cout << std::flush;
   });
-  if (!sub) return Fail(sub.error().message);
+  if (!sub) return Fail(kCommand, sub.error().message);
   boost::asio::io_context io;
   boost::asio::signal_set stop(io, SIGINT, SIGTERM);
   stop.async_wait([&](boost::system::error_code, int) { io.stop(); });
@@ -165,26 +167,28 @@ Result<std::uint64_t> ParseSize(const std::string& text) {
 
 int Trim(const LogOptions& o) {
   if (o.older_than.empty() && o.max_size.empty()) {
-    return Fail("say what to delete: --samples-older-than DURATION and/or --samples-max-size SIZE");
+    return Fail(kCommand,
+                "say what to delete: --samples-older-than DURATION and/or --samples-max-size SIZE");
   }
   store::RetentionPolicy policy;
   if (!o.older_than.empty()) {
     auto age = ParseDuration(o.older_than);
-    if (!age || *age <= Nanos(0)) return Fail("--samples-older-than must be a positive duration");
+    if (!age || *age <= Nanos(0))
+      return Fail(kCommand, "--samples-older-than must be a positive duration");
     policy.sample_max_age = *age;
   }
   if (!o.max_size.empty()) {
     auto size = ParseSize(o.max_size);
-    if (!size) return Fail("--samples-max-size: " + size.error().message);
+    if (!size) return Fail(kCommand, "--samples-max-size: " + size.error().message);
     policy.sample_max_bytes = *size;
   }
   store::RocksLogOptions options;
   options.create_if_missing = false;
   auto log = store::OpenRocksLog(o.dir, options);
-  if (!log) return Fail(log.error().message);
+  if (!log) return Fail(kCommand, log.error().message);
   RealClock clock;
   auto report = (*log)->ApplyRetention(policy, clock.Now());
-  if (!report) return Fail(report.error().message);
+  if (!report) return Fail(kCommand, report.error().message);
   std::cout << "deleted " << report->samples_deleted << " probe samples; samples before position "
             << report->samples_trimmed_before << " are gone, everything else is kept\n";
   return 0;
@@ -194,10 +198,11 @@ int Compact(const LogOptions& o) {
   store::RocksLogOptions options;
   options.create_if_missing = false;
   auto log = store::OpenRocksLog(o.dir, options);
-  if (!log) return Fail(log.error().message);
-  if (auto r = (*log)->Compact(); !r) return Fail(r.error().message);
+  if (!log) return Fail(kCommand, log.error().message);
+  if (auto r = (*log)->Compact(); !r) return Fail(kCommand, r.error().message);
   auto stats = (*log)->Stats();
-  if (stats) std::cout << fmt::format("compacted: {:.1f} MiB\n", double(stats->disk_bytes) / (1 << 20));
+  if (stats)
+    std::cout << fmt::format("compacted: {:.1f} MiB\n", double(stats->disk_bytes) / (1 << 20));
   return 0;
 }
 
@@ -215,7 +220,8 @@ void AddLogCommand(CLI::App& app, Runner& run) {
   dir(stats);
   stats->callback([o, &run] { run = [o] { return Stats(*o); }; });
 
-  auto* dump = cmd->add_subcommand("dump", "Print events: a position range, a stream, or a time range");
+  auto* dump =
+      cmd->add_subcommand("dump", "Print events: a position range, a stream, or a time range");
   dir(dump);
   dump->add_option("--from", o->from, "First position");
   dump->add_option("--to", o->to, "Stop before this position");
@@ -233,14 +239,17 @@ void AddLogCommand(CLI::App& app, Runner& run) {
   tail->callback([o, &run] { run = [o] { return Tail(*o); }; });
 
   auto* trim = cmd->add_subcommand(
-      "trim", "Delete old probe samples (summaries, decisions and configuration are kept); "
-              "needs the writer stopped");
+      "trim",
+      "Delete old probe samples (summaries, decisions and configuration are kept); "
+      "needs the writer stopped");
   trim->add_option("dir", o->dir, "The log directory")->capture_default_str();
-  trim->add_option("--samples-older-than", o->older_than, "Delete samples older than this, e.g. 7d");
+  trim->add_option("--samples-older-than", o->older_than,
+                   "Delete samples older than this, e.g. 7d");
   trim->add_option("--samples-max-size", o->max_size, "Keep at most this much, e.g. 2G");
   trim->callback([o, &run] { run = [o] { return Trim(*o); }; });
 
-  auto* compact = cmd->add_subcommand("compact", "Compact the files (after trim); needs the writer stopped");
+  auto* compact =
+      cmd->add_subcommand("compact", "Compact the files (after trim); needs the writer stopped");
   compact->add_option("dir", o->dir, "The log directory")->capture_default_str();
   compact->callback([o, &run] { run = [o] { return Compact(*o); }; });
 }

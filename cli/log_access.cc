@@ -9,10 +9,11 @@ namespace lineup::cli {
 Result<std::unique_ptr<store::EventLog>> OpenLogForReading(const std::string& dir) {
   std::error_code ec;
   if (!std::filesystem::exists(std::filesystem::path(dir) / "CURRENT", ec)) {
-    return Fail(ErrorCode::kNotFound,
-                fmt::format("there is no event log in '{}': give the directory lineup writes its "
-                            "log to (the default is lineup-data/log)",
-                            dir));
+    return lineup::Fail(
+        ErrorCode::kNotFound,
+        fmt::format("there is no event log in '{}': give the directory lineup writes its "
+                    "log to (the default is lineup-data/log)",
+                    dir));
   }
   store::RocksLogOptions options;
   options.mode = store::OpenMode::kFollower;

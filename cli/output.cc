@@ -1,11 +1,19 @@
 #include "cli/output.h"
 
+#include <iostream>
+
 #include <fmt/format.h>
 
 #include "base/time_text.h"
 #include "measure/dscp.h"
 
 namespace lineup::cli {
+
+int Fail(std::string_view command, std::string_view message, int code) {
+  std::cerr << "lineup " << command << ": " << message << "\n";
+  return code;
+}
+
 namespace {
 
 using measure::DirectionStats;
@@ -13,23 +21,20 @@ using measure::Summary;
 
 std::string Row(std::string_view label, const DirectionStats& d, std::string_view note) {
   if (d.delay.count == 0) return fmt::format("  {:<11}{:>10}\n", label, "-");
-  std::string row = fmt::format("  {:<11}{:>10}{:>10}{:>10}{:>10}{:>10}{:>10}  {}", label,
-                                Millis(d.delay.min), Millis(d.delay.mean), Millis(d.delay.max),
-                                Millis(d.delay.p95), Millis(d.jitter.mean_abs),
-                                Millis(d.jitter.rfc3550), note);
+  std::string row =
+      fmt::format("  {:<11}{:>10}{:>10}{:>10}{:>10}{:>10}{:>10}  {}", label, Millis(d.delay.min),
+                  Millis(d.delay.mean), Millis(d.delay.max), Millis(d.delay.p95),
+                  Millis(d.jitter.mean_abs), Millis(d.jitter.rfc3550), note);
   while (!row.empty() && row.back() == ' ') row.pop_back();
   return row + "\n";
 }
 
-std::string Optional(const std::optional<std::uint32_t>& v) {
-  return v ? std::to_string(*v) : "?";
-}
+std::string Optional(const std::optional<std::uint32_t>& v) { return v ? std::to_string(*v) : "?"; }
 
 nlohmann::json Delay(const measure::DelayStats& d) {
-  return {{"count", d.count},          {"min_ns", d.min.count()},
-          {"mean_ns", d.mean.count()}, {"max_ns", d.max.count()},
-          {"median_ns", d.median.count()}, {"p95_ns", d.p95.count()},
-          {"p99_ns", d.p99.count()},   {"stddev_ns", d.stddev.count()}};
+  return {{"count", d.count},        {"min_ns", d.min.count()},       {"mean_ns", d.mean.count()},
+          {"max_ns", d.max.count()}, {"median_ns", d.median.count()}, {"p95_ns", d.p95.count()},
+          {"p99_ns", d.p99.count()}, {"stddev_ns", d.stddev.count()}};
 }
 
 nlohmann::json Direction(const DirectionStats& d) {
@@ -52,21 +57,21 @@ std::string SessionTable(const measure::SessionResult& r) {
   const auto& c = r.config;
   const Summary& s = r.summary;
   std::string out = fmt::format(
-      "{} from {}: {} packets of {} B, {} {} ms, DSCP {}, TTL {}{}\n",
-      c.DisplayName(), measure::FormatEndpoint(r.local), s.sent, c.PacketLength(),
+      "{} from {}: {} packets of {} B, {} {} ms, DSCP {}, TTL {}{}\n", c.DisplayName(),
+      measure::FormatEndpoint(r.local), s.sent, c.PacketLength(),
       c.interval_kind == measure::IntervalKind::kPoisson ? "Poisson gaps, mean" : "every",
       Millis(c.interval), measure::DscpToString(c.dscp), c.ttl, c.dont_fragment ? ", DF" : "");
   if (r.error) return out + fmt::format("  error: {}\n", r.error->message);
-  out += fmt::format("  {:<11}{:>10}{:>10}{:>10}{:>10}{:>10}{:>10}\n", "(ms)", "min", "avg",
-                     "max", "p95", "jitter", "rfc3550");
+  out += fmt::format("  {:<11}{:>10}{:>10}{:>10}{:>10}{:>10}{:>10}\n", "(ms)", "min", "avg", "max",
+                     "p95", "jitter", "rfc3550");
   const std::string_view sync = s.one_way_synchronized ? "" : "clocks not synchronized";
   out += Row("outbound", s.forward, sync);
   out += Row("inbound", s.backward, sync);
   out += Row("round-trip", s.round_trip, "");
-  out += fmt::format(
-      "  loss {}/{} ({:.2f}%): outbound {}, inbound {} · duplicates {} · reordered {}", s.lost,
-      s.sent, 100.0 * s.LossRatio(), Optional(s.lost_forward), Optional(s.lost_backward),
-      s.duplicates, s.reordered);
+  out +=
+      fmt::format("  loss {}/{} ({:.2f}%): outbound {}, inbound {} · duplicates {} · reordered {}",
+                  s.lost, s.sent, 100.0 * s.LossRatio(), Optional(s.lost_forward),
+                  Optional(s.lost_backward), s.duplicates, s.reordered);
   if (s.ttl_at_reflector_min >= 0) {
     out += fmt::format(" · TTL at reflector {}", s.ttl_at_reflector_min);
     if (s.ttl_at_reflector_max != s.ttl_at_reflector_min) {
@@ -75,7 +80,8 @@ std::string SessionTable(const measure::SessionResult& r) {
   }
   out += "\n";
   std::string notes;
-  if (s.dscp_changed) notes += fmt::format(" {} replies came back with another DSCP;", s.dscp_changed);
+  if (s.dscp_changed)
+    notes += fmt::format(" {} replies came back with another DSCP;", s.dscp_changed);
   if (s.late) notes += fmt::format(" {} late replies ignored;", s.late);
   if (s.malformed) notes += fmt::format(" {} malformed replies;", s.malformed);
   if (s.unexpected) notes += fmt::format(" {} replies for unsent numbers;", s.unexpected);
@@ -90,9 +96,8 @@ std::string SessionTable(const measure::SessionResult& r) {
 }
 
 std::string PacketTable(const measure::SessionResult& r) {
-  std::string out =
-      fmt::format("  {:>6} {:>6} {:>10} {:>10} {:>10} {:>5} {:>5} {:>5}\n", "seq", "rseq",
-                  "out ms", "in ms", "rtt ms", "ttl", "rttl", "dscp");
+  std::string out = fmt::format("  {:>6} {:>6} {:>10} {:>10} {:>10} {:>5} {:>5} {:>5}\n", "seq",
+                                "rseq", "out ms", "in ms", "rtt ms", "ttl", "rttl", "dscp");
   for (const auto& p : r.packets) {
     if (!p.reply) {
       out += fmt::format("  {:>6} {:>6} {:>10}\n", p.sequence, "-", "lost");
@@ -120,7 +125,8 @@ nlohmann::json SessionJson(const measure::SessionResult& r, bool packets) {
       {"parameters",
        {{"count", c.count},
         {"interval_ns", c.interval.count()},
-        {"interval_kind", c.interval_kind == measure::IntervalKind::kPoisson ? "poisson" : "periodic"},
+        {"interval_kind",
+         c.interval_kind == measure::IntervalKind::kPoisson ? "poisson" : "periodic"},
         {"packet_bytes", c.PacketLength()},
         {"padding", c.padding},
         {"dscp", c.dscp},

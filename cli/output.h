@@ -1,15 +1,21 @@
 // How results look to people (tables) and to programs (JSON).
 #pragma once
 
+#include <string_view>
+
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
-#include "report/report.h"
 #include "net/reflector_server.h"
 #include "net/sender_runner.h"
+#include "report/report.h"
 
 namespace lineup::cli {
+
+// Prints "lineup <command>: <message>" on stderr and returns `code`: 2 when
+// the user's input was wrong (the default), 1 when the work itself failed.
+int Fail(std::string_view command, std::string_view message, int code = 2);
 
 // One block per session: outbound / inbound / round trip with min, avg, max,
 // p95 and jitter, then loss, duplicates, reordering and TTL.

@@ -8,8 +8,8 @@
 #include "base/time_text.h"
 #include "cli/commands.h"
 #include "cli/output.h"
-#include "net/clock_sync.h"
 #include "measure/dscp.h"
+#include "net/clock_sync.h"
 #include "net/sender_runner.h"
 
 namespace lineup::cli {
@@ -34,10 +34,7 @@ struct ProbeOptions {
   bool packets = false;
 };
 
-int Fail(const std::string& message) {
-  std::cerr << "lineup probe: " << message << "\n";
-  return 2;
-}
+constexpr std::string_view kCommand = "probe";
 
 Result<measure::SessionConfig> ToConfig(const ProbeOptions& o, const std::string& target,
                                         std::size_t index) {
@@ -62,7 +59,8 @@ Result<measure::SessionConfig> ToConfig(const ProbeOptions& o, const std::string
   if (o.ecn > 3) return lineup::Fail(ErrorCode::kInvalidArgument, "--ecn must be 0-3");
   c.ecn = static_cast<std::uint8_t>(o.ecn);
   if (o.ttl < 1 || o.ttl > 255) {
-    return lineup::Fail(ErrorCode::kInvalidArgument, fmt::format("--ttl {} is out of range 1-255", o.ttl));
+    return lineup::Fail(ErrorCode::kInvalidArgument,
+                        fmt::format("--ttl {} is out of range 1-255", o.ttl));
   }
   c.ttl = static_cast<std::uint8_t>(o.ttl);
   c.dont_fragment = o.dont_fragment;
@@ -89,7 +87,7 @@ int Run(const ProbeOptions& o) {
   std::vector<measure::SessionConfig> configs;
   for (std::size_t i = 0; i < o.targets.size(); ++i) {
     auto c = ToConfig(o, o.targets[i], i);
-    if (!c) return Fail(c.error().message);
+    if (!c) return Fail(kCommand, c.error().message);
     configs.push_back(std::move(*c));
   }
   boost::asio::io_context io(1);  // one thread: no internal locking
@@ -97,10 +95,9 @@ int Run(const ProbeOptions& o) {
   measure::SenderRunner runner(io, clock);
   std::vector<measure::SessionResult> results(configs.size());
   for (std::size_t i = 0; i < configs.size(); ++i) {
-    auto started = runner.Start(configs[i], [&results, i](measure::SessionResult r) {
-      results[i] = std::move(r);
-    });
-    if (!started) return Fail(started.error().message);
+    auto started = runner.Start(
+        configs[i], [&results, i](measure::SessionResult r) { results[i] = std::move(r); });
+    if (!started) return Fail(kCommand, started.error().message);
   }
   io.run();
 
@@ -127,7 +124,8 @@ void AddProbeCommand(CLI::App& app, Runner& run) {
       "probe",
       "Send TWAMP-Test/STAMP probes to reflectors and report outbound, inbound and round-trip "
       "delay, jitter and loss. Exit 1 when no reply came back.");
-  cmd->add_option("target", o->targets, "Reflector ADDRESS[:PORT] (port 862 by default); several run at once")
+  cmd->add_option("target", o->targets,
+                  "Reflector ADDRESS[:PORT] (port 862 by default); several run at once")
       ->required();
   cmd->add_option("-c,--count", o->count, "Packets per session")->capture_default_str();
   cmd->add_option("-i,--interval", o->interval, "Gap between packets (e.g. 20ms, 1s)")

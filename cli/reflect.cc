@@ -9,10 +9,10 @@
 
 #include "base/time_text.h"
 #include "cli/commands.h"
-#include "cli/serve.h"
 #include "cli/output.h"
-#include "net/clock_sync.h"
+#include "cli/serve.h"
 #include "measure/dscp.h"
+#include "net/clock_sync.h"
 #include "net/reflector_server.h"
 
 namespace lineup::cli {
@@ -33,10 +33,7 @@ struct ReflectOptions {
   bool json = false;
 };
 
-int Fail(const std::string& message) {
-  std::cerr << "lineup reflect: " << message << "\n";
-  return 2;
-}
+constexpr std::string_view kCommand = "reflect";
 
 class Reporter {
  public:
@@ -57,22 +54,22 @@ class Reporter {
 
 int Run(const ReflectOptions& o) {
   measure::ReflectorConfig config;
-  config.format = o.twamp_light ? measure::ReflectorFormat::kTwampLight
-                                : measure::ReflectorFormat::kStamp;
+  config.format =
+      o.twamp_light ? measure::ReflectorFormat::kTwampLight : measure::ReflectorFormat::kStamp;
   config.stateful = !o.stateless;
   if (o.reply_dscp != "copy") {
     auto dscp = measure::ParseDscp(o.reply_dscp);
-    if (!dscp) return Fail("--reply-dscp: " + dscp.error().message + " (or 'copy')");
+    if (!dscp) return Fail(kCommand, "--reply-dscp: " + dscp.error().message + " (or 'copy')");
     config.reply_dscp = *dscp;
   }
   for (const auto& text : o.allow) {
     auto prefix = measure::Prefix::Parse(text);
-    if (!prefix) return Fail("--allow: " + prefix.error().message);
+    if (!prefix) return Fail(kCommand, "--allow: " + prefix.error().message);
     config.allow.push_back(*prefix);
   }
   config.allow_larger_reply = o.allow_larger_reply;
   auto idle = ParseDuration(o.idle_timeout);
-  if (!idle) return Fail("--idle-timeout: " + idle.error().message);
+  if (!idle) return Fail(kCommand, "--idle-timeout: " + idle.error().message);
   config.sender_idle_timeout = *idle;
   config.error_estimate = measure::LocalErrorEstimate();
 
@@ -81,14 +78,14 @@ int Run(const ReflectOptions& o) {
       o.listen.empty() ? std::vector<std::string>{"0.0.0.0", "::"} : o.listen;
   for (const auto& text : listen) {
     auto endpoint = measure::ParseEndpoint(text);
-    if (!endpoint) return Fail("--listen: " + endpoint.error().message);
+    if (!endpoint) return Fail(kCommand, "--listen: " + endpoint.error().message);
     endpoints.push_back(*endpoint);
   }
 
   asio::io_context io(1);  // one thread: lets Asio skip its internal locking
   RealClock clock;
   auto server = measure::ReflectorServer::Create(io, clock, endpoints, config);
-  if (!server) return Fail(server.error().message);
+  if (!server) return Fail(kCommand, server.error().message);
   Reporter reporter(**server, o.json);
   for (const auto& l : (*server)->Status()) {
     std::cout << "listening on " << measure::FormatEndpoint(l.local) << std::endl;
@@ -97,13 +94,14 @@ int Run(const ReflectOptions& o) {
   Nanos every{0};
   if (!o.stats_interval.empty()) {
     auto parsed = ParseDuration(o.stats_interval);
-    if (!parsed || *parsed <= Nanos(0)) return Fail("--stats-interval must be a positive duration");
+    if (!parsed || *parsed <= Nanos(0))
+      return Fail(kCommand, "--stats-interval must be a positive duration");
     every = *parsed;
   }
   std::optional<Nanos> duration;
   if (!o.duration.empty()) {
     auto parsed = ParseDuration(o.duration);
-    if (!parsed) return Fail("--duration: " + parsed.error().message);
+    if (!parsed) return Fail(kCommand, "--duration: " + parsed.error().message);
     duration = *parsed;
   }
   RunPrintingStatus(io, every, duration, [&] { reporter.Print(); });
@@ -126,15 +124,18 @@ void AddReflectCommand(CLI::App& app, Runner& run) {
                 "packets shorter than 44 bytes");
   cmd->add_flag("--stateless", o->stateless,
                 "Echo the sender's sequence number instead of numbering replies per sender");
-  cmd->add_option("--reply-dscp", o->reply_dscp, "DSCP of replies: 'copy' the received one, or 0-63/a name")
+  cmd->add_option("--reply-dscp", o->reply_dscp,
+                  "DSCP of replies: 'copy' the received one, or 0-63/a name")
       ->capture_default_str();
   cmd->add_option("--allow", o->allow, "Only answer senders in this CIDR prefix (repeatable)");
   cmd->add_flag("--allow-larger-reply", o->allow_larger_reply,
                 "Answer requests shorter than 41 bytes with a 41-byte reply (amplification)");
-  cmd->add_option("--idle-timeout", o->idle_timeout, "Forget a sender's numbering after this idle time")
+  cmd->add_option("--idle-timeout", o->idle_timeout,
+                  "Forget a sender's numbering after this idle time")
       ->capture_default_str();
   cmd->add_option("--stats-interval", o->stats_interval, "Print counters this often");
-  cmd->add_option("--duration", o->duration, "Stop after this long (default: until SIGINT/SIGTERM)");
+  cmd->add_option("--duration", o->duration,
+                  "Stop after this long (default: until SIGINT/SIGTERM)");
   cmd->add_flag("--json", o->json, "Print counters as JSON lines");
   cmd->callback([o, &run] { run = [o] { return Run(*o); }; });
 }

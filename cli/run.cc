@@ -13,19 +13,19 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <filesystem>
 #include <chrono>
 #include <csignal>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <thread>
 
+#include "base/time_text.h"
 #include "cli/commands.h"
+#include "cli/output.h"
 #include "daemon/api.h"
 #include "daemon/daemon.h"
-#include "cli/output.h"
 #include "report/report_render.h"
-#include "base/time_text.h"
 
 namespace lineup::cli {
 namespace {
@@ -70,18 +70,18 @@ int RunLab(const RunOptions& o);
 std::atomic<int> g_signal{0};
 extern "C" void OnSignal(int sig) { g_signal = sig; }
 
-std::string Ms(Nanos d) { return fmt::format("{:.3f}", std::chrono::duration<double, std::milli>(d).count()); }
-
-int Fail(const std::string& message) {
-  std::cerr << "lineup run: " << message << "\n";
-  return 2;
+std::string Ms(Nanos d) {
+  return fmt::format("{:.3f}", std::chrono::duration<double, std::milli>(d).count());
 }
 
+constexpr std::string_view kCommand = "run";
+
 Result<daemon::DaemonConfig> Load(const RunOptions& o) {
-  auto config = o.config.empty() ? daemon::ParseDaemonConfig(EmbeddedConfig(o.log_dir.empty() ? "lineup-data/log"
-                                                                                              : o.log_dir),
-                                                             "(embedded default)")
-                                 : daemon::LoadDaemonConfig(o.config);
+  auto config = o.config.empty()
+                    ? daemon::ParseDaemonConfig(
+                          EmbeddedConfig(o.log_dir.empty() ? "lineup-data/log" : o.log_dir),
+                          "(embedded default)")
+                    : daemon::LoadDaemonConfig(o.config);
   if (config && !o.log_dir.empty()) config->log_dir = o.log_dir;
   if (config && !o.api.empty()) config->api.listen = o.api;
   return config;
@@ -90,11 +90,12 @@ Result<daemon::DaemonConfig> Load(const RunOptions& o) {
 int Run(const RunOptions& o) {
   if (o.lab) return RunLab(o);
   auto config = Load(o);
-  if (!config) return Fail(config.error().message);
+  if (!config) return Fail(kCommand, config.error().message);
   std::optional<Nanos> duration;
   if (!o.duration.empty()) {
     auto d = ParseDuration(o.duration);
-    if (!d || *d <= Nanos(0)) return Fail(fmt::format("--for '{}': give a positive duration", o.duration));
+    if (!d || *d <= Nanos(0))
+      return Fail(kCommand, fmt::format("--for '{}': give a positive duration", o.duration));
     duration = *d;
   }
   RealClock clock;
@@ -108,18 +109,19 @@ int Run(const RunOptions& o) {
         return;
       }
       const auto& m = r.summary;
-      std::cout << fmt::format("{:<24} run {:<4} rtt {:>8} ms p95 {:>8} ms  jitter {:>7} ms  loss {}/{}\n",
-                               s.config.name, r.run, Ms(m.round_trip.delay.mean), Ms(m.round_trip.delay.p95),
-                               Ms(m.round_trip.jitter.mean_abs), m.lost, m.sent)
+      std::cout << fmt::format(
+                       "{:<24} run {:<4} rtt {:>8} ms p95 {:>8} ms  jitter {:>7} ms  loss {}/{}\n",
+                       s.config.name, r.run, Ms(m.round_trip.delay.mean),
+                       Ms(m.round_trip.delay.p95), Ms(m.round_trip.jitter.mean_abs), m.lost, m.sent)
                 << std::flush;
     };
   }
   const WallTime began = clock.Now();
   auto started = daemon::Daemon::Start(std::move(*config), clock, options);
-  if (!started) return Fail(started.error().message);
+  if (!started) return Fail(kCommand, started.error().message);
   auto& d = **started;
-  std::cout << fmt::format("lineup run: {} sessions, {} responders, log in {}{}\n", d.Sessions().size(),
-                           d.config().responders.size(), d.config().log_dir,
+  std::cout << fmt::format("lineup run: {} sessions, {} responders, log in {}{}\n",
+                           d.Sessions().size(), d.config().responders.size(), d.config().log_dir,
                            o.config.empty() ? " (embedded default; -c FILE for yours)" : "")
             << std::flush;
   for (const auto& r : d.config().responders) {
@@ -128,11 +130,12 @@ int Run(const RunOptions& o) {
   auto api = daemon::ApiServer::Start(d, d.config().api);
   if (!api) {
     d.Stop();
-    return Fail(api.error().message + " (--api ADDRESS:PORT to choose another)");
+    return Fail(kCommand, api.error().message + " (--api ADDRESS:PORT to choose another)");
   }
   const auto at = (*api)->endpoint();
   const std::string base = measure::FormatEndpoint({at.address(), at.port()});
-  std::cout << fmt::format("API on http://{0}/api/ , metrics on /metrics , web page on http://{0}/\n", base)
+  std::cout << fmt::format(
+                   "API on http://{0}/api/ , metrics on /metrics , web page on http://{0}/\n", base)
             << std::flush;
 
   std::signal(SIGINT, OnSignal);
@@ -150,7 +153,8 @@ int Run(const RunOptions& o) {
       }
       auto next = daemon::LoadDaemonConfig(o.config);
       if (!next) {
-        std::cerr << "lineup run: SIGHUP: " << o.config << " is not valid; keeping the running configuration:\n"
+        std::cerr << "lineup run: SIGHUP: " << o.config
+                  << " is not valid; keeping the running configuration:\n"
                   << next.error().message << "\n";
         continue;
       }
@@ -160,16 +164,17 @@ int Run(const RunOptions& o) {
       if (auto merged = daemon::WithApiChanges(*next, d.config().api_changes, o.config); merged) {
         next = std::move(merged);
       } else {
-        std::cerr << "lineup run: SIGHUP: the API's changes do not fit the new file; keeping the running "
-                     "configuration:\n"
-                  << merged.error().message << "\n";
+        std::cerr
+            << "lineup run: SIGHUP: the API's changes do not fit the new file; keeping the running "
+               "configuration:\n"
+            << merged.error().message << "\n";
         continue;
       }
       if (auto ok = d.Reload(std::move(*next)); !ok) {
         std::cerr << "lineup run: SIGHUP: " << ok.error().message << "\n";
       } else {
-        std::cout << fmt::format("reloaded {}: {} sessions, {} responders\n", o.config, d.Sessions().size(),
-                                 d.config().responders.size())
+        std::cout << fmt::format("reloaded {}: {} sessions, {} responders\n", o.config,
+                                 d.Sessions().size(), d.config().responders.size())
                   << std::flush;
       }
     }
@@ -285,7 +290,10 @@ struct Child {
 // near side, so ranking and switching happen on real packets.
 int RunLab(const RunOptions& o) {
   if (::geteuid() != 0) {
-    return Fail("--lab builds network namespaces and tap devices: run it as root (or without --lab on loopback)");
+    return Fail(
+        kCommand,
+        "--lab builds network namespaces and tap devices: run it as root (or without --lab on "
+        "loopback)");
   }
   const std::string self = std::filesystem::read_symlink("/proc/self/exe").string();
   const std::string prefix = fmt::format("lu{}", ::getpid());
@@ -308,9 +316,11 @@ links:
   line-b: {delay: 35ms, jitter: 12ms}
   line-c: {delay: 15ms, jitter: 1ms, loss_percent: 6}
 )";
-  const std::string log_dir = o.log_dir.empty() ? std::filesystem::absolute("lineup-data/log").string() : o.log_dir;
+  const std::string log_dir =
+      o.log_dir.empty() ? std::filesystem::absolute("lineup-data/log").string() : o.log_dir;
   const std::string config = dir + "/lab.yaml";
-  std::ofstream(config) << fmt::format(R"(# lineup run --lab: the daemon in {0}-edge, the far ends in {0}-far.
+  std::ofstream(config) << fmt::format(
+      R"(# lineup run --lab: the daemon in {0}-edge, the far ends in {0}-far.
 daemon:
   log_dir: {1}
   schedule: {{every: 2s}}
@@ -323,7 +333,7 @@ sessions:
 analyzer:
   ranking_interval: 5s
 )",
-                                       prefix, log_dir);
+      prefix, log_dir);
   std::cout << "lab: three lines between network namespaces, impaired by ns-3 in real time:\n"
                "  line-a 10 ms +-1 ms (a 30 s blackout from 40 s on); line-b 35 ms +-12 ms;\n"
                "  line-c 15 ms +-1 ms, 6% loss each way\n"
@@ -332,20 +342,26 @@ analyzer:
   const std::string said = lab.WaitFor("ready");
   if (said.find("ready") == std::string::npos) {
     lab.Stop(SIGTERM);
-    return Fail("the lab did not start:\n" + said);
+    return Fail(kCommand, "the lab did not start:\n" + said);
   }
-  Child far = Child::Spawn({"ip", "netns", "exec", prefix + "-far", self, "reflect", "-l", "10.2.0.1", "-l",
-                            "10.2.1.1", "-l", "10.2.2.1"},
+  Child far = Child::Spawn({"ip", "netns", "exec", prefix + "-far", self, "reflect", "-l",
+                            "10.2.0.1", "-l", "10.2.1.1", "-l", "10.2.2.1"},
                            true);
   far.WaitFor("listening on 10.2.2.1");
-  std::vector<std::string> argv{"ip", "netns", "exec", prefix + "-edge", self, "run", "-c", config, "--report",
-                                o.report.empty() ? "" : std::filesystem::absolute(o.report).string()};
+  std::vector<std::string> argv{
+      "ip",       "netns",
+      "exec",     prefix + "-edge",
+      self,       "run",
+      "-c",       config,
+      "--report", o.report.empty() ? "" : std::filesystem::absolute(o.report).string()};
   if (!o.duration.empty()) argv.insert(argv.end(), {"--for", o.duration});
   if (!o.api.empty()) argv.insert(argv.end(), {"--api", o.api});
   if (o.quiet) argv.push_back("-q");
-  std::cout << fmt::format("the daemon runs in {0}-edge (its API there: ip netns exec {0}-edge lineup paths)\n",
-                           prefix)
-            << std::flush;
+  std::cout
+      << fmt::format(
+             "the daemon runs in {0}-edge (its API there: ip netns exec {0}-edge lineup paths)\n",
+             prefix)
+      << std::flush;
   // Signals reach the daemon through its process group; wait for it.
   std::signal(SIGINT, SIG_IGN);
   std::signal(SIGTERM, SIG_IGN);
@@ -361,21 +377,25 @@ analyzer:
 }  // namespace
 
 void AddRunCommand(CLI::App& app, Runner& run) {
-  auto* cmd = app.add_subcommand(
-      "run",
-      "The daemon: responders, scheduled sender sessions, the event log, SLA analysis and path selection in one "
-      "process. Without -c it runs the main job on loopback (three lines, lineup-data/log). SIGHUP reloads, "
-      "SIGTERM stops.");
+  auto* cmd = app.add_subcommand("run",
+                                 "The daemon: responders, scheduled sender sessions, the event "
+                                 "log, SLA analysis and path selection in one "
+                                 "process. Without -c it runs the main job on loopback (three "
+                                 "lines, lineup-data/log). SIGHUP reloads, "
+                                 "SIGTERM stops.");
   auto o = std::make_shared<RunOptions>();
-  cmd->add_option("-c,--config", o->config, "lineup.yaml with daemon, tunnels, sessions, SLA classes and policy");
+  cmd->add_option("-c,--config", o->config,
+                  "lineup.yaml with daemon, tunnels, sessions, SLA classes and policy");
   cmd->add_option("--log-dir", o->log_dir, "Event log directory (overrides daemon.log_dir)");
-  cmd->add_option("--api", o->api, "Where the REST API listens (overrides api.listen; default 127.0.0.1:8862)");
+  cmd->add_option("--api", o->api,
+                  "Where the REST API listens (overrides api.listen; default 127.0.0.1:8862)");
   cmd->add_option("--for", o->duration, "Stop after this long (default: until SIGTERM/SIGINT)");
   cmd->add_option("--report", o->report, "Where to write the HTML SLA report at exit ('' for none)")
       ->capture_default_str();
   cmd->add_flag("-q,--quiet", o->quiet, "No live output and no report");
-  cmd->add_flag("--lab", o->lab,
-                "The main job across network namespaces: three lines impaired by ns-3 in real time (root)");
+  cmd->add_flag(
+      "--lab", o->lab,
+      "The main job across network namespaces: three lines impaired by ns-3 in real time (root)");
   cmd->callback([&run, o] { run = [o] { return Run(*o); }; });
 }
 

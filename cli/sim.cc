@@ -11,10 +11,11 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "base/time_text.h"
+#include "cli/commands.h"
+#include "cli/output.h"
 #include "report/report.h"
 #include "report/report_render.h"
-#include "cli/commands.h"
-#include "base/time_text.h"
 #include "sim/harness.h"
 
 namespace lineup::cli {
@@ -33,10 +34,7 @@ struct SimOptions {
   bool quiet = false;
 };
 
-int Fail(const std::string& message, int code = 2) {
-  std::cerr << "lineup sim: " << message << "\n";
-  return code;
-}
+constexpr std::string_view kCommand = "sim";
 
 double Seconds(Nanos d) { return std::chrono::duration<double>(d).count(); }
 
@@ -48,14 +46,19 @@ Result<void> PrepareOutput(const fs::path& dir) {
   if (fs::exists(log, ec)) {
     const bool ours = fs::exists(log / "CURRENT", ec) || fs::is_empty(log, ec);
     if (!ours) {
-      return Fail(ErrorCode::kConflict,
-                  fmt::format("{} exists and is not a Lineup log: choose another --out", log.string()));
+      return lineup::Fail(
+          ErrorCode::kConflict,
+          fmt::format("{} exists and is not a Lineup log: choose another --out", log.string()));
     }
     fs::remove_all(log, ec);
-    if (ec) return Fail(ErrorCode::kIo, fmt::format("cannot replace {}: {}", log.string(), ec.message()));
+    if (ec)
+      return lineup::Fail(ErrorCode::kIo,
+                          fmt::format("cannot replace {}: {}", log.string(), ec.message()));
   }
   fs::create_directories(dir, ec);
-  if (ec) return Fail(ErrorCode::kIo, fmt::format("cannot create {}: {}", dir.string(), ec.message()));
+  if (ec)
+    return lineup::Fail(ErrorCode::kIo,
+                        fmt::format("cannot create {}: {}", dir.string(), ec.message()));
   return {};
 }
 
@@ -63,7 +66,7 @@ Result<void> WriteFile(const fs::path& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out << text;
   out.close();
-  if (!out) return Fail(ErrorCode::kIo, fmt::format("cannot write {}", path.string()));
+  if (!out) return lineup::Fail(ErrorCode::kIo, fmt::format("cannot write {}", path.string()));
   return {};
 }
 
@@ -88,12 +91,18 @@ nlohmann::json RunJson(const sim::Scenario& s, const sim::RunOutcome& run) {
   j["packets_dropped"] = run.packets_dropped;
   j["decisions"] = nlohmann::json::array();
   for (const auto& d : run.decisions) {
-    j["decisions"].push_back({{"at_s", Seconds(d.at)}, {"traffic_class", d.traffic_class}, {"from", d.from},
-                              {"to", d.to}, {"rule", d.rule}, {"reason", d.reason}});
+    j["decisions"].push_back({{"at_s", Seconds(d.at)},
+                              {"traffic_class", d.traffic_class},
+                              {"from", d.from},
+                              {"to", d.to},
+                              {"rule", d.rule},
+                              {"reason", d.reason}});
   }
   j["expectations"] = nlohmann::json::array();
   for (const auto& r : run.results) {
-    nlohmann::json e{{"expectation", r.what}, {"where", r.expectation.text}, {"passed", r.passed},
+    nlohmann::json e{{"expectation", r.what},
+                     {"where", r.expectation.text},
+                     {"passed", r.passed},
                      {"detail", r.detail}};
     if (r.time_to_switch) e["time_to_switch_s"] = Seconds(*r.time_to_switch);
     j["expectations"].push_back(e);
@@ -103,24 +112,25 @@ nlohmann::json RunJson(const sim::Scenario& s, const sim::RunOutcome& run) {
 
 void PrintRun(const sim::Scenario& s, const sim::RunOutcome& run) {
   const double simulated = Seconds(s.duration);
-  std::cout << fmt::format("{} ({}), seed {}: {} simulated in {:.2f} s ({:.0f}x real time)\n", s.name,
-                           s.origin, run.seed, FormatDuration(s.duration), run.wall_seconds,
+  std::cout << fmt::format("{} ({}), seed {}: {} simulated in {:.2f} s ({:.0f}x real time)\n",
+                           s.name, s.origin, run.seed, FormatDuration(s.duration), run.wall_seconds,
                            simulated / std::max(run.wall_seconds, 1e-9));
-  std::cout << fmt::format("{} tunnels probed every {}: {} probes, {} packets lost to impairments, {} events\n",
-                           s.probed.size(), FormatDuration(s.probe_interval), run.probes,
-                           run.packets_dropped, run.events);
+  std::cout << fmt::format(
+      "{} tunnels probed every {}: {} probes, {} packets lost to impairments, {} events\n",
+      s.probed.size(), FormatDuration(s.probe_interval), run.probes, run.packets_dropped,
+      run.events);
   std::cout << "\ndecisions\n";
   if (run.decisions.empty()) std::cout << "  (none)\n";
   for (const auto& d : run.decisions) {
     std::cout << fmt::format("  {:>10}  {:<10} {:>12} -> {:<12} {:<22} {}\n", FormatElapsed(d.at),
-                             d.traffic_class, d.from.empty() ? "-" : d.from, d.to.empty() ? "-" : d.to,
-                             d.rule, d.reason);
+                             d.traffic_class, d.from.empty() ? "-" : d.from,
+                             d.to.empty() ? "-" : d.to, d.rule, d.reason);
   }
   std::cout << "\nexpectations\n";
   if (run.results.empty()) std::cout << "  (none)\n";
   for (const auto& r : run.results) {
-    std::cout << fmt::format("  {}  {}: {}\n        {}\n", r.passed ? "PASS" : "FAIL", r.expectation.text,
-                             r.what, r.detail);
+    std::cout << fmt::format("  {}  {}: {}\n        {}\n", r.passed ? "PASS" : "FAIL",
+                             r.expectation.text, r.what, r.detail);
   }
 }
 
@@ -129,7 +139,8 @@ std::string Distribution(std::vector<Nanos> t) {
   std::sort(t.begin(), t.end());
   Nanos sum{0};
   for (auto d : t) sum += d;
-  return fmt::format("mean {}, p50 {}, worst {} over {} runs", FormatElapsed(sum / static_cast<long>(t.size())),
+  return fmt::format("mean {}, p50 {}, worst {} over {} runs",
+                     FormatElapsed(sum / static_cast<long>(t.size())),
                      FormatElapsed(t[(t.size() - 1) / 2]), FormatElapsed(t.back()), t.size());
 }
 
@@ -140,25 +151,33 @@ int Seeds(const sim::Scenario& s, const SimOptions& o) {
     if (show) std::cerr << fmt::format("\rrun {}/{}\033[K", done, runs) << std::flush;
   });
   if (show) std::cerr << "\r\033[K" << std::flush;
-  if (!summary) return Fail(summary.error().message);
+  if (!summary) return Fail(kCommand, summary.error().message);
   if (o.json) {
-    nlohmann::json j{{"scenario", s.name}, {"file", s.origin}, {"first_seed", first}, {"runs", o.seeds},
-                     {"passed", summary->passed()}, {"wall_s", summary->wall_seconds},
+    nlohmann::json j{{"scenario", s.name},
+                     {"file", s.origin},
+                     {"first_seed", first},
+                     {"runs", o.seeds},
+                     {"passed", summary->passed()},
+                     {"wall_s", summary->wall_seconds},
                      {"probe_interval_s", Seconds(s.probe_interval)}};
     j["expectations"] = nlohmann::json::array();
     for (const auto& e : summary->expectations) {
       nlohmann::json times = nlohmann::json::array();
       for (auto t : e.times_to_switch) times.push_back(Seconds(t));
-      j["expectations"].push_back({{"expectation", e.what}, {"passed", e.passed}, {"failed", e.failed},
-                                   {"failed_seeds", e.failed_seeds}, {"time_to_switch_s", times}});
+      j["expectations"].push_back({{"expectation", e.what},
+                                   {"passed", e.passed},
+                                   {"failed", e.failed},
+                                   {"failed_seeds", e.failed_seeds},
+                                   {"time_to_switch_s", times}});
     }
     std::cout << j.dump(2) << "\n";
   } else {
-    std::cout << fmt::format("{} ({}): {} runs, seeds {}-{}, in {:.1f} s; probes every {}\n", s.name,
-                             s.origin, o.seeds, first, first + o.seeds - 1, summary->wall_seconds,
-                             FormatDuration(s.probe_interval));
+    std::cout << fmt::format("{} ({}): {} runs, seeds {}-{}, in {:.1f} s; probes every {}\n",
+                             s.name, s.origin, o.seeds, first, first + o.seeds - 1,
+                             summary->wall_seconds, FormatDuration(s.probe_interval));
     for (const auto& e : summary->expectations) {
-      std::cout << fmt::format("  {}  {}/{}  {}\n", e.failed == 0 ? "PASS" : "FAIL", e.passed, o.seeds, e.what);
+      std::cout << fmt::format("  {}  {}/{}  {}\n", e.failed == 0 ? "PASS" : "FAIL", e.passed,
+                               o.seeds, e.what);
       if (!e.times_to_switch.empty()) {
         std::cout << fmt::format("        time to switch: {}\n", Distribution(e.times_to_switch));
       }
@@ -172,22 +191,26 @@ int Seeds(const sim::Scenario& s, const SimOptions& o) {
 
 int Sim(const SimOptions& o) {
   auto scenario = sim::LoadScenario(o.scenario);
-  if (!scenario) return Fail(scenario.error().message);
+  if (!scenario) return Fail(kCommand, scenario.error().message);
   if (!o.interval.empty()) {
     auto interval = ParseDuration(o.interval);
-    if (!interval || *interval < std::chrono::milliseconds(1) || *interval > std::chrono::hours(1)) {
-      return Fail(fmt::format("--interval {}: give a duration from 1ms to 1h, such as 20ms", o.interval));
+    if (!interval || *interval < std::chrono::milliseconds(1) ||
+        *interval > std::chrono::hours(1)) {
+      return Fail(
+          kCommand,
+          fmt::format("--interval {}: give a duration from 1ms to 1h, such as 20ms", o.interval));
     }
     scenario->probe_interval = *interval;
   }
   if (o.seeds > 0) return Seeds(*scenario, o);
 
-  const fs::path out = o.out.empty() ? fs::path("lineup-sim") / fs::path(o.scenario).stem() : fs::path(o.out);
+  const fs::path out =
+      o.out.empty() ? fs::path("lineup-sim") / fs::path(o.scenario).stem() : fs::path(o.out);
   std::unique_ptr<store::EventLog> log;
   if (!o.no_output) {
-    if (auto ready = PrepareOutput(out); !ready) return Fail(ready.error().message);
+    if (auto ready = PrepareOutput(out); !ready) return Fail(kCommand, ready.error().message);
     auto opened = store::OpenRocksLog((out / "log").string(), {});
-    if (!opened) return Fail(opened.error().message);
+    if (!opened) return Fail(kCommand, opened.error().message);
     log = std::move(*opened);
   }
   sim::RunOptions options;
@@ -197,7 +220,7 @@ int Sim(const SimOptions& o) {
   options.progress = ProgressLine(show);
   auto run = sim::RunScenario(*scenario, options);
   if (show) std::cerr << "\r\033[K" << std::flush;
-  if (!run) return Fail(run.error().message);
+  if (!run) return Fail(kCommand, run.error().message);
 
   std::string report_path;
   if (log) {
@@ -205,14 +228,15 @@ int Sim(const SimOptions& o) {
     ro.from = scenario->start;
     ro.to = scenario->start + scenario->duration + scenario->loss_timeout;
     auto report = analyzer::BuildReport(*log, scenario->config.analysis, ro);
-    if (!report) return Fail("the report: " + report.error().message);
+    if (!report) return Fail(kCommand, "the report: " + report.error().message);
     report_path = (out / "report.html").string();
     for (const auto& [path, text] :
          {std::pair{out / "report.html", analyzer::ReportHtml(*report)},
           std::pair{out / "report.json", analyzer::ReportJson(*report)},
           std::pair{out / "lineup.yaml", scenario->config.text},
           std::pair{out / "run.json", RunJson(*scenario, *run).dump(2) + "\n"}}) {
-      if (auto written = WriteFile(path, text); !written) return Fail(written.error().message);
+      if (auto written = WriteFile(path, text); !written)
+        return Fail(kCommand, written.error().message);
     }
   }
   if (o.json) {
@@ -226,14 +250,16 @@ int Sim(const SimOptions& o) {
     PrintRun(*scenario, *run);
     if (log) {
       std::cout << fmt::format("\nlog:     {}   (lineup replay {}; lineup report {} -c {})\n",
-                               (out / "log").string(), (out / "log").string(), (out / "log").string(),
-                               (out / "lineup.yaml").string());
-      std::cout << fmt::format("report:  {} (and report.json; run.json has this run)\n", report_path);
+                               (out / "log").string(), (out / "log").string(),
+                               (out / "log").string(), (out / "lineup.yaml").string());
+      std::cout << fmt::format("report:  {} (and report.json; run.json has this run)\n",
+                               report_path);
     }
     const auto failed = std::count_if(run->results.begin(), run->results.end(),
                                       [](const auto& r) { return !r.passed; });
     std::cout << fmt::format("\n{}: {} of {} expectations met\n", failed == 0 ? "PASSED" : "FAILED",
-                             run->results.size() - static_cast<std::size_t>(failed), run->results.size());
+                             run->results.size() - static_cast<std::size_t>(failed),
+                             run->results.size());
   }
   return run->passed() ? 0 : 1;
 }
@@ -242,13 +268,19 @@ int Sim(const SimOptions& o) {
 
 void AddSimCommand(CLI::App& app, Runner& run) {
   auto o = std::make_shared<SimOptions>();
-  auto* cmd = app.add_subcommand("sim", "Run a scenario in the ns-3 harness and check its expectations");
-  cmd->add_option("scenario", o->scenario, "The scenario file (see scenarios/ and docs/sim.md)")->required();
-  cmd->add_option("--seed", o->seed, "Run with this seed instead of the scenario's")->check(CLI::PositiveNumber);
-  cmd->add_option("--seeds", o->seeds, "Run this many seeds (from --seed or the scenario's) and summarise")
+  auto* cmd =
+      app.add_subcommand("sim", "Run a scenario in the ns-3 harness and check its expectations");
+  cmd->add_option("scenario", o->scenario, "The scenario file (see scenarios/ and docs/sim.md)")
+      ->required();
+  cmd->add_option("--seed", o->seed, "Run with this seed instead of the scenario's")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--seeds", o->seeds,
+                  "Run this many seeds (from --seed or the scenario's) and summarise")
       ->check(CLI::Range(1, 10000));
-  cmd->add_option("--out", o->out, "Directory for the log and the report (default lineup-sim/SCENARIO)");
-  cmd->add_option("--interval", o->interval, "Probe every DURATION instead of the scenario's interval");
+  cmd->add_option("--out", o->out,
+                  "Directory for the log and the report (default lineup-sim/SCENARIO)");
+  cmd->add_option("--interval", o->interval,
+                  "Probe every DURATION instead of the scenario's interval");
   cmd->add_flag("--no-output", o->no_output, "Write no log and no report");
   cmd->add_flag("--json", o->json, "Print the outcome as JSON");
   cmd->add_flag("-q,--quiet", o->quiet, "No progress line");

@@ -7,12 +7,12 @@
 #include <csignal>
 #include <iostream>
 
-#include "cli/commands.h"
-#include "cli/serve.h"
-#include "cli/output.h"
-#include "net/clock_sync.h"
-#include "measure/dscp.h"
 #include "base/time_text.h"
+#include "cli/commands.h"
+#include "cli/output.h"
+#include "cli/serve.h"
+#include "measure/dscp.h"
+#include "net/clock_sync.h"
 #include "net/twamp_client.h"
 #include "net/twamp_server.h"
 
@@ -27,7 +27,8 @@ Result<std::uint32_t> ParseModes(const std::string& text) {
   std::size_t from = 0;
   while (from <= text.size()) {
     const auto comma = text.find(',', from);
-    const std::string word = text.substr(from, comma == std::string::npos ? std::string::npos : comma - from);
+    const std::string word =
+        text.substr(from, comma == std::string::npos ? std::string::npos : comma - from);
     if (word == "unauthenticated" || word == "open") {
       modes |= control::kUnauthenticated;
     } else if (word == "authenticated") {
@@ -37,9 +38,10 @@ Result<std::uint32_t> ParseModes(const std::string& text) {
     } else if (word == "mixed") {
       modes |= control::kMixed;
     } else {
-      return lineup::Fail(ErrorCode::kInvalidArgument,
-                          fmt::format("'{}' is not a mode: use unauthenticated, authenticated, encrypted or mixed",
-                                      word));
+      return lineup::Fail(
+          ErrorCode::kInvalidArgument,
+          fmt::format("'{}' is not a mode: use unauthenticated, authenticated, encrypted or mixed",
+                      word));
     }
     if (comma == std::string::npos) break;
     from = comma + 1;
@@ -62,28 +64,26 @@ struct ServerOptions {
   std::string status_interval, duration;
 };
 
-int ServerFail(const std::string& message) {
-  std::cerr << "lineup twamp-server: " << message << "\n";
-  return 2;
-}
-
 int RunServer(const ServerOptions& o) {
   measure::TwampServerConfig config;
-  const std::vector<std::string> listen = o.listen.empty() ? std::vector<std::string>{"0.0.0.0", "[::]"} : o.listen;
+  const std::vector<std::string> listen =
+      o.listen.empty() ? std::vector<std::string>{"0.0.0.0", "[::]"} : o.listen;
   for (const auto& text : listen) {
     auto l = measure::ParseTwampListen(text);
-    if (!l) return ServerFail("--listen " + text + ": " + l.error().message);
+    if (!l) return Fail("twamp-server", "--listen " + text + ": " + l.error().message);
     config.listen.push_back(*l);
   }
   auto modes = ParseModes(o.modes);
-  if (!modes) return ServerFail("--modes: " + modes.error().message);
+  if (!modes) return Fail("twamp-server", "--modes: " + modes.error().message);
   config.modes = *modes | control::kReflectOctets;
   if (!o.secrets.empty()) {
     auto secrets = control::LoadSecrets(o.secrets);
-    if (!secrets) return ServerFail(secrets.error().message);
+    if (!secrets) return Fail("twamp-server", secrets.error().message);
     config.secrets = std::move(*secrets);
   } else if ((*modes & control::kUnauthenticated) == 0) {
-    return ServerFail("authenticated, encrypted and mixed modes need --secrets FILE (lines of IDENTITY SECRET)");
+    return Fail(
+        "twamp-server",
+        "authenticated, encrypted and mixed modes need --secrets FILE (lines of IDENTITY SECRET)");
   } else {
     // Without secrets only the unauthenticated mode can be served.
     if (o.modes != ServerOptions{}.modes && (*modes & ~control::kUnauthenticated) != 0) {
@@ -94,7 +94,7 @@ int RunServer(const ServerOptions& o) {
   config.count = o.count;
   for (const auto& text : o.allow) {
     auto p = measure::Prefix::Parse(text);
-    if (!p) return ServerFail("--allow: " + p.error().message);
+    if (!p) return Fail("twamp-server", "--allow: " + p.error().message);
     config.allow.push_back(*p);
   }
   config.max_connections = o.max_connections;
@@ -102,15 +102,18 @@ int RunServer(const ServerOptions& o) {
   config.max_sessions = o.max_sessions;
   config.max_sessions_per_client = o.max_sessions_per_client;
   unsigned low = 0, high = 0;
-  if (std::sscanf(o.test_ports.c_str(), "%u-%u", &low, &high) != 2 || low == 0 || high > 65535 || low > high) {
-    return ServerFail(fmt::format("--test-ports '{}': give LOW-HIGH, such as 20000-29999", o.test_ports));
+  if (std::sscanf(o.test_ports.c_str(), "%u-%u", &low, &high) != 2 || low == 0 || high > 65535 ||
+      low > high) {
+    return Fail("twamp-server",
+                fmt::format("--test-ports '{}': give LOW-HIGH, such as 20000-29999", o.test_ports));
   }
   config.port_low = static_cast<std::uint16_t>(low);
   config.port_high = static_cast<std::uint16_t>(high);
   for (auto [text, target, name] : {std::tuple{&o.servwait, &config.servwait, "--servwait"},
                                     std::tuple{&o.refwait, &config.refwait, "--refwait"}}) {
     auto d = ParseDuration(*text);
-    if (!d || *d <= Nanos(0)) return ServerFail(fmt::format("{} '{}': give a positive duration", name, *text));
+    if (!d || *d <= Nanos(0))
+      return Fail("twamp-server", fmt::format("{} '{}': give a positive duration", name, *text));
     *target = *d;
   }
   config.reflector.error_estimate = measure::LocalErrorEstimate();
@@ -118,21 +121,25 @@ int RunServer(const ServerOptions& o) {
   asio::io_context io(1);
   RealClock clock;
   auto server = measure::TwampServer::Create(io, clock, std::move(config));
-  if (!server) return ServerFail(server.error().message);
+  if (!server) return Fail("twamp-server", server.error().message);
   for (const auto& e : (*server)->Status().listening) {
-    std::cout << "listening on " << measure::FormatEndpoint(measure::UdpEndpoint(e.address(), e.port())) << std::endl;
+    std::cout << "listening on "
+              << measure::FormatEndpoint(measure::UdpEndpoint(e.address(), e.port())) << std::endl;
   }
-  auto print = [&] { std::cout << measure::FormatTwampServerStatus((*server)->Status()) << std::flush; };
+  auto print = [&] {
+    std::cout << measure::FormatTwampServerStatus((*server)->Status()) << std::flush;
+  };
   Nanos every{0};
   if (!o.status_interval.empty()) {
     auto d = ParseDuration(o.status_interval);
-    if (!d || *d <= Nanos(0)) return ServerFail("--status-interval must be a positive duration");
+    if (!d || *d <= Nanos(0))
+      return Fail("twamp-server", "--status-interval must be a positive duration");
     every = *d;
   }
   std::optional<Nanos> duration;
   if (!o.duration.empty()) {
     auto d = ParseDuration(o.duration);
-    if (!d) return ServerFail("--duration: " + d.error().message);
+    if (!d) return Fail("twamp-server", "--duration: " + d.error().message);
     duration = *d;
   }
   RunPrintingStatus(io, every, duration, print);
@@ -165,68 +172,68 @@ struct PingOptions {
   bool packets = false;
 };
 
-int PingFail(const std::string& message) {
-  std::cerr << "lineup twping: " << message << "\n";
-  return 2;
-}
-
 int RunPing(const PingOptions& o) {
   measure::TwampTestOptions t;
   auto server = measure::ParseEndpoint(o.target, measure::kDefaultTestPort);
-  if (!server) return PingFail(server.error().message);
+  if (!server) return Fail("twping", server.error().message);
   t.server = measure::TcpEndpoint(server->address(), server->port());
   if (!o.mode.empty()) {
     auto mode = ParseModes(o.mode);
-    if (!mode) return PingFail("--mode: " + mode.error().message);
+    if (!mode) return Fail("twping", "--mode: " + mode.error().message);
     t.control.mode = *mode;
   }
   if (!o.key_id.empty()) {
-    if (o.secrets.empty()) return PingFail("--key-id needs --secrets FILE holding that identity's secret");
+    if (o.secrets.empty())
+      return Fail("twping", "--key-id needs --secrets FILE holding that identity's secret");
     auto secrets = control::LoadSecrets(o.secrets);
-    if (!secrets) return PingFail(secrets.error().message);
+    if (!secrets) return Fail("twping", secrets.error().message);
     const auto it = secrets->find(o.key_id);
-    if (it == secrets->end()) return PingFail(fmt::format("{} has no secret for '{}'", o.secrets, o.key_id));
+    if (it == secrets->end())
+      return Fail("twping", fmt::format("{} has no secret for '{}'", o.secrets, o.key_id));
     t.control.key_id = o.key_id;
     t.control.secret = it->second;
-  } else if ((t.control.mode & (control::kAuthenticated | control::kEncrypted | control::kMixed)) != 0) {
-    return PingFail(fmt::format("--mode {} needs --key-id and --secrets", o.mode));
+  } else if ((t.control.mode & (control::kAuthenticated | control::kEncrypted | control::kMixed)) !=
+             0) {
+    return Fail("twping", fmt::format("--mode {} needs --key-id and --secrets", o.mode));
   }
   t.control.reflect_octets = o.reflect_octets;
   auto& s = t.session;
   s.count = o.count;
   auto interval = ParseDuration(o.interval);
-  if (!interval) return PingFail("--interval: " + interval.error().message);
+  if (!interval) return Fail("twping", "--interval: " + interval.error().message);
   s.interval = *interval;
   s.padding = o.padding;
   auto dscp = measure::ParseDscp(o.dscp);
-  if (!dscp) return PingFail("--dscp: " + dscp.error().message);
+  if (!dscp) return Fail("twping", "--dscp: " + dscp.error().message);
   s.dscp = *dscp;
-  if (o.ttl < 1 || o.ttl > 255) return PingFail(fmt::format("--ttl {} is out of range 1-255", o.ttl));
+  if (o.ttl < 1 || o.ttl > 255)
+    return Fail("twping", fmt::format("--ttl {} is out of range 1-255", o.ttl));
   s.ttl = static_cast<std::uint8_t>(o.ttl);
   s.dont_fragment = o.dont_fragment;
   auto wait = ParseDuration(o.wait);
-  if (!wait) return PingFail("--wait: " + wait.error().message);
+  if (!wait) return Fail("twping", "--wait: " + wait.error().message);
   s.wait = *wait;
   s.error_estimate = measure::LocalErrorEstimate();
   t.sessions = o.sessions;
   t.tests = o.tests;
   auto gap = ParseDuration(o.test_interval);
-  if (!gap) return PingFail("--test-interval: " + gap.error().message);
+  if (!gap) return Fail("twping", "--test-interval: " + gap.error().message);
   t.test_interval = *gap;
   auto start_in = ParseDuration(o.start_in);
   if (!start_in || *start_in < Nanos(0) || *start_in > std::chrono::hours(24)) {
-    return PingFail(fmt::format("--start-in '{}': give a duration up to 24h", o.start_in));
+    return Fail("twping", fmt::format("--start-in '{}': give a duration up to 24h", o.start_in));
   }
   t.start_delay = *start_in;
-  if (o.reflector_port > 65535) return PingFail("--reflector-port must be 0-65535");
+  if (o.reflector_port > 65535) return Fail("twping", "--reflector-port must be 0-65535");
   t.reflector_port = static_cast<std::uint16_t>(o.reflector_port);
 
   asio::io_context io(1);
   RealClock clock;
   std::optional<Result<measure::TwampTestResult>> result;
-  measure::RunTwampTest(io, clock, t, [&](Result<measure::TwampTestResult> r) { result = std::move(r); });
+  measure::RunTwampTest(io, clock, t,
+                        [&](Result<measure::TwampTestResult> r) { result = std::move(r); });
   io.run();
-  if (!result) return PingFail("the test did not finish");
+  if (!result) return Fail("twping", "the test did not finish");
   if (!*result) {
     std::cerr << "lineup twping: " << result->error().message << "\n";
     return 1;
@@ -237,8 +244,8 @@ int RunPing(const PingOptions& o) {
   for (std::size_t i = 0; i < r.tests.size(); ++i) {
     nlohmann::json sessions = nlohmann::json::array();
     if (!o.json) {
-      std::cout << fmt::format("TWAMP test {}/{} with {} ({} mode)\n", i + 1, r.tests.size(), o.target,
-                               control::SecurityModeName(r.mode));
+      std::cout << fmt::format("TWAMP test {}/{} with {} ({} mode)\n", i + 1, r.tests.size(),
+                               o.target, control::SecurityModeName(r.mode));
     }
     for (const auto& session : r.tests[i]) {
       any_reply |= session.summary.received > 0;
@@ -268,50 +275,71 @@ void AddTwampCommands(CLI::App& app, Runner& run) {
   auto so = std::make_shared<ServerOptions>();
   auto* server = app.add_subcommand(
       "twamp-server",
-      "TWAMP Server and Session-Reflector (RFC 5357): control connections on TCP 862, test sessions on UDP. "
+      "TWAMP Server and Session-Reflector (RFC 5357): control connections on TCP 862, test "
+      "sessions on UDP. "
       "The connection and session table prints on SIGUSR1, every --status-interval and at exit.");
-  server->add_option("-l,--listen", so->listen,
-                     "ADDRESS[:PORT][@DEVICE] to listen on, repeatable (default 0.0.0.0:862 and [::]:862); "
-                     "@DEVICE binds to an interface or VRF");
+  server->add_option(
+      "-l,--listen", so->listen,
+      "ADDRESS[:PORT][@DEVICE] to listen on, repeatable (default 0.0.0.0:862 and [::]:862); "
+      "@DEVICE binds to an interface or VRF");
   server->add_option("--modes", so->modes, "Modes offered, comma separated")->capture_default_str();
-  server->add_option("--secrets", so->secrets, "File of IDENTITY SECRET lines (mode 600) for the secure modes");
-  server->add_option("--count", so->count, "PBKDF2 iterations announced in the greeting")->capture_default_str();
-  server->add_option("--allow", so->allow, "Only serve control clients in this CIDR prefix (repeatable)");
+  server->add_option("--secrets", so->secrets,
+                     "File of IDENTITY SECRET lines (mode 600) for the secure modes");
+  server->add_option("--count", so->count, "PBKDF2 iterations announced in the greeting")
+      ->capture_default_str();
+  server->add_option("--allow", so->allow,
+                     "Only serve control clients in this CIDR prefix (repeatable)");
   server->add_option("--max-connections", so->max_connections)->capture_default_str();
-  server->add_option("--max-connections-per-client", so->max_connections_per_client)->capture_default_str();
+  server->add_option("--max-connections-per-client", so->max_connections_per_client)
+      ->capture_default_str();
   server->add_option("--max-sessions", so->max_sessions)->capture_default_str();
-  server->add_option("--max-sessions-per-client", so->max_sessions_per_client)->capture_default_str();
-  server->add_option("--test-ports", so->test_ports, "UDP port range for test sessions")->capture_default_str();
-  server->add_option("--servwait", so->servwait, "Close a control connection idle this long")->capture_default_str();
-  server->add_option("--refwait", so->refwait, "End a test session without packets this long")->capture_default_str();
+  server->add_option("--max-sessions-per-client", so->max_sessions_per_client)
+      ->capture_default_str();
+  server->add_option("--test-ports", so->test_ports, "UDP port range for test sessions")
+      ->capture_default_str();
+  server->add_option("--servwait", so->servwait, "Close a control connection idle this long")
+      ->capture_default_str();
+  server->add_option("--refwait", so->refwait, "End a test session without packets this long")
+      ->capture_default_str();
   server->add_option("--status-interval", so->status_interval, "Print the table this often");
-  server->add_option("--duration", so->duration, "Stop after this long (default: until SIGINT/SIGTERM)");
+  server->add_option("--duration", so->duration,
+                     "Stop after this long (default: until SIGINT/SIGTERM)");
   server->callback([so, &run] { run = [so] { return RunServer(*so); }; });
 
   auto po = std::make_shared<PingOptions>();
-  auto* ping = app.add_subcommand(
-      "twping",
-      "Full TWAMP test against a TWAMP server: control connection, test sessions, outbound/inbound/round-trip "
-      "delay, jitter and loss. Exit 1 when the test could not run or no reply came back, 2 on a usage error.");
-  ping->add_option("target", po->target, "Server ADDRESS[:PORT] (TCP port 862 by default)")->required();
-  ping->add_option("-m,--mode", po->mode,
-                   "unauthenticated, authenticated, encrypted or mixed (default: the strongest both allow)");
+  auto* ping = app.add_subcommand("twping",
+                                  "Full TWAMP test against a TWAMP server: control connection, "
+                                  "test sessions, outbound/inbound/round-trip "
+                                  "delay, jitter and loss. Exit 1 when the test could not run or "
+                                  "no reply came back, 2 on a usage error.");
+  ping->add_option("target", po->target, "Server ADDRESS[:PORT] (TCP port 862 by default)")
+      ->required();
+  ping->add_option(
+      "-m,--mode", po->mode,
+      "unauthenticated, authenticated, encrypted or mixed (default: the strongest both allow)");
   ping->add_option("-k,--key-id", po->key_id, "Key identity for the secure modes");
   ping->add_option("--secrets", po->secrets, "File of IDENTITY SECRET lines (mode 600)");
   ping->add_option("-c,--count", po->count, "Packets per session")->capture_default_str();
   ping->add_option("-i,--interval", po->interval, "Gap between packets")->capture_default_str();
-  ping->add_option("--padding", po->padding, "Octets after the sender header")->capture_default_str();
+  ping->add_option("--padding", po->padding, "Octets after the sender header")
+      ->capture_default_str();
   ping->add_option("--dscp", po->dscp, "DSCP 0-63 or a name (Type-P)")->capture_default_str();
   ping->add_option("--ttl", po->ttl, "TTL / Hop Limit 1-255")->capture_default_str();
   ping->add_flag("--df,--dont-fragment", po->dont_fragment, "Set don't-fragment");
-  ping->add_option("-w,--wait", po->wait, "Wait for late replies (also the session Timeout)")->capture_default_str();
-  ping->add_option("--sessions", po->sessions, "Test sessions at once")->capture_default_str();
-  ping->add_option("--tests", po->tests, "Tests on the same control connection")->capture_default_str();
-  ping->add_option("--test-interval", po->test_interval, "Between the starts of tests")->capture_default_str();
-  ping->add_option("--start-in", po->start_in, "Start Time of the sessions: this long after the request")
+  ping->add_option("-w,--wait", po->wait, "Wait for late replies (also the session Timeout)")
       ->capture_default_str();
-  ping->add_option("--reflector-port", po->reflector_port, "UDP port to ask the server for (0: its choice)");
-  ping->add_flag("--reflect-octets", po->reflect_octets, "Negotiate RFC 6038 reflect octets when offered");
+  ping->add_option("--sessions", po->sessions, "Test sessions at once")->capture_default_str();
+  ping->add_option("--tests", po->tests, "Tests on the same control connection")
+      ->capture_default_str();
+  ping->add_option("--test-interval", po->test_interval, "Between the starts of tests")
+      ->capture_default_str();
+  ping->add_option("--start-in", po->start_in,
+                   "Start Time of the sessions: this long after the request")
+      ->capture_default_str();
+  ping->add_option("--reflector-port", po->reflector_port,
+                   "UDP port to ask the server for (0: its choice)");
+  ping->add_flag("--reflect-octets", po->reflect_octets,
+                 "Negotiate RFC 6038 reflect octets when offered");
   ping->add_flag("--json", po->json, "Print JSON (durations in nanoseconds)");
   ping->add_flag("--packets", po->packets, "Include every packet");
   ping->callback([po, &run] { run = [po] { return RunPing(*po); }; });
