@@ -1,10 +1,11 @@
 #include "autoflow/controller.h"
+#include "autoflow/policy_record.h"
 
 #include <fmt/format.h>
 
+#include <spdlog/spdlog.h>
 #include <algorithm>
 #include <cmath>
-#include <spdlog/spdlog.h>
 
 #include "base/time_text.h"
 
@@ -134,11 +135,12 @@ void Controller::Apply(const store::RecordedEvent& r, std::vector<store::Event>&
     down_[u->tunnel] = false;
   } else if (const auto* p = std::get_if<store::PolicyChanged>(&e.payload)) {
     if (fixed_) return;
-    auto parsed = ParseConfig(p->document, p->name.empty() ? "policy" : p->name);
+    auto parsed = FromEvent(*p);
     if (!parsed) {
       ++rejected_policies_;
-      spdlog::warn("autoflow: the policy at position {} cannot be read, keeping the one in force: {}",
-                   r.position, parsed.error().message);
+      spdlog::warn(
+          "autoflow: the policy at position {} cannot be read, keeping the one in force: {}",
+          r.position, parsed.error().message);
       return;
     }
     SetPolicy(std::move(parsed->policy));
@@ -164,8 +166,9 @@ void Controller::AddFailure(const std::string& sla_class, const std::string& tun
     const Damping& d = c.anti_flap.damping;
     if (c.sla_class != sla_class || !d.enabled) continue;
     Penalty& p = classes_[i].damping[tunnel];
-    const double ceiling = d.reuse * std::exp2(std::chrono::duration<double>(d.max_suppress).count() /
-                                               std::chrono::duration<double>(d.half_life).count());
+    const double ceiling =
+        d.reuse * std::exp2(std::chrono::duration<double>(d.max_suppress).count() /
+                            std::chrono::duration<double>(d.half_life).count());
     p.value = std::min(Decayed(p, d, now) + d.penalty, std::max(ceiling, d.suppress));
     p.at = now;
     ++p.failures;
@@ -173,8 +176,9 @@ void Controller::AddFailure(const std::string& sla_class, const std::string& tun
   }
 }
 
-bool Controller::Suppressed(const TrafficClass& c, const ClassState& state, const std::string& tunnel,
-                            WallTime now, std::optional<WallTime>* reusable_at) const {
+bool Controller::Suppressed(const TrafficClass& c, const ClassState& state,
+                            const std::string& tunnel, WallTime now,
+                            std::optional<WallTime>* reusable_at) const {
   const Damping& d = c.anti_flap.damping;
   auto it = state.damping.find(tunnel);
   if (!d.enabled || it == state.damping.end() || !it->second.suppressed) return false;
@@ -182,9 +186,10 @@ bool Controller::Suppressed(const TrafficClass& c, const ClassState& state, cons
   if (Decayed(p, d, now) < d.reuse) return false;
   if (reusable_at) {
     const double half_lives = std::log2(p.value / d.reuse);
-    *reusable_at = p.at + std::chrono::duration_cast<Nanos>(
-                              std::chrono::duration<double>(d.half_life) * half_lives) +
-                   Nanos(1);
+    *reusable_at =
+        p.at +
+        std::chrono::duration_cast<Nanos>(std::chrono::duration<double>(d.half_life) * half_lives) +
+        Nanos(1);
   }
   return true;
 }
@@ -203,7 +208,8 @@ std::vector<LineDampingState> Controller::DampingStates(WallTime now) const {
 }
 
 bool Controller::Allowed(const TrafficClass& c, const std::string& tunnel) const {
-  return c.tunnels.empty() || std::find(c.tunnels.begin(), c.tunnels.end(), tunnel) != c.tunnels.end();
+  return c.tunnels.empty() ||
+         std::find(c.tunnels.begin(), c.tunnels.end(), tunnel) != c.tunnels.end();
 }
 
 const Controller::Line* Controller::LineOf(const TrafficClass& c, const std::string& tunnel) const {
@@ -245,7 +251,8 @@ std::vector<Path> Controller::HubPaths(const TrafficClass& c, std::size_t k, Wal
       const bool dampened = !relaxed && l != s->second.end() && l->second.recovered_at &&
                             now - *l->second.recovered_at < c.anti_flap.failback_delay &&
                             std::find(in_use.begin(), in_use.end(), tunnel) == in_use.end();
-      const bool unknown = l != s->second.end() && l->second.evidence && l->second.evidence->unknown;
+      const bool unknown =
+          l != s->second.end() && l->second.evidence && l->second.evidence->unknown;
       if (l != s->second.end() && l->second.judged && l->second.figures && !dampened && !unknown) {
         const auto& f = *l->second.figures;
         figures = PathFigures{f.latency_ms, f.loss_percent, f.jitter_ms};
@@ -273,11 +280,13 @@ std::string Controller::Describe(const TrafficClass& c, const ClassState& state,
     } else if (line->evidence && line->evidence->unknown) {
       part = fmt::format("{} unknown (no fresh measurement)", t);
     } else if (!line->compliant && !line->violated_detail.empty() &&
-               (!line->figures_at || (line->violated_at && *line->figures_at < *line->violated_at))) {
+               (!line->figures_at ||
+                (line->violated_at && *line->figures_at < *line->violated_at))) {
       // The violation is newer than the last ranking: its own figures are the true ones.
       part = fmt::format("{} violated: {}", t, line->violated_detail);
     } else {
-      part = fmt::format("{} score {:.3f}, {}", t, line->score, line->compliant ? "compliant" : "violated: ");
+      part = fmt::format("{} score {:.3f}, {}", t, line->score,
+                         line->compliant ? "compliant" : "violated: ");
       if (!line->compliant) {
         // The figure now, where the ranking has a newer one than the violation.
         double value = line->violated_value;
@@ -291,11 +300,13 @@ std::string Controller::Describe(const TrafficClass& c, const ClassState& state,
             value = line->figures->latency_ms;
           }
         }
-        part += fmt::format("{} {:.3f} over {:g}", line->violated_metric, value, line->violated_limit);
+        part +=
+            fmt::format("{} {:.3f} over {:g}", line->violated_metric, value, line->violated_limit);
       }
       if (line->figures) {
-        part += fmt::format(" (latency {:.3f} ms, jitter {:.3f} ms, loss {:.2f} %", line->figures->latency_ms,
-                            line->figures->jitter_ms, line->figures->loss_percent);
+        part += fmt::format(" (latency {:.3f} ms, jitter {:.3f} ms, loss {:.2f} %",
+                            line->figures->latency_ms, line->figures->jitter_ms,
+                            line->figures->loss_percent);
         if (line->evidence && line->evidence->samples > 0) {
           part += fmt::format(" [{:.2f}-{:.2f} %] over {} probes", line->evidence->loss_low_percent,
                               line->evidence->loss_high_percent, line->evidence->samples);
@@ -326,17 +337,19 @@ bool Controller::ClearlyBetter(const TrafficClass& c, const std::string& a, cons
   if (la->evidence && lb->evidence) {
     const auto& ea = *la->evidence;
     const auto& eb = *lb->evidence;
-    const bool overlap = ea.loss_low_percent <= eb.loss_high_percent &&
-                         eb.loss_low_percent <= ea.loss_high_percent;
+    const bool overlap =
+        ea.loss_low_percent <= eb.loss_high_percent && eb.loss_low_percent <= ea.loss_high_percent;
     if (overlap) gain -= ea.loss_share - eb.loss_share;
   }
   const AntiFlap& af = c.anti_flap;
-  const double needed = std::max(af.min_score_gain, std::abs(lb->score) * af.min_improvement_percent / 100);
+  const double needed =
+      std::max(af.min_score_gain, std::abs(lb->score) * af.min_improvement_percent / 100);
   if (why) *why = fmt::format(" (score {:+.3f} beyond noise, {:.3f} needed)", gain, needed);
   return gain >= needed && gain > 0;
 }
 
-Controller::Decision Controller::Decide(const TrafficClass& c, ClassState& state, WallTime now) const {
+Controller::Decision Controller::Decide(const TrafficClass& c, ClassState& state,
+                                        WallTime now) const {
   const AntiFlap& af = c.anti_flap;
   const std::string cur = state.current.to;
   const auto members = Members(cur);
@@ -448,7 +461,8 @@ Controller::Decision Controller::Decide(const TrafficClass& c, ClassState& state
     for (const auto& o : options) {
       if (!(o.*flag)) continue;
       if (!best || better(o, *best)) best = &o;
-      if (o.preference < c.preferred.size() && (!preferred || o.preference < preferred->preference)) {
+      if (o.preference < c.preferred.size() &&
+          (!preferred || o.preference < preferred->preference)) {
         preferred = &o;
       }
     }
@@ -484,7 +498,8 @@ Controller::Decision Controller::Decide(const TrafficClass& c, ClassState& state
     for (const auto& o : options) {  // by name
       if (!(o.*target)) continue;
       set.push_back(*o.name);
-      next.weights.push_back({*o.name, total > 0 ? std::max(o.score, 0.0) / total : 1.0 / double(n)});
+      next.weights.push_back(
+          {*o.name, total > 0 ? std::max(o.score, 0.0) / total : 1.0 / double(n)});
     }
     next.to = Join(set, "+");
   } else if (chosen) {
@@ -554,8 +569,8 @@ Controller::Decision Controller::Decide(const TrafficClass& c, ClassState& state
     }
   }
   next.rule = rule;
-  d.reason = fmt::format("{} -> {}{}{}", Describe(c, state, cur, now), Describe(c, state, next.to, now),
-                         hub_note, gain_note);
+  d.reason = fmt::format("{} -> {}{}{}", Describe(c, state, cur, now),
+                         Describe(c, state, next.to, now), hub_note, gain_note);
   d.next = std::move(next);
   return d;
 }
@@ -585,7 +600,8 @@ void Controller::Evaluate(std::size_t cls, const store::RecordedEvent& r,
   }
   next_deadline_.reset();
   for (const auto& s : classes_) {
-    if (s.retry_at && (!next_deadline_ || *s.retry_at < *next_deadline_)) next_deadline_ = s.retry_at;
+    if (s.retry_at && (!next_deadline_ || *s.retry_at < *next_deadline_))
+      next_deadline_ = s.retry_at;
   }
 }
 

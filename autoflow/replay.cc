@@ -1,4 +1,5 @@
 #include "autoflow/replay.h"
+#include "autoflow/policy_record.h"
 
 #include "autoflow/controller.h"
 #include "store/codec.h"
@@ -57,7 +58,8 @@ class Tally {
         if (current.weights.empty()) {
           bad = current.to.empty() || book.Bad(sla_of_[cls], current.to) ? 1.0 : 0.0;
         } else {
-          for (const auto& w : current.weights) bad += book.Bad(sla_of_[cls], w.tunnel) ? w.weight : 0.0;
+          for (const auto& w : current.weights)
+            bad += book.Bad(sla_of_[cls], w.tunnel) ? w.weight : 0.0;
         }
         o.out_of_sla += std::chrono::duration_cast<Nanos>(dt * bad);
       }
@@ -121,7 +123,7 @@ Result<ReplayResult> Replay(const store::EventLog& log, std::optional<Policy> po
     replayed.Advance(e.time, book);
     book.Apply(e);
     if (const auto* p = std::get_if<store::PolicyChanged>(&e.payload)) {
-      if (auto parsed = ParseConfig(p->document, p->name)) {
+      if (auto parsed = FromEvent(*p)) {
         recorded.SetPolicy(parsed->policy);
         if (!what_if) replayed.SetPolicy(parsed->policy);
       }

@@ -1,10 +1,10 @@
 #include "autoflow/service.h"
+#include "autoflow/policy_record.h"
 
 namespace lineup::autoflow {
 
-Result<std::unique_ptr<ControllerService>> ControllerService::Start(store::EventLog& log,
-                                                                    std::unique_ptr<Actuator> actuator,
-                                                                    std::string consumer) {
+Result<std::unique_ptr<ControllerService>> ControllerService::Start(
+    store::EventLog& log, std::unique_ptr<Actuator> actuator, std::string consumer) {
   auto service = std::make_unique<ControllerService>();
   service->controller_ = std::make_unique<Controller>();
   service->queue_ = std::make_unique<ActuatorQueue>(std::move(actuator));
@@ -38,18 +38,21 @@ std::vector<std::pair<std::string, Assignment>> ControllerService::Assignments()
   });
 }
 
-Result<bool> RecordPolicy(store::EventLog& log, const std::string& name, const std::string& text,
+Result<bool> RecordPolicy(store::EventLog& log, const std::string& name, const LoadedConfig& config,
                           WallTime now) {
-  std::optional<std::string> last;
+  std::optional<store::PolicyChanged> last;
   auto read = log.ReadStream("policy", 0, [&](const store::LogEntry& e) {
     if (e.event) {
-      if (const auto* p = std::get_if<store::PolicyChanged>(&e.event->event.payload)) last = p->document;
+      if (const auto* p = std::get_if<store::PolicyChanged>(&e.event->event.payload)) last = *p;
     }
     return true;
   });
   if (!read) return tl::unexpected(read.error());
-  if (last && *last == text) return false;
-  store::Event e{now, "policy", store::PolicyChanged{name, text}, {}, {}};
+  store::PolicyChanged now_in_force = PolicyEvent(name, config);
+  if (last && last->document == now_in_force.document && last->policy == now_in_force.policy) {
+    return false;
+  }
+  store::Event e{now, "policy", std::move(now_in_force), {}, {}};
   auto appended = log.Append(std::vector<store::Event>{e});
   if (!appended) return tl::unexpected(appended.error());
   return true;

@@ -33,9 +33,10 @@ class ControllerService {
   std::unique_ptr<store::FoldService> service_;
 };
 
-// Appends the configuration as a PolicyChanged event on stream "policy",
-// unless the last one recorded has the same text. Returns whether it did.
+// Appends the configuration as a PolicyChanged event on stream "policy" (its
+// text and, as data, its policy: autoflow/policy_record.h), unless the last
+// one recorded is the same. Returns whether it did.
 [[nodiscard]] Result<bool> RecordPolicy(store::EventLog& log, const std::string& name,
-                                        const std::string& text, WallTime now);
+                                        const LoadedConfig& config, WallTime now);
 
 }  // namespace lineup::autoflow

@@ -27,12 +27,17 @@ std::string Name(int i) { return fmt::format("tunnel-{:04}", i); }
 
 std::string PolicyYaml() {
   std::string y = "tunnels:\n";
-  for (int i = 0; i < kTunnels; ++i) y += fmt::format("  {}: {{site: edge, peer: hub-{}}}\n", Name(i), i % 4);
+  for (int i = 0; i < kTunnels; ++i)
+    y += fmt::format("  {}: {{site: edge, peer: hub-{}}}\n", Name(i), i % 4);
   y += "sla_classes:\n";
-  for (int c = 0; c < kClasses; ++c) y += fmt::format("  - {{name: sla-{}, latency_ms: {{enter: {}, exit: {}}}}}\n", c, 100 + c, 90 + c);
-  y += "policy: {min_dwell: 0s, failback_delay: 0s, min_improvement_percent: 5, max_switches: 100000}\n";
+  for (int c = 0; c < kClasses; ++c)
+    y += fmt::format("  - {{name: sla-{}, latency_ms: {{enter: {}, exit: {}}}}}\n", c, 100 + c,
+                     90 + c);
+  y += "policy: {min_dwell: 0s, failback_delay: 0s, min_improvement_percent: 5, max_switches: "
+       "100000}\n";
   y += "traffic_classes:\n";
-  for (int c = 0; c < kClasses; ++c) y += fmt::format("  - {{name: class-{}, sla_class: sla-{}}}\n", c, c);
+  for (int c = 0; c < kClasses; ++c)
+    y += fmt::format("  - {{name: class-{}, sla_class: sla-{}}}\n", c, c);
   return y;
 }
 
@@ -43,7 +48,8 @@ store::RankingChanged Ranking(int cls, std::mt19937_64& rng) {
     r.ranking.push_back({Name(i), double(rng() % 1000) / 1000.0, true});
     r.figures.push_back({double(rng() % 100), 1, 0.1});
   }
-  std::sort(r.ranking.begin(), r.ranking.end(), [](const auto& a, const auto& b) { return a.score > b.score; });
+  std::sort(r.ranking.begin(), r.ranking.end(),
+            [](const auto& a, const auto& b) { return a.score > b.score; });
   return r;
 }
 
@@ -98,15 +104,17 @@ int main() {
   }
   std::printf("decide_on_violation_p50_us=%.1f p99_us=%.1f max_us=%.1f switches=%zu of=%zu\n",
               Percentile(violated_us, 0.5), Percentile(violated_us, 0.99),
-              *std::max_element(violated_us.begin(), violated_us.end()), switched, violated_us.size());
+              *std::max_element(violated_us.begin(), violated_us.end()), switched,
+              violated_us.size());
   std::printf("decide_on_ranking_of_1000_p50_us=%.1f p99_us=%.1f\n", Percentile(ranking_us, 0.5),
               Percentile(ranking_us, 0.99));
 
   // Through a log followed live: append the verdict, wait for the decision.
   auto log = store::MakeMemoryLog();
-  if (!autoflow::RecordPolicy(*log, "bench.yaml", config->text, now)) return 1;
+  if (!autoflow::RecordPolicy(*log, "bench.yaml", *config, now)) return 1;
   std::vector<store::Event> setup;
-  for (int c = 0; c < kClasses; ++c) setup.push_back(store::Event{now, "class", Ranking(c, rng), {}, {}});
+  for (int c = 0; c < kClasses; ++c)
+    setup.push_back(store::Event{now, "class", Ranking(c, rng), {}, {}});
   if (!log->Append(setup)) return 1;
   auto service = autoflow::ControllerService::Start(*log, nullptr);
   if (!service) return 1;
@@ -156,6 +164,7 @@ int main() {
     found += !paths.empty();
   }
   std::printf("hub_path_1000_sites_p50_us=%.0f p99_us=%.0f places=%zu tunnels=%zu found=%zu/200\n",
-              Percentile(path_us, 0.5), Percentile(path_us, 0.99), topology.places(), overlay.size(), found);
+              Percentile(path_us, 0.5), Percentile(path_us, 0.99), topology.places(),
+              overlay.size(), found);
   return 0;
 }

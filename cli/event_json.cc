@@ -8,9 +8,9 @@ namespace {
 using nlohmann::json;
 
 json Figures(const store::DelayFigures& d) {
-  return {{"count", d.count},         {"min_ns", d.min_ns},       {"mean_ns", d.mean_ns},
-          {"max_ns", d.max_ns},       {"median_ns", d.median_ns}, {"p95_ns", d.p95_ns},
-          {"p99_ns", d.p99_ns},       {"stddev_ns", d.stddev_ns}, {"jitter_ns", d.jitter_ns},
+  return {{"count", d.count},          {"min_ns", d.min_ns},       {"mean_ns", d.mean_ns},
+          {"max_ns", d.max_ns},        {"median_ns", d.median_ns}, {"p95_ns", d.p95_ns},
+          {"p99_ns", d.p99_ns},        {"stddev_ns", d.stddev_ns}, {"jitter_ns", d.jitter_ns},
           {"rfc3550_ns", d.rfc3550_ns}};
 }
 
@@ -36,32 +36,46 @@ json Data(const store::Payload& payload) {
           return j;
         } else if constexpr (std::is_same_v<T, store::RunSummary>) {
           auto optional = [](std::int64_t v) { return v < 0 ? json(nullptr) : json(v); };
-          return {{"started_unix_ns", p.started_ns}, {"finished_unix_ns", p.finished_ns},
-                  {"sent", p.sent},                  {"received", p.received},
-                  {"lost", p.lost},                  {"lost_outbound", optional(p.lost_forward)},
-                  {"lost_inbound", optional(p.lost_backward)}, {"duplicates", p.duplicates},
-                  {"reordered", p.reordered},        {"late", p.late},
+          return {{"started_unix_ns", p.started_ns},
+                  {"finished_unix_ns", p.finished_ns},
+                  {"sent", p.sent},
+                  {"received", p.received},
+                  {"lost", p.lost},
+                  {"lost_outbound", optional(p.lost_forward)},
+                  {"lost_inbound", optional(p.lost_backward)},
+                  {"duplicates", p.duplicates},
+                  {"reordered", p.reordered},
+                  {"late", p.late},
                   {"one_way_synchronized", p.one_way_synchronized},
-                  {"outbound", Figures(p.forward)},  {"inbound", Figures(p.backward)},
+                  {"outbound", Figures(p.forward)},
+                  {"inbound", Figures(p.backward)},
                   {"round_trip", Figures(p.round_trip)}};
         } else if constexpr (std::is_same_v<T, store::SessionConfigured>) {
-          return {{"session", p.session},   {"destination", p.destination},
-                  {"source", p.source},     {"count", p.count},
-                  {"interval_ns", p.interval_ns}, {"poisson", p.poisson},
-                  {"padding", p.padding},   {"dscp", p.dscp},
-                  {"ttl", p.ttl},           {"dont_fragment", p.dont_fragment},
-                  {"settings", p.settings}, {"tunnel", p.tunnel}};
+          return {{"session", p.session},
+                  {"destination", p.destination},
+                  {"source", p.source},
+                  {"count", p.count},
+                  {"interval_ns", p.interval_ns},
+                  {"poisson", p.poisson},
+                  {"padding", p.padding},
+                  {"dscp", p.dscp},
+                  {"ttl", p.ttl},
+                  {"dont_fragment", p.dont_fragment},
+                  {"settings", p.settings},
+                  {"tunnel", p.tunnel}};
         } else if constexpr (std::is_same_v<T, store::SessionDeleted>) {
           return {{"session", p.session}, {"reason", p.reason}};
         } else if constexpr (std::is_base_of_v<store::SlaChange, T>) {
           return {{"tunnel", p.tunnel}, {"sla_class", p.sla_class}, {"metric", p.metric},
                   {"value", p.value},   {"threshold", p.threshold}, {"detail", p.detail}};
         } else if constexpr (std::is_base_of_v<store::TunnelState, T>) {
-          return {{"tunnel", p.tunnel}, {"consecutive_lost", p.consecutive_lost},
-                  {"detail", p.detail}};
+          return {
+              {"tunnel", p.tunnel}, {"consecutive_lost", p.consecutive_lost}, {"detail", p.detail}};
         } else if constexpr (std::is_base_of_v<store::SessionFaultState, T>) {
-          return {{"session", p.session}, {"tunnel", p.tunnel},
-                  {"consecutive_lost", p.consecutive_lost}, {"detail", p.detail}};
+          return {{"session", p.session},
+                  {"tunnel", p.tunnel},
+                  {"consecutive_lost", p.consecutive_lost},
+                  {"detail", p.detail}};
         } else if constexpr (std::is_same_v<T, store::RankingChanged>) {
           json ranking = json::array();
           for (std::size_t i = 0; i < p.ranking.size(); ++i) {
@@ -80,10 +94,25 @@ json Data(const store::Payload& payload) {
         } else if constexpr (std::is_same_v<T, store::PathSwitched>) {
           json weights = json::object();
           for (const auto& w : p.weights) weights[w.tunnel] = w.weight;
-          return {{"traffic_class", p.traffic_class}, {"from", p.from}, {"to", p.to},
-                  {"rule", p.rule}, {"reason", p.reason}, {"weights", weights}, {"path", p.path}};
+          return {{"traffic_class", p.traffic_class},
+                  {"from", p.from},
+                  {"to", p.to},
+                  {"rule", p.rule},
+                  {"reason", p.reason},
+                  {"weights", weights},
+                  {"path", p.path}};
         } else {
-          return {{"name", p.name}, {"document", p.document}};
+          json out = {{"name", p.name}, {"document", p.document}};
+          // v2 records carry the policy as data; replay reads that, not the text.
+          out["structured"] = p.policy.has_value();
+          if (p.policy) {
+            json sla = json::array(), classes = json::array();
+            for (const auto& c : p.policy->sla_classes) sla.push_back(c.name);
+            for (const auto& c : p.policy->classes) classes.push_back(c.name);
+            out["sla_classes"] = sla;
+            out["traffic_classes"] = classes;
+          }
+          return out;
         }
       },
       payload);
@@ -92,12 +121,9 @@ json Data(const store::Payload& payload) {
 }  // namespace
 
 json EventJson(const store::RecordedEvent& e) {
-  json j = {{"position", e.position},
-            {"revision", e.revision},
-            {"time", FormatTime(e.event.time)},
-            {"time_unix_ns", ToUnixNanos(e.event.time)},
-            {"stream", e.event.stream},
-            {"type", store::ToString(e.event.type())},
+  json j = {{"position", e.position},           {"revision", e.revision},
+            {"time", FormatTime(e.event.time)}, {"time_unix_ns", ToUnixNanos(e.event.time)},
+            {"stream", e.event.stream},         {"type", store::ToString(e.event.type())},
             {"data", Data(e.event.payload)}};
   if (!e.event.event_id.empty()) j["event_id"] = e.event.event_id;
   return j;

@@ -6,11 +6,11 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <atomic>
 #include <future>
 #include <map>
 #include <mutex>
@@ -30,18 +30,19 @@ using namespace std::chrono_literals;
 // What makes two configurations of a session the same run.
 std::string Fingerprint(const SenderSession& s) {
   const auto& c = s.settings.session;
-  return fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}", s.name, s.tunnel, s.device,
-                     measure::FormatEndpoint(s.local), measure::FormatEndpoint(s.remote), c.count,
-                     c.interval.count(), static_cast<int>(c.interval_kind), c.padding, c.dscp, c.ecn, c.ttl,
-                     c.dont_fragment, c.wait.count(), c.ssid, static_cast<int>(s.settings.protocol), s.settings.mode,
-                     s.settings.key_id, s.settings.schedule ? s.settings.schedule->Describe() : "global");
+  return fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}", s.name, s.tunnel,
+                     s.device, measure::FormatEndpoint(s.local), measure::FormatEndpoint(s.remote),
+                     c.count, c.interval.count(), static_cast<int>(c.interval_kind), c.padding,
+                     c.dscp, c.ecn, c.ttl, c.dont_fragment, c.wait.count(), c.ssid,
+                     static_cast<int>(s.settings.protocol), s.settings.mode, s.settings.key_id,
+                     s.settings.schedule ? s.settings.schedule->Describe() : "global");
 }
 
 std::string Fingerprint(const Responder& r) {
   std::string allow;
   for (const auto& p : r.allow) allow += p.ToString() + ",";
-  return fmt::format("{}|{}|{}|{}|{}", r.name, static_cast<int>(r.kind), measure::FormatEndpoint(r.listen),
-                     r.device, allow);
+  return fmt::format("{}|{}|{}|{}|{}", r.name, static_cast<int>(r.kind),
+                     measure::FormatEndpoint(r.listen), r.device, allow);
 }
 
 std::uint64_t Hash(std::string_view s) {
@@ -76,7 +77,10 @@ struct ResponderSlot {
 class DaemonImpl final : public Daemon {
  public:
   DaemonImpl(DaemonConfig config, const Clock& clock, DaemonOptions options)
-      : config_(std::move(config)), clock_(clock), options_(std::move(options)), guard_(io_.get_executor()) {}
+      : config_(std::move(config)),
+        clock_(clock),
+        options_(std::move(options)),
+        guard_(io_.get_executor()) {}
 
   ~DaemonImpl() override { Stop(); }
 
@@ -95,7 +99,8 @@ class DaemonImpl final : public Daemon {
       std::string recorded;
       (void)log_->ReadStream("policy", 0, [&](const store::LogEntry& e) {
         if (e.event) {
-          if (const auto* p = std::get_if<store::PolicyChanged>(&e.event->event.payload)) recorded = p->document;
+          if (const auto* p = std::get_if<store::PolicyChanged>(&e.event->event.payload))
+            recorded = p->document;
         }
         return true;
       });
@@ -104,9 +109,11 @@ class DaemonImpl final : public Daemon {
         if (merged) {
           config_ = std::move(*merged);
         } else {
-          spdlog::warn("lineup run: the API changes recorded in the log no longer fit the configuration and are "
-                       "dropped: {}",
-                       merged.error().message);
+          spdlog::warn(
+              "lineup run: the API changes recorded in the log no longer fit the configuration and "
+              "are "
+              "dropped: {}",
+              merged.error().message);
         }
       }
     }
@@ -155,17 +162,18 @@ class DaemonImpl final : public Daemon {
 
   std::vector<ResponderView> Responders() const override {
     // The servers' tables live on the daemon's thread: ask there.
-    auto views = OnThread<std::vector<ResponderView>>(5s, [this]() -> Result<std::vector<ResponderView>> {
-      std::vector<ResponderView> out;
-      for (const auto& [id, slot] : responders_) {
-        ResponderView v;
-        v.config = slot.config;
-        if (slot.light) v.listeners = slot.light->Status();
-        if (slot.twamp) v.twamp_table = measure::FormatTwampServerStatus(slot.twamp->Status());
-        out.push_back(std::move(v));
-      }
-      return out;
-    });
+    auto views =
+        OnThread<std::vector<ResponderView>>(5s, [this]() -> Result<std::vector<ResponderView>> {
+          std::vector<ResponderView> out;
+          for (const auto& [id, slot] : responders_) {
+            ResponderView v;
+            v.config = slot.config;
+            if (slot.light) v.listeners = slot.light->Status();
+            if (slot.twamp) v.twamp_table = measure::FormatTwampServerStatus(slot.twamp->Status());
+            out.push_back(std::move(v));
+          }
+          return out;
+        });
     return views ? std::move(*views) : std::vector<ResponderView>{};
   }
 
@@ -173,7 +181,8 @@ class DaemonImpl final : public Daemon {
     std::vector<std::pair<std::string, std::vector<analyzer::Verdict>>> out;
     std::lock_guard lock(mutex_);
     if (!analyzer_) return out;
-    for (const auto& c : config_.analysis.analysis.classes) out.emplace_back(c.name, analyzer_->Ranking(c.name));
+    for (const auto& c : config_.analysis.analysis.classes)
+      out.emplace_back(c.name, analyzer_->Ranking(c.name));
     return out;
   }
 
@@ -203,7 +212,8 @@ class DaemonImpl final : public Daemon {
     return OnThread<void>(5s, [this, id, done = std::move(done)]() mutable -> Result<void> {
       std::unique_lock lock(mutex_);
       auto it = sessions_.find(id);
-      if (it == sessions_.end()) return Fail(ErrorCode::kNotFound, fmt::format("no session '{}'", id));
+      if (it == sessions_.end())
+        return Fail(ErrorCode::kNotFound, fmt::format("no session '{}'", id));
       auto slot = it->second;
       if (done) slot->waiting.push_back(std::move(done));
       const bool already = slot->running;
@@ -215,7 +225,8 @@ class DaemonImpl final : public Daemon {
 
   Result<void> Reload(DaemonConfig next) override {
     auto shared = std::make_shared<DaemonConfig>(std::move(next));
-    return OnThread<void>(30s, [this, shared]() -> Result<void> { return Apply(std::move(*shared)); });
+    return OnThread<void>(30s,
+                          [this, shared]() -> Result<void> { return Apply(std::move(*shared)); });
   }
 
   void Stop() override {
@@ -241,7 +252,8 @@ class DaemonImpl final : public Daemon {
     if (controller_) controller_->Stop();
     if (analyzer_) analyzer_->Stop();
     if (log_) {
-      if (auto ok = log_->Sync(); !ok) spdlog::warn("lineup run: flushing the log: {}", ok.error().message);
+      if (auto ok = log_->Sync(); !ok)
+        spdlog::warn("lineup run: flushing the log: {}", ok.error().message);
     }
   }
 
@@ -287,10 +299,13 @@ class DaemonImpl final : public Daemon {
       tc.listen.push_back({measure::TcpEndpoint(r.listen.address(), r.listen.port()), r.device});
       tc.allow = r.allow;
       tc.secrets = secrets_;
-      if (secrets_.empty()) tc.modes = measure::control::kUnauthenticated | measure::control::kReflectOctets;
+      if (secrets_.empty())
+        tc.modes = measure::control::kUnauthenticated | measure::control::kReflectOctets;
       tc.reflector.error_estimate = measure::LocalErrorEstimate();
       auto server = measure::TwampServer::Create(io_, clock_, std::move(tc));
-      if (!server) return Fail(server.error().code, fmt::format("responder {}: {}", r.name, server.error().message));
+      if (!server)
+        return Fail(server.error().code,
+                    fmt::format("responder {}: {}", r.name, server.error().message));
       slot.twamp = std::move(*server);
     } else {
       measure::ReflectorConfig rc;
@@ -300,7 +315,9 @@ class DaemonImpl final : public Daemon {
       rc.device = r.device;
       rc.error_estimate = measure::LocalErrorEstimate();
       auto server = measure::ReflectorServer::Create(io_, clock_, {r.listen}, rc, buffers_);
-      if (!server) return Fail(server.error().code, fmt::format("responder {}: {}", r.name, server.error().message));
+      if (!server)
+        return Fail(server.error().code,
+                    fmt::format("responder {}: {}", r.name, server.error().message));
       slot.light = std::move(*server);
     }
     std::lock_guard lock(mutex_);
@@ -349,17 +366,20 @@ class DaemonImpl final : public Daemon {
   // policy) and each session's parameters, each written once per content.
   Result<void> RecordConfiguration() {
     const WallTime now = clock_.Now();
-    auto recorded = autoflow::RecordPolicy(*log_, "lineup.yaml", config_.text, now);
+    autoflow::LoadedConfig in_force = config_.analysis;
+    in_force.text = config_.text;  // the effective document: the file, then the API's changes
+    auto recorded = autoflow::RecordPolicy(*log_, "lineup.yaml", in_force, now);
     if (!recorded) return tl::unexpected(recorded.error());
     std::vector<store::Event> events;
     for (const auto& s : config_.senders) {
       measure::SessionConfig c = SessionConfigOf(s);
       store::SessionConfigured e = store::ConfiguredFrom(c);
-      e.settings = fmt::format("id={} protocol={}", s.id, s.settings.protocol == Protocol::kTwamp ? "twamp" : "light");
+      e.settings = fmt::format("id={} protocol={}", s.id,
+                               s.settings.protocol == Protocol::kTwamp ? "twamp" : "light");
       e.tunnel = s.tunnel;
       const std::string fp = Fingerprint(s);
-      events.push_back({now, store::SessionStream(c), e, fmt::format("configured/{}/{:016x}", s.id, Hash(fp)),
-                        std::nullopt});
+      events.push_back({now, store::SessionStream(c), e,
+                        fmt::format("configured/{}/{:016x}", s.id, Hash(fp)), std::nullopt});
     }
     if (events.empty()) return {};
     auto appended = log_->Append(events);
@@ -397,7 +417,9 @@ class DaemonImpl final : public Daemon {
     const WallTime now = clock_.Now();
     if (schedule.every > Nanos(0)) {
       const Nanos spread = std::min<Nanos>(schedule.every, 5s);
-      first = now + Nanos(static_cast<std::int64_t>(Hash(s.id) % static_cast<std::uint64_t>(spread.count())));
+      first =
+          now +
+          Nanos(static_cast<std::int64_t>(Hash(s.id) % static_cast<std::uint64_t>(spread.count())));
     } else {
       first = schedule.Next(now);
     }
@@ -439,7 +461,8 @@ class DaemonImpl final : public Daemon {
       o.control.mode = slot->config.settings.mode;
       if (!slot->config.settings.key_id.empty()) {
         o.control.key_id = slot->config.settings.key_id;
-        if (auto it = secrets_.find(o.control.key_id); it != secrets_.end()) o.control.secret = it->second;
+        if (auto it = secrets_.find(o.control.key_id); it != secrets_.end())
+          o.control.secret = it->second;
       }
       o.session = c;
       o.reply_timeout = 10s;
@@ -465,8 +488,8 @@ class DaemonImpl final : public Daemon {
     }
   }
 
-  void Finish(const std::shared_ptr<SessionSlot>& slot, const std::string& trigger, WallTime started,
-              measure::SessionResult result) {
+  void Finish(const std::shared_ptr<SessionSlot>& slot, const std::string& trigger,
+              WallTime started, measure::SessionResult result) {
     RunResult run;
     run.started = started;
     run.finished = clock_.Now();
@@ -474,11 +497,13 @@ class DaemonImpl final : public Daemon {
     run.trigger = trigger;
     if (result.error) {
       run.error = result.error->message;
-      spdlog::warn("lineup run: session {} ({}): {}", slot->config.name, slot->config.id, result.error->message);
+      spdlog::warn("lineup run: session {} ({}): {}", slot->config.name, slot->config.id,
+                   result.error->message);
     } else {
       auto appended = log_->Append(store::EventsFromRun(result));
       if (!appended) {
-        spdlog::error("lineup run: logging session {}: {}", slot->config.name, appended.error().message);
+        spdlog::error("lineup run: logging session {}: {}", slot->config.name,
+                      appended.error().message);
       }
       if (!exporters_.empty()) {
         RunRecord record;
@@ -510,18 +535,19 @@ class DaemonImpl final : public Daemon {
     const Schedule& schedule = ScheduleOf(*slot);
     // Periodic: every N from the start of the last run (no drift), or at once
     // when the run took longer than the period.
-    std::optional<WallTime> next = schedule.every > Nanos(0) ? std::optional(std::max(started + schedule.every,
-                                                                                     clock_.Now()))
-                                                             : schedule.Next(clock_.Now());
+    std::optional<WallTime> next =
+        schedule.every > Nanos(0) ? std::optional(std::max(started + schedule.every, clock_.Now()))
+                                  : schedule.Next(clock_.Now());
     Arm(slot, next);
   }
 
   // On the daemon's thread.
   Result<void> Apply(DaemonConfig next) {
     if (next.log_dir != config_.log_dir) {
-      return Fail(ErrorCode::kInvalidArgument,
-                  fmt::format("daemon.log_dir changed ({} -> {}): restart lineup run to move the log",
-                              config_.log_dir, next.log_dir));
+      return Fail(
+          ErrorCode::kInvalidArgument,
+          fmt::format("daemon.log_dir changed ({} -> {}): restart lineup run to move the log",
+                      config_.log_dir, next.log_dir));
     }
     measure::control::Secrets secrets = secrets_;
     if (!next.secrets_file.empty()) {
@@ -566,7 +592,8 @@ class DaemonImpl final : public Daemon {
         store::SessionDeleted d;
         d.session = slot->config.name;
         d.reason = "removed from the configuration";
-        events.push_back({now, store::SessionStream(SessionConfigOf(slot->config)), d, {}, std::nullopt});
+        events.push_back(
+            {now, store::SessionStream(SessionConfigOf(slot->config)), d, {}, std::nullopt});
       }
     }
     // (The log directory is the same: checked above.)
@@ -583,7 +610,8 @@ class DaemonImpl final : public Daemon {
     for (const auto& e : exporters_) before += e->config().Describe() + ";";
     for (const auto& c : config_.collectors) after += c.Describe() + ";";
     if (before != after) {
-      if (auto ok = StartExporters(config_.collectors); !ok) spdlog::error("lineup run: {}", ok.error().message);
+      if (auto ok = StartExporters(config_.collectors); !ok)
+        spdlog::error("lineup run: {}", ok.error().message);
     }
     if (auto ok = RecordConfiguration(); !ok) return ok;
     for (const auto& s : config_.senders) {
@@ -623,7 +651,8 @@ class DaemonImpl final : public Daemon {
 
 }  // namespace
 
-Result<std::unique_ptr<Daemon>> Daemon::Start(DaemonConfig config, const Clock& clock, DaemonOptions options) {
+Result<std::unique_ptr<Daemon>> Daemon::Start(DaemonConfig config, const Clock& clock,
+                                              DaemonOptions options) {
   auto daemon = std::make_unique<DaemonImpl>(std::move(config), clock, std::move(options));
   if (auto ok = daemon->Open(); !ok) return tl::unexpected(ok.error());
   return std::unique_ptr<Daemon>(std::move(daemon));

@@ -26,7 +26,7 @@ enum class EventType : std::uint16_t {
   kTunnelDown = 22,
   kTunnelUp = 23,
   kRankingChanged = 24,
-  kSessionFault = 25,      // one session of a line unanswered while the line carries others
+  kSessionFault = 25,  // one session of a line unanswered while the line carries others
   kSessionRecovered = 26,
   kPathSwitched = 30,
   kPolicyChanged = 31,
@@ -55,8 +55,8 @@ struct SessionConfigured {
 
   template <class A>
   void Fields(A& a, std::uint16_t version) {
-    a(session, destination, source, count, interval_ns, poisson, padding, dscp, ttl,
-      dont_fragment, settings);
+    a(session, destination, source, count, interval_ns, poisson, padding, dscp, ttl, dont_fragment,
+      settings);
     if (version >= 2) {
       a(tunnel);
     } else if constexpr (A::is_loading::value) {
@@ -229,11 +229,11 @@ struct LineFigures {
 // The evidence behind a ranked tunnel's loss figure, so that the controller
 // can tell lines apart only where the measurements can.
 struct LineEvidence {
-  double loss_low_percent = 0;   // Wilson bounds at the class's confidence
+  double loss_low_percent = 0;  // Wilson bounds at the class's confidence
   double loss_high_percent = 100;
-  double loss_share = 0;         // what the loss threshold contributes to the score
-  std::uint64_t samples = 0;     // probes in the window(s) judged
-  bool unknown = false;          // no fresh measurement: never a target
+  double loss_share = 0;      // what the loss threshold contributes to the score
+  std::uint64_t samples = 0;  // probes in the window(s) judged
+  bool unknown = false;       // no fresh measurement: never a target
   template <class A>
   void serialize(A& a) {
     a(loss_low_percent, loss_high_percent, loss_share, samples, unknown);
@@ -288,14 +288,136 @@ struct PathSwitched {
   bool operator==(const PathSwitched&) const = default;
 };
 
+// The policy in force, as data: what the analyzer and the controller need,
+// so a replay never depends on today's YAML grammar. Enumerations are stored
+// as their documented numbers (autoflow/policy_record.cc maps them), times in
+// nanoseconds.
+struct ThresholdRecord {
+  std::uint8_t metric = 0;     // 0 latency, 1 jitter, 2 loss, 3 MOS
+  std::uint8_t statistic = 0;  // 0 mean, 1 median, 2 p95, 3 p99, 4 max
+  double enter = 0;
+  double exit = 0;
+  template <class A>
+  void serialize(A& a) {
+    a(metric, statistic, enter, exit);
+  }
+  bool operator==(const ThresholdRecord&) const = default;
+};
+
+struct SlaClassRecord {
+  std::string name;
+  std::uint8_t latency = 0;  // 0 round trip, 1 outbound, 2 inbound
+  std::uint32_t window_samples = 0;
+  std::int64_t window_ns = 0;
+  std::vector<ThresholdRecord> thresholds;
+  std::uint32_t min_samples = 0;
+  double confidence = 0;
+  std::vector<std::uint8_t> dscp;
+  template <class A>
+  void serialize(A& a) {
+    a(name, latency, window_samples, window_ns, thresholds, min_samples, confidence, dscp);
+  }
+  bool operator==(const SlaClassRecord&) const = default;
+};
+
+struct AntiFlapRecord {
+  std::int64_t min_dwell_ns = 0;
+  double min_improvement_percent = 0;
+  double min_score_gain = 0;
+  bool damping = false;
+  double damping_penalty = 0, damping_suppress = 0, damping_reuse = 0;
+  std::int64_t damping_half_life_ns = 0, damping_max_suppress_ns = 0;
+  std::int64_t failback_delay_ns = 0;
+  std::uint32_t max_switches = 0;
+  std::int64_t switch_period_ns = 0;
+  std::int64_t initial_wait_ns = 0;
+  template <class A>
+  void serialize(A& a) {
+    a(min_dwell_ns, min_improvement_percent, min_score_gain, damping, damping_penalty,
+      damping_suppress, damping_reuse, damping_half_life_ns, damping_max_suppress_ns,
+      failback_delay_ns, max_switches, switch_period_ns, initial_wait_ns);
+  }
+  bool operator==(const AntiFlapRecord&) const = default;
+};
+
+struct TrafficClassRecord {
+  std::string name;
+  std::string sla_class;
+  std::uint8_t strategy = 0;  // 0 best, 1 priority, 2 load balance
+  std::vector<std::string> tunnels;
+  std::vector<std::string> preferred;
+  bool best_of_worst = true;
+  std::string destination;
+  std::string source;
+  double path_latency_ms = 0, path_loss_percent = 0, path_jitter_ms = 0;
+  AntiFlapRecord anti_flap;
+  template <class A>
+  void serialize(A& a) {
+    a(name, sla_class, strategy, tunnels, preferred, best_of_worst, destination, source,
+      path_latency_ms, path_loss_percent, path_jitter_ms, anti_flap);
+  }
+  bool operator==(const TrafficClassRecord&) const = default;
+};
+
+struct TunnelRecord {
+  std::string name;
+  std::string site;
+  std::string peer;
+  template <class A>
+  void serialize(A& a) {
+    a(name, site, peer);
+  }
+  bool operator==(const TunnelRecord&) const = default;
+};
+
+struct NamePairRecord {
+  std::string key;
+  std::string value;
+  template <class A>
+  void serialize(A& a) {
+    a(key, value);
+  }
+  bool operator==(const NamePairRecord&) const = default;
+};
+
+struct PolicyRecord {
+  // The analyzer's part.
+  std::vector<SlaClassRecord> sla_classes;
+  std::uint32_t blackout_after_lost = 0;
+  std::int64_t ranking_interval_ns = 0;
+  std::vector<NamePairRecord> tunnel_of_session;  // session -> tunnel
+  bool sessions_without_tunnel_are_lines = false;
+  std::int64_t stale_after_ns = 0;
+  std::vector<NamePairRecord> site_of_tunnel;  // tunnel -> site, for reports
+  // The controller's part.
+  std::vector<TrafficClassRecord> classes;
+  std::vector<TunnelRecord> tunnels;
+  std::vector<std::string> hubs;
+  template <class A>
+  void serialize(A& a) {
+    a(sla_classes, blackout_after_lost, ranking_interval_ns, tunnel_of_session,
+      sessions_without_tunnel_are_lines, stale_after_ns, site_of_tunnel, classes, tunnels, hubs);
+  }
+  bool operator==(const PolicyRecord&) const = default;
+};
+
 struct PolicyChanged {
   static constexpr EventType kType = EventType::kPolicyChanged;
-  static constexpr std::uint16_t kSchemaVersion = 1;
+  static constexpr std::uint16_t kSchemaVersion = 2;
   std::string name;
-  std::string document;  // the policy as loaded (YAML or JSON text)
+  std::string document;  // the policy as loaded (YAML or JSON text), for people and the API
+  // v2: the policy as data; replay uses it, never the document. Empty in a
+  // v1 record, whose document is read with today's grammar instead.
+  std::optional<PolicyRecord> policy;
   template <class A>
-  void Fields(A& a, std::uint16_t) {
+  void Fields(A& a, std::uint16_t version) {
     a(name, document);
+    if (version >= 2) {
+      bool present = policy.has_value();
+      a(present);
+      if (present && !policy) policy.emplace();
+      if (present) a(*policy);
+    }
   }
   bool operator==(const PolicyChanged&) const = default;
 };
@@ -307,10 +429,10 @@ using Payload = std::variant<SessionConfigured, SessionDeleted, ProbeSample, Run
 EventType TypeOf(const Payload& payload);
 
 struct Event {
-  WallTime time;           // when it happened (not when it was logged)
-  std::string stream;      // what it is about: a session, tunnel or traffic class
+  WallTime time;       // when it happened (not when it was logged)
+  std::string stream;  // what it is about: a session, tunnel or traffic class
   Payload payload;
-  std::string event_id;    // optional: an append with a known id is not written twice
+  std::string event_id;  // optional: an append with a known id is not written twice
   std::optional<std::uint64_t> expected_revision;  // optional: the stream's revision before it
 
   EventType type() const { return TypeOf(payload); }

@@ -151,7 +151,9 @@ TEST(ControllerTest, AMetricHoveringAroundItsThresholdDoesNotFlap) {
 }
 
 TEST(ControllerTest, TheSwitchCapHoldsMovesBack) {
-  Stream s(Config(kBest, "{min_dwell: 1s, failback_delay: 1s, max_switches: 2, switch_period: 10m, initial_wait: 0s}"));
+  Stream s(Config(kBest,
+                  "{min_dwell: 1s, failback_delay: 1s, max_switches: 2, switch_period: 10m, "
+                  "initial_wait: 0s}"));
   s.Ranking("voice", {{"mpls", 0.5, true}, {"inet", 0.4, true}});
   for (int i = 1; i <= 10; ++i) {  // the better line alternates every 10 s
     s.At(10s * i);
@@ -221,8 +223,11 @@ traffic_classes:
   - {name: to-berlin, sla_class: voice, source: paris, destination: berlin}
 )");
   s.Ranking("voice",
-            {{"direct", 0.9, true}, {"paris-a", 0.8, true}, {"berlin-a", 0.8, true},
-             {"paris-b", 0.7, true}, {"berlin-b", 0.7, true}},
+            {{"direct", 0.9, true},
+             {"paris-a", 0.8, true},
+             {"berlin-a", 0.8, true},
+             {"paris-b", 0.7, true},
+             {"berlin-b", 0.7, true}},
             {{20, 1, 0}, {30, 2, 1.5}, {40, 3, 0}, {50, 1, 0}, {60, 1, 0}});
   ASSERT_EQ(s.Using("to-berlin"), "direct");
   s.At(5s);
@@ -232,13 +237,17 @@ traffic_classes:
   EXPECT_EQ(via.rule, "blackout");
   EXPECT_EQ(via.to, "paris-a>berlin-a");  // 70 ms, 1.5 % loss: within the limits
   EXPECT_EQ(via.path, (std::vector<std::string>{"paris-a", "berlin-a"}));
-  EXPECT_NE(via.reason.find("via paris > hub-a > berlin: 70.000 ms, loss 1.500 %"), std::string::npos)
+  EXPECT_NE(via.reason.find("via paris > hub-a > berlin: 70.000 ms, loss 1.500 %"),
+            std::string::npos)
       << via.reason;
   // hub-a's lines get lossy: the path breaks the loss limit, so through hub-b.
   s.At(60s);
   s.Ranking("voice",
-            {{"paris-a", 0.5, true}, {"berlin-a", 0.5, true}, {"paris-b", 0.7, true},
-             {"berlin-b", 0.7, true}, {"direct", -1000, false}},
+            {{"paris-a", 0.5, true},
+             {"berlin-a", 0.5, true},
+             {"paris-b", 0.7, true},
+             {"berlin-b", 0.7, true},
+             {"direct", -1000, false}},
             {{30, 2, 1.5}, {40, 3, 1.5}, {50, 1, 0}, {60, 1, 0}, {0, 0, 100}});
   EXPECT_EQ(s.Using("to-berlin"), "paris-b>berlin-b");
   EXPECT_EQ(s.Switches().back()->rule, "brownout");
@@ -246,8 +255,11 @@ traffic_classes:
   s.At(70s);
   s.Up("direct");
   s.Ranking("voice",
-            {{"direct", 0.9, true}, {"paris-a", 0.5, true}, {"berlin-a", 0.5, true},
-             {"paris-b", 0.7, true}, {"berlin-b", 0.7, true}},
+            {{"direct", 0.9, true},
+             {"paris-a", 0.5, true},
+             {"berlin-a", 0.5, true},
+             {"paris-b", 0.7, true},
+             {"berlin-b", 0.7, true}},
             {{20, 1, 0}, {30, 2, 1.5}, {40, 3, 1.5}, {50, 1, 0}, {60, 1, 0}});
   EXPECT_EQ(s.Using("to-berlin"), "paris-b>berlin-b");
   s.At(95s);
@@ -256,7 +268,9 @@ traffic_classes:
 }
 
 TEST(ControllerTest, ReplayGivesTheSameDecisionsByteForByte) {
-  Stream s(Config(kBest + "  - {name: video, sla_class: voice, strategy: priority, preferred: [inet, mpls]}\n"));
+  Stream s(
+      Config(kBest +
+             "  - {name: video, sla_class: voice, strategy: priority, preferred: [inet, mpls]}\n"));
   s.Ranking("voice", {{"mpls", 0.9, true}, {"inet", 0.8, true}});
   for (int i = 1; i < 60; ++i) {
     s.At(17s * i);
@@ -290,11 +304,12 @@ TEST(ControllerTest, ThePolicyComesFromTheLogAndABadOneIsKeptOut) {
   };
   feed(store::RankingChanged{"voice", {{"mpls", 0.9, true}}, {}, {}});
   EXPECT_TRUE(out.empty());  // no policy yet
-  feed(store::PolicyChanged{"lineup.yaml", Config(kBest)});
+  feed(store::PolicyChanged{"lineup.yaml", Config(kBest), {}});
   ASSERT_TRUE(c.policy());
   feed(store::RankingChanged{"voice", {{"mpls", 0.9, true}}, {}, {}});
   ASSERT_EQ(out.size(), 1u);
-  feed(store::PolicyChanged{"broken.yaml", "traffic_classes: [{name: voice, strategy: fastest}]"});
+  feed(store::PolicyChanged{
+      "broken.yaml", "traffic_classes: [{name: voice, strategy: fastest}]", {}});
   EXPECT_EQ(c.rejected_policies(), 1u);
   EXPECT_EQ(c.policy()->classes[0].strategy, Strategy::kBest);
   EXPECT_EQ(c.Current("voice")->to, "mpls");  // a new policy keeps the line in use
@@ -304,7 +319,9 @@ TEST(ControllerTest, ThePolicyComesFromTheLogAndABadOneIsKeptOut) {
 // - a violated line is left at once even when the cap is used up, and the
 //   move is counted;
 TEST(ControllerTest, TheCapNeverPinsAClassOnAViolatedLine) {
-  Stream s(Config(kBest, "{min_dwell: 30s, failback_delay: 30s, max_switches: 1, switch_period: 1h, initial_wait: 0s}"));
+  Stream s(Config(kBest,
+                  "{min_dwell: 30s, failback_delay: 30s, max_switches: 1, switch_period: 1h, "
+                  "initial_wait: 0s}"));
   s.Ranking("voice", {{"mpls", 0.9, true}, {"inet", 0.7, true}, {"lte", 0.5, true}});
   s.At(10s);
   s.Down("mpls");  // an escape: counted, and the cap is now used up
@@ -377,7 +394,9 @@ TEST(ControllerTest, LinesNoiseCannotTellApartAreNotSwapped) {
   for (int i = 1; i <= 20; ++i) {
     s.At(30s * i);
     const double a = 0.060 + 0.007 * (i % 3), b = 0.060 + 0.007 * ((i + 1) % 3);
-    s.Ranking("voice", {{"inet", std::max(a, b), true}, {"lte", std::min(a, b), true}, {"mpls", 0.053, true}});
+    s.Ranking(
+        "voice",
+        {{"inet", std::max(a, b), true}, {"lte", std::min(a, b), true}, {"mpls", 0.053, true}});
   }
   EXPECT_EQ(s.Switches().size(), 1u);
 }
@@ -385,7 +404,8 @@ TEST(ControllerTest, LinesNoiseCannotTellApartAreNotSwapped) {
 // - a line that keeps failing gets the traffic back at most twice an hour.
 TEST(ControllerTest, ALineThatKeepsFailingIsSuppressed) {
   Stream s(Config("  - {name: voice, strategy: priority, preferred: [mpls, inet]}\n",
-                  "{min_dwell: 10s, failback_delay: 30s, max_switches: 100, switch_period: 1h, initial_wait: 0s}"));
+                  "{min_dwell: 10s, failback_delay: 30s, max_switches: 100, switch_period: 1h, "
+                  "initial_wait: 0s}"));
   s.Ranking("voice", {{"mpls", 0.9, true}, {"inet", 0.7, true}});
   for (int k = 0; k < 30; ++k) {  // dark 30 s every 2 minutes for an hour
     s.At(2min * k + 60s);
@@ -402,7 +422,8 @@ TEST(ControllerTest, ALineThatKeepsFailingIsSuppressed) {
     if (d.tunnel == "mpls") suppressed = d.suppressed;
   }
   EXPECT_TRUE(suppressed);
-  EXPECT_NE(s.Switches().back()->reason.find("flap penalty"), std::string::npos) << s.Switches().back()->reason;
+  EXPECT_NE(s.Switches().back()->reason.find("flap penalty"), std::string::npos)
+      << s.Switches().back()->reason;
 }
 
 // - an over-budget detour through a hub beats a dead direct tunnel.
@@ -423,7 +444,8 @@ traffic_classes:
   ASSERT_EQ(s.Using("to-berlin"), "direct");
   s.At(5s);
   s.Down("direct");
-  EXPECT_EQ(s.Using("to-berlin"), "paris-hub>berlin-hub");  // 160 ms over 150, but it carries packets
+  EXPECT_EQ(s.Using("to-berlin"),
+            "paris-hub>berlin-hub");  // 160 ms over 150, but it carries packets
   EXPECT_NE(s.Switches().back()->reason.find("least bad detour"), std::string::npos);
 }
 
@@ -443,7 +465,8 @@ TEST(ControllerTest, UnknownAndRemovedLinesAreNeverTargets) {
   s.Feed(v, "tunnel/inet");
   EXPECT_EQ(s.Using("voice"), "lte");
   EXPECT_EQ(s.Switches().back()->rule, "brownout");
-  s.Ranking("voice", {{"lte", 0.5, true}, {"inet", 0.95, false}}, {}, {{0, 5, 0, 0, false}, {0, 100, 0, 0, true}});
+  s.Ranking("voice", {{"lte", 0.5, true}, {"inet", 0.95, false}}, {},
+            {{0, 5, 0, 0, false}, {0, 100, 0, 0, true}});
   s.At(5min);
   EXPECT_EQ(s.Using("voice"), "lte");
 }

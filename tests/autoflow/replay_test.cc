@@ -16,7 +16,9 @@ using namespace std::chrono_literals;
 using lineup::testing::Impairment;
 using lineup::testing::SyntheticTunnel;
 
-WallTime At(const char* hhmmss) { return *ParseTime(std::string("2026-11-24T") + hhmmss + "Z", {}); }
+WallTime At(const char* hhmmss) {
+  return *ParseTime(std::string("2026-11-24T") + hhmmss + "Z", {});
+}
 
 const char* kPolicy = R"(tunnels:
   mpls: {site: paris, sessions: [mpls-1]}
@@ -34,7 +36,8 @@ traffic_classes:
 
 template <class S>
 void CatchUp(const S& service, const store::EventLog& log) {
-  for (int i = 0; i < 2000 && service.next_position() < log.head(); ++i) std::this_thread::sleep_for(2ms);
+  for (int i = 0; i < 2000 && service.next_position() < log.head(); ++i)
+    std::this_thread::sleep_for(2ms);
 }
 
 // An hour of two tunnels with the analyzer and the controller following the
@@ -43,11 +46,14 @@ std::unique_ptr<store::EventLog> LiveLog() {
   auto log = store::MakeMemoryLog();
   auto config = ParseConfig(kPolicy, "lineup.yaml");
   EXPECT_TRUE(config) << config.error().message;
-  EXPECT_TRUE(RecordPolicy(*log, "lineup.yaml", kPolicy, At("09:59:00")));
+  EXPECT_TRUE(RecordPolicy(*log, "lineup.yaml", *config, At("09:59:00")));
   auto analyzer = analyzer::AnalyzerService::Start(*log, config->analysis);
   auto controller = ControllerService::Start(*log, nullptr);
   EXPECT_TRUE(analyzer && controller);
-  SyntheticTunnel mpls{"mpls-1", 20, 2, 0,
+  SyntheticTunnel mpls{"mpls-1",
+                       20,
+                       2,
+                       0,
                        {{At("10:05:00"), At("10:07:00"), Impairment::kDelay, 150},
                         {At("10:20:00"), At("10:21:00"), Impairment::kDelay, 150},
                         {At("10:40:00"), At("10:48:00"), Impairment::kDelay, 150}}};
@@ -87,7 +93,8 @@ TEST(ReplayTest, ReplayReproducesTheLiveDecisionsByteForByte) {
 TEST(ReplayTest, WhatIfComparesAnotherPolicy) {
   auto log = LiveLog();
   std::string eager = kPolicy;
-  eager.replace(eager.find("min_dwell: 5m, failback_delay: 10m"), 34, "min_dwell: 0s, failback_delay: 0s");
+  eager.replace(eager.find("min_dwell: 5m, failback_delay: 10m"), 34,
+                "min_dwell: 0s, failback_delay: 0s");
   auto config = ParseConfig(eager, "eager.yaml");
   ASSERT_TRUE(config) << config.error().message;
   auto r = Replay(*log, config->policy);

@@ -43,8 +43,10 @@ TEST(ControllerServiceTest, RestartsWithoutSwitchingAgainOrReplayingTheActuator)
   lineup::testing::TempDir dir;
   auto log = store::MakeMemoryLog();
   const std::string policy = testing::Config("  - {name: voice, strategy: best}\n");
-  ASSERT_TRUE(*RecordPolicy(*log, "lineup.yaml", policy, testing::kT0));
-  EXPECT_FALSE(*RecordPolicy(*log, "lineup.yaml", policy, testing::kT0));  // unchanged: not again
+  auto config = ParseConfig(policy, "lineup.yaml");
+  ASSERT_TRUE(config) << config.error().message;
+  ASSERT_TRUE(*RecordPolicy(*log, "lineup.yaml", *config, testing::kT0));
+  EXPECT_FALSE(*RecordPolicy(*log, "lineup.yaml", *config, testing::kT0));  // unchanged: not again
   ASSERT_TRUE(log->Append(std::vector<store::Event>{
       At(1s, store::RankingChanged{"voice", {{"mpls", 0.9, true}, {"inet", 0.7, true}}, {}, {}}),
       At(60s, store::SlaViolated{{"mpls", "voice", "loss", 4, 1, "brownout"}}),

@@ -34,7 +34,7 @@ Visitor Collect(Collected& out) {
 }
 
 Event Note(const std::string& stream, WallTime t = kT0) {
-  return {t, stream, PolicyChanged{"p", stream}, {}, {}};
+  return {t, stream, PolicyChanged{"p", stream, {}}, {}, {}};
 }
 
 class EventLogTest : public ::testing::TestWithParam<std::string> {
@@ -102,8 +102,8 @@ TEST_P(EventLogTest, ReadTimeRangeOrderedByTime) {
   EXPECT_EQ(c.events[1].position, 2u);
   EXPECT_EQ(c.events[2].position, 0u);
   Collected no_samples;
-  ASSERT_TRUE(log_->ReadTime(kT0, kT0 + seconds(60), ReadFilter::WithoutSamples(),
-                             Collect(no_samples)));
+  ASSERT_TRUE(
+      log_->ReadTime(kT0, kT0 + seconds(60), ReadFilter::WithoutSamples(), Collect(no_samples)));
   EXPECT_EQ(no_samples.events.size(), 3u);
   Collected empty;
   ASSERT_TRUE(log_->ReadTime(kT0 + seconds(100), kT0 + seconds(200), {}, Collect(empty)));
@@ -183,7 +183,7 @@ TEST_P(EventLogTest, RetentionByAgeKeepsEverythingElse) {
   }
   auto report = log_->ApplyRetention({seconds(5), 0}, kT0 + seconds(10));
   ASSERT_TRUE(report) << report.error().message;
-  EXPECT_EQ(report->samples_deleted, 5u);        // samples at 0..4 s
+  EXPECT_EQ(report->samples_deleted, 5u);         // samples at 0..4 s
   EXPECT_EQ(report->samples_trimmed_before, 9u);  // position of the sample at 4 s, plus one
   Collected samples, others;
   ASSERT_TRUE(log_->ReadPositions(0, 100, ReadFilter::SamplesOnly(), Collect(samples)));

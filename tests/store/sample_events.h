@@ -24,7 +24,8 @@ inline Event Sample(const std::string& stream, std::uint32_t seq, WallTime t = k
 
 inline std::vector<Event> OneOfEach() {
   std::vector<Event> out;
-  SessionConfigured c{"s1", "192.0.2.1:862", "", 100, 20'000'000, true, 30, 46, 255, true, "{}", ""};
+  SessionConfigured c{"s1", "192.0.2.1:862", "", 100, 20'000'000, true, 30, 46, 255, true, "{}",
+                      ""};
   out.push_back({kT0, "session/s1", c, {}, {}});
   out.push_back({kT0, "session/s1", SessionDeleted{"s1", "removed by operator"}, {}, {}});
   out.push_back(Sample("session/s1", 7));
@@ -62,11 +63,17 @@ inline std::vector<Event> OneOfEach() {
   TunnelUp up;
   up.tunnel = "tun-b";
   out.push_back({kT0, "tunnel/tun-b", up, {}, {}});
-  out.push_back({kT0, "class/voice",
-                 RankingChanged{"voice", {{"tun-a", 0.93, true}, {"tun-b", 0.41, false}}, {}, {}}, {}, {}});
-  out.push_back({kT0, "class/voice",
-                 PathSwitched{"voice", "tun-b", "tun-a", "best", "tun-b loss 4.1% > 1%", {}, {}}, {}, {}});
-  out.push_back({kT0, "policy", PolicyChanged{"default", "classes: {}"}, {}, {}});
+  out.push_back({kT0,
+                 "class/voice",
+                 RankingChanged{"voice", {{"tun-a", 0.93, true}, {"tun-b", 0.41, false}}, {}, {}},
+                 {},
+                 {}});
+  out.push_back({kT0,
+                 "class/voice",
+                 PathSwitched{"voice", "tun-b", "tun-a", "best", "tun-b loss 4.1% > 1%", {}, {}},
+                 {},
+                 {}});
+  out.push_back({kT0, "policy", PolicyChanged{"default", "classes: {}", {}}, {}, {}});
   return out;
 }
 
