@@ -9,6 +9,7 @@
 #include "analyzer/evidence.h"
 #include "analyzer/mos.h"
 #include "base/time_text.h"
+#include "measure/metrics.h"
 
 namespace lineup::analyzer {
 namespace {
@@ -39,8 +40,7 @@ struct Analyzer::Session {
   WallTime streak_start;                // the first loss of the current streak
   std::optional<WallTime> last_answer;  // the newest answered probe
   bool fault = false;
-  bool have_previous = false;
-  double previous_latency_ms[3] = {0, 0, 0};  // per LatencyKind, for IPDV
+  measure::IpdvChain<double> ipdv[3];  // per LatencyKind: the one jitter (measure/metrics.h)
   std::uint64_t samples = 0;
 };
 
@@ -61,7 +61,8 @@ Result<void> Validate(const AnalyzerConfig& config) {
   for (const auto& c : config.classes) {
     if (auto r = Validate(c); !r) return r;
     if (!names.insert(c.name).second) {
-      return Fail(ErrorCode::kInvalidArgument, fmt::format("SLA class '{}' is defined twice", c.name));
+      return Fail(ErrorCode::kInvalidArgument,
+                  fmt::format("SLA class '{}' is defined twice", c.name));
     }
   }
   if (config.blackout_after_lost < 1) {
@@ -127,7 +128,8 @@ Analyzer::Session& Analyzer::SessionFor(const std::string& name) {
 
 std::string Analyzer::TunnelOf(const std::string& stream) const {
   const std::string session = SessionName(stream);
-  if (auto mapped = config_.tunnel_of_session.find(session); mapped != config_.tunnel_of_session.end()) {
+  if (auto mapped = config_.tunnel_of_session.find(session);
+      mapped != config_.tunnel_of_session.end()) {
     return mapped->second;
   }
   auto logged = configured_.find(session);
@@ -141,7 +143,8 @@ std::string Analyzer::TunnelOf(const std::string& stream) const {
 
 bool Analyzer::Judged(const std::string& tunnel, std::size_t cls) const {
   auto it = tunnels_.find(tunnel);
-  return it != tunnels_.end() && cls < it->second->verdicts.size() && it->second->verdicts[cls].judged;
+  return it != tunnels_.end() && cls < it->second->verdicts.size() &&
+         it->second->verdicts[cls].judged;
 }
 
 void Analyzer::Emit(const store::RecordedEvent& e, std::string stream, store::Payload payload,
@@ -191,7 +194,7 @@ void Analyzer::Unbind(Session& s, const store::RecordedEvent& e, std::vector<sto
   for (auto& w : s.windows) w.Clear();
   s.consecutive_lost = 0;
   s.fault = false;
-  s.have_previous = false;
+  for (auto& chain : s.ipdv) chain.Reset();
   s.last_answer.reset();
   if (s.tunnel.empty()) return;
   auto it = tunnels_.find(s.tunnel);
@@ -245,9 +248,10 @@ bool Analyzer::UpdateLineState(Tunnel& t, const store::RecordedEvent& e,
       f.session = s->name;
       f.tunnel = t.name;
       f.consecutive_lost = s->consecutive_lost;
-      f.detail = fmt::format("{} probes lost in a row while other sessions of {} are answered: "
-                             "a fault of this session, not of the line",
-                             s->consecutive_lost, t.name);
+      f.detail = fmt::format(
+          "{} probes lost in a row while other sessions of {} are answered: "
+          "a fault of this session, not of the line",
+          s->consecutive_lost, t.name);
       Emit(e, kSessionPrefix + s->name, f, out);
     }
   }
@@ -257,10 +261,11 @@ bool Analyzer::UpdateLineState(Tunnel& t, const store::RecordedEvent& e,
     store::TunnelDown d;
     d.tunnel = t.name;
     d.consecutive_lost = most_lost;
-    d.detail = t.sessions.size() == 1
-                   ? fmt::format("blackout: {} probes lost in a row", most_lost)
-                   : fmt::format("blackout: none of its {} sessions answered ({} probes lost in a row)",
-                                 t.sessions.size(), most_lost);
+    d.detail =
+        t.sessions.size() == 1
+            ? fmt::format("blackout: {} probes lost in a row", most_lost)
+            : fmt::format("blackout: none of its {} sessions answered ({} probes lost in a row)",
+                          t.sessions.size(), most_lost);
     Emit(e, kTunnelPrefix + t.name, d, out);
   } else {
     store::TunnelUp u;
@@ -300,7 +305,7 @@ void Analyzer::OnSample(const store::RecordedEvent& e, const store::ProbeSample&
       Emit(e, kSessionPrefix + s.name, r, out);
       // The fault's losses were the session's, not the line's.
       for (auto& w : s.windows) w.Clear();
-      s.have_previous = false;
+      for (auto& chain : s.ipdv) chain.Reset();
     }
     s.consecutive_lost = 0;
     s.last_answer = e.event.time;
@@ -309,6 +314,11 @@ void Analyzer::OnSample(const store::RecordedEvent& e, const store::ProbeSample&
   const double outbound = Ms(sample.t2_ns - sample.t1_ns);
   const double inbound = Ms(sample.t4_ns - sample.t3_ns);
   const double latency[3] = {outbound + inbound, outbound, inbound};
+  std::optional<double> ipdv[3];
+  for (int k = 0; k < 3; ++k) {
+    ipdv[k] = s.ipdv[k].Next(sample.sequence,
+                             sample.lost ? std::nullopt : std::optional<double>(latency[k]));
+  }
   for (std::size_t w = 0; w < window_specs_.size(); ++w) {
     const auto kind = static_cast<std::size_t>(window_specs_[w].second);
     Probe p;
@@ -317,14 +327,10 @@ void Analyzer::OnSample(const store::RecordedEvent& e, const store::ProbeSample&
     if (!sample.lost) {
       p.latency_ms = latency[kind];
       p.round_trip_ms = latency[0];
-      p.has_ipdv = s.have_previous;
-      p.abs_ipdv_ms = std::abs(latency[kind] - s.previous_latency_ms[kind]);
+      p.has_ipdv = ipdv[kind].has_value();
+      p.abs_ipdv_ms = ipdv[kind] ? std::abs(*ipdv[kind]) : 0;
     }
     s.windows[w].Add(p);
-  }
-  if (!sample.lost) {
-    for (int k = 0; k < 3; ++k) s.previous_latency_ms[k] = latency[k];
-    s.have_previous = true;
   }
   if (UpdateLineState(t, e, out)) changed = true;
   JudgeAll(t, e, out, changed);
@@ -351,7 +357,7 @@ void Analyzer::CheckStale(const store::RecordedEvent& e, std::vector<store::Even
     // Old samples do not speak for the line now.
     for (Session* s : t.sessions) {
       for (auto& w : s->windows) w.Clear();
-      s->have_previous = false;
+      for (auto& chain : s->ipdv) chain.Reset();
     }
     for (std::size_t c = 0; c < config_.classes.size(); ++c) {
       Verdict& v = t.verdicts[c];
@@ -364,10 +370,13 @@ void Analyzer::CheckStale(const store::RecordedEvent& e, std::vector<store::Even
         ev.tunnel = t.name;
         ev.sla_class = config_.classes[c].name;
         ev.metric = "unknown";
-        ev.value = double(std::chrono::duration_cast<std::chrono::seconds>(now - *t.last_sample).count());
-        ev.threshold = double(std::chrono::duration_cast<std::chrono::seconds>(config_.stale_after).count());
-        ev.detail = fmt::format("unknown: no measurement for {} (stale_after {})",
-                                FormatDuration(now - *t.last_sample), FormatDuration(config_.stale_after));
+        ev.value =
+            double(std::chrono::duration_cast<std::chrono::seconds>(now - *t.last_sample).count());
+        ev.threshold =
+            double(std::chrono::duration_cast<std::chrono::seconds>(config_.stale_after).count());
+        ev.detail =
+            fmt::format("unknown: no measurement for {} (stale_after {})",
+                        FormatDuration(now - *t.last_sample), FormatDuration(config_.stale_after));
         Emit(e, kTunnelPrefix + t.name, ev, out);
       }
     }
@@ -519,9 +528,10 @@ void Analyzer::Judge(Tunnel& t, std::size_t c, const store::RecordedEvent& e,
       ev.threshold = 100;
       ev.detail = "blackout: no session of the line answered";
     } else {
-      ev.metric = first_violation->metric == Metric::kLatency
-                      ? fmt::format("{}_{}", ToString(cls.latency), ToString(first_violation->statistic))
-                      : ToString(first_violation->metric);
+      ev.metric =
+          first_violation->metric == Metric::kLatency
+              ? fmt::format("{}_{}", ToString(cls.latency), ToString(first_violation->statistic))
+              : ToString(first_violation->metric);
       ev.value = violation_value;
       ev.threshold = first_violation->enter;
       std::string evidence;
@@ -543,9 +553,10 @@ void Analyzer::Judge(Tunnel& t, std::size_t c, const store::RecordedEvent& e,
     ev.tunnel = t.name;
     ev.sla_class = cls.name;
     ev.metric = v.violated_metric;
-    ev.detail = fmt::format("within the exit thresholds: latency {:.3f} ms, jitter {:.3f} ms, "
-                            "loss {:.2f} %, MOS {:.2f} over {} probes",
-                            w.Latency(Statistic::kMean), v.jitter_ms, v.loss_percent, v.mos, w.size);
+    ev.detail = fmt::format(
+        "within the exit thresholds: latency {:.3f} ms, jitter {:.3f} ms, "
+        "loss {:.2f} %, MOS {:.2f} over {} probes",
+        w.Latency(Statistic::kMean), v.jitter_ms, v.loss_percent, v.mos, w.size);
     v.violated_metric.clear();
     emit_change(ev);
   }
@@ -568,8 +579,7 @@ std::vector<Verdict> Analyzer::Ranking(const std::string& sla_class) const {
 
 void Analyzer::AnnounceRanking(std::size_t c, const store::RecordedEvent& e, bool force,
                                std::vector<store::Event>& out) {
-  if (!force && last_ranked_[c] &&
-      e.event.time - *last_ranked_[c] < config_.ranking_interval) {
+  if (!force && last_ranked_[c] && e.event.time - *last_ranked_[c] < config_.ranking_interval) {
     return;
   }
   last_ranked_[c] = e.event.time;
@@ -590,7 +600,8 @@ void Analyzer::AnnounceRanking(std::size_t c, const store::RecordedEvent& e, boo
     if (!v.judged) continue;
     ev.ranking.push_back({v.tunnel, v.score, v.compliant});
     ev.figures.push_back({v.latency_ms, v.jitter_ms, v.loss_percent});
-    ev.evidence.push_back({v.loss_low_percent, v.loss_high_percent, v.loss_share, v.samples, v.unknown});
+    ev.evidence.push_back(
+        {v.loss_low_percent, v.loss_high_percent, v.loss_share, v.samples, v.unknown});
   }
   Emit(e, kClassPrefix + ev.sla_class, ev, out);
 }

@@ -18,7 +18,7 @@ struct Probe {
   bool lost = false;
   double latency_ms = 0;     // of the window's latency kind
   double round_trip_ms = 0;  // for MOS
-  bool has_ipdv = false;     // an IPDV to the previous answered probe
+  bool has_ipdv = false;     // an IPDV to the previous sequence number (measure::IpdvChain)
   double abs_ipdv_ms = 0;
 };
 
@@ -44,9 +44,9 @@ class SampleWindow {
  private:
   void Remove(const Probe& probe, std::uint64_t id);
 
-  using Tree = __gnu_pbds::tree<std::pair<double, std::uint64_t>, __gnu_pbds::null_type,
-                                std::less<>, __gnu_pbds::rb_tree_tag,
-                                __gnu_pbds::tree_order_statistics_node_update>;
+  using Tree =
+      __gnu_pbds::tree<std::pair<double, std::uint64_t>, __gnu_pbds::null_type, std::less<>,
+                       __gnu_pbds::rb_tree_tag, __gnu_pbds::tree_order_statistics_node_update>;
   Window spec_;
   std::deque<std::pair<Probe, std::uint64_t>> entries_;
   Tree latencies_;

@@ -11,7 +11,7 @@ __extension__ typedef __int128 Int128;
 
 // a - b without overflow: a hostile or broken peer can put any timestamp in a
 // reply, and two delays 200 years apart do not fit 64-bit nanoseconds.
-Nanos SaturatingSub(Nanos a, Nanos b) {
+Nanos Saturated(Nanos a, Nanos b) {
   const Int128 d = Int128{a.count()} - b.count();
   const Int128 hi = INT64_MAX;
   const Int128 lo = INT64_MIN + 1;  // so that std::abs stays defined
@@ -41,11 +41,13 @@ DirectionStats Direction(const std::vector<const PacketRecord*>& by_sequence,
   for (const auto* p : by_sequence) delays.push_back(delay_of(*p));
   stats.delay = ComputeDelayStats(delays);
 
-  // IPDV between consecutive sequence numbers both answered.
+  // IPDV between consecutive sequence numbers both answered (IpdvChain).
   Int128 sum_abs = 0;
-  for (std::size_t i = 1; i < by_sequence.size(); ++i) {
-    if (by_sequence[i]->sequence != by_sequence[i - 1]->sequence + 1) continue;
-    const Nanos d = SaturatingSub(delay_of(*by_sequence[i]), delay_of(*by_sequence[i - 1]));
+  IpdvChain<Nanos> chain;
+  for (const auto* p : by_sequence) {
+    const auto ipdv = chain.Next(p->sequence, delay_of(*p));
+    if (!ipdv) continue;
+    const Nanos d = *ipdv;
     if (stats.jitter.pairs == 0) {
       stats.jitter.min = stats.jitter.max = d;
     } else {
@@ -62,8 +64,8 @@ DirectionStats Direction(const std::vector<const PacketRecord*>& by_sequence,
   // RFC 3550 interarrival jitter over consecutive arrivals.
   double j = 0;
   for (std::size_t i = 1; i < by_arrival.size(); ++i) {
-    const double d = double(delay_of(*by_arrival[i]).count()) -
-                     double(delay_of(*by_arrival[i - 1]).count());
+    const double d =
+        double(delay_of(*by_arrival[i]).count()) - double(delay_of(*by_arrival[i - 1]).count());
     j += (std::abs(d) - j) / 16.0;
   }
   stats.jitter.rfc3550 = Nanos(std::llround(std::min(j, 9.2e18)));
@@ -71,6 +73,8 @@ DirectionStats Direction(const std::vector<const PacketRecord*>& by_sequence,
 }
 
 }  // namespace
+
+Nanos SaturatingSub(Nanos a, Nanos b) { return Saturated(a, b); }
 
 DelayStats ComputeDelayStats(std::vector<Nanos> values) {
   DelayStats s;
@@ -179,8 +183,7 @@ Summary RunRecorder::Summarize(ReflectorNumbering numbering) const {
       highest = std::max(highest, r);
     }
     const std::int64_t base = std::max<std::int64_t>(offset, 0);
-    const std::int64_t reflected =
-        std::clamp<std::int64_t>(highest - base + 1, s.received, s.sent);
+    const std::int64_t reflected = std::clamp<std::int64_t>(highest - base + 1, s.received, s.sent);
     s.lost_forward = static_cast<std::uint32_t>(s.sent - reflected);
     s.lost_backward = static_cast<std::uint32_t>(reflected - s.received);
 
@@ -204,8 +207,8 @@ Summary RunRecorder::Summarize(ReflectorNumbering numbering) const {
 
   s.forward = Direction(by_sequence, by_arrival,
                         [](const PacketRecord& p) { return p.reply->Forward(p.t1); });
-  s.backward = Direction(by_sequence, by_arrival,
-                         [](const PacketRecord& p) { return p.reply->Backward(); });
+  s.backward =
+      Direction(by_sequence, by_arrival, [](const PacketRecord& p) { return p.reply->Backward(); });
   s.round_trip = Direction(by_sequence, by_arrival,
                            [](const PacketRecord& p) { return p.reply->RoundTrip(p.t1); });
   return s;

@@ -64,6 +64,38 @@ struct JitterStats {
   Nanos mean_abs{0}, min{0}, max{0}, rfc3550{0};
 };
 
+// a - b for IPDV: nanoseconds saturate (a hostile peer's timestamps can be
+// centuries apart); milliseconds as double cannot overflow.
+Nanos SaturatingSub(Nanos a, Nanos b);
+inline double SaturatingSub(double a, double b) { return a - b; }
+
+// Lineup's one jitter: IPDV between consecutive sequence numbers both
+// answered (RFC 5481 §4.1); "jitter" everywhere is the mean of its absolute
+// value. A lost probe breaks the chain: the pair across a gap is not an IPDV.
+// The probe summary, the analyzer, the report and the simulator all take
+// their pairs from here. Feed probes in sequence order.
+template <class Delay>
+class IpdvChain {
+ public:
+  // The IPDV of `sequence` to its predecessor, when both were answered;
+  // `delay` is empty for a lost probe.
+  std::optional<Delay> Next(std::uint32_t sequence, std::optional<Delay> delay) {
+    std::optional<Delay> ipdv;
+    if (delay && previous_ && previous_sequence_ + 1 == sequence) {
+      ipdv = SaturatingSub(*delay, *previous_);
+    }
+    previous_ = delay;
+    previous_sequence_ = sequence;
+    return ipdv;
+  }
+  // Forget the predecessor (a session restarted, a fault's samples dropped).
+  void Reset() { previous_.reset(); }
+
+ private:
+  std::optional<Delay> previous_;
+  std::uint32_t previous_sequence_ = 0;
+};
+
 struct DirectionStats {
   DelayStats delay;
   JitterStats jitter;
@@ -86,12 +118,12 @@ struct Summary {
   std::optional<std::uint32_t> lost_forward;
   std::optional<std::uint32_t> lost_backward;
   std::uint32_t duplicates = 0;
-  std::uint32_t reordered = 0;  // round trip, RFC 4737 §4.1.1 (arrival order)
+  std::uint32_t reordered = 0;                     // round trip, RFC 4737 §4.1.1 (arrival order)
   std::optional<std::uint32_t> reordered_forward;  // from the reflector's numbering
-  std::uint32_t late = 0;        // replies after the session closed
-  std::uint32_t unexpected = 0;  // replies for sequence numbers never sent
-  std::uint32_t malformed = 0;   // datagrams that are no reflector packet
-  std::uint32_t dscp_changed = 0;  // replies whose DSCP differs from the one sent
+  std::uint32_t late = 0;                          // replies after the session closed
+  std::uint32_t unexpected = 0;                    // replies for sequence numbers never sent
+  std::uint32_t malformed = 0;                     // datagrams that are no reflector packet
+  std::uint32_t dscp_changed = 0;                  // replies whose DSCP differs from the one sent
   bool stateful_reflector = false;
   // One-way figures are meaningful only when both clocks say synchronized.
   bool one_way_synchronized = false;

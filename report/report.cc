@@ -8,8 +8,8 @@
 #include <map>
 #include <set>
 
-#include "measure/metrics.h"
 #include "base/time_text.h"
+#include "measure/metrics.h"
 
 namespace lineup::analyzer {
 namespace {
@@ -63,8 +63,8 @@ struct Gathered {
   std::vector<float> rtt, ipdv, outbound, inbound;
   bool all_synced = true;
   std::uint64_t sent = 0, lost = 0;
-  bool have_previous = false;
-  double previous_rtt = 0;
+  // Per session: the one jitter (measure::IpdvChain), never across sessions.
+  std::map<std::string, measure::IpdvChain<double>, std::less<>> ipdv_chains;
   std::optional<Interval> down_since;
   std::vector<Interval> outages;
   struct PerClass {
@@ -110,7 +110,8 @@ class Builder {
     analyzer_.Apply(r, out_);
     for (const auto& o : out_) {
       constexpr std::string_view kTunnel = "tunnel/";
-      if (o.stream.rfind(kTunnel, 0) == 0) OnVerdict(o, GatheredFor(o.stream.substr(kTunnel.size())));
+      if (o.stream.rfind(kTunnel, 0) == 0)
+        OnVerdict(o, GatheredFor(o.stream.substr(kTunnel.size())));
     }
     if (const auto* s = std::get_if<store::ProbeSample>(&r.event.payload)) {
       const std::string tunnel = analyzer_.TunnelOf(r.event.stream);
@@ -145,9 +146,9 @@ class Builder {
           unreadable));
     }
     if (stats.sample_trim_point > 0 && stats.first_time && *stats.first_time > options_.from) {
-      report_.notes.push_back(fmt::format(
-          "probe samples before {} were deleted by retention: the range starts earlier",
-          FormatTime(*stats.first_time)));
+      report_.notes.push_back(
+          fmt::format("probe samples before {} were deleted by retention: the range starts earlier",
+                      FormatTime(*stats.first_time)));
     }
     return std::move(report_);
   }
@@ -173,7 +174,10 @@ class Builder {
                                          options_.buckets - 1);
     Bucket& bucket = g.series[b];
     ++bucket.sent;
+    auto chain = g.ipdv_chains.find(session);
+    if (chain == g.ipdv_chains.end()) chain = g.ipdv_chains.try_emplace(std::string(session)).first;
     if (s.lost) {
+      chain->second.Next(s.sequence, std::nullopt);
       ++g.lost;
       ++bucket.lost;
     } else {
@@ -189,13 +193,11 @@ class Builder {
       const std::uint32_t answered = bucket.sent - bucket.lost;
       bucket.rtt_mean_ms += (rtt - bucket.rtt_mean_ms) / answered;
       bucket.rtt_max_ms = std::max(bucket.rtt_max_ms, rtt);
-      if (g.have_previous) {
-        const double ipdv = std::abs(rtt - g.previous_rtt);
+      if (const auto d = chain->second.Next(s.sequence, rtt)) {
+        const double ipdv = std::abs(*d);
         g.ipdv.push_back(static_cast<float>(ipdv));
         bucket.jitter_ms += (ipdv - bucket.jitter_ms) / ++g.ipdv_count[b];
       }
-      g.previous_rtt = rtt;
-      g.have_previous = true;
     }
     for (std::size_t c = 0; c < config_.classes.size(); ++c) {
       auto& pc = g.classes[c];
@@ -265,10 +267,9 @@ class Builder {
       t.probe_interval = Nanos(*mid);
     }
     const std::int64_t gap_after =
-        options_.gap_after > Nanos(0)
-            ? options_.gap_after.count()
-            : std::max<std::int64_t>(std::chrono::nanoseconds(5s).count(),
-                                     10 * t.probe_interval.count());
+        options_.gap_after > Nanos(0) ? options_.gap_after.count()
+                                      : std::max<std::int64_t>(std::chrono::nanoseconds(5s).count(),
+                                                               10 * t.probe_interval.count());
     TimeSet gaps;
     std::int64_t previous = from_;
     auto gap = [&](std::int64_t a, std::int64_t b) {
@@ -289,7 +290,8 @@ class Builder {
     if (g.down_since) Close(*g.down_since, options_.to, options_.from, g.outages, true);
     t.outages = std::move(g.outages);
     TimeSet down;
-    for (const auto& o : t.outages) down.add(Span::right_open(ToUnixNanos(o.start), ToUnixNanos(o.end)));
+    for (const auto& o : t.outages)
+      down.add(Span::right_open(ToUnixNanos(o.start), ToUnixNanos(o.end)));
     down &= measured;
     t.down = Nanos(Length(down));
     t.availability_percent = Percent(Length(measured) - Length(down), Length(measured));
@@ -316,9 +318,9 @@ class Builder {
       t.classes.push_back(std::move(f));
     }
     if (!t.gaps.empty()) {
-      report_.notes.push_back(fmt::format(
-          "{}: {} measurement gap(s) ({} in all) are left out of its figures", name, t.gaps.size(),
-          FormatDuration(Nanos(Length(gaps)))));
+      report_.notes.push_back(
+          fmt::format("{}: {} measurement gap(s) ({} in all) are left out of its figures", name,
+                      t.gaps.size(), FormatDuration(Nanos(Length(gaps)))));
     }
     return t;
   }
@@ -403,10 +405,10 @@ Result<Report> BuildReport(const store::EventLog& log, const AnalyzerConfig& con
   Report report = builder.Finish(*stats, unreadable);
   if (options.progress) options.progress(1.0);
   if (report.samples == 0) {
-    const std::string held =
-        stats->first_time ? fmt::format("the log holds events from {} to {}",
-                                        FormatTime(*stats->first_time), FormatTime(*stats->last_time))
-                          : std::string("the log is empty");
+    const std::string held = stats->first_time ? fmt::format("the log holds events from {} to {}",
+                                                             FormatTime(*stats->first_time),
+                                                             FormatTime(*stats->last_time))
+                                               : std::string("the log is empty");
     return Fail(ErrorCode::kNotFound,
                 fmt::format("no probe samples between {} and {}: {}; choose a range with "
                             "measurements (--from/--to)",

@@ -10,11 +10,12 @@
 
 #include "analyzer/analyzer.h"
 #include "autoflow/controller.h"
+#include "autoflow/policy_record.h"
 #include "autoflow/service.h"
 #include "base/ntp.h"
+#include "base/time_text.h"
 #include "measure/reflector.h"
 #include "measure/session.h"
-#include "base/time_text.h"
 #include "store/measurements.h"
 
 namespace lineup::sim {
@@ -74,8 +75,8 @@ std::vector<std::unique_ptr<Session>> MakeSessions(const Scenario& s) {
     measure::ReflectorConfig rc;
     rc.error_estimate = synced;
     rc.sender_idle_timeout = s.duration + s.loss_timeout + std::chrono::hours(1);
-    sessions.push_back(std::make_unique<Session>(
-        tunnel, c, rc, Endpoint(net::LinkAddress(index, false), 50000)));
+    sessions.push_back(
+        std::make_unique<Session>(tunnel, c, rc, Endpoint(net::LinkAddress(index, false), 50000)));
   }
   return sessions;
 }
@@ -231,13 +232,14 @@ ExpectationResult Check(const Expectation& e, const RunOutcome& run) {
       if (!current) {
         r.detail = fmt::format("no decision for {} by {}", e.subject, At(e.at));
       } else {
-        r.detail = fmt::format("on {} since {} (rule {})", current->to.empty() ? "no line" : current->to,
-                               At(current->at), current->rule);
+        r.detail =
+            fmt::format("on {} since {} (rule {})", current->to.empty() ? "no line" : current->to,
+                        At(current->at), current->rule);
       }
       if (arrival) {
         r.time_to_switch = arrival->at - e.after;
-        r.detail += fmt::format("; moved to {} {} after {}", e.line, FormatElapsed(*r.time_to_switch),
-                                At(e.after));
+        r.detail += fmt::format("; moved to {} {} after {}", e.line,
+                                FormatElapsed(*r.time_to_switch), At(e.after));
       } else if (e.after > Nanos(0)) {
         r.detail += fmt::format("; never moved to {} after {}", e.line, At(e.after));
       }
@@ -254,8 +256,9 @@ ExpectationResult Check(const Expectation& e, const RunOutcome& run) {
       r.detail = fmt::format("{} switch{}", moves.size(), moves.size() == 1 ? "" : "es");
       if (!moves.empty()) {
         const std::size_t shown = std::min<std::size_t>(moves.size(), 6);
-        r.detail += fmt::format(": {}{}", fmt::join(moves.begin(), moves.begin() + static_cast<long>(shown), ", "),
-                                moves.size() > shown ? ", ..." : "");
+        r.detail += fmt::format(
+            ": {}{}", fmt::join(moves.begin(), moves.begin() + static_cast<long>(shown), ", "),
+            moves.size() > shown ? ", ..." : "");
       }
       break;
     }
@@ -267,20 +270,22 @@ ExpectationResult Check(const Expectation& e, const RunOutcome& run) {
     }
     case Expectation::kForwardLoss: {
       const Measured m = Measure(probes_of(), e.from, e.to);
-      within(m.forward_loss_percent, fmt::format("measured {:.2f} % ({} probes lost on the way out of {})",
-                                                 m.forward_loss_percent, m.forward_lost, m.sent));
+      within(m.forward_loss_percent,
+             fmt::format("measured {:.2f} % ({} probes lost on the way out of {})",
+                         m.forward_loss_percent, m.forward_lost, m.sent));
       break;
     }
     case Expectation::kBackwardLoss: {
       const Measured m = Measure(probes_of(), e.from, e.to);
-      within(m.backward_loss_percent, fmt::format("measured {:.2f} % ({} replies lost on the way back)",
-                                                  m.backward_loss_percent, m.backward_lost));
+      within(m.backward_loss_percent,
+             fmt::format("measured {:.2f} % ({} replies lost on the way back)",
+                         m.backward_loss_percent, m.backward_lost));
       break;
     }
     case Expectation::kRtt: {
       const Measured m = Measure(probes_of(), e.from, e.to);
-      within(m.rtt_mean_ms, fmt::format("measured {:.3f} ms (stddev {:.3f} ms, {} replies)", m.rtt_mean_ms,
-                                        m.rtt_stddev_ms, m.sent - m.lost));
+      within(m.rtt_mean_ms, fmt::format("measured {:.3f} ms (stddev {:.3f} ms, {} replies)",
+                                        m.rtt_mean_ms, m.rtt_stddev_ms, m.sent - m.lost));
       break;
     }
     case Expectation::kJitter: {
@@ -316,20 +321,25 @@ Measured Measure(const std::vector<ProbePoint>& probes, Nanos from, Nanos to) {
   std::uint64_t ipdv_count = 0;
   const ProbePoint* first_answered = nullptr;
   const ProbePoint* previous = nullptr;
+  measure::IpdvChain<double> chain;  // the one jitter, as the analyzer computes it
   for (const auto& p : probes) {
     if (p.sent < from || p.sent >= to) continue;
     ++m.sent;
+    const auto d = chain.Next(static_cast<std::uint32_t>(p.sequence),
+                              p.lost ? std::nullopt : std::optional<double>(p.rtt_ms));
     if (p.lost) {
       ++m.lost;
       continue;
+    }
+    if (d) {
+      ipdv += std::abs(*d);
+      ++ipdv_count;
     }
     sum += p.rtt_ms;
     sum2 += p.rtt_ms * p.rtt_ms;
     fsum += p.forward_ms;
     fsum2 += p.forward_ms * p.forward_ms;
     if (previous) {
-      ipdv += std::abs(p.rtt_ms - previous->rtt_ms);
-      ++ipdv_count;
       // Between two answered probes the reflector's numbering tells which
       // of the lost ones it saw (replies lost) and which it did not.
       const std::uint64_t gap = p.sequence - previous->sequence - 1;
@@ -350,7 +360,8 @@ Measured Measure(const std::vector<ProbePoint>& probes, Nanos from, Nanos to) {
     m.rtt_mean_ms = sum / n;
     m.rtt_stddev_ms = std::sqrt(std::max(0.0, sum2 / n - m.rtt_mean_ms * m.rtt_mean_ms));
     m.forward_mean_ms = fsum / n;
-    m.forward_stddev_ms = std::sqrt(std::max(0.0, fsum2 / n - m.forward_mean_ms * m.forward_mean_ms));
+    m.forward_stddev_ms =
+        std::sqrt(std::max(0.0, fsum2 / n - m.forward_mean_ms * m.forward_mean_ms));
   }
   if (ipdv_count > 0) m.jitter_ms = ipdv / double(ipdv_count);
   if (first_answered && previous != first_answered) {
@@ -368,7 +379,8 @@ bool RunOutcome::passed() const {
 }
 
 bool SeedsOutcome::passed() const {
-  return std::all_of(expectations.begin(), expectations.end(), [](const auto& e) { return e.failed == 0; });
+  return std::all_of(expectations.begin(), expectations.end(),
+                     [](const auto& e) { return e.failed == 0; });
 }
 
 Result<RunOutcome> RunScenario(const Scenario& scenario, const RunOptions& options) {
@@ -387,7 +399,8 @@ Result<RunOutcome> RunScenario(const Scenario& scenario, const RunOptions& optio
   for (const auto& s : sessions) {
     if (auto valid = measure::Validate(s->sender.config()); !valid) {
       return Fail(ErrorCode::kInvalidArgument,
-                  fmt::format("{}: the probes of {}: {}", scenario.origin, s->tunnel, valid.error().message));
+                  fmt::format("{}: the probes of {}: {}", scenario.origin, s->tunnel,
+                              valid.error().message));
     }
   }
   auto probes = Wire(scenario, sessions);
@@ -395,7 +408,8 @@ Result<RunOutcome> RunScenario(const Scenario& scenario, const RunOptions& optio
   network.seed = run.seed;
   // Run on for the loss timeout so that every probe's fate is known.
   network.duration_ns = (scenario.duration + scenario.loss_timeout).count();
-  const net::RunInfo info = net::Run(network, probes, [&](double share) { progress("simulating", share); });
+  const net::RunInfo info =
+      net::Run(network, probes, [&](double share) { progress("simulating", share); });
   run.network_seconds = info.wall_seconds;
   run.packets_dropped = info.packets_dropped;
 
@@ -452,8 +466,9 @@ Result<RunOutcome> RunScenario(const Scenario& scenario, const RunOptions& optio
   // The pipeline, in memory; then copied to the caller's log, same positions.
   auto memory = store::MakeMemoryLog();
   Lockstep lockstep(*memory, scenario.config.analysis, scenario.start);
-  store::PolicyChanged policy{scenario.origin, scenario.config.text};
-  if (auto r = lockstep.Feed({scenario.start, "policy", policy, {}, {}}); !r) return tl::unexpected(r.error());
+  store::PolicyChanged policy = autoflow::PolicyEvent(scenario.origin, scenario.config);
+  if (auto r = lockstep.Feed({scenario.start, "policy", policy, {}, {}}); !r)
+    return tl::unexpected(r.error());
   for (const auto& s : sessions) {
     store::SessionConfigured what = store::ConfiguredFrom(s->sender.config());
     what.tunnel = s->tunnel;  // as the daemon logs it: the session measures its tunnel
@@ -498,7 +513,8 @@ Result<RunOutcome> RunScenario(const Scenario& scenario, const RunOptions& optio
   return run;
 }
 
-Result<SeedsOutcome> RunSeeds(const Scenario& scenario, std::uint32_t first_seed, std::uint32_t runs,
+Result<SeedsOutcome> RunSeeds(const Scenario& scenario, std::uint32_t first_seed,
+                              std::uint32_t runs,
                               const std::function<void(std::uint32_t, std::uint32_t)>& progress) {
   const auto wall_start = Clock::now();
   SeedsOutcome out;

@@ -10,6 +10,7 @@
 #include "analyzer/mos.h"
 #include "store/codec.h"
 #include "store/event_log.h"
+#include "store/measurements.h"
 
 namespace lineup::analyzer {
 namespace {
@@ -76,8 +77,8 @@ class Feed {
 };
 
 std::size_t Count(const std::vector<store::Event>& events, store::EventType type) {
-  return static_cast<std::size_t>(std::count_if(events.begin(), events.end(),
-                                                [&](const auto& e) { return e.type() == type; }));
+  return static_cast<std::size_t>(
+      std::count_if(events.begin(), events.end(), [&](const auto& e) { return e.type() == type; }));
 }
 
 SlaClass Voice(double enter = 50, double exit = 40) {
@@ -199,10 +200,10 @@ TEST(AnalyzerTest, HysteresisKeepsAHoveringTunnelFromToggling) {
   EXPECT_EQ(Count(f.all(), store::EventType::kSlaRecovered), 0u);
   for (int i = 0; i < 5; ++i) f.Probe("a", 30);
   EXPECT_EQ(Count(f.all(), store::EventType::kSlaRecovered), 1u);
-  const auto& v = std::get<store::SlaViolated>(
-      std::find_if(f.all().begin(), f.all().end(),
-                   [](const auto& e) { return e.type() == store::EventType::kSlaViolated; })
-          ->payload);
+  const auto& v =
+      std::get<store::SlaViolated>(std::find_if(f.all().begin(), f.all().end(), [](const auto& e) {
+                                     return e.type() == store::EventType::kSlaViolated;
+                                   })->payload);
   EXPECT_EQ(v.metric, "round_trip_mean");
   EXPECT_GT(v.value, 50);
   EXPECT_EQ(v.threshold, 50);
@@ -232,7 +233,8 @@ TEST(AnalyzerTest, BlackoutDetectedAtTheNthLostProbe) {
   });
   ASSERT_NE(violated, third.end());
   EXPECT_EQ(std::get<store::SlaViolated>(violated->payload).metric, "blackout");
-  EXPECT_LE(f.analyzer().Ranking("voice").front().score, -1000);  // below any line that carries packets
+  EXPECT_LE(f.analyzer().Ranking("voice").front().score,
+            -1000);  // below any line that carries packets
   EXPECT_TRUE(f.analyzer().Ranking("voice").front().down);
   EXPECT_EQ(Count(f.Probe("a", 0, true), store::EventType::kTunnelDown), 0u);  // once
   auto back = f.Probe("a", 20);
@@ -349,7 +351,8 @@ TEST(AnalyzerTest, ReplayIsDeterministicByteForByte) {
       p.sequence = static_cast<std::uint32_t>(i);
       p.t1_ns = ToUnixNanos(t);
       p.lost = (i % 37 == 0 && s[0] == 'b') || (i > 200 && i < 206 && s[0] == 'c');
-      const std::int64_t base = s[0] == 'a' ? 20'000'000 : (i > 100 && i < 160 ? 70'000'000 : 30'000'000);
+      const std::int64_t base =
+          s[0] == 'a' ? 20'000'000 : (i > 100 && i < 160 ? 70'000'000 : 30'000'000);
       p.t2_ns = p.t1_ns + base / 2 + (i * 7919 % 13) * 100'000;
       p.t3_ns = p.t2_ns + 10'000;
       p.t4_ns = p.t3_ns + base / 2;
@@ -389,7 +392,6 @@ TEST(AnalyzerTest, ReplayIsDeterministicByteForByte) {
   EXPECT_EQ(log->head(), input.size() + outputs.size());
 }
 
-
 // Reference figures (computed independently from the Wilson formula).
 TEST(EvidenceTest, WilsonBoundsAndZ) {
   EXPECT_NEAR(OneSidedZ(0.95), 1.6449, 1e-4);
@@ -410,7 +412,8 @@ SlaClass VoiceLoss() {
   c.name = "voice";
   c.window = {100, Nanos(0)};
   c.min_samples = 20;
-  c.thresholds = {{Metric::kLatency, Statistic::kMean, 150, 130}, {Metric::kLoss, Statistic::kMean, 1, 0.5}};
+  c.thresholds = {{Metric::kLatency, Statistic::kMean, 150, 130},
+                  {Metric::kLoss, Statistic::kMean, 1, 0.5}};
   return c;
 }
 
@@ -429,12 +432,14 @@ TEST(AnalyzerTest, LossAtAFifthOfTheLimitRaisesNoAlarmAndFivePercentDoes) {
   std::bernoulli_distribution lose5(0.05);
   int at = -1;
   for (int i = 0; i < 1000 && at < 0; ++i) {
-    if (Count(lossy.Probe("a", 20, i >= 100 && lose5(rng)), store::EventType::kSlaViolated) > 0) at = i;
+    if (Count(lossy.Probe("a", 20, i >= 100 && lose5(rng)), store::EventType::kSlaViolated) > 0)
+      at = i;
   }
   ASSERT_GE(at, 100);
   EXPECT_LT(at, 100 + 150) << "5 % loss found only after " << at - 100 << " probes";
-  const auto v = std::find_if(lossy.all().begin(), lossy.all().end(),
-                              [](const auto& e) { return e.type() == store::EventType::kSlaViolated; });
+  const auto v = std::find_if(lossy.all().begin(), lossy.all().end(), [](const auto& e) {
+    return e.type() == store::EventType::kSlaViolated;
+  });
   EXPECT_NE(std::get<store::SlaViolated>(v->payload).detail.find("with 99.9 % confidence"),
             std::string::npos);
 }
@@ -457,7 +462,8 @@ TEST(AnalyzerTest, OneDeadSessionOfALineIsASessionFaultNotAnOutage) {
   EXPECT_EQ(Count(f.all(), store::EventType::kSlaViolated), 0u);
   ASSERT_EQ(Count(f.all(), store::EventType::kSessionFault), 1u);
   const auto sessions = f.analyzer().Sessions();
-  const auto bulk = std::find_if(sessions.begin(), sessions.end(), [](const auto& s) { return s.session == "a-bulk"; });
+  const auto bulk = std::find_if(sessions.begin(), sessions.end(),
+                                 [](const auto& s) { return s.session == "a-bulk"; });
   ASSERT_NE(bulk, sessions.end());
   EXPECT_TRUE(bulk->fault);
   EXPECT_TRUE(f.analyzer().Ranking("voice").front().compliant);
@@ -539,8 +545,9 @@ TEST(AnalyzerTest, ALineWithoutFreshMeasurementsBecomesUnknown) {
   EXPECT_EQ(ranking[1].tunnel, "b");
   EXPECT_TRUE(ranking[1].unknown);
   EXPECT_FALSE(ranking[1].compliant);
-  const auto v = std::find_if(f.all().begin(), f.all().end(),
-                              [](const auto& e) { return e.type() == store::EventType::kSlaViolated; });
+  const auto v = std::find_if(f.all().begin(), f.all().end(), [](const auto& e) {
+    return e.type() == store::EventType::kSlaViolated;
+  });
   ASSERT_NE(v, f.all().end());
   EXPECT_EQ(std::get<store::SlaViolated>(v->payload).metric, "unknown");
   for (int i = 0; i < 5; ++i) f.Probe("b-1", 10);  // fresh again: judged anew
@@ -555,8 +562,8 @@ TEST(AnalyzerTest, LinesOutOfSlaStayOrderedByHowFarOut) {
   c.min_samples = 5;
   Feed f(Config({c}));
   for (int i = 0; i < 1000; ++i) {
-    f.Probe("bad", 20, i % 100 < 19);     // 19 % loss
-    f.Probe("worse", 20, i % 100 < 40);   // 40 %
+    f.Probe("bad", 20, i % 100 < 19);                       // 19 % loss
+    f.Probe("worse", 20, i % 100 < 40);                     // 40 %
     f.Probe("slight", 20, i % 1000 < 16 || i % 100 == 50);  // about 2.6 %
   }
   const auto r = f.analyzer().Ranking("voice");
@@ -567,6 +574,57 @@ TEST(AnalyzerTest, LinesOutOfSlaStayOrderedByHowFarOut) {
   for (const auto& v : r) EXPECT_FALSE(v.compliant) << v.tunnel;
   EXPECT_GT(r[0].score, r[1].score);
   EXPECT_NEAR(r[1].score, -18, 0.01);  // 19 % over a 1 % limit
+}
+
+}  // namespace
+}  // namespace lineup::analyzer
+
+namespace lineup::analyzer {
+namespace {
+
+// One jitter: the figure a class is judged on is the probe summary's jitter
+// for the same run, losses included (a gap breaks the IPDV chain in both).
+TEST(AnalyzerTest, TheJitterAClassIsJudgedOnIsTheProbeSummarysJitter) {
+  measure::SessionResult run;
+  run.config.name = "line-a";
+  run.config.destination = measure::ParseEndpoint("192.0.2.1").value();
+  run.config.count = 300;
+  run.started = FromUnixNanos(1'795'000'000'000'000'000);
+  measure::RunRecorder recorder;
+  std::mt19937 rng(11);
+  for (std::uint32_t i = 0; i < 300; ++i) {
+    const WallTime t1 = run.started + std::chrono::milliseconds(20) * i;
+    recorder.OnSent(i, t1);
+    if (i % 7 == 3 || i % 31 == 0) continue;  // lost, sometimes two in a row
+    measure::ProbeReply reply;
+    reply.t2 = t1 + std::chrono::microseconds(5000 + rng() % 4000);
+    reply.t3 = reply.t2 + std::chrono::microseconds(30);
+    reply.t4 = reply.t3 + std::chrono::microseconds(5000 + rng() % 4000);
+    reply.reflector_sequence = i;
+    recorder.OnReply(i, reply);
+  }
+  run.packets = recorder.packets();
+  run.summary = recorder.Summarize(measure::ReflectorNumbering::kStateful);
+  run.finished = run.started + std::chrono::seconds(7);
+
+  AnalyzerConfig config;
+  SlaClass voice;
+  voice.name = "voice";
+  voice.window = {1000, Nanos(0)};
+  voice.thresholds = {{Metric::kJitter, Statistic::kMean, 100, 90}};
+  voice.min_samples = 5;
+  config.classes = {voice};
+  Analyzer analyzer(config);
+  std::vector<store::Event> out;
+  std::uint64_t position = 0;
+  for (const auto& e : store::EventsFromRun(run)) analyzer.Apply({position++, 0, e}, out);
+
+  const auto ranking = analyzer.Ranking("voice");
+  ASSERT_EQ(ranking.size(), 1u);
+  const double summary_ms =
+      std::chrono::duration<double, std::milli>(run.summary.round_trip.jitter.mean_abs).count();
+  EXPECT_GT(run.summary.round_trip.jitter.pairs, 100u);
+  EXPECT_NEAR(ranking[0].jitter_ms, summary_ms, 2e-6);  // the summary keeps whole nanoseconds
 }
 
 }  // namespace
