@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "tests/store/temp_dir.h"
+#include "tests/support/ports.h"
 #include "tests/support/subprocess.h"
 
 namespace lineup {
@@ -71,9 +72,8 @@ TEST(LineupCliTest, ProbeAgainstReflectTableAndJson) {
   const std::string target = "127.0.0.1:" + ListeningPort(reflector);
 
   int status = -1;
-  const std::string table =
-      RunAndCapture({kLineup, "probe", target, "-c", "5", "-i", "5ms", "--dscp", "af41"}, 10000,
-                    &status);
+  const std::string table = RunAndCapture(
+      {kLineup, "probe", target, "-c", "5", "-i", "5ms", "--dscp", "af41"}, 10000, &status);
   EXPECT_EQ(status, 0);
   EXPECT_NE(table.find("round-trip"), std::string::npos) << table;
   EXPECT_NE(table.find("loss 0/5 (0.00%)"), std::string::npos) << table;
@@ -101,9 +101,8 @@ TEST(LineupCliTest, ProbeAgainstReflectTableAndJson) {
 TEST(LineupCliTest, ProbeWithoutReflectorExitsOne) {
   int status = -1;
   // Port 9 (discard) on loopback: nothing listens in a test environment.
-  const std::string out =
-      RunAndCapture({kLineup, "probe", "127.0.0.1:9", "-c", "2", "-i", "5ms", "-w", "100ms"},
-                    10000, &status);
+  const std::string out = RunAndCapture(
+      {kLineup, "probe", "127.0.0.1:9", "-c", "2", "-i", "5ms", "-w", "100ms"}, 10000, &status);
   EXPECT_EQ(status, 1);
   EXPECT_NE(out.find("loss 2/2"), std::string::npos) << out;
 }
@@ -119,7 +118,8 @@ TEST(LineupCliTest, DemoRunsTheMainJobAndLogsIt) {
   EXPECT_NE(out.find("loss 0/10"), std::string::npos);
   EXPECT_NE(out.find("logged "), std::string::npos);
 
-  auto stats = nlohmann::json::parse(RunAndCapture({kLineup, "log", "stats", log, "--json"}, 10000, &status));
+  auto stats = nlohmann::json::parse(
+      RunAndCapture({kLineup, "log", "stats", log, "--json"}, 10000, &status));
   EXPECT_EQ(status, 0);
   const std::uint64_t head = stats["head"];
   EXPECT_GE(head, 2u * 12u);  // per session: configured, 10 samples, a summary
@@ -139,7 +139,8 @@ TEST(LineupCliTest, DemoRunsTheMainJobAndLogsIt) {
   EXPECT_EQ(lines, head);
   EXPECT_GE(summaries, 2u);
 
-  const std::string human = RunAndCapture({kLineup, "log", "dump", log, "--no-samples"}, 10000, &status);
+  const std::string human =
+      RunAndCapture({kLineup, "log", "dump", log, "--no-samples"}, 10000, &status);
   EXPECT_NE(human.find("run_summary"), std::string::npos);
   EXPECT_EQ(human.find("probe_sample"), std::string::npos);
 }
@@ -233,8 +234,8 @@ TEST(LineupCliTest, ReportExplainsBadInput) {
   const std::string log = dir / "log";
   ASSERT_EQ(Lineup({kLineup, "demo", "-c", "5", "-i", "5ms", "--log", log}).status, 0);
 
-  auto later = Lineup({kLineup, "report", log, "--from", "2030-01-01T00:00:00Z", "--to",
-                    "2030-01-02T00:00:00Z"});
+  auto later = Lineup(
+      {kLineup, "report", log, "--from", "2030-01-01T00:00:00Z", "--to", "2030-01-02T00:00:00Z"});
   EXPECT_EQ(later.status, 1);
   EXPECT_NE(later.err.find("no probe samples between"), std::string::npos) << later.err;
   EXPECT_NE(later.err.find("the log holds events from"), std::string::npos) << later.err;
@@ -251,8 +252,9 @@ TEST(LineupCliTest, ReportExplainsBadInput) {
   std::ofstream(config) << "sla_classes:\n  - name: voice\n    loss_percent: {enter: 1, exit: 5}\n";
   auto bad_config = Lineup({kLineup, "report", log, "-c", config});
   EXPECT_EQ(bad_config.status, 2);
-  EXPECT_NE(bad_config.err.find("bad.yaml:2:5: sla_classes[0]: SLA class 'voice': loss exit 5 is worse"),
-            std::string::npos)
+  EXPECT_NE(
+      bad_config.err.find("bad.yaml:2:5: sla_classes[0]: SLA class 'voice': loss exit 5 is worse"),
+      std::string::npos)
       << bad_config.err;
 
   auto missing = Lineup({kLineup, "report", dir / "nothing-here"});
@@ -269,14 +271,16 @@ TEST(LineupCliTest, AutoflowDecidesAndReplayReproducesIt) {
   const std::string log = dir / "log";
   ASSERT_EQ(Lineup({kLineup, "demo", "-c", "30", "-i", "5ms", "--log", log}).status, 0);
   const std::string policy = dir / "lineup.yaml";
-  std::ofstream(policy) << "tunnels:\n"
-                           "  a: {sessions: ['line-a ipv4 voice (EF, Poisson)', 'line-a ipv4 best-effort']}\n"
-                           "  b: {sessions: ['line-b ipv6 video (AF41, 512 B)']}\n"
-                           "traffic_classes:\n"
-                           "  - {name: voice, strategy: priority, preferred: [b, a]}\n";
+  std::ofstream(policy)
+      << "tunnels:\n"
+         "  a: {sessions: ['line-a ipv4 voice (EF, Poisson)', 'line-a ipv4 best-effort']}\n"
+         "  b: {sessions: ['line-b ipv6 video (AF41, 512 B)']}\n"
+         "traffic_classes:\n"
+         "  - {name: voice, strategy: priority, preferred: [b, a]}\n";
   ASSERT_EQ(Lineup({kLineup, "analyze", log, "-c", policy}).status, 0);
   const std::string decisions = dir / "decisions.jsonl";
-  auto decided = Lineup({kLineup, "autoflow", log, "-c", policy, "--actuator", "jsonl:" + decisions, "--json"});
+  auto decided = Lineup(
+      {kLineup, "autoflow", log, "-c", policy, "--actuator", "jsonl:" + decisions, "--json"});
   ASSERT_EQ(decided.status, 0) << decided.err;
   EXPECT_EQ(nlohmann::json::parse(decided.out)["voice"]["line"], "b");
   std::ifstream in(decisions);
@@ -286,11 +290,13 @@ TEST(LineupCliTest, AutoflowDecidesAndReplayReproducesIt) {
 
   auto replay = Lineup({kLineup, "replay", log});
   EXPECT_EQ(replay.status, 0) << replay.out << replay.err;
-  EXPECT_NE(replay.out.find("reproduces all 1 recorded decisions exactly"), std::string::npos) << replay.out;
+  EXPECT_NE(replay.out.find("reproduces all 1 recorded decisions exactly"), std::string::npos)
+      << replay.out;
 
   const std::string other = dir / "other.yaml";
-  std::ofstream(other) << "tunnels:\n  a: {}\n  b: {}\n"
-                          "traffic_classes:\n  - {name: voice, strategy: priority, preferred: [a, b]}\n";
+  std::ofstream(other)
+      << "tunnels:\n  a: {}\n  b: {}\n"
+         "traffic_classes:\n  - {name: voice, strategy: priority, preferred: [a, b]}\n";
   auto what_if = Lineup({kLineup, "replay", log, "--policy", other, "--json"});
   ASSERT_EQ(what_if.status, 0) << what_if.err;
   const auto j = nlohmann::json::parse(what_if.out);
@@ -336,7 +342,8 @@ expect:
   const std::string out = dir / "out";
   auto ran = Lineup({kLineup, "sim", scenario, "--out", out});
   EXPECT_EQ(ran.status, 1) << ran.out << ran.err;  // the last expectation fails
-  EXPECT_NE(ran.out.find("PASS  " + scenario + ":15: voice on a at 50s"), std::string::npos) << ran.out;
+  EXPECT_NE(ran.out.find("PASS  " + scenario + ":15: voice on a at 50s"), std::string::npos)
+      << ran.out;
   EXPECT_NE(ran.out.find("FAIL  " + scenario + ":17: at most 0 switches of voice in [0s, 2m)"),
             std::string::npos)
       << ran.out;
@@ -364,16 +371,18 @@ expect:
   EXPECT_EQ(k["expectations"][1]["time_to_switch_s"].size(), 1u);
   auto zero = Lineup({kLineup, "sim", scenario, "--interval", "0s"});
   EXPECT_EQ(zero.status, 2);
-  EXPECT_NE(zero.err.find("--interval 0s: give a duration from 1ms to 1h"), std::string::npos) << zero.err;
+  EXPECT_NE(zero.err.find("--interval 0s: give a duration from 1ms to 1h"), std::string::npos)
+      << zero.err;
 
-  std::ofstream(dir / "bad.yaml") << "name: bad\ntunnels: {a: {site: x, peer: y}}\nlinks: {z: {}}\n";
+  std::ofstream(dir / "bad.yaml")
+      << "name: bad\ntunnels: {a: {site: x, peer: y}}\nlinks: {z: {}}\n";
   auto bad = Lineup({kLineup, "sim", dir / "bad.yaml"});
   EXPECT_EQ(bad.status, 2);
-  EXPECT_NE(bad.err.find(dir / "bad.yaml:3:12: links.z: 'z' is no tunnel of the scenario (tunnels: a)"),
-            std::string::npos)
+  EXPECT_NE(
+      bad.err.find(dir / "bad.yaml:3:12: links.z: 'z' is no tunnel of the scenario (tunnels: a)"),
+      std::string::npos)
       << bad.err;
 }
-
 
 // A secrets file of mode 600 in `dir`.
 std::string WriteSecrets(const std::string& dir, const std::string& text, mode_t mode = 0600) {
@@ -386,7 +395,8 @@ std::string WriteSecrets(const std::string& dir, const std::string& text, mode_t
 TEST(LineupCliTest, TwpingAgainstTwampServerInEachModeWithTheLiveTable) {
   lineup::testing::TempDir dir;
   const std::string secrets = WriteSecrets(dir.path(), "probe1 a pass phrase\n");
-  Subprocess server({kLineup, "twamp-server", "-l", "127.0.0.1:0", "--secrets", secrets, "--duration", "60s"});
+  Subprocess server(
+      {kLineup, "twamp-server", "-l", "127.0.0.1:0", "--secrets", secrets, "--duration", "60s"});
   const std::string target = "127.0.0.1:" + ListeningPort(server);
 
   Ran open = Lineup({kLineup, "twping", target, "-m", "unauthenticated", "-c", "5", "-i", "5ms"});
@@ -395,16 +405,17 @@ TEST(LineupCliTest, TwpingAgainstTwampServerInEachModeWithTheLiveTable) {
   EXPECT_NE(open.out.find("loss 0/5 (0.00%)"), std::string::npos) << open.out;
 
   for (const char* mode : {"authenticated", "encrypted"}) {
-    Ran secure = Lineup({kLineup, "twping", target, "-m", mode, "-k", "probe1", "--secrets", secrets, "-c", "5",
-                         "-i", "5ms"});
+    Ran secure = Lineup({kLineup, "twping", target, "-m", mode, "-k", "probe1", "--secrets",
+                         secrets, "-c", "5", "-i", "5ms"});
     EXPECT_EQ(secure.status, 0) << secure.err;
     EXPECT_NE(secure.out.find(std::string(mode) + " mode"), std::string::npos) << secure.out;
     EXPECT_NE(secure.out.find("5 packets of 78 B"), std::string::npos) << secure.out;
     EXPECT_NE(secure.out.find("loss 0/5 (0.00%)"), std::string::npos) << secure.out;
   }
 
-  Ran mixed = Lineup({kLineup, "twping", target, "-m", "mixed", "-k", "probe1", "--secrets", secrets, "-c", "4",
-                      "-i", "5ms", "--sessions", "2", "--tests", "2", "--json"});
+  Ran mixed =
+      Lineup({kLineup, "twping", target, "-m", "mixed", "-k", "probe1", "--secrets", secrets, "-c",
+              "4", "-i", "5ms", "--sessions", "2", "--tests", "2", "--json"});
   ASSERT_EQ(mixed.status, 0) << mixed.err;
   auto j = nlohmann::json::parse(mixed.out);
   EXPECT_EQ(j["mode"], "mixed");
@@ -421,7 +432,8 @@ TEST(LineupCliTest, TwpingAgainstTwampServerInEachModeWithTheLiveTable) {
                         WriteSecrets(wrong, "probe1 not the phrase\n"), "-c", "2"});
   EXPECT_EQ(refused.status, 1);
   EXPECT_NE(refused.err.find("refused the connection"), std::string::npos) << refused.err;
-  EXPECT_NE(refused.err.find("check the key identity and secret"), std::string::npos) << refused.err;
+  EXPECT_NE(refused.err.find("check the key identity and secret"), std::string::npos)
+      << refused.err;
 
   server.Signal(SIGUSR1);
   EXPECT_TRUE(server.WaitForOutput("TWAMP server on 127.0.0.1:", 5000)) << server.Stdout();
@@ -443,7 +455,9 @@ TEST(LineupCliTest, TwampCommandsExplainBadInput) {
       {{"twamp-server", "--test-ports", "5-2"}, "give LOW-HIGH", 2},
       {{"twamp-server", "--modes", "encrypted"}, "need --secrets", 2},
       {{"twamp-server", "--modes", "fast"}, "--modes", 2},
-      {{"twamp-server", "-l", "127.0.0.1:862@averyveryverylongname"}, "1-15 characters", 2},
+      {{"twamp-server", "-l", "127.0.0.1:862@averyveryverylongname"},
+       "1-15 characters",
+       2},  // not bound: refused
       {{"twping", "127.0.0.1", "-m", "encrypted"}, "needs --key-id and --secrets", 2},
       {{"twping", "127.0.0.1", "-k", "probe1"}, "--key-id needs --secrets", 2},
       {{"twping", "127.0.0.1", "--dscp", "gold"}, "'gold' is not a DSCP", 2},
@@ -465,8 +479,10 @@ TEST(LineupCliTest, RunWithoutAFileIsTheMainJob) {
   Ran r = Lineup({kLineup, "run", "--for", "6s", "--log-dir", dir.path() + "/log", "--report",
                   dir.path() + "/report.html", "--api", "127.0.0.1:0"});
   EXPECT_EQ(r.status, 0) << r.err;
-  for (const char* text : {"lineup run: 3 sessions, 3 responders", "listening on 127.0.1.1:18620", "API on http://127.0.0.1:",
-                           "line-a/probe", "loss 0/20", "ranking (score 0-1, higher is better)", "paths",
+  for (const char* text : {"lineup run: 3 sessions, 3 responders",
+                           "listening on 127.0.1.1:18620",  // not bound: the embedded default
+                           "API on http://127.0.0.1:", "line-a/probe", "loss 0/20",
+                           "ranking (score 0-1, higher is better)", "paths",
                            "stopped; the log is flushed", "SLA report", "report with plots"}) {
     EXPECT_NE(r.out.find(text), std::string::npos) << text << "\n" << r.out;
   }
@@ -476,13 +492,17 @@ TEST(LineupCliTest, RunWithoutAFileIsTheMainJob) {
 // SIGHUP reloads the file; an invalid one is refused with its errors and the
 // running configuration stays; SIGTERM stops cleanly.
 TEST(LineupCliTest, RunReloadsOnSighupAndKeepsTheConfigurationOnErrors) {
+  const std::string port = std::to_string(lineup::testing::FreeUdpPort({"127.0.2.1", "127.0.2.2"}));
   lineup::testing::TempDir dir;
   const std::string path = dir.path() + "/lineup.yaml";
   auto write = [&](const std::string& tunnels) {
     std::ofstream(path) << "daemon: {log_dir: " << dir.path() << "/log, schedule: {every: 1s}}\n"
-                        << "tunnels:\n" << tunnels
-                        << "sessions:\n  p: {count: 3, interval: 10ms, port: 38620, wait: 200ms}\n"
-                        << "reflectors:\n  - {listen: \"127.0.2.1:38620\"}\n  - {listen: \"127.0.2.2:38620\"}\n";
+                        << "tunnels:\n"
+                        << tunnels
+                        << "sessions:\n  p: {count: 3, interval: 10ms, port: " + port +
+                               ", wait: 200ms}\n"
+                        << "reflectors:\n  - {listen: \"127.0.2.1:" + port +
+                               "\"}\n  - {listen: \"127.0.2.2:" + port + "\"}\n";
   };
   write("  x: {local: 127.0.0.1, remote: 127.0.2.1, probes: [p]}\n");
   Subprocess run({kLineup, "run", "-c", path, "--report", "", "--api", "127.0.0.1:0"});
@@ -490,14 +510,18 @@ TEST(LineupCliTest, RunReloadsOnSighupAndKeepsTheConfigurationOnErrors) {
 
   std::ofstream(path) << "tunnels:\n  x: {remote: nowhere, probes: [p]}\n";
   run.Signal(SIGHUP);
-  ASSERT_TRUE(run.WaitForOutput("is not valid; keeping the running configuration", 10'000)) << run.Stderr();
+  ASSERT_TRUE(run.WaitForOutput("is not valid; keeping the running configuration", 10'000))
+      << run.Stderr();
   EXPECT_NE(run.Stderr().find("tunnels.x.remote: 'nowhere' is not a numeric IPv4 or IPv6 address"),
             std::string::npos)
       << run.Stderr();
 
-  write("  x: {local: 127.0.0.1, remote: 127.0.2.1, probes: [p]}\n  y: {local: 127.0.0.1, remote: 127.0.2.2, probes: [p]}\n");
+  write(
+      "  x: {local: 127.0.0.1, remote: 127.0.2.1, probes: [p]}\n  y: {local: 127.0.0.1, remote: "
+      "127.0.2.2, probes: [p]}\n");
   run.Signal(SIGHUP);
-  ASSERT_TRUE(run.WaitForOutput("reloaded " + path + ": 2 sessions", 10'000)) << run.Stdout() << run.Stderr();
+  ASSERT_TRUE(run.WaitForOutput("reloaded " + path + ": 2 sessions", 10'000))
+      << run.Stdout() << run.Stderr();
   ASSERT_TRUE(run.WaitForOutput("y/p", 10'000)) << run.Stdout();
   run.Signal(SIGTERM);
   EXPECT_EQ(run.Wait(10'000), 0) << run.Stderr();
@@ -507,7 +531,8 @@ TEST(LineupCliTest, RunReloadsOnSighupAndKeepsTheConfigurationOnErrors) {
 // The commands that talk to a running daemon over its API.
 TEST(LineupCliTest, CommandsManageARunningDaemonOverItsApi) {
   lineup::testing::TempDir dir;
-  Subprocess daemon({kLineup, "run", "--log-dir", dir.path() + "/log", "--api", "127.0.0.1:0", "-q"});
+  Subprocess daemon(
+      {kLineup, "run", "--log-dir", dir.path() + "/log", "--api", "127.0.0.1:0", "-q"});
   ASSERT_TRUE(daemon.WaitForOutput("API on http://", 10'000)) << daemon.Stdout() << daemon.Stderr();
   std::smatch m;
   const std::string out = daemon.Stdout();
@@ -517,18 +542,20 @@ TEST(LineupCliTest, CommandsManageARunningDaemonOverItsApi) {
   Ran list = Lineup({kLineup, "sessions", "--api", api});
   EXPECT_EQ(list.status, 0) << list.err;
   EXPECT_NE(list.out.find("127.0.0.1_0-127.0.1.1_18620"), std::string::npos) << list.out;
-  Ran added = Lineup({kLineup, "add-session", "extra", "--to", "127.0.1.2:18620", "-c", "4", "-i", "10ms", "--dscp",
-                      "ef", "-w", "200ms", "--api", api});
+  Ran added = Lineup({kLineup, "add-session", "extra", "--to", "127.0.1.2:18620", "-c", "4", "-i",
+                      "10ms", "--dscp", "ef", "-w", "200ms", "--api", api});
   EXPECT_EQ(added.status, 0) << added.err;
   EXPECT_NE(added.out.find("added 0.0.0.0_0-127.0.1.2_18620"), std::string::npos) << added.out;
-  Ran bad = Lineup({kLineup, "add-session", "bad", "--to", "127.0.1.2", "--dscp", "gold", "--ttl", "0", "--api", api});
+  Ran bad = Lineup({kLineup, "add-session", "bad", "--to", "127.0.1.2", "--dscp", "gold", "--ttl",
+                    "0", "--api", api});
   EXPECT_EQ(bad.status, 2);
   EXPECT_NE(bad.err.find("dscp: 'gold' is not a DSCP"), std::string::npos) << bad.err;
   EXPECT_NE(bad.err.find("ttl: 0 is out of range"), std::string::npos) << bad.err;
   Ran ran = Lineup({kLineup, "run-session", "0.0.0.0_0-127.0.1.2_18620", "--api", api});
   EXPECT_EQ(ran.status, 0) << ran.err;
   EXPECT_NE(ran.out.find("4 sent, 4 received"), std::string::npos) << ran.out;
-  Ran scheduled = Lineup({kLineup, "schedule", "0.0.0.0_0-127.0.1.2_18620", "--every", "10s", "--api", api});
+  Ran scheduled =
+      Lineup({kLineup, "schedule", "0.0.0.0_0-127.0.1.2_18620", "--every", "10s", "--api", api});
   EXPECT_NE(scheduled.out.find("every 10s"), std::string::npos) << scheduled.out << scheduled.err;
   Ran responders = Lineup({kLineup, "responders", "--api", api});
   EXPECT_NE(responders.out.find("responder:127.0.1.2:18620"), std::string::npos) << responders.out;
@@ -547,18 +574,22 @@ TEST(LineupCliTest, CommandsManageARunningDaemonOverItsApi) {
 // kill -9 during runs, then a restart on the same log: every run the daemon
 // had reported is in the log, no decision is taken again, sessions resume.
 TEST(LineupCliTest, RunSurvivesKill9WithoutLosingOrRepeatingAnything) {
+  const std::string port = std::to_string(lineup::testing::FreeUdpPort({"127.0.5.1", "127.0.5.2"}));
   lineup::testing::TempDir dir;
   const std::string path = dir.path() + "/lineup.yaml";
-  std::ofstream(path) << "daemon: {log_dir: " << dir.path() << "/log, schedule: {every: 1s}}\n"
-                      << "tunnels:\n"
-                      << "  x: {site: s, peer: hub, local: 127.0.0.1, remote: 127.0.5.1, probes: [p]}\n"
-                      << "  y: {site: s, peer: hub, local: 127.0.0.1, remote: 127.0.5.2, probes: [p]}\n"
-                      << "sessions:\n  p: {count: 5, interval: 10ms, port: 39620, wait: 200ms}\n"
-                      << "reflectors:\n  - {listen: \"127.0.5.1:39620\"}\n  - {listen: \"127.0.5.2:39620\"}\n";
+  std::ofstream(path)
+      << "daemon: {log_dir: " << dir.path() << "/log, schedule: {every: 1s}}\n"
+      << "tunnels:\n"
+      << "  x: {site: s, peer: hub, local: 127.0.0.1, remote: 127.0.5.1, probes: [p]}\n"
+      << "  y: {site: s, peer: hub, local: 127.0.0.1, remote: 127.0.5.2, probes: [p]}\n"
+      << "sessions:\n  p: {count: 5, interval: 10ms, port: " + port + ", wait: 200ms}\n"
+      << "reflectors:\n  - {listen: \"127.0.5.1:" + port + "\"}\n  - {listen: \"127.0.5.2:" + port +
+             "\"}\n";
   auto api_of = [](const Subprocess& p) {
     std::smatch m;
     const std::string out = p.Stdout();
-    return std::regex_search(out, m, std::regex(R"(API on http://(127\.0\.0\.1:\d+))")) ? m[1].str() : "";
+    return std::regex_search(out, m, std::regex(R"(API on http://(127\.0\.0\.1:\d+))")) ? m[1].str()
+                                                                                        : "";
   };
   auto runs_of = [&](const std::string& api) {
     Ran r = Lineup({kLineup, "sessions", "--api", api, "--json"});
@@ -622,8 +653,8 @@ TEST(LineupCliTest, RunSurvivesKill9WithoutLosingOrRepeatingAnything) {
   EXPECT_EQ(second.Wait(10'000), 0) << second.Stderr();
   EXPECT_GT(count("run_summary"), summaries);
   EXPECT_EQ(count("path_switched", "initial"), initial);  // nothing decided twice
-  EXPECT_LE(count("path_switched"), switches + 2);       // at most a real change or two
-  EXPECT_EQ(count("policy_changed"), 1);                 // the same configuration, once
+  EXPECT_LE(count("path_switched"), switches + 2);        // at most a real change or two
+  EXPECT_EQ(count("policy_changed"), 1);                  // the same configuration, once
 }
 
 }  // namespace

@@ -19,6 +19,7 @@
 
 #include "tests/daemon/served.h"
 #include "tests/store/temp_dir.h"
+#include "tests/support/ports.h"
 
 namespace lineup::daemon {
 namespace {
@@ -52,7 +53,8 @@ Reply Call(const asio::ip::tcp::endpoint& at, http::verb method, const std::stri
   beast::flat_buffer buffer;
   http::response<http::string_body> res;
   http::read(socket, buffer, res);
-  return {static_cast<int>(res.result_int()), std::string(res[http::field::content_type]), res.body()};
+  return {static_cast<int>(res.result_int()), std::string(res[http::field::content_type]),
+          res.body()};
 }
 
 template <typename F>
@@ -66,20 +68,21 @@ bool WaitFor(F ready, Nanos limit = 15s) {
 }
 
 TEST(ApiTest, SessionsRunsResultsStateAndMetricsOverHttp) {
+  const std::string port = std::to_string(lineup::testing::FreeUdpPort({"127.0.3.1", "127.0.3.2"}));
   lineup::testing::TempDir dir;
   auto served = Serve(fmt::format(R"(daemon:
-  log_dir: {}/log
+  log_dir: {0}/log
   schedule: {{every: 1s}}
 tunnels:
   a: {{site: here, peer: hub, local: 127.0.0.1, remote: 127.0.3.1, probes: [p]}}
   b: {{site: here, peer: hub, local: 127.0.0.1, remote: 127.0.3.2, probes: [p]}}
 sessions:
-  p: {{count: 5, interval: 10ms, port: 48620, wait: 200ms}}
+  p: {{count: 5, interval: 10ms, port: {1}, wait: 200ms}}
 reflectors:
-  - {{name: far-a, listen: "127.0.3.1:48620"}}
-  - {{name: far-b, listen: "127.0.3.2:48620"}}
+  - {{name: far-a, listen: "127.0.3.1:{1}"}}
+  - {{name: far-b, listen: "127.0.3.2:{1}"}}
 )",
-                                  dir.path()),
+                                  dir.path(), port),
                       "test.yaml");
   ASSERT_TRUE(served->error.empty()) << served->error;
   const auto at = served->server->endpoint();
@@ -90,7 +93,7 @@ reflectors:
   auto sessions = json::parse(list.body);
   ASSERT_EQ(sessions.size(), 2u);
   const std::string id = sessions[0]["id"];
-  EXPECT_EQ(id, "127.0.0.1_0-127.0.3.1_48620");
+  EXPECT_EQ(id, "127.0.0.1_0-127.0.3.1_" + port);
   EXPECT_EQ(sessions[0]["tunnel"], "a");
   EXPECT_EQ(sessions[0]["count"], 5);
 
@@ -107,7 +110,8 @@ reflectors:
   auto job = Call(at, http::verb::post, "/api/sessions/" + id + "/run?mode=background");
   ASSERT_EQ(job.status, 202) << job.body;
   const std::string poll = json::parse(job.body)["poll"];
-  ASSERT_TRUE(WaitFor([&] { return json::parse(Call(at, http::verb::get, poll).body)["state"] == "done"; }));
+  ASSERT_TRUE(WaitFor(
+      [&] { return json::parse(Call(at, http::verb::get, poll).body)["state"] == "done"; }));
   EXPECT_EQ(json::parse(Call(at, http::verb::get, poll).body)["result"]["received"], 5);
 
   auto results = json::parse(Call(at, http::verb::get, "/api/sessions/" + id + "/results").body);
@@ -133,25 +137,29 @@ reflectors:
   auto metrics = Call(at, http::verb::get, "/metrics");
   ASSERT_EQ(metrics.status, 200);
   EXPECT_EQ(metrics.content_type, "text/plain; version=0.0.4");
-  for (const char* text : {"# TYPE lineup_session_rtt_seconds gauge", "lineup_session_rtt_seconds{session=\"a/p\",tunnel=\"a\"}",
-                           "lineup_session_loss_ratio{session=\"b/p\",tunnel=\"b\"} 0.000000",
-                           "lineup_sla_compliant{tunnel=\"a\",sla_class=\"voice\"} 1",
-                           "lineup_tunnel_latency_seconds{tunnel=\"b\",sla_class=\"voice\"} 0.0",
-                           "lineup_tunnel_loss_ratio{tunnel=\"a\",sla_class=\"video\"} 0.000000000",
-                           "lineup_path_switches_total{traffic_class=\"voice\"} 1",
-                           "lineup_responder_reflected_total{responder=\"far-a\"}",
-                           "lineup_responder_dropped_total{responder=\"far-b\",reason=\"auth_failed\"} 0"}) {
+  for (const char* text :
+       {"# TYPE lineup_session_rtt_seconds gauge",
+        "lineup_session_rtt_seconds{session=\"a/p\",tunnel=\"a\"}",
+        "lineup_session_loss_ratio{session=\"b/p\",tunnel=\"b\"} 0.000000",
+        "lineup_sla_compliant{tunnel=\"a\",sla_class=\"voice\"} 1",
+        "lineup_tunnel_latency_seconds{tunnel=\"b\",sla_class=\"voice\"} 0.0",
+        "lineup_tunnel_loss_ratio{tunnel=\"a\",sla_class=\"video\"} 0.000000000",
+        "lineup_path_switches_total{traffic_class=\"voice\"} 1",
+        "lineup_responder_reflected_total{responder=\"far-a\"}",
+        "lineup_responder_dropped_total{responder=\"far-b\",reason=\"auth_failed\"} 0"}) {
     EXPECT_NE(metrics.body.find(text), std::string::npos) << text << "\n" << metrics.body;
   }
 
   // Mistakes get a 4xx with a JSON error.
-  for (auto [method, target, status] : {std::tuple{http::verb::get, "/nope", 404},
-                                        std::tuple{http::verb::get, "/api/sessions/nope", 404},
-                                        std::tuple{http::verb::delete_, "/api/responders", 405},
-                                        std::tuple{http::verb::post, "/api/sessions/x/run", 404},
-                                        std::tuple{http::verb::post, "/api/sessions/127.0.0.1_0-127.0.3.1_48620/run?mode=later", 400},
-                                        std::tuple{http::verb::get, "/api/decisions?limit=lots", 400},
-                                        std::tuple{http::verb::get, "/api/sla?class=platinum", 404}}) {
+  using Mistake = std::tuple<http::verb, std::string, int>;
+  for (const auto& [method, target, status] :
+       {Mistake{http::verb::get, "/nope", 404}, Mistake{http::verb::get, "/api/sessions/nope", 404},
+        Mistake{http::verb::delete_, "/api/responders", 405},
+        Mistake{http::verb::post, "/api/sessions/x/run", 404},
+        Mistake{http::verb::post, "/api/sessions/127.0.0.1_0-127.0.3.1_" + port + "/run?mode=later",
+                400},
+        Mistake{http::verb::get, "/api/decisions?limit=lots", 400},
+        Mistake{http::verb::get, "/api/sla?class=platinum", 404}}) {
     auto r = Call(at, method, target);
     EXPECT_EQ(r.status, status) << target << " " << r.body;
     EXPECT_TRUE(json::parse(r.body).contains("error")) << r.body;
@@ -166,7 +174,8 @@ reflectors:
     std::string answer(512, '\0');
     boost::system::error_code ec;
     const std::size_t n = socket.read_some(asio::buffer(answer), ec);
-    EXPECT_NE(answer.substr(0, n).find("400 Bad Request"), std::string::npos) << answer.substr(0, n);
+    EXPECT_NE(answer.substr(0, n).find("400 Bad Request"), std::string::npos)
+        << answer.substr(0, n);
   }
   EXPECT_EQ(Call(at, http::verb::get, "/api/sessions").status, 200);
 }
@@ -175,7 +184,8 @@ TEST(ApiTest, ATokenIsRequiredWhenConfiguredAndBeyondLoopbackWithoutOne) {
   Jobs jobs;
   lineup::testing::TempDir dir;
   RealClock clock;
-  auto config = ParseDaemonConfig(fmt::format("daemon: {{log_dir: {}/log}}\n", dir.path()), "t.yaml");
+  auto config =
+      ParseDaemonConfig(fmt::format("daemon: {{log_dir: {}/log}}\n", dir.path()), "t.yaml");
   ASSERT_TRUE(config);
   auto d = Daemon::Start(*config, clock);
   ASSERT_TRUE(d) << d.error().message;
@@ -195,7 +205,8 @@ TEST(ApiTest, ATokenIsRequiredWhenConfiguredAndBeyondLoopbackWithoutOne) {
     EXPECT_EQ(page.response->status, 200) << file;
     EXPECT_FALSE(page.response->body.empty()) << file;
   }
-  EXPECT_EQ(Route(**d, jobs, {"GET", "/", "", ""}, "").response->content_type, "text/html; charset=utf-8");
+  EXPECT_EQ(Route(**d, jobs, {"GET", "/", "", ""}, "").response->content_type,
+            "text/html; charset=utf-8");
   EXPECT_EQ(Route(**d, jobs, {"GET", "/ui/app.js", "", ""}, "").response->content_type,
             "text/javascript; charset=utf-8");
   EXPECT_EQ(Route(**d, jobs, {"GET", "/ui/nothing.js", "", ""}, "s3cret").response->status, 401);
@@ -206,7 +217,8 @@ TEST(ApiTest, ATokenIsRequiredWhenConfiguredAndBeyondLoopbackWithoutOne) {
   open.listen = "0.0.0.0:0";
   auto refused = ApiServer::Start(**d, open);
   ASSERT_FALSE(refused);
-  EXPECT_NE(refused.error().message.find("needs api.token_file"), std::string::npos) << refused.error().message;
+  EXPECT_NE(refused.error().message.find("needs api.token_file"), std::string::npos)
+      << refused.error().message;
   (*d)->Stop();
 }
 
@@ -214,28 +226,31 @@ TEST(ApiTest, ATokenIsRequiredWhenConfiguredAndBeyondLoopbackWithoutOne) {
 // filter, tunnels, DSCP names, the report, a run's progress, and the form's
 // fields (run mode, IP family) checked like the rest.
 TEST(ApiTest, WhatTheWebPageAsksFor) {
+  const std::string port =
+      std::to_string(lineup::testing::FreeUdpPort({"127.0.6.1", "127.0.6.2", "::1"}));
   Jobs jobs;
   lineup::testing::TempDir dir;
   RealClock clock;
   auto config = ParseDaemonConfig(fmt::format(R"(daemon:
-  log_dir: {}/log
+  log_dir: {0}/log
   schedule: {{every: 1h}}
 tunnels:
   a: {{site: here, peer: hub, local: 127.0.0.1, remote: 127.0.6.1, probes: [p]}}
   b: {{site: here, peer: hub, local: 127.0.0.1, remote: 127.0.6.2, probes: [p]}}
 sessions:
-  p: {{count: 20, interval: 50ms, port: 48820, wait: 200ms}}
+  p: {{count: 20, interval: 50ms, port: {1}, wait: 200ms}}
 reflectors:
-  - {{name: far-a, listen: "127.0.6.1:48820"}}
-  - {{name: far-b, listen: "127.0.6.2:48820"}}
+  - {{name: far-a, listen: "127.0.6.1:{1}"}}
+  - {{name: far-b, listen: "127.0.6.2:{1}"}}
 )",
-                                              dir.path()),
+                                              dir.path(), port),
                                   "web.yaml");
   ASSERT_TRUE(config) << config.error().message;
   auto started = Daemon::Start(*config, clock);
   ASSERT_TRUE(started) << started.error().message;
   Daemon& d = **started;
-  auto call = [&](const std::string& method, const std::string& target, const std::string& body = "") {
+  auto call = [&](const std::string& method, const std::string& target,
+                  const std::string& body = "") {
     auto r = Route(d, jobs, {method, target, body, ""}, "");
     EXPECT_TRUE(r.response) << target;
     return r.response ? *r.response : HttpResponse{};
@@ -272,7 +287,8 @@ reflectors:
   EXPECT_EQ(tunnels[0]["remote"], "127.0.6.1");
   EXPECT_EQ(tunnels[0]["site"], "here");
   bool ef = false;
-  for (const auto& dscp : get("/api/dscp")) ef = ef || (dscp["name"] == "ef" && dscp["value"] == 46);
+  for (const auto& dscp : get("/api/dscp"))
+    ef = ef || (dscp["name"] == "ef" && dscp["value"] == 46);
   EXPECT_TRUE(ef);
 
   // A background run shows its progress while it sends, then its result.
@@ -280,10 +296,13 @@ reflectors:
   auto job = json::parse(call("POST", "/api/sessions/" + id + "/run?mode=background").body);
   ASSERT_TRUE(job.contains("poll")) << job.dump();
   json progress;
-  ASSERT_TRUE(WaitFor([&] {
-    progress = get(job["poll"]);
-    return !progress["progress"].is_null();
-  }, 3s)) << progress.dump();
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        progress = get(job["poll"]);
+        return !progress["progress"].is_null();
+      },
+      3s))
+      << progress.dump();
   EXPECT_EQ(progress["state"], "running");
   EXPECT_EQ(progress["progress"]["count"], 20);
   EXPECT_GE(progress["progress"]["packets_due"].get<int>(), 1);
@@ -294,7 +313,8 @@ reflectors:
   EXPECT_TRUE(get(job["poll"])["progress"].is_null());
 
   // Run mode: a session that runs in the background by default.
-  auto edited = call("PUT", "/api/sessions/" + id, R"({"run_mode": "background", "schedule": {"every": "90s"}})");
+  auto edited = call("PUT", "/api/sessions/" + id,
+                     R"({"run_mode": "background", "schedule": {"every": "90s"}})");
   ASSERT_EQ(edited.status, 200) << edited.body;
   EXPECT_EQ(json::parse(edited.body)["run_mode"], "background");
   EXPECT_EQ(json::parse(edited.body)["own_schedule"], json({{"every", "90s"}})) << edited.body;
@@ -310,15 +330,19 @@ reflectors:
   EXPECT_EQ(json::parse(global.body)["run_mode"], "background");
 
   // The IP family asked for must be the address's; the name's mistakes name it.
-  auto family = call("POST", "/api/sessions", R"({"name": "v6", "to": "127.0.6.1:48820", "ip": 6})");
+  auto family = call("POST", "/api/sessions",
+                     R"({"name": "v6", "to": "127.0.6.1:)" + port + R"(", "ip": 6})");
   ASSERT_EQ(family.status, 400);
   auto errors = json::parse(family.body)["errors"];
   EXPECT_EQ(errors[0]["field"], "to") << family.body;
-  EXPECT_NE(errors[0]["message"].get<std::string>().find("IPv4 address, but ip: 6"), std::string::npos);
-  auto v6 = call("POST", "/api/sessions", R"({"name": "v6", "to": "[::1]:48820", "ip": 6})");
+  EXPECT_NE(errors[0]["message"].get<std::string>().find("IPv4 address, but ip: 6"),
+            std::string::npos);
+  auto v6 =
+      call("POST", "/api/sessions", R"({"name": "v6", "to": "[::1]:)" + port + R"(", "ip": 6})");
   ASSERT_EQ(v6.status, 201) << v6.body;
   EXPECT_EQ(json::parse(v6.body)["ip"], 6);
-  auto unnamed = call("POST", "/api/sessions", R"({"name": "two words", "to": "127.0.6.1:48820"})");
+  auto unnamed =
+      call("POST", "/api/sessions", R"({"name": "two words", "to": "127.0.6.1:)" + port + R"("})");
   EXPECT_EQ(json::parse(unnamed.body)["errors"][0]["field"], "name") << unnamed.body;
 
   // The SLA report of a range, as HTML; a bad range says what is wrong.
@@ -328,10 +352,13 @@ reflectors:
   EXPECT_NE(report.body.find("<title>Lineup SLA report"), std::string::npos);
   auto backwards = call("GET", "/api/report?from=-1m&to=-2m");
   EXPECT_EQ(backwards.status, 400);
-  EXPECT_NE(json::parse(backwards.body)["error"].get<std::string>().find("'from' must be before 'to'"), std::string::npos);
+  EXPECT_NE(
+      json::parse(backwards.body)["error"].get<std::string>().find("'from' must be before 'to'"),
+      std::string::npos);
   auto nonsense = call("GET", "/api/report?from=yesterday");
   EXPECT_EQ(nonsense.status, 400);
-  EXPECT_NE(json::parse(nonsense.body)["error"].get<std::string>().find("from:"), std::string::npos) << nonsense.body;
+  EXPECT_NE(json::parse(nonsense.body)["error"].get<std::string>().find("from:"), std::string::npos)
+      << nonsense.body;
   d.Stop();
 }
 
@@ -339,19 +366,20 @@ reflectors:
 // API: validated like the file (errors name the field), applied at once,
 // recorded in the log, and still there after a restart.
 TEST(ApiTest, ChangesThroughTheApiApplyAndSurviveARestart) {
+  const std::string port = std::to_string(lineup::testing::FreeUdpPort({"127.0.4.1", "127.0.4.2"}));
   lineup::testing::TempDir dir;
   RealClock clock;
   const std::string file = fmt::format(R"(daemon:
-  log_dir: {}/log
+  log_dir: {0}/log
   schedule: {{every: 1s}}
 tunnels:
   a: {{local: 127.0.0.1, remote: 127.0.4.1, probes: [p]}}
 sessions:
-  p: {{count: 3, interval: 10ms, port: 58620, wait: 200ms}}
+  p: {{count: 3, interval: 10ms, port: {1}, wait: 200ms}}
 reflectors:
-  - {{listen: "127.0.4.1:58620"}}
+  - {{listen: "127.0.4.1:{1}"}}
 )",
-                                       dir.path());
+                                       dir.path(), port);
   auto config = ParseDaemonConfig(file, "test.yaml");
   ASSERT_TRUE(config) << config.error().message;
   ApiConfig api;
@@ -365,8 +393,9 @@ reflectors:
     const auto at = (*server)->endpoint();
 
     // Bad values: 400 with the field of each.
-    auto bad = Call(at, http::verb::post, "/api/sessions", "",
-                    R"({"name": "x", "to": "127.0.4.2:58620", "dscp": "gold", "ttl": 0})");
+    auto bad =
+        Call(at, http::verb::post, "/api/sessions", "",
+             R"({"name": "x", "to": "127.0.4.2:)" + port + R"(", "dscp": "gold", "ttl": 0})");
     ASSERT_EQ(bad.status, 400) << bad.body;
     auto errors = json::parse(bad.body)["errors"];
     std::set<std::string> fields;
@@ -374,53 +403,69 @@ reflectors:
     EXPECT_TRUE(fields.count("dscp")) << bad.body;
     EXPECT_TRUE(fields.count("ttl")) << bad.body;
     EXPECT_EQ(Call(at, http::verb::post, "/api/sessions", "", "not json").status, 400);
-    EXPECT_EQ(Call(at, http::verb::post, "/api/sessions", "", R"({"to": "127.0.4.2"})").status, 400);
+    EXPECT_EQ(Call(at, http::verb::post, "/api/sessions", "", R"({"to": "127.0.4.2"})").status,
+              400);
 
     // A responder and a session to it.
-    auto responder = Call(at, http::verb::post, "/api/responders", "", R"({"listen": "127.0.4.2:58620", "name": "far-x"})");
+    auto responder = Call(at, http::verb::post, "/api/responders", "",
+                          R"({"listen": "127.0.4.2:)" + port + R"(", "name": "far-x"})");
     ASSERT_EQ(responder.status, 201) << responder.body;
     auto created = Call(at, http::verb::post, "/api/sessions", "",
-                        R"({"name": "x", "to": "127.0.4.2:58620", "count": 4, "interval": "10ms", "dscp": "af41",
+                        R"({"name": "x", "to": "127.0.4.2:)" + port +
+                            R"(", "count": 4, "interval": "10ms", "dscp": "af41",
                             "wait": "200ms"})");
     ASSERT_EQ(created.status, 201) << created.body;
     auto session = json::parse(created.body);
     added_id = session["id"];
-    EXPECT_EQ(added_id, "0.0.0.0_0-127.0.4.2_58620");
+    EXPECT_EQ(added_id, "0.0.0.0_0-127.0.4.2_" + port);
     EXPECT_EQ(session["dscp"], 34);
-    EXPECT_EQ(Call(at, http::verb::post, "/api/sessions", "", R"({"name": "x", "to": "127.0.4.3"})").status, 409);
+    EXPECT_EQ(Call(at, http::verb::post, "/api/sessions", "", R"({"name": "x", "to": "127.0.4.3"})")
+                  .status,
+              409);
     auto run = json::parse(Call(at, http::verb::post, "/api/sessions/" + added_id + "/run").body);
     EXPECT_EQ(run["received"], 4) << run.dump();
 
     // Edit: what the body leaves out keeps its value.
-    auto edited = Call(at, http::verb::put, "/api/sessions/" + added_id, "", R"({"count": 6, "ttl": 64})");
+    auto edited =
+        Call(at, http::verb::put, "/api/sessions/" + added_id, "", R"({"count": 6, "ttl": 64})");
     ASSERT_EQ(edited.status, 200) << edited.body;
     EXPECT_EQ(json::parse(edited.body)["count"], 6);
     EXPECT_EQ(json::parse(edited.body)["dscp"], 34);
-    EXPECT_EQ(Call(at, http::verb::put, "/api/sessions/" + added_id, "", R"({"dscp": 99})").status, 400);
+    EXPECT_EQ(Call(at, http::verb::put, "/api/sessions/" + added_id, "", R"({"dscp": 99})").status,
+              400);
 
     // A schedule of its own, then the global one again.
-    auto scheduled = Call(at, http::verb::put, "/api/sessions/" + added_id + "/schedule", "", R"({"every": "5s"})");
+    auto scheduled = Call(at, http::verb::put, "/api/sessions/" + added_id + "/schedule", "",
+                          R"({"every": "5s"})");
     ASSERT_EQ(scheduled.status, 200) << scheduled.body;
     EXPECT_EQ(json::parse(scheduled.body)["schedule"], "every 5s");
-    auto cron = Call(at, http::verb::put, "/api/sessions/" + added_id + "/schedule", "", R"({"at": ["0 3 * * *"]})");
+    auto cron = Call(at, http::verb::put, "/api/sessions/" + added_id + "/schedule", "",
+                     R"({"at": ["0 3 * * *"]})");
     EXPECT_EQ(json::parse(cron.body)["schedule"], "at 0 3 * * *");
-    EXPECT_EQ(Call(at, http::verb::put, "/api/sessions/" + added_id + "/schedule", "", R"({"at": ["3 * *"]})").status,
+    EXPECT_EQ(Call(at, http::verb::put, "/api/sessions/" + added_id + "/schedule", "",
+                   R"({"at": ["3 * *"]})")
+                  .status,
               400);
 
     // A responder changed in place: its allow-list now shuts the session's
     // sender out, so the next run gets no answer and the counters say why.
-    auto narrowed = Call(at, http::verb::put, "/api/responders/responder:127.0.4.2:58620", "",
+    auto narrowed = Call(at, http::verb::put, "/api/responders/responder:127.0.4.2:" + port, "",
                          R"({"allow": ["10.0.0.0/8"]})");
     ASSERT_EQ(narrowed.status, 200) << narrowed.body;
-    auto refused = json::parse(Call(at, http::verb::post, "/api/sessions/" + added_id + "/run").body);
+    auto refused =
+        json::parse(Call(at, http::verb::post, "/api/sessions/" + added_id + "/run").body);
     EXPECT_EQ(refused["received"], 0) << refused.dump();
-    auto counters = json::parse(Call(at, http::verb::get, "/api/responders/responder:127.0.4.2:58620").body);
+    auto counters =
+        json::parse(Call(at, http::verb::get, "/api/responders/responder:127.0.4.2:" + port).body);
     EXPECT_GE(counters["dropped"]["not_allowed"].get<int>(), 1) << counters.dump();
-    ASSERT_EQ(Call(at, http::verb::put, "/api/responders/responder:127.0.4.2:58620", "", R"({"allow": []})").status,
+    ASSERT_EQ(Call(at, http::verb::put, "/api/responders/responder:127.0.4.2:" + port, "",
+                   R"({"allow": []})")
+                  .status,
               200);
 
     // Deleting the tunnel's session from the file works too.
-    ASSERT_EQ(Call(at, http::verb::delete_, "/api/sessions/127.0.0.1_0-127.0.4.1_58620").status, 200);
+    ASSERT_EQ(Call(at, http::verb::delete_, "/api/sessions/127.0.0.1_0-127.0.4.1_" + port).status,
+              200);
     EXPECT_EQ((*d)->Sessions().size(), 1u);
     (*server)->Stop();
     (*d)->Stop();
@@ -440,32 +485,62 @@ reflectors:
 // Whatever a client sends, the answer is a status and JSON (or metrics
 // text), never a crash, and the daemon goes on measuring.
 TEST(ApiTest, RandomRequestsGetAnswersAndNothingBreaks) {
+  const std::string port = std::to_string(lineup::testing::FreeUdpPort({"127.0.6.1"}));
   lineup::testing::TempDir dir;
   RealClock clock;
-  auto config = ParseDaemonConfig(fmt::format(R"(daemon: {{log_dir: {}/log, schedule: {{every: 1s}}}}
+  auto config =
+      ParseDaemonConfig(fmt::format(R"(daemon: {{log_dir: {0}/log, schedule: {{every: 1s}}}}
 tunnels:
   a: {{local: 127.0.0.1, remote: 127.0.6.1, probes: [p]}}
 sessions:
-  p: {{count: 3, interval: 10ms, port: 58621, wait: 200ms}}
+  p: {{count: 3, interval: 10ms, port: {1}, wait: 200ms}}
 reflectors:
-  - {{listen: "127.0.6.1:58621"}}
+  - {{listen: "127.0.6.1:{1}"}}
 )",
-                                              dir.path()),
-                                  "t.yaml");
+                                    dir.path(), port),
+                        "t.yaml");
   ASSERT_TRUE(config) << config.error().message;
   auto d = Daemon::Start(*config, clock);
   ASSERT_TRUE(d) << d.error().message;
   Jobs jobs;
   std::mt19937_64 rng(7);
-  const std::vector<std::string> methods{"GET", "POST", "PUT", "DELETE", "PATCH", "", "get", "OPTIONS"};
-  const std::vector<std::string> pieces{"api", "sessions", "responders", "run", "schedule", "results", "jobs",
-                                        "sla", "paths", "decisions", "metrics", "127.0.0.1_0-127.0.6.1_58621",
-                                        "responder:127.0.6.1:58621", "%zz", "%41", "..", "", "?mode=background",
-                                        "?limit=-1", "?class=", "&&", "x"};
-  const std::vector<std::string> bodies{"", "{}", "[]", "null", "{\"name\": 1}", "{\"to\": \"300.1.1.1\"}",
+  const std::vector<std::string> methods{"GET",   "POST", "PUT", "DELETE",
+                                         "PATCH", "",     "get", "OPTIONS"};
+  const std::vector<std::string> pieces{"api",
+                                        "sessions",
+                                        "responders",
+                                        "run",
+                                        "schedule",
+                                        "results",
+                                        "jobs",
+                                        "sla",
+                                        "paths",
+                                        "decisions",
+                                        "metrics",
+                                        "127.0.0.1_0-127.0.6.1_" + port,
+                                        "responder:127.0.6.1:" + port,
+                                        "%zz",
+                                        "%41",
+                                        "..",
+                                        "",
+                                        "?mode=background",
+                                        "?limit=-1",
+                                        "?class=",
+                                        "&&",
+                                        "x"};
+  const std::vector<std::string> bodies{"",
+                                        "{}",
+                                        "[]",
+                                        "null",
+                                        "{\"name\": 1}",
+                                        "{\"to\": \"300.1.1.1\"}",
                                         "{\"name\": \"z\", \"to\": \"127.0.6.9\", \"count\": -5}",
-                                        "{\"every\": \"fast\"}", "{\"at\": [1, 2]}", "{\"listen\": []}",
-                                        "{\"allow\": \"everyone\"}", std::string(3000, '{'), "\xff\xfe"};
+                                        "{\"every\": \"fast\"}",
+                                        "{\"at\": [1, 2]}",
+                                        "{\"listen\": []}",
+                                        "{\"allow\": \"everyone\"}",
+                                        std::string(3000, '{'),
+                                        "\xff\xfe"};
   for (int i = 0; i < 600; ++i) {
     HttpRequest request;
     request.method = methods[rng() % methods.size()];

@@ -12,7 +12,7 @@ using namespace std::chrono_literals;
 constexpr const char* kConfig = R"(daemon:
   log_dir: /var/lib/lineup/log
   retention: {max_age: 7d, max_size_mb: 512}
-  api: {listen: 127.0.0.1:9000}
+  api: {listen: 127.0.0.1:9000}  # not bound: parsed only
   schedule: {every: 30s}
 tunnels:
   mpls:
@@ -47,7 +47,7 @@ sessions:
     mode: encrypted
     key_id: edge-1
 reflectors:
-  - listen: 127.0.0.1:4000
+  - listen: 127.0.0.1:4000  # not bound: parsed only
     kind: light
 )";
 
@@ -66,7 +66,7 @@ TEST(DaemonConfigTest, TemplatesOnTunnelsBecomeSessionsWithStableIds) {
   EXPECT_EQ(c->log_dir, "/var/lib/lineup/log");
   EXPECT_EQ(c->retention_age, 7 * 24h);
   EXPECT_EQ(c->retention_bytes, 512u << 20);
-  EXPECT_EQ(c->api.listen, "127.0.0.1:9000");
+  EXPECT_EQ(c->api.listen, "127.0.0.1:9000");  // not bound
   EXPECT_EQ(c->global_schedule.every, 30s);
 
   ASSERT_EQ(c->senders.size(), 4u);
@@ -137,7 +137,8 @@ sessions:
            "cron minute '61': values must be 0-59",
            "a responder listens on the tunnel's local address: give 'local'",
            "no session 'nothere' in 'sessions' to use as a template",
-           "another session already runs from 10.0.0.1:0 to 10.0.0.2:862: give the templates different ports",
+           "another session already runs from 10.0.0.1:0 to 10.0.0.2:862: give the templates "
+           "different ports",
            "'gold' is not a DSCP",
            "sessions.p.ttl",
            "'mode' and 'key_id' are for full TWAMP sessions",
@@ -174,8 +175,9 @@ TEST(DaemonScheduleTest, CronTimesFollowCronRules) {
   EXPECT_FALSE(CronSpec::Parse("*/0 * * * *"));
   EXPECT_FALSE(CronSpec::Parse("5-2 * * * *"));
   EXPECT_FALSE(CronSpec::Parse("x * * * *"));
-  EXPECT_NE(CronSpec::Parse("* 24 * * *").error().message.find("cron hour '24': values must be 0-23"),
-            std::string::npos);
+  EXPECT_NE(
+      CronSpec::Parse("* 24 * * *").error().message.find("cron hour '24': values must be 0-23"),
+      std::string::npos);
 
   Schedule periodic;
   periodic.every = 30s;
@@ -191,7 +193,7 @@ TEST(DaemonScheduleTest, CronTimesFollowCronRules) {
 TEST(DaemonConfigTest, TheDocumentedExampleLoads) {
   auto c = LoadDaemonConfig(LINEUP_SOURCE_DIR "/docs/examples/edge.yaml");
   ASSERT_TRUE(c) << c.error().message;
-  EXPECT_EQ(c->senders.size(), 5u);    // 2 tunnels x 2 templates + hub-check
+  EXPECT_EQ(c->senders.size(), 5u);     // 2 tunnels x 2 templates + hub-check
   EXPECT_EQ(c->responders.size(), 3u);  // 2 tunnels + lan
   EXPECT_EQ(c->analysis.policy.classes.size(), 2u);
   EXPECT_EQ(c->analysis.analysis.tunnel_of_session.at("hub-check"), "ipsec-mpls");

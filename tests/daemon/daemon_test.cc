@@ -14,29 +14,41 @@
 #include <thread>
 
 #include "tests/store/temp_dir.h"
+#include "tests/support/ports.h"
 
 namespace lineup::daemon {
 namespace {
 
 using namespace std::chrono_literals;
 
-std::string Config(const std::string& log_dir, const std::string& tunnels) {
-  return fmt::format(R"(daemon:
-  log_dir: {}
-  schedule: {{every: 1s}}
-tunnels:
-{}
-sessions:
-  probe: {{count: 5, interval: 10ms, port: 28620, wait: 200ms}}
-reflectors:
-  - {{listen: "127.0.1.1:28620"}}
-  - {{listen: "127.0.1.2:28620"}}
-  - {{listen: "127.0.1.3:28620"}}
-)",
-                     log_dir, tunnels);
+// The far ends' port: free on all three addresses when the suite starts.
+std::uint16_t Port() {
+  static const std::uint16_t port =
+      lineup::testing::FreeUdpPort({"127.0.1.1", "127.0.1.2", "127.0.1.3"});
+  return port;
 }
 
-const std::string kThree = R"(  a: {site: here, peer: hub, local: 127.0.0.1, remote: 127.0.1.1, probes: [probe]}
+// A session's id: from this host to far end 127.0.1.<n>.
+std::string Id(int n) { return fmt::format("127.0.0.1_0-127.0.1.{}_{}", n, Port()); }
+
+std::string Config(const std::string& log_dir, const std::string& tunnels) {
+  return fmt::format(R"(daemon:
+  log_dir: {0}
+  schedule: {{every: 1s}}
+tunnels:
+{1}
+sessions:
+  probe: {{count: 5, interval: 10ms, port: {2}, wait: 200ms}}
+reflectors:
+  - {{listen: "127.0.1.1:{2}"}}
+  - {{listen: "127.0.1.2:{2}"}}
+  - {{listen: "127.0.1.3:{2}"}}
+)",
+                     log_dir, tunnels, Port());
+}
+
+const std::string kThree =
+    R"(  a: {site: here, peer: hub, local: 127.0.0.1, remote: 127.0.1.1, probes: [probe]}
   b: {site: here, peer: hub, local: 127.0.0.1, remote: 127.0.1.2, probes: [probe]}
   c: {site: here, peer: hub, local: 127.0.0.1, remote: 127.0.1.3, probes: [probe]})";
 
@@ -102,7 +114,7 @@ TEST(DaemonTest, RunsSessionsLogsThemRanksAndDecidesThenReloadsAndRestarts) {
   }
 
   // A run on demand reports its result.
-  const std::string id = "127.0.0.1_0-127.0.1.2_28620";
+  const std::string id = Id(2);
   std::mutex m;
   std::condition_variable cv;
   std::optional<RunResult> result;
@@ -131,19 +143,21 @@ TEST(DaemonTest, RunsSessionsLogsThemRanksAndDecidesThenReloadsAndRestarts) {
   EXPECT_GE(switches, 1u);
 
   // Reload: c leaves, d arrives; a and b go on untouched.
-  auto next = ParseDaemonConfig(Config(log_dir, R"(  a: {site: here, peer: hub, local: 127.0.0.1, remote: 127.0.1.1, probes: [probe]}
+  auto next = ParseDaemonConfig(
+      Config(log_dir,
+             R"(  a: {site: here, peer: hub, local: 127.0.0.1, remote: 127.0.1.1, probes: [probe]}
   b: {site: here, peer: hub, local: 127.0.0.1, remote: 127.0.1.2, probes: [probe]}
   d: {site: here, peer: hub, local: 127.0.0.1, remote: 127.0.1.3, probes: [probe]})"),
-                                "test.yaml");
+      "test.yaml");
   ASSERT_TRUE(next) << next.error().message;
-  const auto runs_of_a = d.Session("127.0.0.1_0-127.0.1.1_28620")->runs;
+  const auto runs_of_a = d.Session(Id(1))->runs;
   ASSERT_TRUE(d.Reload(*next));
   ASSERT_EQ(d.Sessions().size(), 3u);
-  EXPECT_EQ(d.Session("127.0.0.1_0-127.0.1.3_28620")->config.tunnel, "d");
-  EXPECT_GE(d.Session("127.0.0.1_0-127.0.1.1_28620")->runs, runs_of_a);  // kept its history
+  EXPECT_EQ(d.Session(Id(3))->config.tunnel, "d");
+  EXPECT_GE(d.Session(Id(1))->runs, runs_of_a);  // kept its history
   EXPECT_EQ(Count(d.log(), store::EventType::kSessionDeleted), 1u);
   EXPECT_EQ(Count(d.log(), store::EventType::kPolicyChanged), 2u);
-  ASSERT_TRUE(WaitFor([&] { return d.Session("127.0.0.1_0-127.0.1.3_28620")->runs >= 1; }));
+  ASSERT_TRUE(WaitFor([&] { return d.Session(Id(3))->runs >= 1; }));
 
   // A responder that cannot bind refuses the reload with the reason.
   auto clash = *next;
@@ -151,7 +165,8 @@ TEST(DaemonTest, RunsSessionsLogsThemRanksAndDecidesThenReloadsAndRestarts) {
   clash.responders.back().id = "responder:other";
   auto refused = d.Reload(clash);
   ASSERT_FALSE(refused);
-  EXPECT_NE(refused.error().message.find("cannot listen on 127.0.1.1:28620"), std::string::npos)
+  EXPECT_NE(refused.error().message.find(fmt::format("cannot listen on 127.0.1.1:{}", Port())),
+            std::string::npos)
       << refused.error().message;
 
   const std::uint64_t head = d.log().head();
@@ -185,7 +200,8 @@ TEST(DaemonTest, ABusyPortIsAClearStartError) {
   second_config.log_dir = dir.path() + "/log2";
   auto second = Daemon::Start(second_config, clock);
   ASSERT_FALSE(second);
-  EXPECT_NE(second.error().message.find("cannot listen on 127.0.1.1:28620"), std::string::npos)
+  EXPECT_NE(second.error().message.find(fmt::format("cannot listen on 127.0.1.1:{}", Port())),
+            std::string::npos)
       << second.error().message;
   // The same log twice: the one-writer rule says so.
   auto third_config = *config;
@@ -206,10 +222,11 @@ TEST(DaemonTest, RunsAreExportedOverIpfixAndADeadCollectorBlocksNothing) {
   const auto dead = probe.local_endpoint().port();
   probe.close();
   std::string text = Config(dir.path() + "/log", kThree);
-  text.replace(text.find("  schedule: {every: 1s}"), std::string("  schedule: {every: 1s}").size(),
-               fmt::format("  schedule: {{every: 1s}}\n  collectors:\n    - {{address: \"127.0.0.1:{}\"}}\n"
-                           "    - {{address: \"127.0.0.1:{}\", transport: tcp}}",
-                           collector.local_endpoint().port(), dead));
+  text.replace(
+      text.find("  schedule: {every: 1s}"), std::string("  schedule: {every: 1s}").size(),
+      fmt::format("  schedule: {{every: 1s}}\n  collectors:\n    - {{address: \"127.0.0.1:{}\"}}\n"
+                  "    - {{address: \"127.0.0.1:{}\", transport: tcp}}",
+                  collector.local_endpoint().port(), dead));
   auto config = ParseDaemonConfig(text, "test.yaml");
   ASSERT_TRUE(config) << config.error().message;
   ASSERT_EQ(config->collectors.size(), 2u);
@@ -266,7 +283,8 @@ TEST(DaemonTest, RetentionTrimsSamplesAndAHangingActuatorBlocksNothing) {
     summaries = Count((*d)->log(), store::EventType::kRunSummary);
     const auto t0 = std::chrono::steady_clock::now();
     (*d)->Stop();
-    EXPECT_LT(std::chrono::steady_clock::now() - t0, 15s);  // the hanging hook does not hold the stop
+    EXPECT_LT(std::chrono::steady_clock::now() - t0,
+              15s);  // the hanging hook does not hold the stop
   }
   ASSERT_GE(samples, 45u);
   std::this_thread::sleep_for(1500ms);

@@ -17,6 +17,7 @@
 #include "tests/daemon/served.h"
 #include "tests/store/temp_dir.h"
 #include "tests/support/browser.h"
+#include "tests/support/ports.h"
 
 namespace lineup::daemon {
 namespace {
@@ -50,7 +51,8 @@ struct Page {
   // Runs `action` (JavaScript on the element `e`) on what `selector` finds;
   // false when it finds nothing.
   bool On(const std::string& selector, const std::string& action) {
-    return b.Eval(fmt::format("(() => {{ const e = document.querySelector({}); if (!e) return false; {}; return true; }})()",
+    return b.Eval(fmt::format("(() => {{ const e = document.querySelector({}); if (!e) return "
+                              "false; {}; return true; }})()",
                               JsString(selector), action)) == json(true);
   }
   bool Click(const std::string& selector) { return On(selector, "e.click()"); }
@@ -68,14 +70,16 @@ struct Page {
                             "; e.dispatchEvent(new Event('change', {bubbles: true}))");
   }
   std::string Text(const std::string& selector) {
-    json v = b.Eval(fmt::format("(document.querySelector({}) || {{}}).textContent || ''", JsString(selector)));
+    json v = b.Eval(
+        fmt::format("(document.querySelector({}) || {{}}).textContent || ''", JsString(selector)));
     return v.is_string() ? v.get<std::string>() : "";
   }
   std::string RowText(const std::string& id) { return Text(Row(id)); }
   bool WaitText(const std::string& selector, const std::string& text, int timeout_ms = 15'000) {
-    return b.WaitFor(fmt::format("((document.querySelector({}) || {{}}).textContent || '').includes({})",
-                                 JsString(selector), JsString(text)),
-                     timeout_ms);
+    return b.WaitFor(
+        fmt::format("((document.querySelector({}) || {{}}).textContent || '').includes({})",
+                    JsString(selector), JsString(text)),
+        timeout_ms);
   }
   bool Shot(const std::string& name) {
     const std::string path = ScreenshotDir() + "/" + name + ".png";
@@ -86,22 +90,23 @@ struct Page {
 };
 
 TEST(WebTest, OperatorManagesSendersRespondersAndSeesPathsInABrowser) {
+  const std::string port = std::to_string(lineup::testing::FreeUdpPort({"127.0.4.1", "127.0.4.2"}));
   lineup::testing::TempDir dir;
   auto served = Serve(fmt::format(R"(daemon:
-  log_dir: {}/log
+  log_dir: {0}/log
   schedule: {{every: 1s}}
 tunnels:
   line-a: {{site: here, peer: hub, local: 127.0.0.1, remote: 127.0.4.1, probes: [p]}}
   line-b: {{site: here, peer: hub, local: 127.0.0.1, remote: 127.0.4.2, probes: [p]}}
 sessions:
-  p: {{count: 10, interval: 20ms, port: 48720, wait: 300ms}}
+  p: {{count: 10, interval: 20ms, port: {1}, wait: 300ms}}
 reflectors:
-  - {{name: far-a, listen: "127.0.4.1:48720"}}
-  - {{name: far-b, listen: "127.0.4.2:48720"}}
+  - {{name: far-a, listen: "127.0.4.1:{1}"}}
+  - {{name: far-b, listen: "127.0.4.2:{1}"}}
 analyzer:
   ranking_interval: 1s
 )",
-                                  dir.path()),
+                                  dir.path(), port),
                       "web.yaml");
   ASSERT_TRUE(served->error.empty()) << served->error;
   Daemon& d = *served->daemon;
@@ -111,16 +116,20 @@ analyzer:
   ASSERT_TRUE(b.ok()) << b.error();
   Page page{b};
   ASSERT_TRUE(b.Navigate(base)) << b.error();
-  ASSERT_TRUE(b.WaitFor("document.querySelectorAll('#sessions tbody tr[data-id]').length === 2")) << b.error();
+  ASSERT_TRUE(b.WaitFor("document.querySelectorAll('#sessions tbody tr[data-id]').length === 2"))
+      << b.error();
   EXPECT_NE(page.Text("#sessions tbody").find("line-a/p"), std::string::npos);
   EXPECT_TRUE(page.WaitText("#page-info", "1–2 of 2"));
-  ASSERT_TRUE(b.WaitFor("[...document.querySelectorAll('#sessions .badge')].some(e => e.textContent === 'ok')"));
+  ASSERT_TRUE(b.WaitFor(
+      "[...document.querySelectorAll('#sessions .badge')].some(e => e.textContent === 'ok')"));
   EXPECT_TRUE(page.Shot("sessions"));
 
   // The table refreshes every 2 s without taking the keyboard's place.
-  ASSERT_EQ(b.Eval("(() => { const e = document.querySelector('#sessions [data-action=results]'); e.focus();"
-                   " window.focusedRow = e.closest('tr'); return document.activeElement === e; })()"),
-            true);
+  ASSERT_EQ(
+      b.Eval(
+          "(() => { const e = document.querySelector('#sessions [data-action=results]'); e.focus();"
+          " window.focusedRow = e.closest('tr'); return document.activeElement === e; })()"),
+      true);
   ASSERT_TRUE(b.WaitFor("!document.contains(window.focusedRow)", 5'000));  // re-rendered
   EXPECT_EQ(b.Eval("document.activeElement.getAttribute('aria-label')"), "Results of line-a/p");
 
@@ -130,7 +139,7 @@ analyzer:
   page.Fill("#f-name", "web-probe");
   page.Fill("#f-tunnel", "line-b");
   EXPECT_EQ(b.Eval("document.getElementById('f-to').value"), "127.0.4.2");  // from the tunnel
-  page.Fill("#f-to", "127.0.4.2:48720");
+  page.Fill("#f-to", "127.0.4.2:" + port);
   page.Fill("#f-count", "10");
   page.Fill("#f-interval", "20ms");
   page.Fill("#f-dscp", "custom");
@@ -138,14 +147,16 @@ analyzer:
   page.Fill("#f-dscp-custom", "99");
   page.Fill("#f-ttl", "0");
   ASSERT_TRUE(page.Click("#sender-submit"));
-  ASSERT_TRUE(b.WaitFor("document.getElementById('f-dscp-error').textContent !== '' && "
-                        "document.getElementById('f-ttl-error').textContent !== ''"))
+  ASSERT_TRUE(
+      b.WaitFor("document.getElementById('f-dscp-error').textContent !== '' && "
+                "document.getElementById('f-ttl-error').textContent !== ''"))
       << page.Text("#f-general");
   const std::string dscp_error = page.Text("#f-dscp-error"), ttl_error = page.Text("#f-ttl-error");
   EXPECT_NE(dscp_error.find("99"), std::string::npos) << dscp_error;
   EXPECT_NE(ttl_error.find("1"), std::string::npos) << ttl_error;
   EXPECT_EQ(b.Eval("document.getElementById('f-ttl').getAttribute('aria-invalid')"), "true");
-  EXPECT_EQ(b.Eval("document.getElementById('f-dscp-custom').getAttribute('aria-invalid')"), "true");
+  EXPECT_EQ(b.Eval("document.getElementById('f-dscp-custom').getAttribute('aria-invalid')"),
+            "true");
   EXPECT_EQ(page.Text("#f-general"), "");  // every message found its field
   EXPECT_TRUE(page.Shot("add-sender-errors"));
   EXPECT_FALSE(SessionNamedForTest(d, "web-probe"));
@@ -154,7 +165,8 @@ analyzer:
   page.Fill("#f-ttl", "64");
   page.Check("#f-dont_fragment", true);
   ASSERT_TRUE(page.Click("#sender-submit"));
-  ASSERT_TRUE(b.WaitFor("!document.getElementById('sender-dialog').open")) << page.Text("#f-general");
+  ASSERT_TRUE(b.WaitFor("!document.getElementById('sender-dialog').open"))
+      << page.Text("#f-general");
   auto added = SessionNamedForTest(d, "web-probe");
   ASSERT_TRUE(added);
   const std::string id = added->config.id;
@@ -175,10 +187,13 @@ analyzer:
 
   // Results: last run and the chart of recent runs.
   ASSERT_TRUE(page.ClickRow(id, "results"));
-  ASSERT_TRUE(b.WaitFor(fmt::format("document.querySelector({})", JsString(Detail(id) + " svg.chart circle"))))
+  ASSERT_TRUE(b.WaitFor(
+      fmt::format("document.querySelector({})", JsString(Detail(id) + " svg.chart circle"))))
       << page.Text(Detail(id));
   EXPECT_NE(page.Text(Detail(id)).find("Outbound"), std::string::npos);
-  EXPECT_GE(b.Eval(fmt::format("document.querySelectorAll({}).length", JsString(Detail(id) + " table.history tbody tr"))), 1);
+  EXPECT_GE(b.Eval(fmt::format("document.querySelectorAll({}).length",
+                               JsString(Detail(id) + " table.history tbody tr"))),
+            1);
   EXPECT_TRUE(page.Shot("results"));
 
   // Schedule: every 5 s of its own.
@@ -187,10 +202,12 @@ analyzer:
   page.Check("#s-every-kind", true);
   page.Fill("#s-every", "soon");
   ASSERT_TRUE(page.Click("#schedule-form button[type=submit]"));
-  ASSERT_TRUE(b.WaitFor("document.getElementById('s-error').textContent !== ''"));  // the API's word on "soon"
+  ASSERT_TRUE(b.WaitFor(
+      "document.getElementById('s-error').textContent !== ''"));  // the API's word on "soon"
   page.Fill("#s-every", "5s");
   ASSERT_TRUE(page.Click("#schedule-form button[type=submit]"));
-  ASSERT_TRUE(b.WaitFor("!document.getElementById('schedule-dialog').open")) << page.Text("#s-error");
+  ASSERT_TRUE(b.WaitFor("!document.getElementById('schedule-dialog').open"))
+      << page.Text("#s-error");
   ASSERT_TRUE(page.WaitText(Row(id), "every 5s")) << page.RowText(id);
   ASSERT_TRUE(d.Session(id)->config.settings.schedule);
   EXPECT_EQ(d.Session(id)->config.settings.schedule->every, 5s);
@@ -205,7 +222,8 @@ analyzer:
   page.Fill("#f-interval", "100ms");
   page.Fill("#f-run_mode", "background");
   ASSERT_TRUE(page.Click("#sender-submit"));
-  ASSERT_TRUE(b.WaitFor("!document.getElementById('sender-dialog').open")) << page.Text("#f-general");
+  ASSERT_TRUE(b.WaitFor("!document.getElementById('sender-dialog').open"))
+      << page.Text("#f-general");
   ASSERT_TRUE(page.WaitText(Row(id), "25 × 100ms")) << page.RowText(id);
   EXPECT_EQ(d.Session(id)->config.settings.session.count, 25u);
   EXPECT_TRUE(d.Session(id)->config.settings.run_in_background);
@@ -213,11 +231,13 @@ analyzer:
   EXPECT_EQ(d.Session(id)->config.settings.session.dscp, 46);
 
   // Run in the background: progress while it sends, then the result.
-  ASSERT_TRUE(b.WaitFor(fmt::format("!document.getElementById({}).querySelector('[data-action=run]').disabled",
-                                    JsString("row-" + id))));
+  ASSERT_TRUE(b.WaitFor(
+      fmt::format("!document.getElementById({}).querySelector('[data-action=run]').disabled",
+                  JsString("row-" + id))));
   ASSERT_TRUE(page.ClickRow(id, "run"));
   ASSERT_TRUE(page.WaitText(Detail(id), "sending", 5'000)) << page.Text(Detail(id));
-  EXPECT_EQ(b.Eval(fmt::format("!!document.querySelector({})", JsString(Detail(id) + " progress"))), true);
+  EXPECT_EQ(b.Eval(fmt::format("!!document.querySelector({})", JsString(Detail(id) + " progress"))),
+            true);
   EXPECT_TRUE(page.Shot("run-background"));
   ASSERT_TRUE(page.WaitText(Detail(id), "Background run", 15'000));
   ASSERT_TRUE(page.WaitText(Detail(id), "finished", 15'000)) << page.Text(Detail(id));
@@ -239,10 +259,12 @@ analyzer:
   // Responders: counters that move on their own (the probes keep coming).
   ASSERT_TRUE(b.Navigate(base + "#responders"));
   ASSERT_TRUE(b.WaitFor("document.querySelectorAll('#responders tbody tr[data-id]').length === 2"));
-  const std::string far_b = "#responders tr[data-id='responder:127.0.4.2:48720'] .received";
+  const std::string far_b = "#responders tr[data-id='responder:127.0.4.2:" + port + "'] .received";
   const auto received = [&] { return std::stoull("0" + page.Text(far_b)); };
   const auto before = received();
-  ASSERT_TRUE(b.WaitFor(fmt::format("Number(document.querySelector({}).textContent) > {}", JsString(far_b), before), 10'000));
+  ASSERT_TRUE(b.WaitFor(
+      fmt::format("Number(document.querySelector({}).textContent) > {}", JsString(far_b), before),
+      10'000));
   EXPECT_TRUE(page.Shot("responders"));
   // A bad responder: the API's message next to the address.
   page.Fill("#r-listen", "not-an-address");
@@ -250,14 +272,18 @@ analyzer:
   ASSERT_TRUE(b.WaitFor("document.getElementById('r-listen-error').textContent !== ''"))
       << page.Text("#r-general");
   // A full TWAMP server: added, with its connection and session table.
-  page.Fill("#r-listen", "127.0.4.3:48730");
+  const std::string twamp_port = std::to_string(lineup::testing::FreeTcpPort({"127.0.4.3"}));
+  page.Fill("#r-listen", "127.0.4.3:" + twamp_port);
   page.Fill("#r-name", "far-twamp");
   page.Fill("#r-kind", "twamp");
   ASSERT_TRUE(page.Click("#responder-form button[type=submit]"));
-  ASSERT_TRUE(b.WaitFor("document.querySelector(\"#responders tr[data-id='responder:127.0.4.3:48730']\")"))
+  ASSERT_TRUE(b.WaitFor("document.querySelector(\"#responders tr[data-id='responder:127.0.4.3:" +
+                        twamp_port + "']\")"))
       << page.Text("#r-general") << page.Text("#r-listen-error");
   EXPECT_EQ(page.Text("#r-listen-error"), "");
-  EXPECT_NE(page.Text("#responders tr[data-id='responder:127.0.4.3:48730']").find("TWAMP server"), std::string::npos);
+  EXPECT_NE(page.Text("#responders tr[data-id='responder:127.0.4.3:" + twamp_port + "']")
+                .find("TWAMP server"),
+            std::string::npos);
   ASSERT_TRUE(b.WaitFor("document.querySelector('#responders details pre')"));
   EXPECT_FALSE(page.Text("#responders details pre").empty());
   EXPECT_EQ(d.Responders().size(), 3u);
@@ -266,29 +292,36 @@ analyzer:
   // Path selection: the current line, then take its far end away and see
   // the switch arrive without a reload.
   ASSERT_TRUE(b.Navigate(base + "#paths"));
-  ASSERT_TRUE(b.WaitFor("document.querySelector(\"[data-class=voice] .current-line\") && "
-                        "document.querySelector(\"[data-class=voice] .current-line\").textContent.startsWith('line-') && "
-                        "document.querySelectorAll('[data-class=voice] .ranking tbody tr').length === 2",
-                        20'000))
+  ASSERT_TRUE(
+      b.WaitFor("document.querySelector(\"[data-class=voice] .current-line\") && "
+                "document.querySelector(\"[data-class=voice] "
+                ".current-line\").textContent.startsWith('line-') && "
+                "document.querySelectorAll('[data-class=voice] .ranking tbody tr').length === 2",
+                20'000))
       << page.Text("#classes");
   const std::string current = page.Text("[data-class=voice] .current-line");
   EXPECT_NE(page.Text("[data-class=voice] .ranking").find("compliant"), std::string::npos);
   EXPECT_TRUE(page.Shot("paths"));
-  const std::string doomed = current == "line-a" ? "responder:127.0.4.1:48720" : "responder:127.0.4.2:48720";
+  const std::string doomed =
+      current == "line-a" ? "responder:127.0.4.1:" + port + "" : "responder:127.0.4.2:" + port;
   ASSERT_TRUE(b.Navigate(base + "#responders"));
-  ASSERT_TRUE(b.WaitFor(fmt::format("document.querySelector({})", JsString("tr[data-id='" + doomed + "'] button"))));
+  ASSERT_TRUE(b.WaitFor(
+      fmt::format("document.querySelector({})", JsString("tr[data-id='" + doomed + "'] button"))));
   ASSERT_TRUE(page.Click("tr[data-id='" + doomed + "'] button"));
   ASSERT_TRUE(b.WaitFor("document.getElementById('confirm-dialog').open"));
   ASSERT_TRUE(page.Click("#confirm-yes"));
-  ASSERT_TRUE(b.WaitFor(fmt::format("!document.querySelector({})", JsString("tr[data-id='" + doomed + "']"))));
+  ASSERT_TRUE(b.WaitFor(
+      fmt::format("!document.querySelector({})", JsString("tr[data-id='" + doomed + "']"))));
   ASSERT_TRUE(page.Click("nav a[data-view=paths]"));
-  ASSERT_TRUE(b.WaitFor(fmt::format("[...document.querySelectorAll('#decisions tbody tr')].some(r => "
-                                    "r.cells[1].textContent === 'voice' && r.cells[2].textContent === {})",
-                                    JsString(current)),
-                        30'000))
+  ASSERT_TRUE(
+      b.WaitFor(fmt::format("[...document.querySelectorAll('#decisions tbody tr')].some(r => "
+                            "r.cells[1].textContent === 'voice' && r.cells[2].textContent === {})",
+                            JsString(current)),
+                30'000))
       << page.Text("#decisions");
-  ASSERT_TRUE(b.WaitFor(fmt::format("document.querySelector(\"[data-class=voice] .current-line\").textContent !== {}",
-                                    JsString(current))));
+  ASSERT_TRUE(b.WaitFor(
+      fmt::format("document.querySelector(\"[data-class=voice] .current-line\").textContent !== {}",
+                  JsString(current))));
   EXPECT_NE(page.Text("#decisions tbody").find(current), std::string::npos);
   EXPECT_TRUE(page.Shot("paths-switched"));
 
@@ -298,7 +331,9 @@ analyzer:
   const std::string href = b.Eval("document.getElementById('report-link').href").get<std::string>();
   EXPECT_NE(href.find("/api/report?from="), std::string::npos) << href;
   EXPECT_NE(href.find("&to="), std::string::npos) << href;
-  json report = b.Eval("fetch(document.getElementById('report-link').href).then(r => r.status + ' ' + r.headers.get('content-type'))");
+  json report = b.Eval(
+      "fetch(document.getElementById('report-link').href).then(r => r.status + ' ' + "
+      "r.headers.get('content-type'))");
   EXPECT_EQ(report, "200 text/html; charset=utf-8");
   EXPECT_TRUE(page.Shot("report-form"));
   ASSERT_TRUE(b.Navigate(href));
@@ -317,10 +352,14 @@ TEST(WebTest, ThePageStaysUsableWithAThousandSessions) {
   lineup::testing::TempDir dir;
   std::string sessions;
   for (int i = 0; i < 1000; ++i) {
-    sessions += fmt::format("  s{:04}: {{to: \"127.0.5.{}:{}\", count: 10, interval: 10ms, schedule: {{at: [\"0 0 1 1 *\"]}}}}\n",
-                            i, 1 + i % 200, 40000 + i);
+    sessions += fmt::format(
+        "  s{:04}: {{to: \"127.0.5.{}:{}\", count: 10, interval: 10ms, schedule: {{at: [\"0 0 1 1 "
+        "*\"]}}}}\n",
+        i, 1 + i % 200, 40000 + i);
   }
-  auto served = Serve(fmt::format("daemon:\n  log_dir: {}/log\nsessions:\n{}", dir.path(), sessions), "thousand.yaml");
+  auto served =
+      Serve(fmt::format("daemon:\n  log_dir: {}/log\nsessions:\n{}", dir.path(), sessions),
+            "thousand.yaml");
   ASSERT_TRUE(served->error.empty()) << served->error;
   const std::string& base = served->base;
 
@@ -336,15 +375,20 @@ TEST(WebTest, ThePageStaysUsableWithAThousandSessions) {
   }
   EXPECT_EQ(b.Eval("document.querySelectorAll('#sessions tbody tr[data-id]').length"), 50);
   EXPECT_EQ(page.Text("#page-info"), "1–50 of 1000");
-  const double full = b.Eval("(async () => { const t = performance.now(); const r = await fetch('/api/sessions');"
-                             " const j = await r.json(); return performance.now() - t; })()")
-                          .get<double>();
-  const double paged = b.Eval("(async () => { const t = performance.now(); const r = await fetch('/api/sessions?limit=50');"
-                              " const j = await r.json(); return performance.now() - t; })()")
+  const double full =
+      b.Eval(
+           "(async () => { const t = performance.now(); const r = await fetch('/api/sessions');"
+           " const j = await r.json(); return performance.now() - t; })()")
+          .get<double>();
+  const double paged = b.Eval(
+                            "(async () => { const t = performance.now(); const r = await "
+                            "fetch('/api/sessions?limit=50');"
+                            " const j = await r.json(); return performance.now() - t; })()")
                            .get<double>();
-  std::printf("web page with 1,000 sessions: first render %.0f ms after navigation (a page of 50 rows); "
-              "/api/sessions?limit=50 %.1f ms, all 1,000 unpaged %.1f ms\n",
-              first, paged, full);
+  std::printf(
+      "web page with 1,000 sessions: first render %.0f ms after navigation (a page of 50 rows); "
+      "/api/sessions?limit=50 %.1f ms, all 1,000 unpaged %.1f ms\n",
+      first, paged, full);
   EXPECT_TRUE(page.Shot("sessions-1000"));
 
   // Paging and the filter.
@@ -376,7 +420,7 @@ TEST(WebTest, ThePageAsksForTheTokenWhenTheApiNeedsOne) {
 sessions:
   one: {{to: "127.0.7.1:48920", schedule: {{at: ["0 0 1 1 *"]}}}}
 )",
-                                              dir.path()),
+                                  dir.path()),
                       "token.yaml");
   ASSERT_TRUE(served->error.empty()) << served->error;
   const std::string& base = served->base;

@@ -6,12 +6,12 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <unistd.h>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <thread>
-#include <unistd.h>
 
 #include <array>
 #include <cstdio>
@@ -60,7 +60,8 @@ struct Fixture {
   // Runs one client test to its end.
   Result<TwampTestResult> Test(TwampTestOptions options) {
     std::optional<Result<TwampTestResult>> out;
-    RunTwampTest(io, clock, std::move(options), [&](Result<TwampTestResult> r) { out = std::move(r); });
+    RunTwampTest(io, clock, std::move(options),
+                 [&](Result<TwampTestResult> r) { out = std::move(r); });
     while (!out && io.run_one_for(std::chrono::seconds(20)) > 0) {
     }
     if (!out) return Fail(ErrorCode::kInternal, "the test did not finish");
@@ -91,8 +92,8 @@ void ExpectAllAnswered(const TwampTestResult& r, std::size_t tests, std::size_t 
 
 TEST(TwampTest, EveryModeMeasuresOverIpv4AndIpv6) {
   for (const char* address : {"127.0.0.1", "::1"}) {
-    for (std::uint32_t mode :
-         {control::kUnauthenticated, control::kMixed, control::kAuthenticated, control::kEncrypted}) {
+    for (std::uint32_t mode : {control::kUnauthenticated, control::kMixed, control::kAuthenticated,
+                               control::kEncrypted}) {
       SCOPED_TRACE(fmt::format("{} {}", address, control::SecurityModeName(mode)));
       Fixture f(ServerConfig(address));
       auto o = ClientOptions(f.Endpoint(), mode);
@@ -182,14 +183,16 @@ TEST(TwampTest, TestSessionsBindToTheirListenersDevice) {
     std::array<char, 4096> chunk;
     FILE* ss = ::popen("ss -uanH 2>/dev/null", "r");
     if (ss == nullptr) return;
-    for (std::size_t n; (n = std::fread(chunk.data(), 1, chunk.size(), ss)) > 0;) sockets.append(chunk.data(), n);
+    for (std::size_t n; (n = std::fread(chunk.data(), 1, chunk.size(), ss)) > 0;)
+      sockets.append(chunk.data(), n);
     ::pclose(ss);
   };
   auto r = f.Test(o);
   ASSERT_TRUE(r) << r.error().message;
   ExpectAllAnswered(*r, 1, 1);
   if (sockets.empty()) GTEST_SKIP() << "ss (iproute2) is not available to look at the sockets";
-  EXPECT_NE(sockets.find(fmt::format("127.0.0.1%lo:{}", r->ports.at(0))), std::string::npos) << sockets;
+  EXPECT_NE(sockets.find(fmt::format("127.0.0.1%lo:{}", r->ports.at(0))), std::string::npos)
+      << sockets;
 }
 
 TEST(TwampTest, AWrongSecretIsRejected) {
@@ -210,8 +213,9 @@ TEST(TwampTest, AnAddressOutsideTheAllowListIsRefused) {
   Fixture f(std::move(config));
   auto r = f.Test(ClientOptions(f.Endpoint()));
   ASSERT_FALSE(r);
-  EXPECT_NE(r.error().message.find("closed the control connection while waiting for the Server Greeting"),
-            std::string::npos)
+  EXPECT_NE(
+      r.error().message.find("closed the control connection while waiting for the Server Greeting"),
+      std::string::npos)
       << r.error().message;
   EXPECT_EQ(f.server->Status().counters.refused_not_allowed, 1u);
 }
@@ -225,7 +229,8 @@ TEST(TwampTest, AClientOverTheLimitsIsGreetedWithNoMode) {
   f.RunFor(std::chrono::milliseconds(50));
   auto r = f.Test(ClientOptions(f.Endpoint()));
   ASSERT_FALSE(r);
-  EXPECT_NE(r.error().message.find("the server refuses this client"), std::string::npos) << r.error().message;
+  EXPECT_NE(r.error().message.find("the server refuses this client"), std::string::npos)
+      << r.error().message;
   EXPECT_EQ(f.server->Status().counters.refused_limit, 1u);
 }
 
@@ -282,7 +287,7 @@ TEST(TwampTest, TheLiveTableShowsConnectionsAndSessions) {
 }
 
 TEST(TwampTest, ListenAddressesAndBadConfigurationsSayWhatIsWrong) {
-  auto l = ParseTwampListen("[::1]:8620@vrf-blue");
+  auto l = ParseTwampListen("[::1]:8620@vrf-blue");  // not bound: parsed only
   ASSERT_TRUE(l) << l.error().message;
   EXPECT_EQ(l->endpoint.port(), 8620);
   EXPECT_EQ(l->device, "vrf-blue");
