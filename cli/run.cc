@@ -25,6 +25,7 @@
 #include "cli/output.h"
 #include "daemon/api.h"
 #include "daemon/daemon.h"
+#include "net/free_port.h"
 #include "report/report_render.h"
 
 namespace lineup::cli {
@@ -43,26 +44,35 @@ struct RunOptions {
 };
 
 // The main job's configuration: three lines from this host to three far
-// ends on loopback, each answered by a responder of this daemon.
-std::string EmbeddedConfig(const std::string& log_dir) {
+// ends on loopback, each answered by a responder of this daemon. The far ends
+// listen on 18620 when it is free on all three addresses, else on a port the
+// kernel finds free there, so a second `lineup run` (or the test suite) can
+// run beside a first.
+Result<std::string> EmbeddedConfig(const std::string& log_dir) {
+  auto port = net::FreePort(net::Transport::kUdp, {"127.0.1.1", "127.0.1.2", "127.0.1.3"}, 18620);
+  if (!port) {
+    return lineup::Fail(
+        ErrorCode::kIo,
+        "the embedded default finds no UDP port free on 127.0.1.1-3: " + port.error().message);
+  }
   return fmt::format(R"(# lineup run's embedded default (lineup run -c FILE runs your own).
 daemon:
-  log_dir: {}
+  log_dir: {0}
   schedule: {{every: 2s}}
 tunnels:
   line-a: {{site: here, peer: hub, local: 127.0.0.1, remote: 127.0.1.1, probes: [probe]}}
   line-b: {{site: here, peer: hub, local: 127.0.0.1, remote: 127.0.1.2, probes: [probe]}}
   line-c: {{site: here, peer: hub, local: 127.0.0.1, remote: 127.0.1.3, probes: [probe]}}
 sessions:
-  probe: {{count: 20, interval: 50ms, port: 18620, wait: 500ms}}
+  probe: {{count: 20, interval: 50ms, port: {1}, wait: 500ms}}
 reflectors:
-  - {{name: far-a, listen: "127.0.1.1:18620"}}
-  - {{name: far-b, listen: "127.0.1.2:18620"}}
-  - {{name: far-c, listen: "127.0.1.3:18620"}}
+  - {{name: far-a, listen: "127.0.1.1:{1}"}}
+  - {{name: far-b, listen: "127.0.1.2:{1}"}}
+  - {{name: far-c, listen: "127.0.1.3:{1}"}}
 analyzer:
   ranking_interval: 5s
 )",
-                     log_dir);
+                     log_dir, *port);
 }
 
 int RunLab(const RunOptions& o);
@@ -77,11 +87,14 @@ std::string Ms(Nanos d) {
 constexpr std::string_view kCommand = "run";
 
 Result<daemon::DaemonConfig> Load(const RunOptions& o) {
-  auto config = o.config.empty()
-                    ? daemon::ParseDaemonConfig(
-                          EmbeddedConfig(o.log_dir.empty() ? "lineup-data/log" : o.log_dir),
-                          "(embedded default)")
-                    : daemon::LoadDaemonConfig(o.config);
+  Result<daemon::DaemonConfig> config = tl::unexpected(Error{});
+  if (o.config.empty()) {
+    auto text = EmbeddedConfig(o.log_dir.empty() ? "lineup-data/log" : o.log_dir);
+    if (!text) return tl::unexpected(text.error());
+    config = daemon::ParseDaemonConfig(*text, "(embedded default)");
+  } else {
+    config = daemon::LoadDaemonConfig(o.config);
+  }
   if (config && !o.log_dir.empty()) config->log_dir = o.log_dir;
   if (config && !o.api.empty()) config->api.listen = o.api;
   return config;

@@ -27,7 +27,7 @@ Result<void> Cbc(const Block& key, Block& iv, ByteSpan data, bool encrypt) {
   if (data.empty()) return {};
   EVP_CIPHER_CTX* ctx = EVP_CIPHER_CTX_new();
   if (ctx == nullptr) return Fail(ErrorCode::kInternal, "cannot allocate a cipher context");
-  Block next_iv;
+  Block next_iv{};
   // The chain continues from the last ciphertext block.
   if (!encrypt) std::copy_n(data.end() - 16, 16, next_iv.begin());
   int out_len = 0;

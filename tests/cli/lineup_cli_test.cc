@@ -455,9 +455,8 @@ TEST(LineupCliTest, TwampCommandsExplainBadInput) {
       {{"twamp-server", "--test-ports", "5-2"}, "give LOW-HIGH", 2},
       {{"twamp-server", "--modes", "encrypted"}, "need --secrets", 2},
       {{"twamp-server", "--modes", "fast"}, "--modes", 2},
-      {{"twamp-server", "-l", "127.0.0.1:862@averyveryverylongname"},
-       "1-15 characters",
-       2},  // not bound: refused
+      // not bound: refused
+      {{"twamp-server", "-l", "127.0.0.1:862@averyveryverylongname"}, "1-15 characters", 2},
       {{"twping", "127.0.0.1", "-m", "encrypted"}, "needs --key-id and --secrets", 2},
       {{"twping", "127.0.0.1", "-k", "probe1"}, "--key-id needs --secrets", 2},
       {{"twping", "127.0.0.1", "--dscp", "gold"}, "'gold' is not a DSCP", 2},
@@ -480,9 +479,8 @@ TEST(LineupCliTest, RunWithoutAFileIsTheMainJob) {
                   dir.path() + "/report.html", "--api", "127.0.0.1:0"});
   EXPECT_EQ(r.status, 0) << r.err;
   for (const char* text : {"lineup run: 3 sessions, 3 responders",
-                           "listening on 127.0.1.1:18620",  // not bound: the embedded default
-                           "API on http://127.0.0.1:", "line-a/probe", "loss 0/20",
-                           "ranking (score 0-1, higher is better)", "paths",
+                           "listening on 127.0.1.1:", "API on http://127.0.0.1:", "line-a/probe",
+                           "loss 0/20", "ranking (score 0-1, higher is better)", "paths",
                            "stopped; the log is flushed", "SLA report", "report with plots"}) {
     EXPECT_NE(r.out.find(text), std::string::npos) << text << "\n" << r.out;
   }
@@ -538,28 +536,32 @@ TEST(LineupCliTest, CommandsManageARunningDaemonOverItsApi) {
   const std::string out = daemon.Stdout();
   ASSERT_TRUE(std::regex_search(out, m, std::regex(R"(API on http://(127\.0\.0\.1:\d+))")));
   const std::string api = m[1].str();
+  // The far ends' port: 18620 unless something else holds it.
+  ASSERT_TRUE(std::regex_search(out, m, std::regex(R"(listening on 127\.0\.1\.1:(\d+))"))) << out;
+  const std::string port = m[1].str();
 
   Ran list = Lineup({kLineup, "sessions", "--api", api});
   EXPECT_EQ(list.status, 0) << list.err;
-  EXPECT_NE(list.out.find("127.0.0.1_0-127.0.1.1_18620"), std::string::npos) << list.out;
-  Ran added = Lineup({kLineup, "add-session", "extra", "--to", "127.0.1.2:18620", "-c", "4", "-i",
+  EXPECT_NE(list.out.find("127.0.0.1_0-127.0.1.1_" + port), std::string::npos) << list.out;
+  Ran added = Lineup({kLineup, "add-session", "extra", "--to", "127.0.1.2:" + port, "-c", "4", "-i",
                       "10ms", "--dscp", "ef", "-w", "200ms", "--api", api});
   EXPECT_EQ(added.status, 0) << added.err;
-  EXPECT_NE(added.out.find("added 0.0.0.0_0-127.0.1.2_18620"), std::string::npos) << added.out;
+  EXPECT_NE(added.out.find("added 0.0.0.0_0-127.0.1.2_" + port), std::string::npos) << added.out;
   Ran bad = Lineup({kLineup, "add-session", "bad", "--to", "127.0.1.2", "--dscp", "gold", "--ttl",
                     "0", "--api", api});
   EXPECT_EQ(bad.status, 2);
   EXPECT_NE(bad.err.find("dscp: 'gold' is not a DSCP"), std::string::npos) << bad.err;
   EXPECT_NE(bad.err.find("ttl: 0 is out of range"), std::string::npos) << bad.err;
-  Ran ran = Lineup({kLineup, "run-session", "0.0.0.0_0-127.0.1.2_18620", "--api", api});
+  Ran ran = Lineup({kLineup, "run-session", "0.0.0.0_0-127.0.1.2_" + port, "--api", api});
   EXPECT_EQ(ran.status, 0) << ran.err;
   EXPECT_NE(ran.out.find("4 sent, 4 received"), std::string::npos) << ran.out;
   Ran scheduled =
-      Lineup({kLineup, "schedule", "0.0.0.0_0-127.0.1.2_18620", "--every", "10s", "--api", api});
+      Lineup({kLineup, "schedule", "0.0.0.0_0-127.0.1.2_" + port, "--every", "10s", "--api", api});
   EXPECT_NE(scheduled.out.find("every 10s"), std::string::npos) << scheduled.out << scheduled.err;
   Ran responders = Lineup({kLineup, "responders", "--api", api});
-  EXPECT_NE(responders.out.find("responder:127.0.1.2:18620"), std::string::npos) << responders.out;
-  Ran deleted = Lineup({kLineup, "delete-session", "0.0.0.0_0-127.0.1.2_18620", "--api", api});
+  EXPECT_NE(responders.out.find("responder:127.0.1.2:" + port), std::string::npos)
+      << responders.out;
+  Ran deleted = Lineup({kLineup, "delete-session", "0.0.0.0_0-127.0.1.2_" + port, "--api", api});
   EXPECT_EQ(deleted.status, 0) << deleted.err;
   Ran missing = Lineup({kLineup, "results", "nope", "--api", api});
   EXPECT_EQ(missing.status, 2);

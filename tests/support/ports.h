@@ -1,19 +1,33 @@
 // Ports for tests that must write a port into a configuration before the
 // program under test binds it (a daemon's reflectors and the sessions that
-// probe them). The kernel chooses: we bind port 0, learn the port, and check
-// that the same port is free on every address the test will use. Tests that
-// bind sockets themselves bind port 0 directly and need none of this.
+// probe them): net::FreePort's, or the test stops. Tests that bind sockets
+// themselves bind port 0 and read it back instead.
 #pragma once
 
 #include <cstdint>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "net/free_port.h"
+
 namespace lineup::testing {
 
-// A UDP port free on each of `addresses` (IPv4 or IPv6 literals) right now.
-std::uint16_t FreeUdpPort(const std::vector<std::string>& addresses = {"127.0.0.1"});
+inline std::uint16_t FreePortOrThrow(net::Transport transport,
+                                     const std::vector<std::string>& addresses) {
+  auto port = net::FreePort(transport, addresses);
+  if (!port) throw std::runtime_error(port.error().message);
+  return *port;
+}
+
+// A UDP port free on each of `addresses` right now.
+inline std::uint16_t FreeUdpPort(const std::vector<std::string>& addresses = {"127.0.0.1"}) {
+  return FreePortOrThrow(net::Transport::kUdp, addresses);
+}
+
 // The same for TCP (a TWAMP server's control port).
-std::uint16_t FreeTcpPort(const std::vector<std::string>& addresses = {"127.0.0.1"});
+inline std::uint16_t FreeTcpPort(const std::vector<std::string>& addresses = {"127.0.0.1"}) {
+  return FreePortOrThrow(net::Transport::kTcp, addresses);
+}
 
 }  // namespace lineup::testing
