@@ -170,8 +170,8 @@ Result<AnalyzerConfig> FromDocument(Result<yaml::Document> doc) {
   auto root = doc->Root();
   AnalyzerConfig config = ReadAnalyzerConfig(root);
   // The sections of lineup.yaml other parts of Lineup read.
-  root.Ignore({"sessions", "reflectors", "api_changes", "policy", "traffic_classes", "hubs",
-               "daemon", "store", "export", "web"});
+  root.Ignore(
+      {"sessions", "reflectors", "api_changes", "policy", "traffic_classes", "hubs", "daemon"});
   root.CheckNoOtherKeys();
   if (auto status = doc->Status(); !status) return tl::unexpected(status.error());
   return config;

@@ -234,7 +234,7 @@ Result<LoadedConfig> ParseConfig(std::string_view yaml, std::string origin) {
   config.analysis = analyzer::ReadAnalyzerConfig(root);
   config.policy = ReadPolicy(root, config.analysis);
   config.text = std::string(yaml);
-  root.Ignore({"sessions", "reflectors", "api_changes", "daemon", "store", "export", "web"});
+  root.Ignore({"sessions", "reflectors", "api_changes", "daemon"});
   root.CheckNoOtherKeys();
   if (auto status = doc->Status(); !status) return tl::unexpected(status.error());
   return config;

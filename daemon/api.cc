@@ -327,12 +327,44 @@ HttpResponse ConfigProblem(int status, const std::string& message) {
   return Json(status, {{"error", message}, {"errors", errors}});
 }
 
+// How deep JSON text nests arrays and objects, scanned without parsing
+// (strings and their escapes skipped); stops counting past `limit`.
+// nlohmann's parser copes with any depth, but serializing and destroying a
+// value recurse once per level: a body nested 100,000 deep would overflow
+// the stack. Nothing the API takes nests more than a few levels.
+constexpr std::size_t kMaxJsonDepth = 64;
+
+bool NestsWithin(std::string_view text, std::size_t limit) {
+  std::size_t depth = 0;
+  bool in_string = false, escaped = false;
+  for (const char c : text) {
+    if (in_string) {
+      if (escaped) {
+        escaped = false;
+      } else if (c == '\\') {
+        escaped = true;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > limit) return false;
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return true;
+}
+
 // Applies an edit of the API's changes: validated like the file, then
 // applied to the running daemon (and so recorded in the log).
 std::optional<HttpResponse> Change(Daemon& daemon,
                                    const std::function<std::optional<HttpResponse>(json&)>& edit) {
   const DaemonConfig base = daemon.config();
-  json changes = json::parse(base.api_changes, nullptr, false);
+  json changes = NestsWithin(base.api_changes, kMaxJsonDepth)
+                     ? json::parse(base.api_changes, nullptr, false)
+                     : json::object();
   if (changes.is_discarded() || !changes.is_object()) changes = json::object();
   if (auto refused = edit(changes)) return refused;
   for (const char* list : {"deleted", "deleted_reflectors"}) {
@@ -348,6 +380,12 @@ std::optional<HttpResponse> Change(Daemon& daemon,
 }
 
 json ParseBody(const HttpRequest& request, std::optional<HttpResponse>& problem) {
+  if (!NestsWithin(request.body, kMaxJsonDepth)) {
+    problem = Problem(400, fmt::format("the body nests deeper than {} levels; the API's requests "
+                                       "are flat objects (see docs/daemon.md)",
+                                       kMaxJsonDepth));
+    return json();
+  }
   json body = json::parse(request.body, nullptr, false);
   if (body.is_discarded() || !body.is_object()) {
     problem = Problem(400, "the body must be a JSON object (Content-Type: application/json)");

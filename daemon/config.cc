@@ -15,6 +15,61 @@ namespace {
 
 using namespace std::chrono_literals;
 
+// Names become log streams, metric labels, URL paths and YAML keys: valid
+// UTF-8 without control characters, at most 128 bytes. Checked where the
+// configuration is read, so a bad name from the file or the API is refused
+// before anything reaches the log.
+std::optional<std::string> NameProblem(std::string_view name) {
+  if (name.empty()) return "is empty";
+  if (name.size() > 128) return fmt::format("is {} bytes long (at most 128)", name.size());
+  std::size_t i = 0;
+  while (i < name.size()) {
+    const auto c = static_cast<unsigned char>(name[i]);
+    if (c < 0x20 || c == 0x7f) {
+      return fmt::format("has a control character (0x{:02x}) at byte {}", c, i);
+    }
+    std::size_t follow = 0;
+    if (c < 0x80) {
+      follow = 0;
+    } else if ((c & 0xe0) == 0xc0 && c >= 0xc2) {
+      follow = 1;
+    } else if ((c & 0xf0) == 0xe0) {
+      follow = 2;
+    } else if ((c & 0xf8) == 0xf0 && c <= 0xf4) {
+      follow = 3;
+    } else {
+      return fmt::format("is not valid UTF-8 at byte {}", i);
+    }
+    if (i + follow >= name.size() && follow > 0) {  // cut short
+      return fmt::format("is not valid UTF-8 at byte {}", i);
+    }
+    for (std::size_t k = 1; k <= follow; ++k) {
+      if ((static_cast<unsigned char>(name[i + k]) & 0xc0) != 0x80) {
+        return fmt::format("is not valid UTF-8 at byte {}", i);
+      }
+    }
+    if (follow == 2) {  // no overlong forms, no UTF-16 surrogates
+      const auto c1 = static_cast<unsigned char>(name[i + 1]);
+      if ((c == 0xe0 && c1 < 0xa0) || (c == 0xed && c1 >= 0xa0)) {
+        return fmt::format("is not valid UTF-8 at byte {}", i);
+      }
+    } else if (follow == 3) {
+      const auto c1 = static_cast<unsigned char>(name[i + 1]);
+      if ((c == 0xf0 && c1 < 0x90) || (c == 0xf4 && c1 >= 0x90)) {
+        return fmt::format("is not valid UTF-8 at byte {}", i);
+      }
+    }
+    i += follow + 1;
+  }
+  return std::nullopt;
+}
+
+void CheckName(yaml::Node& where, std::string_view what, const std::string& name) {
+  if (auto problem = NameProblem(name)) {
+    where.Error(fmt::format("the {} name {}: use printable text", what, *problem));
+  }
+}
+
 // `schedule: 30s`, `schedule: {every: 30s}` or `schedule: {at: ["*/5 * * * *", ...]}`.
 std::optional<Schedule> ReadSchedule(yaml::Node& parent, std::string_view key) {
   auto node = parent.Child(key);
@@ -217,6 +272,7 @@ Result<DaemonConfig> FromDocument(Result<yaml::Document> doc, std::string_view t
 
   std::vector<std::pair<std::string, yaml::Node>> explicit_sessions;
   for (auto& [name, n] : api_sessions) {
+    CheckName(n, "session", name);
     if (!n.IsMap()) {
       n.Error("expected a mapping of session parameters");
       continue;
@@ -229,6 +285,7 @@ Result<DaemonConfig> FromDocument(Result<yaml::Document> doc, std::string_view t
     config.templates[name] = std::move(t);
   }
   for (auto& [name, n] : root.Entries("sessions")) {
+    CheckName(n, "session", name);
     if (!n.IsMap()) {
       n.Error("expected a mapping of session parameters");
       continue;
@@ -280,6 +337,7 @@ Result<DaemonConfig> FromDocument(Result<yaml::Document> doc, std::string_view t
 
   // Tunnels: responders on their local address, probes to their remote one.
   for (auto& [name, t] : root.Entries("tunnels")) {
+    CheckName(t, "tunnel", name);
     if (!t.IsMap()) continue;  // reported by the analyzer's reader
     t.Ignore({"site", "sessions", "peer", "description"});
     const std::string device = t.String("interface");
@@ -357,6 +415,9 @@ Result<DaemonConfig> FromDocument(Result<yaml::Document> doc, std::string_view t
     }
     responder.listen = *e;
     responder.name = r.String("name", measure::FormatEndpoint(*e));
+    if (auto problem = NameProblem(responder.name)) {
+      r.ErrorAt("name", fmt::format("the responder name {}: use printable text", *problem));
+    }
     responder.kind = ReadKind(r);
     responder.allow = ReadAllow(r);
     r.CheckNoOtherKeys();
@@ -372,7 +433,6 @@ Result<DaemonConfig> FromDocument(Result<yaml::Document> doc, std::string_view t
       root.Error(fmt::format("two responders listen on {}", measure::FormatEndpoint(r.listen)));
     }
   }
-  root.Ignore({"store", "export", "web"});
   root.CheckNoOtherKeys();
   config.api_changes = ApiChangesOf(text);
   if (auto status = doc->Status(); !status) return tl::unexpected(status.error());

@@ -577,3 +577,73 @@ reflectors:
 
 }  // namespace
 }  // namespace lineup::daemon
+
+namespace lineup::daemon {
+namespace {
+
+// What a hostile or careless client sends is refused before anything reaches
+// the log, and the daemon goes on answering: a body nested 100,000 deep (it
+// used to overflow the stack), names with a NUL, a tab or broken UTF-8 (a NUL
+// used to be logged and then wedge every later change and the restart).
+TEST(ApiTest, DeepBodiesAndBadNamesAreRefusedAndChangeNothing) {
+  lineup::testing::TempDir dir;
+  const std::string port = std::to_string(lineup::testing::FreeUdpPort({"127.0.8.1"}));
+  auto served = Serve(fmt::format(R"(daemon:
+  log_dir: {0}/log
+  schedule: {{every: 1h}}
+tunnels:
+  a: {{site: here, peer: hub, local: 127.0.0.1, remote: 127.0.8.1, probes: [p]}}
+sessions:
+  p: {{count: 3, interval: 10ms, port: {1}, wait: 200ms}}
+reflectors:
+  - {{name: far-a, listen: "127.0.8.1:{1}"}}
+)",
+                                  dir.path(), port),
+                      "test.yaml");
+  ASSERT_TRUE(served->error.empty()) << served->error;
+  const auto at = served->server->endpoint();
+  store::EventLog& log = served->daemon->log();
+  const std::uint64_t head = log.head();
+  const std::string sessions = Call(at, http::verb::get, "/api/sessions").body;
+
+  const std::string deep = std::string(100'000, '[') + std::string(100'000, ']');
+  auto refused = Call(at, http::verb::post, "/api/sessions", "", deep);
+  EXPECT_EQ(refused.status, 400) << refused.body;
+  EXPECT_NE(refused.body.find("nests deeper than"), std::string::npos) << refused.body;
+  const std::string deep_object = std::string(70, '{') + std::string(70, '}');
+  EXPECT_EQ(Call(at, http::verb::post, "/api/sessions", "", deep_object).status, 400);
+  // Brackets inside a string are text, not nesting.
+  auto quoted = Call(at, http::verb::post, "/api/sessions", "",
+                     R"({"name": "x", "to": "127.0.8.1:)" + port + R"(", "dscp": ")" +
+                         std::string(100, '[') + R"("})");
+  EXPECT_EQ(quoted.status, 400) << quoted.body;  // refused for the DSCP, not the depth
+  EXPECT_EQ(quoted.body.find("nests deeper"), std::string::npos) << quoted.body;
+
+  for (const std::string& name :
+       {std::string("a\\u0000b"), std::string("tab\\there"), std::string("bell\\u0007")}) {
+    auto bad = Call(at, http::verb::post, "/api/sessions", "",
+                    R"({"name": ")" + name + R"(", "to": "127.0.8.1:)" + port + R"("})");
+    EXPECT_EQ(bad.status, 400) << name << ": " << bad.body;
+    EXPECT_TRUE(bad.body.find("control character") != std::string::npos ||
+                bad.body.find("no spaces") != std::string::npos)
+        << bad.body;
+  }
+  auto latin1 =
+      Call(at, http::verb::post, "/api/sessions", "",
+           std::string(R"({"name": "caf)") + '\xe9' + R"(", "to": "127.0.8.1:)" + port + R"("})");
+  EXPECT_EQ(latin1.status, 400) << latin1.body;
+
+  // Nothing of it reached the log or the running configuration.
+  EXPECT_EQ(log.head(), head);
+  EXPECT_EQ(Call(at, http::verb::get, "/api/sessions").body, sessions);
+  // And the daemon is not wedged: a good change applies, a delete deletes.
+  auto good = Call(at, http::verb::post, "/api/sessions", "",
+                   R"({"name": "café-ok", "to": "127.0.8.1:)" + port + R"("})");
+  ASSERT_EQ(good.status, 201) << good.body;
+  const std::string id = json::parse(good.body)["id"];
+  EXPECT_EQ(Call(at, http::verb::delete_, "/api/sessions/" + id).status, 200);
+  EXPECT_GT(log.head(), head);
+}
+
+}  // namespace
+}  // namespace lineup::daemon

@@ -2,6 +2,7 @@
 // responders, schedules, and every mistake reported at once with its place.
 #include "daemon/config.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 namespace lineup::daemon {
@@ -144,6 +145,39 @@ sessions:
            "'mode' and 'key_id' are for full TWAMP sessions",
        }) {
     EXPECT_NE(m.find(expected), std::string::npos) << expected << "\n" << m;
+  }
+}
+
+// Names go into log streams, metric labels and URLs: control characters and
+// broken UTF-8 are refused where the file is read, with the place.
+TEST(DaemonConfigTest, NamesMustBePrintableText) {
+  auto c = ParseDaemonConfig(
+      "tunnels:\n"
+      "  \"tab\\there\": {local: 127.0.0.1, remote: 127.0.0.2}\n"
+      "sessions:\n"
+      "  \"bell\\a\": {to: 127.0.0.3}\n"
+      "  \"caf\\xe9-ok\": {to: 127.0.0.4}\n"
+      "reflectors:\n"
+      "  - {listen: \"127.0.0.5:0\", name: \"nul\\0\"}\n",
+      "lineup.yaml");
+  ASSERT_FALSE(c);
+  const std::string m = c.error().message;
+  for (const char* expected : {"lineup.yaml:2:", "the tunnel name has a control character (0x09)",
+                               "lineup.yaml:4:", "the session name has a control character (0x07)",
+                               "the responder name has a control character (0x00)"}) {
+    EXPECT_NE(m.find(expected), std::string::npos) << expected << "\n" << m;
+  }
+  EXPECT_EQ(m.find("caf"), std::string::npos) << "U+00E9 is printable text:\n" << m;
+}
+
+// Sections nobody reads are mistakes, not silently accepted.
+TEST(DaemonConfigTest, SectionsNobodyReadsAreRefused) {
+  for (const char* section : {"store", "export", "web"}) {
+    auto c = ParseDaemonConfig(fmt::format("{}: {{enabled: true}}\n", section), "lineup.yaml");
+    ASSERT_FALSE(c) << section;
+    EXPECT_NE(c.error().message.find(fmt::format("lineup.yaml:1:1: {}: unknown key", section)),
+              std::string::npos)
+        << c.error().message;
   }
 }
 
