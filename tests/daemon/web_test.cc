@@ -418,9 +418,9 @@ TEST(WebTest, ThePageAsksForTheTokenWhenTheApiNeedsOne) {
   log_dir: {0}/log
   api: {{listen: "127.0.0.1:0", token_file: {0}/token}}
 sessions:
-  one: {{to: "127.0.7.1:48920", schedule: {{at: ["0 0 1 1 *"]}}}}
+  one: {{to: "127.0.7.1:{1}", schedule: {{at: ["0 0 1 1 *"]}}}}
 )",
-                                  dir.path()),
+                                  dir.path(), lineup::testing::FreeUdpPort({"127.0.7.1"})),
                       "token.yaml");
   ASSERT_TRUE(served->error.empty()) << served->error;
   const std::string& base = served->base;
