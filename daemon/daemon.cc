@@ -119,7 +119,7 @@ class DaemonImpl final : public Daemon {
     }
     runner_ = std::make_unique<measure::SenderRunner>(io_, clock_);
     for (const auto& r : config_.responders) {
-      if (auto ok = StartResponder(r); !ok) return ok;
+      if (auto ok = StartResponder(r, config_.responders); !ok) return ok;
     }
     if (auto ok = RecordConfiguration(); !ok) return ok;
     auto analyzer = analyzer::AnalyzerService::Start(*log_, config_.analysis.analysis);
@@ -290,7 +290,9 @@ class DaemonImpl final : public Daemon {
     return slot.config.settings.schedule ? *slot.config.settings.schedule : config_.global_schedule;
   }
 
-  Result<void> StartResponder(const Responder& r) {
+  // `all`: every responder of the configuration, whose addresses no light
+  // reflector answers (a datagram "from" one of them feeds a loop).
+  Result<void> StartResponder(const Responder& r, const std::vector<Responder>& all) {
     ResponderSlot slot;
     slot.config = r;
     slot.fingerprint = Fingerprint(r);
@@ -314,6 +316,9 @@ class DaemonImpl final : public Daemon {
       rc.allow = r.allow;
       rc.device = r.device;
       rc.error_estimate = measure::LocalErrorEstimate();
+      for (const auto& other : all) {
+        for (const auto& e : measure::OwnEndpoints(other.listen)) rc.never_answer.push_back(e);
+      }
       auto server = measure::ReflectorServer::Create(io_, clock_, {r.listen}, rc, buffers_);
       if (!server)
         return Fail(server.error().code,
@@ -571,7 +576,7 @@ class DaemonImpl final : public Daemon {
     secrets_ = std::move(secrets);
     for (const auto& r : next.responders) {
       if (responders_.count(r.id) != 0) continue;
-      if (auto ok = StartResponder(r); !ok) {
+      if (auto ok = StartResponder(r, next.responders); !ok) {
         spdlog::error("lineup run: {}", ok.error().message);
         return ok;
       }

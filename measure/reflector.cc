@@ -21,6 +21,8 @@ const char* ToString(DropReason reason) {
       return "send_failed";
     case DropReason::kAuthFailed:
       return "auth_failed";
+    case DropReason::kOwnAddress:
+      return "own_address";
     case DropReason::kCount:
       break;
   }
@@ -68,7 +70,22 @@ Result<void> Validate(const ReflectorConfig& config) {
   return {};
 }
 
-ReflectorCore::ReflectorCore(ReflectorConfig config) : config_(std::move(config)) {}
+ReflectorCore::ReflectorCore(ReflectorConfig config) : config_(std::move(config)) {
+  NeverAnswer(config_.never_answer);
+}
+
+void ReflectorCore::NeverAnswer(const std::vector<UdpEndpoint>& endpoints) {
+  for (const auto& e : endpoints) {
+    if (e.port() == 0) continue;  // not bound yet: no source can claim it
+    never_answer_.insert(e);
+    // A v4 listener is also reached as ::ffff:a.b.c.d on a dual-stack socket.
+    if (e.address().is_v4()) {
+      never_answer_.insert(UdpEndpoint(
+          boost::asio::ip::make_address_v6(boost::asio::ip::v4_mapped, e.address().to_v4()),
+          e.port()));
+    }
+  }
+}
 
 bool ReflectorCore::Allowed(const IpAddress& address) const {
   if (config_.allow.empty()) return true;
@@ -90,6 +107,10 @@ std::optional<ReplyPlan> ReflectorCore::Reflect(ConstByteSpan request, const Rec
   ++counters_.received;
   if (!Allowed(meta.peer.address())) {
     Drop(DropReason::kNotAllowed);
+    return std::nullopt;
+  }
+  if (never_answer_.count(meta.peer) != 0) {
+    Drop(DropReason::kOwnAddress);
     return std::nullopt;
   }
   if (meta.truncated) {

@@ -8,6 +8,7 @@
 #include <array>
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -49,6 +50,11 @@ struct ReflectorConfig {
   // and replies use the secure layouts, sealed with the session's cipher.
   // Replies are then at least the 112-byte secure reflector header.
   std::shared_ptr<TestCipher> security;
+  // Sources never answered: the addresses and ports our own reflectors listen
+  // on. A datagram "from" one of them is spoofed to start a loop (a reflector
+  // answering itself) or is another reflector's reply (two reflectors
+  // answering each other); either way answering it feeds a loop.
+  std::vector<UdpEndpoint> never_answer;
 };
 
 [[nodiscard]] Result<void> Validate(const ReflectorConfig& config);
@@ -60,6 +66,7 @@ enum class DropReason : std::uint8_t {
   kTooLong,     // longer than the receive buffer (kMaxDatagram)
   kSendFailed,  // the kernel refused the reply
   kAuthFailed,  // a secure session's packet whose HMAC does not match
+  kOwnAddress,  // "from" one of our own reflectors: a spoofed loop or another reflector's reply
   kCount,
 };
 const char* ToString(DropReason reason);
@@ -120,6 +127,10 @@ class ReflectorCore {
   // Counts a reply the kernel refused after Reflect built it.
   void CountSendFailure();
 
+  // Adds to the sources never answered (the socket layer knows its own
+  // endpoints only once it has bound them).
+  void NeverAnswer(const std::vector<UdpEndpoint>& endpoints);
+
   // Forgets senders idle since before `now - sender_idle_timeout`.
   void ForgetIdleSenders(WallTime now);
 
@@ -134,6 +145,7 @@ class ReflectorCore {
   void Drop(DropReason reason);
 
   ReflectorConfig config_;
+  std::set<UdpEndpoint> never_answer_;
   ReflectorCounters counters_;
   std::unordered_map<SenderKey, SenderState, SenderKeyHash> senders_;
 };

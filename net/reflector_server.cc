@@ -3,10 +3,15 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <arpa/inet.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
+
 #include <algorithm>
 #include <boost/asio/ip/udp.hpp>
 #include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <cstring>
 
 #include "net/udp_io.h"
 
@@ -23,6 +28,41 @@ struct ReflectorBuffers {
 namespace {
 
 namespace asio = boost::asio;
+
+// The host's addresses now (getifaddrs), loopback included.
+std::vector<IpAddress> HostAddresses() {
+  std::vector<IpAddress> out{asio::ip::address_v4::loopback(), asio::ip::address_v6::loopback()};
+  ifaddrs* list = nullptr;
+  if (getifaddrs(&list) != 0) return out;
+  for (const ifaddrs* i = list; i != nullptr; i = i->ifa_next) {
+    if (i->ifa_addr == nullptr) continue;
+    if (i->ifa_addr->sa_family == AF_INET) {
+      const auto* a = reinterpret_cast<const sockaddr_in*>(i->ifa_addr);
+      out.push_back(asio::ip::address_v4(ntohl(a->sin_addr.s_addr)));
+    } else if (i->ifa_addr->sa_family == AF_INET6) {
+      const auto* a = reinterpret_cast<const sockaddr_in6*>(i->ifa_addr);
+      asio::ip::address_v6::bytes_type bytes;
+      std::memcpy(bytes.data(), a->sin6_addr.s6_addr, bytes.size());
+      out.push_back(asio::ip::address_v6(bytes, a->sin6_scope_id));
+    }
+  }
+  freeifaddrs(list);
+  return out;
+}
+
+}  // namespace
+
+std::vector<UdpEndpoint> OwnEndpoints(const UdpEndpoint& listener) {
+  if (!listener.address().is_unspecified()) return {listener};
+  // A wildcard listener is reached on every address of the host (of its family).
+  std::vector<UdpEndpoint> out;
+  for (const auto& a : HostAddresses()) {
+    if (a.is_v4() == listener.address().is_v4()) out.emplace_back(a, listener.port());
+  }
+  return out;
+}
+
+namespace {
 using asio::ip::udp;
 
 // Rounds of recvmmsg per readiness event before yielding to other handlers.
@@ -84,6 +124,16 @@ class ReflectorServerImpl final : public ReflectorServer {
     listener->local = listener->socket.local_endpoint(ec);
     listeners_.push_back(std::move(listener));
     return {};
+  }
+
+  // Our own listeners never answer one another: a datagram "from" any of
+  // them is a spoofed loop or a reflector's reply (measure/reflector.h).
+  void NeverAnswerOneAnother() {
+    std::vector<UdpEndpoint> own;
+    for (const auto& l : listeners_) {
+      for (auto& e : OwnEndpoints(l->local)) own.push_back(e);
+    }
+    for (auto& l : listeners_) l->core.NeverAnswer(own);
   }
 
   void Start() {
@@ -188,6 +238,7 @@ Result<std::unique_ptr<ReflectorServer>> ReflectorServer::Create(
   for (const auto& endpoint : listen) {
     if (auto r = server->Listen(endpoint, config); !r) return tl::unexpected(r.error());
   }
+  server->NeverAnswerOneAnother();
   server->Start();
   return std::unique_ptr<ReflectorServer>(std::move(server));
 }

@@ -28,6 +28,10 @@ struct ListenerStatus {
 struct ReflectorBuffers;
 [[nodiscard]] std::shared_ptr<ReflectorBuffers> MakeReflectorBuffers();
 
+// The endpoints a datagram from `listener` can come from: itself, or for a
+// wildcard listener the host's addresses of its family with its port.
+std::vector<UdpEndpoint> OwnEndpoints(const UdpEndpoint& listener);
+
 class ReflectorServer {
  public:
   // Binds every listener or fails naming the one that could not be bound.

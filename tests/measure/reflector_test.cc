@@ -49,6 +49,28 @@ TEST(ReflectorCoreTest, CopiesSenderFieldsAndReceiveTime) {
   EXPECT_EQ(core.counters().reflected, 1u);
 }
 
+// A datagram "from" one of our own reflectors is never answered: one spoofed
+// from the reflector itself would otherwise be answered forever, and two
+// reflectors pointed at each other would ping-pong.
+TEST(ReflectorCoreTest, NeverAnswersItsOwnReflectors) {
+  ReflectorConfig config;
+  config.never_answer = {UdpEndpoint(boost::asio::ip::make_address("127.0.0.1"), 862)};
+  ReflectorCore core(config);
+  core.NeverAnswer({UdpEndpoint(boost::asio::ip::make_address("::1"), 8620),
+                    UdpEndpoint(boost::asio::ip::make_address("127.0.0.2"), 0)});
+  const auto request = SenderBytes(1, 44);
+  std::vector<std::byte> reply(kMaxTestPacketLength);
+  EXPECT_FALSE(core.Reflect(request, Meta("127.0.0.1", 862), reply));
+  EXPECT_FALSE(core.Reflect(request, Meta("::ffff:127.0.0.1", 862), reply));  // dual stack
+  EXPECT_FALSE(core.Reflect(request, Meta("::1", 8620), reply));
+  EXPECT_EQ(core.counters().dropped[static_cast<std::size_t>(DropReason::kOwnAddress)], 3u);
+  EXPECT_STREQ(ToString(DropReason::kOwnAddress), "own_address");
+  // Other ports of the same host, and port 0 (nothing bound), are senders.
+  EXPECT_TRUE(core.Reflect(request, Meta("127.0.0.1", 863), reply));
+  EXPECT_TRUE(core.Reflect(request, Meta("127.0.0.2", 40000), reply));
+  EXPECT_TRUE(core.Reflect(request, Meta("192.0.2.1", 862), reply));
+}
+
 TEST(ReflectorCoreTest, SymmetricSizeAndNoAmplification) {
   ReflectorConfig config;
   config.format = ReflectorFormat::kTwampLight;
