@@ -7,7 +7,7 @@ namespace {
 
 TEST(EndpointTest, ParsesForms) {
   EXPECT_EQ(FormatEndpoint(ParseEndpoint("127.0.0.1").value()), "127.0.0.1:862");
-  EXPECT_EQ(FormatEndpoint(ParseEndpoint("127.0.0.1:4000").value()), "127.0.0.1:4000");
+  EXPECT_EQ(FormatEndpoint(ParseEndpoint("192.0.2.1:4000").value()), "192.0.2.1:4000");
   EXPECT_EQ(FormatEndpoint(ParseEndpoint("::1").value()), "[::1]:862");
   EXPECT_EQ(FormatEndpoint(ParseEndpoint("[::1]:9").value()), "[::1]:9");
   EXPECT_EQ(FormatEndpoint(ParseEndpoint("[fe80::1]").value()), "[fe80::1]:862");

@@ -287,7 +287,7 @@ TEST(TwampTest, TheLiveTableShowsConnectionsAndSessions) {
 }
 
 TEST(TwampTest, ListenAddressesAndBadConfigurationsSayWhatIsWrong) {
-  auto l = ParseTwampListen("[::1]:8620@vrf-blue");  // not bound: parsed only
+  auto l = ParseTwampListen("[2001:db8::1]:8620@vrf-blue");  // parsed only
   ASSERT_TRUE(l) << l.error().message;
   EXPECT_EQ(l->endpoint.port(), 8620);
   EXPECT_EQ(l->device, "vrf-blue");
