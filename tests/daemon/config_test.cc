@@ -13,7 +13,7 @@ using namespace std::chrono_literals;
 constexpr const char* kConfig = R"(daemon:
   log_dir: /var/lib/lineup/log
   retention: {max_age: 7d, max_size_mb: 512}
-  api: {listen: 127.0.0.1:9000}  # not bound: parsed only
+  api: {listen: "127.0.0.1:0"}
   schedule: {every: 30s}
 tunnels:
   mpls:
@@ -67,7 +67,7 @@ TEST(DaemonConfigTest, TemplatesOnTunnelsBecomeSessionsWithStableIds) {
   EXPECT_EQ(c->log_dir, "/var/lib/lineup/log");
   EXPECT_EQ(c->retention_age, 7 * 24h);
   EXPECT_EQ(c->retention_bytes, 512u << 20);
-  EXPECT_EQ(c->api.listen, "127.0.0.1:9000");  // not bound
+  EXPECT_EQ(c->api.listen, "127.0.0.1:0");
   EXPECT_EQ(c->global_schedule.every, 30s);
 
   ASSERT_EQ(c->senders.size(), 4u);
