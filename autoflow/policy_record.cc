@@ -7,83 +7,36 @@
 namespace lineup::autoflow {
 namespace {
 
-// The numbers are on disk: never renumber, only add.
-std::uint8_t Code(analyzer::Metric m) {
-  switch (m) {
-    case analyzer::Metric::kLatency:
-      return 0;
-    case analyzer::Metric::kJitter:
-      return 1;
-    case analyzer::Metric::kLoss:
-      return 2;
-    case analyzer::Metric::kMos:
-      return 3;
+// The numbers on disk are the positions in these tables, for encoding and
+// decoding alike: never reorder, only append.
+constexpr analyzer::Metric kMetrics[] = {analyzer::Metric::kLatency, analyzer::Metric::kJitter,
+                                         analyzer::Metric::kLoss, analyzer::Metric::kMos};
+constexpr analyzer::Statistic kStatistics[] = {
+    analyzer::Statistic::kMean, analyzer::Statistic::kMedian, analyzer::Statistic::kP95,
+    analyzer::Statistic::kP99, analyzer::Statistic::kMax};
+constexpr analyzer::LatencyKind kLatencyKinds[] = {analyzer::LatencyKind::kRoundTrip,
+                                                   analyzer::LatencyKind::kOutbound,
+                                                   analyzer::LatencyKind::kInbound};
+constexpr Strategy kStrategies[] = {Strategy::kBest, Strategy::kPriority, Strategy::kLoadBalance};
+
+// A value missing from its table encodes as 255, which every reader refuses
+// as an unknown code: loud, never a silent other value.
+template <class E, std::size_t N>
+std::uint8_t Code(const E (&all)[N], E value) {
+  for (std::size_t i = 0; i < N; ++i) {
+    if (all[i] == value) return static_cast<std::uint8_t>(i);
   }
-  return 0;
-}
-std::uint8_t Code(analyzer::Statistic s) {
-  switch (s) {
-    case analyzer::Statistic::kMean:
-      return 0;
-    case analyzer::Statistic::kMedian:
-      return 1;
-    case analyzer::Statistic::kP95:
-      return 2;
-    case analyzer::Statistic::kP99:
-      return 3;
-    case analyzer::Statistic::kMax:
-      return 4;
-  }
-  return 0;
-}
-std::uint8_t Code(analyzer::LatencyKind k) {
-  switch (k) {
-    case analyzer::LatencyKind::kRoundTrip:
-      return 0;
-    case analyzer::LatencyKind::kOutbound:
-      return 1;
-    case analyzer::LatencyKind::kInbound:
-      return 2;
-  }
-  return 0;
-}
-std::uint8_t Code(Strategy s) {
-  switch (s) {
-    case Strategy::kBest:
-      return 0;
-    case Strategy::kPriority:
-      return 1;
-    case Strategy::kLoadBalance:
-      return 2;
-  }
-  return 0;
+  return 255;
 }
 
 // Decoding: an unknown number is an error naming the field, never a guess.
 class Reader {
  public:
-  analyzer::Metric Metric(std::uint8_t c, const std::string& where) {
-    static constexpr analyzer::Metric kAll[] = {analyzer::Metric::kLatency,
-                                                analyzer::Metric::kJitter, analyzer::Metric::kLoss,
-                                                analyzer::Metric::kMos};
-    return Pick(kAll, c, where + ".metric");
-  }
-  analyzer::Statistic Statistic(std::uint8_t c, const std::string& where) {
-    static constexpr analyzer::Statistic kAll[] = {
-        analyzer::Statistic::kMean, analyzer::Statistic::kMedian, analyzer::Statistic::kP95,
-        analyzer::Statistic::kP99, analyzer::Statistic::kMax};
-    return Pick(kAll, c, where + ".statistic");
-  }
-  analyzer::LatencyKind Latency(std::uint8_t c, const std::string& where) {
-    static constexpr analyzer::LatencyKind kAll[] = {analyzer::LatencyKind::kRoundTrip,
-                                                     analyzer::LatencyKind::kOutbound,
-                                                     analyzer::LatencyKind::kInbound};
-    return Pick(kAll, c, where + ".latency");
-  }
-  autoflow::Strategy Strategy(std::uint8_t c, const std::string& where) {
-    static constexpr autoflow::Strategy kAll[] = {
-        autoflow::Strategy::kBest, autoflow::Strategy::kPriority, autoflow::Strategy::kLoadBalance};
-    return Pick(kAll, c, where + ".strategy");
+  template <class E, std::size_t N>
+  E Pick(const E (&all)[N], std::uint8_t c, const std::string& where) {
+    if (c < N) return all[c];
+    Problem(fmt::format("{}: unknown code {}", where, c));
+    return all[0];
   }
   Nanos Time(std::int64_t ns, const std::string& where) {
     if (ns < 0) Problem(fmt::format("{}: negative time {} ns", where, ns));
@@ -95,12 +48,6 @@ class Reader {
   const std::string& problem() const { return problem_; }
 
  private:
-  template <class E, std::size_t N>
-  E Pick(const E (&all)[N], std::uint8_t c, const std::string& where) {
-    if (c < N) return all[c];
-    Problem(fmt::format("{}: unknown code {}", where, c));
-    return all[0];
-  }
   std::string problem_;
 };
 
@@ -150,11 +97,12 @@ store::PolicyRecord ToRecord(const analyzer::AnalyzerConfig& analysis, const Pol
   for (const auto& c : analysis.classes) {
     store::SlaClassRecord s;
     s.name = c.name;
-    s.latency = Code(c.latency);
+    s.latency = Code(kLatencyKinds, c.latency);
     s.window_samples = c.window.samples;
     s.window_ns = c.window.duration.count();
     for (const auto& t : c.thresholds) {
-      s.thresholds.push_back({Code(t.metric), Code(t.statistic), t.enter, t.exit});
+      s.thresholds.push_back(
+          {Code(kMetrics, t.metric), Code(kStatistics, t.statistic), t.enter, t.exit});
     }
     s.min_samples = c.min_samples;
     s.confidence = c.confidence;
@@ -174,7 +122,7 @@ store::PolicyRecord ToRecord(const analyzer::AnalyzerConfig& analysis, const Pol
     store::TrafficClassRecord t;
     t.name = c.name;
     t.sla_class = c.sla_class;
-    t.strategy = Code(c.strategy);
+    t.strategy = Code(kStrategies, c.strategy);
     t.tunnels = c.tunnels;
     t.preferred = c.preferred;
     t.best_of_worst = c.best_of_worst;
@@ -203,13 +151,14 @@ Result<LoadedConfig> FromEvent(const store::PolicyChanged& event) {
     const std::string where = fmt::format("sla_classes[{}]", i);
     analyzer::SlaClass c;
     c.name = s.name;
-    c.latency = in.Latency(s.latency, where);
+    c.latency = in.Pick(kLatencyKinds, s.latency, where + ".latency");
     c.window = {s.window_samples, in.Time(s.window_ns, where + ".window")};
     for (std::size_t k = 0; k < s.thresholds.size(); ++k) {
       const auto& t = s.thresholds[k];
       const std::string at = fmt::format("{}.thresholds[{}]", where, k);
-      c.thresholds.push_back(
-          {in.Metric(t.metric, at), in.Statistic(t.statistic, at), t.enter, t.exit});
+      c.thresholds.push_back({in.Pick(kMetrics, t.metric, at + ".metric"),
+                              in.Pick(kStatistics, t.statistic, at + ".statistic"), t.enter,
+                              t.exit});
     }
     c.min_samples = s.min_samples;
     c.confidence = s.confidence;
@@ -235,7 +184,7 @@ Result<LoadedConfig> FromEvent(const store::PolicyChanged& event) {
     if (sla_names.count(c.sla_class) == 0) {
       in.Problem(fmt::format("{}: unknown SLA class '{}'", where, c.sla_class));
     }
-    c.strategy = in.Strategy(t.strategy, where);
+    c.strategy = in.Pick(kStrategies, t.strategy, where + ".strategy");
     c.tunnels = t.tunnels;
     c.preferred = t.preferred;
     c.best_of_worst = t.best_of_worst;

@@ -118,8 +118,9 @@ class DaemonImpl final : public Daemon {
       }
     }
     runner_ = std::make_unique<measure::SenderRunner>(io_, clock_);
+    const auto own = OwnEndpointsOf(config_.responders);
     for (const auto& r : config_.responders) {
-      if (auto ok = StartResponder(r, config_.responders); !ok) return ok;
+      if (auto ok = StartResponder(r, own); !ok) return ok;
     }
     if (auto ok = RecordConfiguration(); !ok) return ok;
     auto analyzer = analyzer::AnalyzerService::Start(*log_, config_.analysis.analysis);
@@ -290,9 +291,20 @@ class DaemonImpl final : public Daemon {
     return slot.config.settings.schedule ? *slot.config.settings.schedule : config_.global_schedule;
   }
 
-  // `all`: every responder of the configuration, whose addresses no light
-  // reflector answers (a datagram "from" one of them feeds a loop).
-  Result<void> StartResponder(const Responder& r, const std::vector<Responder>& all) {
+  // Where every responder of a configuration can be reached: no light
+  // reflector answers a datagram "from" one of them (it would feed a loop).
+  // Computed once per configuration: a wildcard listener reads the host's
+  // addresses.
+  static std::vector<measure::UdpEndpoint> OwnEndpointsOf(const std::vector<Responder>& all) {
+    std::vector<measure::UdpEndpoint> own;
+    for (const auto& r : all) {
+      for (auto& e : measure::OwnEndpoints(r.listen)) own.push_back(std::move(e));
+    }
+    return own;
+  }
+
+  // `own`: OwnEndpointsOf the configuration `r` belongs to.
+  Result<void> StartResponder(const Responder& r, const std::vector<measure::UdpEndpoint>& own) {
     ResponderSlot slot;
     slot.config = r;
     slot.fingerprint = Fingerprint(r);
@@ -316,9 +328,7 @@ class DaemonImpl final : public Daemon {
       rc.allow = r.allow;
       rc.device = r.device;
       rc.error_estimate = measure::LocalErrorEstimate();
-      for (const auto& other : all) {
-        for (const auto& e : measure::OwnEndpoints(other.listen)) rc.never_answer.push_back(e);
-      }
+      rc.never_answer = own;
       auto server = measure::ReflectorServer::Create(io_, clock_, {r.listen}, rc, buffers_);
       if (!server)
         return Fail(server.error().code,
@@ -574,9 +584,10 @@ class DaemonImpl final : public Daemon {
       responders_.erase(id);
     }
     secrets_ = std::move(secrets);
+    const auto own = OwnEndpointsOf(next.responders);
     for (const auto& r : next.responders) {
       if (responders_.count(r.id) != 0) continue;
-      if (auto ok = StartResponder(r, next.responders); !ok) {
+      if (auto ok = StartResponder(r, own); !ok) {
         spdlog::error("lineup run: {}", ok.error().message);
         return ok;
       }

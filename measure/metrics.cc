@@ -9,15 +9,6 @@ namespace {
 
 __extension__ typedef __int128 Int128;
 
-// a - b without overflow: a hostile or broken peer can put any timestamp in a
-// reply, and two delays 200 years apart do not fit 64-bit nanoseconds.
-Nanos Saturated(Nanos a, Nanos b) {
-  const Int128 d = Int128{a.count()} - b.count();
-  const Int128 hi = INT64_MAX;
-  const Int128 lo = INT64_MIN + 1;  // so that std::abs stays defined
-  return Nanos(static_cast<std::int64_t>(d > hi ? hi : (d < lo ? lo : d)));
-}
-
 // Nearest-rank percentile of sorted values, p in (0, 100].
 Nanos Percentile(const std::vector<Nanos>& sorted, double p) {
   return sorted[NearestRankIndex(sorted.size(), p / 100.0)];
@@ -74,7 +65,14 @@ DirectionStats Direction(const std::vector<const PacketRecord*>& by_sequence,
 
 }  // namespace
 
-Nanos SaturatingSub(Nanos a, Nanos b) { return Saturated(a, b); }
+// a - b without overflow: a hostile or broken peer can put any timestamp in a
+// reply, and two delays 200 years apart do not fit 64-bit nanoseconds.
+Nanos SaturatingSub(Nanos a, Nanos b) {
+  const Int128 d = Int128{a.count()} - b.count();
+  const Int128 hi = INT64_MAX;
+  const Int128 lo = INT64_MIN + 1;  // so that std::abs stays defined
+  return Nanos(static_cast<std::int64_t>(d > hi ? hi : (d < lo ? lo : d)));
+}
 
 DelayStats ComputeDelayStats(std::vector<Nanos> values) {
   DelayStats s;
