@@ -26,8 +26,6 @@ extern char** environ;
 namespace lineup::autoflow {
 namespace {
 
-using Steady = std::chrono::steady_clock;
-
 const store::PathSwitched& Decision(const store::Event& e) {
   return std::get<store::PathSwitched>(e.payload);
 }
@@ -41,14 +39,14 @@ std::string Weights(const store::PathSwitched& p) {
 
 class HookActuator final : public Actuator {
  public:
-  HookActuator(std::string command, Nanos timeout, int retries)
-      : command_(std::move(command)), timeout_(timeout), retries_(retries) {}
+  HookActuator(std::string command, Nanos timeout, int retries, const Clock& clock)
+      : command_(std::move(command)), timeout_(timeout), retries_(retries), clock_(clock) {}
   std::string name() const override { return "hook " + command_; }
 
   Result<void> Apply(const store::Event& e) override {
     Error last;
     for (int attempt = 0; attempt <= retries_; ++attempt) {
-      if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(200 * attempt));
+      if (attempt > 0) SleepFor(clock_, std::chrono::milliseconds(200 * attempt));
       auto r = RunOnce(e);
       if (r) return r;
       last = r.error();
@@ -85,27 +83,34 @@ class HookActuator final : public Actuator {
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_adddup2(&actions, STDERR_FILENO, STDOUT_FILENO);  // keep stdout clean
+    // Its own process group: a hook that times out is killed with whatever it
+    // started (a `sleep` or an `ip monitor` would otherwise outlive it).
+    posix_spawnattr_t attributes;
+    posix_spawnattr_init(&attributes);
+    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);
+    posix_spawnattr_setpgroup(&attributes, 0);
     pid_t pid = -1;
     const int spawned =
-        posix_spawnp(&pid, command_.c_str(), &actions, nullptr, argv.data(), envp.data());
+        posix_spawnp(&pid, command_.c_str(), &actions, &attributes, argv.data(), envp.data());
     posix_spawn_file_actions_destroy(&actions);
+    posix_spawnattr_destroy(&attributes);
     if (spawned != 0) {
       return Fail(ErrorCode::kIo,
                   fmt::format("cannot run '{}': {}", command_, std::strerror(spawned)));
     }
-    const auto deadline = Steady::now() + timeout_;
+    const MonoTime deadline = clock_.Monotonic() + timeout_;
     int status = 0;
     for (;;) {
       const pid_t done = waitpid(pid, &status, WNOHANG);
       if (done == pid) break;
       if (done < 0 && errno != EINTR) return Fail(ErrorCode::kIo, std::strerror(errno));
-      if (Steady::now() >= deadline) {
-        kill(pid, SIGKILL);
+      if (clock_.Monotonic() >= deadline) {
+        kill(-pid, SIGKILL);
         waitpid(pid, &status, 0);
         return Fail(ErrorCode::kUnavailable, fmt::format("'{}' did not finish within {}: killed",
                                                          command_, FormatDuration(timeout_)));
       }
-      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));  // polls the child, keeps no time
     }
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return {};
     if (WIFEXITED(status)) {
@@ -119,6 +124,7 @@ class HookActuator final : public Actuator {
   std::string command_;
   Nanos timeout_;
   int retries_;
+  const Clock& clock_;
 };
 
 nlohmann::json DecisionJson(const store::Event& e) {
@@ -180,8 +186,9 @@ class JsonLinesActuator final : public Actuator {
 
 }  // namespace
 
-std::unique_ptr<Actuator> MakeHookActuator(std::string command, Nanos timeout, int retries) {
-  return std::make_unique<HookActuator>(std::move(command), timeout, retries);
+std::unique_ptr<Actuator> MakeHookActuator(std::string command, Nanos timeout, int retries,
+                                           const Clock& clock) {
+  return std::make_unique<HookActuator>(std::move(command), timeout, retries, clock);
 }
 
 Result<std::unique_ptr<Actuator>> MakeJsonLinesActuator(const std::string& target) {
@@ -191,10 +198,10 @@ Result<std::unique_ptr<Actuator>> MakeJsonLinesActuator(const std::string& targe
 }
 
 Result<std::unique_ptr<Actuator>> MakeActuator(const std::string& spec, Nanos hook_timeout,
-                                               int hook_retries) {
+                                               int hook_retries, const Clock& clock) {
   if (spec.empty() || spec == "record") return std::unique_ptr<Actuator>();
   if (spec.rfind("hook:", 0) == 0 && spec.size() > 5) {
-    return MakeHookActuator(spec.substr(5), hook_timeout, hook_retries);
+    return MakeHookActuator(spec.substr(5), hook_timeout, hook_retries, clock);
   }
   if (spec.rfind("jsonl:", 0) == 0) return MakeJsonLinesActuator(spec.substr(6));
   return Fail(ErrorCode::kInvalidArgument,
@@ -203,7 +210,8 @@ Result<std::unique_ptr<Actuator>> MakeActuator(const std::string& spec, Nanos ho
                           spec));
 }
 
-ActuatorQueue::ActuatorQueue(std::unique_ptr<Actuator> actuator) : actuator_(std::move(actuator)) {
+ActuatorQueue::ActuatorQueue(std::unique_ptr<Actuator> actuator, const Clock& clock)
+    : actuator_(std::move(actuator)), clock_(clock) {
   if (actuator_) thread_ = std::thread([this] { Run(); });
 }
 
@@ -245,9 +253,9 @@ void ActuatorQueue::Run() {
     pending_.erase(pending_.begin());
     busy_ = true;
     lock.unlock();
-    const auto started = Steady::now();
+    const MonoTime started = clock_.Monotonic();
     auto applied = actuator_->Apply(next);
-    const auto ms = std::chrono::duration<double, std::milli>(Steady::now() - started).count();
+    const auto ms = std::chrono::duration<double, std::milli>(clock_.Monotonic() - started).count();
     const auto& p = Decision(next);
     if (applied) {
       spdlog::info("actuator {}: {} {} -> {} applied in {:.1f} ms", actuator_->name(),

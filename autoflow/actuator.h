@@ -15,6 +15,7 @@
 #include <string>
 #include <thread>
 
+#include "base/clock.h"
 #include "base/result.h"
 #include "store/events.h"
 
@@ -32,8 +33,10 @@ class Actuator {
 // environment LINEUP_TRAFFIC_CLASS, LINEUP_FROM, LINEUP_TO, LINEUP_RULE,
 // LINEUP_REASON, LINEUP_WEIGHTS ("a=0.75,b=0.25"), LINEUP_PATH, LINEUP_TIME.
 // Exit 0 is success; a run longer than `timeout` is killed; a failure is
-// retried `retries` times, 200 ms apart and growing.
-std::unique_ptr<Actuator> MakeHookActuator(std::string command, Nanos timeout, int retries);
+// retried `retries` times, 200 ms apart and growing. Timeouts and pauses
+// run on `clock`, which must outlive the actuator.
+std::unique_ptr<Actuator> MakeHookActuator(std::string command, Nanos timeout, int retries,
+                                           const Clock& clock);
 
 // One JSON object per decision and line: to "-" (standard output), to
 // "unix:PATH" (a stream socket; reconnects), or appended to a file.
@@ -41,7 +44,8 @@ std::unique_ptr<Actuator> MakeHookActuator(std::string command, Nanos timeout, i
 
 // "hook:COMMAND", "jsonl:TARGET" or "record"; nullptr for record only.
 [[nodiscard]] Result<std::unique_ptr<Actuator>> MakeActuator(const std::string& spec,
-                                                             Nanos hook_timeout, int hook_retries);
+                                                             Nanos hook_timeout, int hook_retries,
+                                                             const Clock& clock);
 
 struct ActuatorStats {
   std::uint64_t applied = 0;
@@ -51,7 +55,8 @@ struct ActuatorStats {
 
 class ActuatorQueue {
  public:
-  explicit ActuatorQueue(std::unique_ptr<Actuator> actuator);
+  // `clock` times each apply for the log; it must outlive the queue.
+  ActuatorQueue(std::unique_ptr<Actuator> actuator, const Clock& clock);
   ~ActuatorQueue();  // applies what is queued, then stops
   void Push(const store::Event& decision);
   // Waits until the queue is empty (for tests and orderly shutdown).
@@ -62,6 +67,7 @@ class ActuatorQueue {
   void Run();
 
   std::unique_ptr<Actuator> actuator_;
+  const Clock& clock_;
   mutable std::mutex mutex_;
   std::condition_variable changed_;
   std::map<std::string, store::Event> pending_;  // traffic class -> latest decision

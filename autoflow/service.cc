@@ -4,10 +4,11 @@
 namespace lineup::autoflow {
 
 Result<std::unique_ptr<ControllerService>> ControllerService::Start(
-    store::EventLog& log, std::unique_ptr<Actuator> actuator, std::string consumer) {
+    store::EventLog& log, std::unique_ptr<Actuator> actuator, const Clock& clock,
+    std::string consumer) {
   auto service = std::make_unique<ControllerService>();
   service->controller_ = std::make_unique<Controller>();
-  service->queue_ = std::make_unique<ActuatorQueue>(std::move(actuator));
+  service->queue_ = std::make_unique<ActuatorQueue>(std::move(actuator), clock);
   Controller* c = service->controller_.get();
   ActuatorQueue* q = service->queue_.get();
   auto fold = store::FoldService::Start(

@@ -17,7 +17,8 @@ class ControllerService {
  public:
   // `actuator` may be null (record only).
   [[nodiscard]] static Result<std::unique_ptr<ControllerService>> Start(
-      store::EventLog& log, std::unique_ptr<Actuator> actuator, std::string consumer = "autoflow");
+      store::EventLog& log, std::unique_ptr<Actuator> actuator, const Clock& clock,
+      std::string consumer = "autoflow");
   ~ControllerService();
 
   void Stop();

@@ -116,7 +116,8 @@ int main() {
   for (int c = 0; c < kClasses; ++c)
     setup.push_back(store::Event{now, "class", Ranking(c, rng), {}, {}});
   if (!log->Append(setup)) return 1;
-  auto service = autoflow::ControllerService::Start(*log, nullptr);
+  const RealClock clock;
+  auto service = autoflow::ControllerService::Start(*log, nullptr, clock);
   if (!service) return 1;
   while ((*service)->next_position() < log->head()) std::this_thread::sleep_for(1ms);
   std::vector<double> e2e_us;

@@ -46,7 +46,8 @@ int Autoflow(const AutoflowOptions& o) {
   if (!config) return Fail("autoflow", config.error().message);
   auto timeout = ParseDuration(o.hook_timeout);
   if (!timeout) return Fail("autoflow", "--hook-timeout: " + timeout.error().message);
-  auto actuator = autoflow::MakeActuator(o.actuator, *timeout, o.hook_retries);
+  const RealClock clock;
+  auto actuator = autoflow::MakeActuator(o.actuator, *timeout, o.hook_retries, clock);
   if (!actuator) return Fail("autoflow", actuator.error().message);
   auto log = store::OpenRocksLog(o.dir, {});
   if (!log) {
@@ -55,11 +56,10 @@ int Autoflow(const AutoflowOptions& o) {
                     "\n(another lineup process may be writing this log: its own "
                     "controller already runs there; use lineup replay to try a policy)");
   }
-  RealClock clock;
   auto recorded = autoflow::RecordPolicy(**log, o.config, *config, clock.Now());
   if (!recorded) return Fail("autoflow", recorded.error().message);
   if (*recorded) std::cerr << fmt::format("recorded the policy of {} in the log\n", o.config);
-  auto service = autoflow::ControllerService::Start(**log, std::move(*actuator));
+  auto service = autoflow::ControllerService::Start(**log, std::move(*actuator), clock);
   if (!service) return Fail("autoflow", service.error().message);
   if (o.follow) {
     std::cerr << "following the log; Ctrl-C to stop\n";

@@ -104,7 +104,7 @@ int Run(const ReflectOptions& o) {
     if (!parsed) return Fail(kCommand, "--duration: " + parsed.error().message);
     duration = *parsed;
   }
-  RunPrintingStatus(io, every, duration, [&] { reporter.Print(); });
+  RunPrintingStatus(io, clock, every, duration, [&] { reporter.Print(); });
   reporter.Print();
   return 0;
 }

@@ -1,13 +1,14 @@
 #include "cli/serve.h"
 
 #include <boost/asio/signal_set.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <csignal>
+
+#include "net/timer.h"
 
 namespace lineup::cli {
 
-void RunPrintingStatus(boost::asio::io_context& io, Nanos every, std::optional<Nanos> duration,
-                       const std::function<void()>& print) {
+void RunPrintingStatus(boost::asio::io_context& io, const Clock& clock, Nanos every,
+                       std::optional<Nanos> duration, const std::function<void()>& print) {
   namespace asio = boost::asio;
   asio::signal_set stop(io, SIGINT, SIGTERM);
   stop.async_wait([&](boost::system::error_code, int) { io.stop(); });
@@ -20,20 +21,20 @@ void RunPrintingStatus(boost::asio::io_context& io, Nanos every, std::optional<N
     });
   };
   arm_show();
-  asio::steady_timer periodic(io);
+  net::Timer periodic(io, clock);
   std::function<void()> arm_periodic = [&] {
-    periodic.expires_after(every);
-    periodic.async_wait([&](boost::system::error_code ec) {
+    periodic.ExpiresAfter(every);
+    periodic.AsyncWait([&](boost::system::error_code ec) {
       if (ec) return;
       print();
       arm_periodic();
     });
   };
   if (every > Nanos(0)) arm_periodic();
-  asio::steady_timer deadline(io);
+  net::Timer deadline(io, clock);
   if (duration) {
-    deadline.expires_after(*duration);
-    deadline.async_wait([&](boost::system::error_code ec) {
+    deadline.ExpiresAfter(*duration);
+    deadline.AsyncWait([&](boost::system::error_code ec) {
       if (!ec) io.stop();
     });
   }

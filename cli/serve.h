@@ -13,7 +13,7 @@ namespace lineup::cli {
 
 // Runs `io` until SIGINT/SIGTERM or until `duration` has passed, calling
 // `print` on every SIGUSR1 and every `every` (0: only on SIGUSR1).
-void RunPrintingStatus(boost::asio::io_context& io, Nanos every, std::optional<Nanos> duration,
-                       const std::function<void()>& print);
+void RunPrintingStatus(boost::asio::io_context& io, const Clock& clock, Nanos every,
+                       std::optional<Nanos> duration, const std::function<void()>& print);
 
 }  // namespace lineup::cli

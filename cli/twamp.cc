@@ -142,7 +142,7 @@ int RunServer(const ServerOptions& o) {
     if (!d) return Fail("twamp-server", "--duration: " + d.error().message);
     duration = *d;
   }
-  RunPrintingStatus(io, every, duration, print);
+  RunPrintingStatus(io, clock, every, duration, print);
   print();
   (*server)->Stop();
   return 0;

@@ -16,7 +16,6 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -28,6 +27,7 @@
 #include "base/time_text.h"
 #include "daemon/web_assets.h"
 #include "measure/dscp.h"
+#include "net/timer.h"
 #include "report/report.h"
 #include "report/report_render.h"
 #include "store/events.h"
@@ -1020,9 +1020,10 @@ class ApiServerImpl final : public ApiServer {
       http::request_parser<http::string_body> parser;
       parser.body_limit(1 << 20);
       parser.header_limit(16 << 10);
-      // A client that sends nothing for 30 s is closed.
-      asio::steady_timer idle(io_, 30s);
-      idle.async_wait([&socket](const boost::system::error_code& e) {
+      // A client that sends no whole request for this long is closed.
+      net::Timer idle(io_, daemon_.clock());
+      idle.ExpiresAfter(kIdleTimeout);
+      idle.AsyncWait([&socket](const boost::system::error_code& e) {
         if (!e) {
           boost::system::error_code ignored;
           socket.close(ignored);
@@ -1030,7 +1031,7 @@ class ApiServerImpl final : public ApiServer {
       });
       co_await http::async_read(socket, buffer, parser,
                                 asio::redirect_error(asio::use_awaitable, ec));
-      idle.cancel();
+      idle.Cancel();
       if (ec == http::error::end_of_stream || ec == asio::error::eof) break;
       if (ec) {
         if (socket.is_open()) {
@@ -1058,19 +1059,19 @@ class ApiServerImpl final : public ApiServer {
 
   // Runs a session and waits for its result without blocking this thread.
   asio::awaitable<HttpResponse> Foreground(std::string id) {
-    auto timer = std::make_shared<asio::steady_timer>(io_, asio::steady_timer::time_point::max());
+    auto timer = std::make_shared<net::Timer>(io_, daemon_.clock());  // woken by the result
     auto result = std::make_shared<std::optional<RunResult>>();
     auto started = daemon_.RunNow(id, [this, timer, result](const RunResult& r) {
       asio::post(io_, [timer, result, r] {
         *result = r;
-        timer->cancel();
+        timer->Cancel();
       });
     });
     if (!started)
       co_return Problem(started.error().code == ErrorCode::kNotFound ? 404 : 503,
                         started.error().message);
     boost::system::error_code ec;
-    co_await timer->async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    co_await timer->AsyncWait(asio::redirect_error(asio::use_awaitable, ec));
     if (!*result) co_return Problem(503, "the daemon stopped before the run ended");
     co_return HttpResponse{(*result)->error ? 502 : 200, "application/json", RunJson(**result)};
   }

@@ -64,6 +64,9 @@ std::string Metrics(Daemon& daemon);
 
 class ApiServer {
  public:
+  // A connection that sends no whole request for this long is closed.
+  static constexpr Nanos kIdleTimeout = std::chrono::seconds(30);
+
   // Listens on `config.listen`; a listener beyond loopback needs a token
   // (api.token_file), and with one every request but the web page's files
   // must carry it.

@@ -10,13 +10,13 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <future>
 #include <map>
 #include <mutex>
 #include <thread>
 
 #include "net/clock_sync.h"
+#include "net/timer.h"
 #include "net/twamp_client.h"
 #include "net/twamp_server.h"
 #include "store/measurements.h"
@@ -57,7 +57,7 @@ std::uint64_t Hash(std::string_view s) {
 struct SessionSlot {
   SenderSession config;
   std::string fingerprint;
-  std::unique_ptr<asio::steady_timer> timer;
+  std::unique_ptr<net::Timer> timer;
   std::optional<WallTime> next_run;
   bool running = false;
   WallTime run_started;
@@ -126,9 +126,9 @@ class DaemonImpl final : public Daemon {
     auto analyzer = analyzer::AnalyzerService::Start(*log_, config_.analysis.analysis);
     if (!analyzer) return tl::unexpected(analyzer.error());
     analyzer_ = std::move(*analyzer);
-    auto actuator = autoflow::MakeActuator(config_.actuator, 5s, 2);
+    auto actuator = autoflow::MakeActuator(config_.actuator, 5s, 2, clock_);
     if (!actuator) return tl::unexpected(actuator.error());
-    auto controller = autoflow::ControllerService::Start(*log_, std::move(*actuator));
+    auto controller = autoflow::ControllerService::Start(*log_, std::move(*actuator), clock_);
     if (!controller) return tl::unexpected(controller.error());
     controller_ = std::move(*controller);
     if (auto ok = StartExporters(config_.collectors); !ok) return ok;
@@ -205,7 +205,7 @@ class DaemonImpl final : public Daemon {
     return config_;
   }
   store::EventLog& log() override { return *log_; }
-  WallTime Now() const override { return clock_.Now(); }
+  const Clock& clock() const override { return clock_; }
 
   // ---------------------------------------------------------------- actions
 
@@ -236,10 +236,10 @@ class DaemonImpl final : public Daemon {
       std::lock_guard lock(mutex_);
       for (auto& [id, slot] : sessions_) {
         slot->removed = true;
-        if (slot->timer) slot->timer->cancel();
+        if (slot->timer) slot->timer->Cancel();
       }
       for (auto& [id, slot] : responders_) StopResponder(slot);
-      retention_.cancel();
+      retention_.Cancel();
       return {};
     };
     if (thread_.joinable()) {
@@ -354,8 +354,8 @@ class DaemonImpl final : public Daemon {
         spdlog::info("lineup run: retention removed {} probe samples", trimmed->samples_deleted);
       }
     }
-    retention_.expires_after(std::chrono::minutes(10));
-    retention_.async_wait([this](const boost::system::error_code& ec) {
+    retention_.ExpiresAfter(std::chrono::minutes(10));
+    retention_.AsyncWait([this](const boost::system::error_code& ec) {
       if (!ec && !stopped_) Retain();
     });
   }
@@ -363,7 +363,7 @@ class DaemonImpl final : public Daemon {
   Result<void> StartExporters(const std::vector<CollectorConfig>& collectors) {
     std::vector<std::unique_ptr<Exporter>> started;
     for (const auto& c : collectors) {
-      auto e = Exporter::Start(c);
+      auto e = Exporter::Start(c, clock_);
       if (!e) return tl::unexpected(e.error());
       started.push_back(std::move(*e));
     }
@@ -420,7 +420,7 @@ class DaemonImpl final : public Daemon {
     auto slot = std::make_shared<SessionSlot>();
     slot->config = s;
     slot->fingerprint = Fingerprint(s);
-    slot->timer = std::make_unique<asio::steady_timer>(io_);
+    slot->timer = std::make_unique<net::Timer>(io_, clock_);
     {
       std::lock_guard lock(mutex_);
       sessions_[s.id] = slot;
@@ -447,8 +447,8 @@ class DaemonImpl final : public Daemon {
       slot->next_run = at;
     }
     if (!at || slot->removed) return;
-    slot->timer->expires_after(std::max<Nanos>(Nanos(0), *at - clock_.Now()));
-    slot->timer->async_wait([this, slot](const boost::system::error_code& ec) {
+    slot->timer->ExpiresAfter(std::max<Nanos>(Nanos(0), *at - clock_.Now()));
+    slot->timer->AsyncWait([this, slot](const boost::system::error_code& ec) {
       if (ec || slot->removed) return;
       if (slot->running) {  // still busy: try again at the next time
         Arm(slot, ScheduleOf(*slot).Next(clock_.Now()));
@@ -602,7 +602,7 @@ class DaemonImpl final : public Daemon {
       auto it = sessions.find(id);
       if (it != sessions.end() && Fingerprint(*it->second) == slot->fingerprint) continue;
       slot->removed = true;
-      slot->timer->cancel();
+      slot->timer->Cancel();
       gone.push_back(id);
       if (it == sessions.end() || it->second->name != slot->config.name) {  // its stream ends
         store::SessionDeleted d;
@@ -661,7 +661,7 @@ class DaemonImpl final : public Daemon {
   std::unique_ptr<analyzer::AnalyzerService> analyzer_;
   std::unique_ptr<autoflow::ControllerService> controller_;
   std::vector<std::unique_ptr<Exporter>> exporters_;  // IPFIX, each with its own thread
-  asio::steady_timer retention_{io_};
+  net::Timer retention_{io_, clock_};
   std::atomic<bool> stopped_{false};
 };
 

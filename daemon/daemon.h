@@ -90,8 +90,10 @@ class Daemon {
   // responders and the services, and flushes the log.
   virtual void Stop() = 0;
   virtual store::EventLog& log() = 0;
-  // The daemon's clock.
-  virtual WallTime Now() const = 0;
+  // The daemon's clock: the API, the web page and the services read time and
+  // set timers through it.
+  virtual const Clock& clock() const = 0;
+  WallTime Now() const { return clock().Now(); }
 };
 
 }  // namespace lineup::daemon

@@ -263,7 +263,8 @@ namespace {
 
 class ExporterImpl final : public Exporter {
  public:
-  explicit ExporterImpl(CollectorConfig config) : config_(std::move(config)) {
+  ExporterImpl(CollectorConfig config, const Clock& clock)
+      : config_(std::move(config)), clock_(clock) {
     thread_ = std::thread([this] { Loop(); });
   }
   ~ExporterImpl() override {
@@ -349,13 +350,13 @@ class ExporterImpl final : public Exporter {
       ++counters_.connects;
     }
     fd_ = fd;
-    templates_sent_ = std::chrono::steady_clock::time_point{};  // templates first
+    templates_sent_ = MonoTime{};  // templates first
     return true;
   }
 
   bool Send(const std::vector<std::byte>& message) {
     std::size_t at = 0;
-    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+    const MonoTime until = clock_.Monotonic() + std::chrono::seconds(2);
     while (at < message.size()) {
       const ssize_t n = ::send(fd_, message.data() + at, message.size() - at, MSG_NOSIGNAL);
       if (n > 0) {
@@ -363,7 +364,7 @@ class ExporterImpl final : public Exporter {
         continue;
       }
       if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && config_.tcp &&
-          std::chrono::steady_clock::now() < until) {
+          clock_.Monotonic() < until) {
         pollfd p{fd_, POLLOUT, 0};
         ::poll(&p, 1, 100);
         continue;
@@ -378,7 +379,7 @@ class ExporterImpl final : public Exporter {
   }
 
   void Loop() {
-    auto retry_at = std::chrono::steady_clock::now();
+    MonoTime retry_at = clock_.Monotonic();
     Nanos backoff = std::chrono::seconds(1);
     while (true) {
       std::vector<RunRecord> batch;
@@ -391,7 +392,7 @@ class ExporterImpl final : public Exporter {
           queue_.pop_front();
         }
       }
-      const auto now = std::chrono::steady_clock::now();
+      const MonoTime now = clock_.Monotonic();
       if (fd_ < 0 && now < retry_at) {
         Drop(fmt::format("{}: not connected (retrying)", config_.Describe()), batch.size());
         continue;
@@ -405,12 +406,10 @@ class ExporterImpl final : public Exporter {
       backoff = std::chrono::seconds(1);
       // UDP: templates in the first message and every template_refresh; TCP:
       // once per connection.
-      const bool templates = templates_sent_ == std::chrono::steady_clock::time_point{} ||
+      const bool templates = templates_sent_ == MonoTime{} ||
                              (!config_.tcp && now - templates_sent_ >= config_.template_refresh);
       const auto message = EncodeMessage(batch, templates, sequence_, config_.observation_domain,
-                                         WallTime(std::chrono::duration_cast<Nanos>(
-                                             std::chrono::system_clock::now().time_since_epoch())),
-                                         config_.pen);
+                                         clock_.Now(), config_.pen);
       if (!Send(message)) {
         Drop(fmt::format("{}: {}", config_.Describe(), std::strerror(errno)), batch.size());
         retry_at = now + backoff;
@@ -425,6 +424,7 @@ class ExporterImpl final : public Exporter {
   }
 
   CollectorConfig config_;
+  const Clock& clock_;
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<RunRecord> queue_;
@@ -434,17 +434,17 @@ class ExporterImpl final : public Exporter {
   // The sending thread's own.
   int fd_ = -1;
   std::uint32_t sequence_ = 0;
-  std::chrono::steady_clock::time_point templates_sent_{};
+  MonoTime templates_sent_{};
 };
 
 }  // namespace
 
-Result<std::unique_ptr<Exporter>> Exporter::Start(CollectorConfig config) {
+Result<std::unique_ptr<Exporter>> Exporter::Start(CollectorConfig config, const Clock& clock) {
   if (config.address.port() == 0) {
     return Fail(ErrorCode::kInvalidArgument,
                 fmt::format("collector {}: give a port (4739 is IPFIX's)", config.Describe()));
   }
-  return std::unique_ptr<Exporter>(std::make_unique<ExporterImpl>(std::move(config)));
+  return std::unique_ptr<Exporter>(std::make_unique<ExporterImpl>(std::move(config), clock));
 }
 
 }  // namespace lineup::daemon

@@ -82,7 +82,10 @@ struct ExporterCounters {
 
 class Exporter {
  public:
-  [[nodiscard]] static Result<std::unique_ptr<Exporter>> Start(CollectorConfig config);
+  // Export Time and the retry back-off read `clock`, which must outlive the
+  // exporter.
+  [[nodiscard]] static Result<std::unique_ptr<Exporter>> Start(CollectorConfig config,
+                                                               const Clock& clock);
   virtual ~Exporter() = default;
   // Never blocks: queues the record (or drops the oldest when full).
   virtual void Export(RunRecord record) = 0;

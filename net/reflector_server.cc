@@ -10,9 +10,9 @@
 #include <algorithm>
 #include <boost/asio/ip/udp.hpp>
 #include <boost/asio/ip/v6_only.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <cstring>
 
+#include "net/timer.h"
 #include "net/udp_io.h"
 
 namespace lineup::measure {
@@ -82,7 +82,7 @@ class ReflectorServerImpl final : public ReflectorServer {
  public:
   ReflectorServerImpl(asio::io_context& io, const Clock& clock,
                       std::shared_ptr<ReflectorBuffers> buffers)
-      : io_(io), clock_(clock), sweep_(io), buffers_(std::move(buffers)) {}
+      : io_(io), clock_(clock), sweep_(io, clock), buffers_(std::move(buffers)) {}
 
   Result<void> Listen(const UdpEndpoint& endpoint, const ReflectorConfig& config) {
     auto listener = std::make_unique<Listener>(io_, config);
@@ -159,7 +159,7 @@ class ReflectorServerImpl final : public ReflectorServer {
 
   void Stop() override {
     stopped_ = true;
-    sweep_.cancel();
+    sweep_.Cancel();
     for (auto& l : listeners_) {
       boost::system::error_code ec;
       l->socket.close(ec);
@@ -203,8 +203,8 @@ class ReflectorServerImpl final : public ReflectorServer {
   }
 
   void Sweep() {
-    sweep_.expires_after(kIdleSweepPeriod);
-    sweep_.async_wait([this](boost::system::error_code ec) {
+    sweep_.ExpiresAfter(kIdleSweepPeriod);
+    sweep_.AsyncWait([this](boost::system::error_code ec) {
       if (ec || stopped_) return;
       const WallTime now = clock_.Now();
       for (auto& l : listeners_) l->core.ForgetIdleSenders(now);
@@ -214,7 +214,7 @@ class ReflectorServerImpl final : public ReflectorServer {
 
   asio::io_context& io_;
   const Clock& clock_;
-  asio::steady_timer sweep_;
+  net::Timer sweep_;
   std::vector<std::unique_ptr<Listener>> listeners_;
   std::shared_ptr<ReflectorBuffers> buffers_;
   bool stopped_ = false;

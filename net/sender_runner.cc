@@ -4,11 +4,11 @@
 #include <sys/socket.h>
 
 #include <boost/asio/ip/udp.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <cerrno>
 #include <queue>
 #include <unordered_set>
 
+#include "net/timer.h"
 #include "net/udp_io.h"
 
 namespace lineup::measure {
@@ -16,23 +16,24 @@ namespace {
 
 namespace asio = boost::asio;
 using asio::ip::udp;
-using SteadyTime = std::chrono::steady_clock::time_point;
+using SteadyTime = MonoTime;
 
 class Session;
 
-// One timer for the sends of every session on a thread. A send due within
-// its slack (at most 1 ms, and a tenth of the session's interval) goes out in
-// the same wakeup as an earlier one: thousands of sessions then cost a
-// wakeup per slack period rather than one per probe. T1 is read when the
-// packet really leaves, so the slack shifts the schedule, never a figure.
+// One timer for the sends of every session on a thread. It wakes when the
+// earliest send is due, never before; a send due within its slack after
+// that (at most 1 ms, and a tenth of the session's interval) goes out in the
+// same wakeup: thousands of sessions then cost a wakeup per slack period
+// rather than one per probe. T1 is read when the packet really leaves, so
+// the slack shifts the schedule, never a figure.
 class Pacer {
  public:
-  explicit Pacer(asio::io_context& io) : timer_(io) {}
+  Pacer(asio::io_context& io, const Clock& clock) : timer_(io, clock) {}
 
   void Schedule(const std::shared_ptr<Session>& session, SteadyTime at, Nanos slack) {
     const SteadyTime earliest = at - std::chrono::duration_cast<SteadyTime::duration>(slack);
     due_.push(Due{at, earliest, order_++, session});
-    if (!firing_ && earliest < armed_) Arm(earliest);
+    if (!firing_ && at < armed_) Arm(at);
   }
 
  private:
@@ -50,15 +51,15 @@ class Pacer {
 
   void Arm(SteadyTime when) {
     armed_ = when;
-    timer_.expires_at(when);
-    timer_.async_wait([this](boost::system::error_code ec) {
+    timer_.ExpiresAt(when);
+    timer_.AsyncWait([this](boost::system::error_code ec) {
       if (!ec) Fire();
     });
   }
 
   void Fire();
 
-  asio::steady_timer timer_;
+  net::Timer timer_;
   std::priority_queue<Due, std::vector<Due>, Later> due_;
   SteadyTime armed_ = SteadyTime::max();
   std::uint64_t order_ = 0;
@@ -68,7 +69,7 @@ class Pacer {
 // What sessions share with their runner; kept alive by every session, so a
 // runner destroyed before its sessions end leaves nothing dangling.
 struct Shared {
-  Shared(asio::io_context& io, const Clock& c) : clock(c), pacer(io) {}
+  Shared(asio::io_context& io, const Clock& c) : clock(c), pacer(io, c) {}
   const Clock& clock;
   BatchReceiver receiver{8};  // one per thread: sessions never drain at once
   Pacer pacer;
@@ -83,7 +84,7 @@ class Session : public std::enable_shared_from_this<Session> {
         clock_(shared_->clock),
         receiver_(shared_->receiver),
         socket_(io),
-        timer_(io),
+        timer_(io, clock_),
         core_(std::move(config)),
         buffer_(core_.config().PacketLength()),
         done_(std::move(done)) {}
@@ -116,7 +117,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void Begin(Nanos start_delay) {
     result_.started = clock_.Now();
-    next_send_ = std::chrono::steady_clock::now() + start_delay;
+    next_send_ = clock_.Monotonic() + start_delay;
     ArmReceive();
     ScheduleSend();
   }
@@ -139,8 +140,8 @@ class Session : public std::enable_shared_from_this<Session> {
       }
     }
     if (core_.AllSent()) {
-      timer_.expires_after(core_.config().wait);
-      timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+      timer_.ExpiresAfter(core_.config().wait);
+      timer_.AsyncWait([self = shared_from_this()](boost::system::error_code ec) {
         if (!ec) self->Finish();
       });
       return;
@@ -186,7 +187,7 @@ class Session : public std::enable_shared_from_this<Session> {
     finished_ = true;
     core_.Close();
     boost::system::error_code ec;
-    timer_.cancel();
+    timer_.Cancel();
     socket_.close(ec);
     result_.finished = clock_.Now();
     result_.config = core_.config();
@@ -201,7 +202,7 @@ class Session : public std::enable_shared_from_this<Session> {
   const Clock& clock_;
   BatchReceiver& receiver_;
   udp::socket socket_;
-  asio::steady_timer timer_;
+  net::Timer timer_;
   SenderSession core_;
   std::vector<std::byte> buffer_;
   SenderRunner::OnDone done_;
@@ -215,14 +216,14 @@ class Session : public std::enable_shared_from_this<Session> {
 void Pacer::Fire() {
   armed_ = SteadyTime::max();
   firing_ = true;
-  const SteadyTime now = std::chrono::steady_clock::now();
+  const SteadyTime now = timer_.clock().Monotonic();
   while (!due_.empty() && due_.top().earliest <= now) {
     auto session = due_.top().session.lock();
     due_.pop();
     if (session) session->SendOne();  // may Schedule() the session's next send
   }
   firing_ = false;
-  if (!due_.empty()) Arm(due_.top().earliest);
+  if (!due_.empty()) Arm(due_.top().at);
 }
 
 struct SenderRunner::State {

@@ -15,11 +15,11 @@
 #include <boost/asio/ip/udp.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/redirect_error.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
 #include "base/time_text.h"
+#include "net/timer.h"
 
 namespace lineup::measure {
 namespace {
@@ -33,14 +33,14 @@ struct Run {
         clock(clock_),
         options(std::move(options_)),
         socket(io_),
-        deadline(io_),
+        deadline(io_, clock_),
         runner(io_, clock_) {}
 
   asio::io_context& io;
   const Clock& clock;
   TwampTestOptions options;
   tcp::socket socket;
-  asio::steady_timer deadline;
+  net::Timer deadline;
   SenderRunner runner;
   bool timed_out = false;
   std::string waiting_for;  // what the deadline guards, for the message
@@ -53,8 +53,8 @@ std::string Where(const TcpEndpoint& e) {
 // Arms the deadline: the socket is closed when `what` takes longer than `d`.
 void Guard(const std::shared_ptr<Run>& run, Nanos d, std::string what) {
   run->waiting_for = std::move(what);
-  run->deadline.expires_after(d);
-  run->deadline.async_wait([run](const boost::system::error_code& ec) {
+  run->deadline.ExpiresAfter(d);
+  run->deadline.AsyncWait([run](const boost::system::error_code& ec) {
     if (ec) return;
     run->timed_out = true;
     boost::system::error_code ignored;
@@ -84,7 +84,7 @@ asio::awaitable<Result<std::vector<std::byte>>> ReadExactly(std::shared_ptr<Run>
   Guard(run, run->options.reply_timeout, "waiting for " + what);
   co_await asio::async_read(run->socket, asio::buffer(bytes),
                             asio::redirect_error(asio::use_awaitable, ec));
-  run->deadline.cancel();
+  run->deadline.Cancel();
   if (ec) co_return tl::unexpected(Failed(run, ec, "waiting for " + what));
   co_return bytes;
 }
@@ -117,7 +117,7 @@ asio::awaitable<Result<TwampTestResult>> Test(std::shared_ptr<Run> run) {
   boost::system::error_code ec;
   Guard(run, o.connect_timeout, "connecting");
   co_await run->socket.async_connect(o.server, asio::redirect_error(asio::use_awaitable, ec));
-  run->deadline.cancel();
+  run->deadline.Cancel();
   if (ec) {
     if (run->timed_out) {
       co_return Fail(ErrorCode::kUnavailable,
@@ -150,7 +150,7 @@ asio::awaitable<Result<TwampTestResult>> Test(std::shared_ptr<Run> run) {
 
   const IpAddress local = result.local.address();
   for (std::uint32_t test = 0; test < o.tests; ++test) {
-    const auto began = std::chrono::steady_clock::now();
+    const MonoTime began = run->clock.Monotonic();
     const WallTime start_at = run->clock.Now() + o.start_delay;
     std::vector<SessionConfig> configs;
     for (std::uint32_t i = 0; i < o.sessions; ++i) {
@@ -208,23 +208,23 @@ asio::awaitable<Result<TwampTestResult>> Test(std::shared_ptr<Run> run) {
     // The senders, all at once; the control connection waits for them.
     auto results = std::make_shared<std::vector<SessionResult>>(configs.size());
     auto remaining = std::make_shared<std::size_t>(configs.size());
-    asio::steady_timer all_done(run->io, asio::steady_timer::time_point::max());
+    net::Timer all_done(run->io, run->clock);  // never expires: woken when all are done
     const Nanos wait_for_start = std::max(Nanos(0), start_at - run->clock.Now());
     for (std::size_t i = 0; i < configs.size(); ++i) {
       auto started = run->runner.Start(
           configs[i],
           [results, remaining, i, &all_done](SessionResult r) {
             (*results)[i] = std::move(r);
-            if (--*remaining == 0) all_done.cancel();
+            if (--*remaining == 0) all_done.Cancel();
           },
           wait_for_start);
       if (!started) {
         (*results)[i].config = configs[i];
         (*results)[i].error = started.error();
-        if (--*remaining == 0) all_done.cancel();
+        if (--*remaining == 0) all_done.Cancel();
       }
     }
-    if (*remaining > 0) co_await all_done.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    if (*remaining > 0) co_await all_done.AsyncWait(asio::redirect_error(asio::use_awaitable, ec));
 
     auto stop = client.StopSessions(static_cast<std::uint32_t>(configs.size()));
     if (!stop) co_return tl::unexpected(stop.error());
@@ -233,9 +233,9 @@ asio::awaitable<Result<TwampTestResult>> Test(std::shared_ptr<Run> run) {
     result.tests.push_back(std::move(*results));
 
     if (test + 1 < o.tests) {
-      asio::steady_timer gap(run->io);
-      gap.expires_at(began + o.test_interval);
-      co_await gap.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      net::Timer gap(run->io, run->clock);
+      gap.ExpiresAt(began + o.test_interval);
+      co_await gap.AsyncWait(asio::redirect_error(asio::use_awaitable, ec));
     }
   }
   run->socket.shutdown(tcp::socket::shutdown_both, ec);

@@ -12,7 +12,6 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/redirect_error.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <list>
@@ -21,6 +20,7 @@
 
 #include "base/time_text.h"
 #include "net/reflector_server.h"
+#include "net/timer.h"
 #include "net/udp_io.h"
 
 namespace lineup::measure {
@@ -28,7 +28,6 @@ namespace {
 
 namespace asio = boost::asio;
 using asio::ip::tcp;
-using Steady = std::chrono::steady_clock;
 using control::Block;
 
 std::string Hex(const Block& b) {
@@ -60,19 +59,20 @@ struct TestSession {
   Nanos timeout{0};
   std::string state = "accepted";
   std::unique_ptr<ReflectorServer> reflector;
-  std::unique_ptr<asio::steady_timer> timer;
+  std::unique_ptr<net::Timer> timer;
   std::uint64_t seen = 0;  // packets received at the last REFWAIT check
 };
 
 struct Connection {
-  explicit Connection(tcp::socket s) : socket(std::move(s)), watchdog(socket.get_executor()) {}
+  Connection(tcp::socket s, const Clock& clock)
+      : socket(std::move(s)), watchdog(socket.get_executor(), clock) {}
   tcp::socket socket;
-  asio::steady_timer watchdog;
+  net::Timer watchdog;
   std::optional<control::ControlServer> core;
   TcpEndpoint client, server;
   IpAddress client_address;
   WallTime since;
-  Steady::time_point last_activity;
+  MonoTime last_activity;
   std::vector<Block> sids;  // this connection's sessions
   std::string device;       // the listener's device or VRF, if bound
   bool closed = false;
@@ -175,7 +175,7 @@ class TwampServerImpl final : public TwampServer {
     for (auto& c : connections_) Close(*c);
     for (auto& [sid, t] : sessions_) {
       if (t->reflector) t->reflector->Stop();
-      if (t->timer) t->timer->cancel();
+      if (t->timer) t->timer->Cancel();
     }
     sessions_.clear();
   }
@@ -193,7 +193,7 @@ class TwampServerImpl final : public TwampServer {
         spdlog::warn("twamp server: accept failed: {}", ec.message());
         continue;
       }
-      auto connection = std::make_shared<Connection>(std::move(socket));
+      auto connection = std::make_shared<Connection>(std::move(socket), clock_);
       connection->device = device;
       asio::co_spawn(io_, Serve(connection), asio::detached);
     }
@@ -217,7 +217,7 @@ class TwampServerImpl final : public TwampServer {
     boost::system::error_code ec;
     c.socket.shutdown(tcp::socket::shutdown_both, ec);
     c.socket.close(ec);
-    c.watchdog.cancel();
+    c.watchdog.Cancel();
     for (const auto& sid : c.sids) Remove(sid);
     c.sids.clear();
   }
@@ -226,7 +226,7 @@ class TwampServerImpl final : public TwampServer {
     auto it = sessions_.find(sid);
     if (it == sessions_.end()) return;
     if (it->second->reflector) it->second->reflector->Stop();
-    if (it->second->timer) it->second->timer->cancel();
+    if (it->second->timer) it->second->timer->Cancel();
     used_ports_.erase(it->second->port);
     // Handlers still queued for this session's sockets hold no reference to
     // it; the object goes once they ran.
@@ -238,11 +238,11 @@ class TwampServerImpl final : public TwampServer {
   // SERVWAIT: a connection that says nothing for that long is closed.
   asio::awaitable<void> Watch(std::shared_ptr<Connection> c) {
     while (!c->closed) {
-      c->watchdog.expires_at(c->last_activity + config_.servwait);
+      c->watchdog.ExpiresAt(c->last_activity + config_.servwait);
       boost::system::error_code ec;
-      co_await c->watchdog.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      co_await c->watchdog.AsyncWait(asio::redirect_error(asio::use_awaitable, ec));
       if (c->closed) co_return;
-      if (Steady::now() >= c->last_activity + config_.servwait) {
+      if (clock_.Monotonic() >= c->last_activity + config_.servwait) {
         ++counters_.closed_idle;
         spdlog::info("twamp server: {} idle for {}: closed", Format(c->client),
                      FormatDuration(config_.servwait));
@@ -274,7 +274,7 @@ class TwampServerImpl final : public TwampServer {
       co_return;
     }
     c->since = clock_.Now();
-    c->last_activity = Steady::now();
+    c->last_activity = clock_.Monotonic();
     const bool over = connections_.size() >= config_.max_connections ||
                       ConnectionsFrom(c->client_address) >= config_.max_connections_per_client;
     connections_.push_back(c);
@@ -310,7 +310,7 @@ class TwampServerImpl final : public TwampServer {
       const std::size_t n = co_await c->socket.async_read_some(
           asio::buffer(buffer), asio::redirect_error(asio::use_awaitable, ec));
       if (ec || c->closed) break;
-      c->last_activity = Steady::now();
+      c->last_activity = clock_.Monotonic();
       out.clear();
       auto received = c->core->Receive(std::span(buffer).first(n), out);
       if (!out.empty()) co_await Write(*c, out);
@@ -415,7 +415,7 @@ class TwampServerImpl final : public TwampServer {
       auto it = sessions_.find(sid);
       if (it == sessions_.end()) continue;
       it->second->state = "running";
-      it->second->timer = std::make_unique<asio::steady_timer>(io_);
+      it->second->timer = std::make_unique<net::Timer>(io_, clock_);
       ArmRefwait(sid);
     }
   }
@@ -425,8 +425,8 @@ class TwampServerImpl final : public TwampServer {
     auto it = sessions_.find(sid);
     if (it == sessions_.end()) return;
     TestSession& t = *it->second;
-    t.timer->expires_after(config_.refwait);
-    t.timer->async_wait([this, sid](const boost::system::error_code& ec) {
+    t.timer->ExpiresAfter(config_.refwait);
+    t.timer->AsyncWait([this, sid](const boost::system::error_code& ec) {
       if (ec) return;
       auto found = sessions_.find(sid);
       if (found == sessions_.end()) return;
@@ -454,10 +454,9 @@ class TwampServerImpl final : public TwampServer {
       t.state = "stopping";
       std::erase(c.sids, sid);
       // Late packets are still reflected for the session's Timeout.
-      if (!t.timer) t.timer = std::make_unique<asio::steady_timer>(io_);
-      t.timer->cancel();
-      t.timer->expires_after(t.timeout);
-      t.timer->async_wait([this, sid](const boost::system::error_code& ec) {
+      if (!t.timer) t.timer = std::make_unique<net::Timer>(io_, clock_);
+      t.timer->ExpiresAfter(t.timeout);
+      t.timer->AsyncWait([this, sid](const boost::system::error_code& ec) {
         if (!ec) Remove(sid);
       });
     }

@@ -21,10 +21,11 @@
 namespace lineup::sim {
 namespace {
 
-using Clock = std::chrono::steady_clock;
+// The host's own time, for how long a run took to compute.
+const RealClock kHost;
 
-double Seconds(Clock::time_point since) {
-  return std::chrono::duration<double>(Clock::now() - since).count();
+double Seconds(MonoTime since) {
+  return std::chrono::duration<double>(kHost.Monotonic() - since).count();
 }
 
 double Ms(Nanos d) { return std::chrono::duration<double, std::milli>(d).count(); }
@@ -384,7 +385,7 @@ bool SeedsOutcome::passed() const {
 }
 
 Result<RunOutcome> RunScenario(const Scenario& scenario, const RunOptions& options) {
-  const auto wall_start = Clock::now();
+  const MonoTime wall_start = kHost.Monotonic();
   RunOutcome run;
   run.seed = options.seed.value_or(scenario.seed);
   if (options.log && options.log->head() != 0) {
@@ -516,7 +517,7 @@ Result<RunOutcome> RunScenario(const Scenario& scenario, const RunOptions& optio
 Result<SeedsOutcome> RunSeeds(const Scenario& scenario, std::uint32_t first_seed,
                               std::uint32_t runs,
                               const std::function<void(std::uint32_t, std::uint32_t)>& progress) {
-  const auto wall_start = Clock::now();
+  const MonoTime wall_start = kHost.Monotonic();
   SeedsOutcome out;
   out.first_seed = first_seed;
   out.runs = runs;

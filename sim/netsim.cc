@@ -221,11 +221,46 @@ std::uint64_t Dropped(const std::map<std::string, Built>& links) {
   return n;
 }
 
+class SimulatorClock final : public Clock, public TimerQueue {
+ public:
+  explicit SimulatorClock(WallTime epoch) : epoch_(epoch) {}
+  WallTime Now() const override { return epoch_ + Nanos(Simulator::Now().GetNanoSeconds()); }
+  MonoTime Monotonic() const override { return MonoTime(Nanos(Simulator::Now().GetNanoSeconds())); }
+  TimerQueue* Timers() const override { return const_cast<SimulatorClock*>(this); }
+
+  Id Schedule(MonoTime at, std::function<void()> fire) override {
+    const Id id = next_id_++;
+    const std::int64_t delay = std::max<std::int64_t>(
+        0, at.time_since_epoch().count() - Simulator::Now().GetNanoSeconds());
+    events_[id] = Simulator::Schedule(NanoSeconds(delay), [this, id, fire = std::move(fire)]() {
+      events_.erase(id);
+      fire();
+    });
+    return id;
+  }
+  void Cancel(Id id) override {
+    const auto it = events_.find(id);
+    if (it == events_.end()) return;
+    Simulator::Cancel(it->second);
+    events_.erase(it);
+  }
+
+ private:
+  WallTime epoch_;
+  Id next_id_ = 1;
+  std::map<Id, EventId> events_;
+};
+
 }  // namespace
+
+std::unique_ptr<Clock> MakeSimulatorClock(WallTime epoch) {
+  return std::make_unique<SimulatorClock>(epoch);
+}
 
 RunInfo Run(const Network& network, std::vector<Probe>& probes,
             const std::function<void(double)>& progress) {
-  const auto wall_start = std::chrono::steady_clock::now();
+  const RealClock host;  // how long the run takes on this machine
+  const MonoTime wall_start = host.Monotonic();
   GlobalValue::Bind("SimulatorImplementationType", StringValue("ns3::DefaultSimulatorImpl"));
   RngSeedManager::SetSeed(1);
   RngSeedManager::SetRun(network.seed);
@@ -277,7 +312,14 @@ RunInfo Run(const Network& network, std::vector<Probe>& probes,
   }
 
   // Senders: one socket per probe, packets on their schedule.
-  std::vector<Ptr<Socket>> senders;
+  SimulatorClock clock{WallTime{}};
+  struct Sender {
+    Ptr<Socket> socket;
+    InetSocketAddress to;
+    Probe* probe;
+  };
+  std::vector<Sender> senders;
+  senders.reserve(probes.size());
   for (auto& probe : probes) {
     Built& link = links.at(probe.link);
     auto socket = Socket::CreateSocket(link.a, UdpSocketFactory::GetTypeId());
@@ -296,19 +338,26 @@ RunInfo Run(const Network& network, std::vector<Probe>& probes,
         (*on_reply)(Simulator::Now().GetNanoSeconds(), data.data(), data.size(), ttl, tos);
       }
     });
-    const InetSocketAddress to(link.addr_b, kTwampPort);
-    auto* build = &probe.build;
-    for (std::uint32_t i = 0; i < probe.count; ++i) {
-      const std::int64_t at = probe.start_ns + static_cast<std::int64_t>(i) * probe.interval_ns;
-      if (at >= network.duration_ns) break;
-      Simulator::Schedule(NanoSeconds(at), [socket, to, build]() {
-        std::uint8_t buffer[2048];
-        const std::size_t n = (*build)(Simulator::Now().GetNanoSeconds(), buffer, sizeof buffer);
-        if (n > 0) socket->SendTo(Create<Packet>(buffer, static_cast<std::uint32_t>(n)), 0, to);
-      });
-    }
-    senders.push_back(socket);
+    senders.push_back(Sender{socket, InetSocketAddress(link.addr_b, kTwampPort), &probe});
   }
+  // Each send sets the timer of the next one: one pending event per probe,
+  // however long the run.
+  std::function<void(Sender*, std::uint32_t)> send_from = [&](Sender* sender, std::uint32_t i) {
+    const Probe& probe = *sender->probe;
+    const std::int64_t at = probe.start_ns + static_cast<std::int64_t>(i) * probe.interval_ns;
+    if (i >= probe.count || at >= network.duration_ns) return;
+    clock.Schedule(MonoTime(Nanos(at)), [&, sender, i]() {
+      std::uint8_t buffer[2048];
+      const std::size_t n =
+          sender->probe->build(clock.Monotonic().time_since_epoch().count(), buffer, sizeof buffer);
+      if (n > 0) {
+        sender->socket->SendTo(Create<Packet>(buffer, static_cast<std::uint32_t>(n)), 0,
+                               sender->to);
+      }
+      send_from(sender, i + 1);
+    });
+  };
+  for (auto& sender : senders) send_from(&sender, 0);
 
   ScheduleChanges(network, links, progress);
   Simulator::Stop(NanoSeconds(network.duration_ns));
@@ -316,15 +365,15 @@ RunInfo Run(const Network& network, std::vector<Probe>& probes,
   RunInfo info;
   info.packets_dropped = Dropped(links);
   Simulator::Destroy();
-  info.wall_seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+  info.wall_seconds = std::chrono::duration<double>(host.Monotonic() - wall_start).count();
   if (progress) progress(1.0);
   return info;
 }
 
 RunInfo Emulate(const Network& network, const std::vector<TapPair>& taps,
                 const std::function<void(double)>& progress, const std::function<bool()>& stopped) {
-  const auto wall_start = std::chrono::steady_clock::now();
+  const RealClock host;  // how long the run takes on this machine
+  const MonoTime wall_start = host.Monotonic();
   GlobalValue::Bind("SimulatorImplementationType", StringValue("ns3::RealtimeSimulatorImpl"));
   // ns-3 forwards real IP packets: their header checksums must be right.
   GlobalValue::Bind("ChecksumEnabled", BooleanValue(true));
@@ -377,8 +426,7 @@ RunInfo Emulate(const Network& network, const std::vector<TapPair>& taps,
   info.packets_dropped = Dropped(links);
   Simulator::Destroy();
   GlobalValue::Bind("ChecksumEnabled", BooleanValue(false));
-  info.wall_seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+  info.wall_seconds = std::chrono::duration<double>(host.Monotonic() - wall_start).count();
   if (progress) progress(1.0);
   return info;
 }

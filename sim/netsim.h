@@ -7,8 +7,11 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
+
+#include "base/clock.h"
 
 namespace lineup::sim::net {
 
@@ -75,6 +78,13 @@ struct RunInfo {
   double wall_seconds = 0;
   std::uint64_t packets_dropped = 0;  // by the loss models
 };
+
+// The ns-3 simulator as the time source: wall time is `epoch` plus the
+// simulated time, monotonic time is the simulated time, and timers are
+// simulator events. Valid while the simulator runs (inside Run, or between a
+// test's own Simulator::Run and Destroy); the probes of Run are scheduled on
+// it.
+std::unique_ptr<Clock> MakeSimulatorClock(WallTime epoch);
 
 // Runs the simulation to the end. `progress` gets the simulated share done.
 RunInfo Run(const Network& network, std::vector<Probe>& probes,

@@ -48,7 +48,8 @@ std::unique_ptr<store::EventLog> LiveLog() {
   EXPECT_TRUE(config) << config.error().message;
   EXPECT_TRUE(RecordPolicy(*log, "lineup.yaml", *config, At("09:59:00")));
   auto analyzer = analyzer::AnalyzerService::Start(*log, config->analysis);
-  auto controller = ControllerService::Start(*log, nullptr);
+  static const RealClock clock;
+  auto controller = ControllerService::Start(*log, nullptr, clock);
   EXPECT_TRUE(analyzer && controller);
   SyntheticTunnel mpls{"mpls-1",
                        20,

@@ -41,6 +41,7 @@ store::Event At(Nanos t, store::Payload p) {
 
 TEST(ControllerServiceTest, RestartsWithoutSwitchingAgainOrReplayingTheActuator) {
   lineup::testing::TempDir dir;
+  const RealClock clock;
   auto log = store::MakeMemoryLog();
   const std::string policy = testing::Config("  - {name: voice, strategy: best}\n");
   auto config = ParseConfig(policy, "lineup.yaml");
@@ -52,7 +53,8 @@ TEST(ControllerServiceTest, RestartsWithoutSwitchingAgainOrReplayingTheActuator)
       At(60s, store::SlaViolated{{"mpls", "voice", "loss", 4, 1, "brownout"}}),
   }));
   {
-    auto service = ControllerService::Start(*log, *MakeActuator("jsonl:" + dir / "first", 1s, 0));
+    auto service = ControllerService::Start(
+        *log, *MakeActuator("jsonl:" + dir / "first", 1s, 0, clock), clock);
     ASSERT_TRUE(service) << service.error().message;
     WaitFor(**service, log->head());
     (*service)->actuator().Drain();
@@ -65,7 +67,8 @@ TEST(ControllerServiceTest, RestartsWithoutSwitchingAgainOrReplayingTheActuator)
   EXPECT_GE(Lines(dir / "first"), 1u);
 
   // Restarted: state rebuilt, nothing decided or actuated again...
-  auto service = ControllerService::Start(*log, *MakeActuator("jsonl:" + dir / "second", 1s, 0));
+  auto service =
+      ControllerService::Start(*log, *MakeActuator("jsonl:" + dir / "second", 1s, 0, clock), clock);
   ASSERT_TRUE(service);
   EXPECT_EQ((*service)->Assignments().at(0).second.to, "inet");
   // ... until something new happens.

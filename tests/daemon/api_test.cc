@@ -647,3 +647,48 @@ reflectors:
 
 }  // namespace
 }  // namespace lineup::daemon
+
+namespace lineup::daemon {
+namespace {
+
+// The API's idle timeout on fake time: a client that connects and sends
+// nothing is closed when the daemon's clock says so, not before.
+TEST(ApiOnFakeTimeTest, AClientThatSendsNothingIsClosedAtTheIdleTimeout) {
+  lineup::testing::TempDir dir;
+  FakeClock clock(FromUnixNanos(1'795'000'000'000'000'000));
+  auto config =
+      ParseDaemonConfig(fmt::format("daemon: {{log_dir: {}/log}}\n", dir.path()), "t.yaml");
+  ASSERT_TRUE(config);
+  auto d = Daemon::Start(*config, clock);
+  ASSERT_TRUE(d) << d.error().message;
+  ApiConfig api;
+  api.listen = "127.0.0.1:0";
+  auto server = ApiServer::Start(**d, api);
+  ASSERT_TRUE(server) << server.error().message;
+  const std::size_t before = clock.Pending();
+  asio::io_context io;
+  asio::ip::tcp::socket quiet(io);
+  quiet.connect((*server)->endpoint());
+  quiet.non_blocking(true);
+  // Its idle timer is set once the API thread serves it.
+  for (int i = 0; i < 5000 && clock.Pending() == before; ++i) std::this_thread::sleep_for(1ms);
+  ASSERT_EQ(clock.Pending(), before + 1);
+  auto closed = [&] {
+    std::array<char, 16> buffer;
+    boost::system::error_code ec;
+    quiet.read_some(asio::buffer(buffer), ec);
+    return ec == asio::error::eof || ec == asio::error::connection_reset;
+  };
+  clock.Advance(ApiServer::kIdleTimeout - std::chrono::milliseconds(1));
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_FALSE(closed());
+  clock.Advance(std::chrono::milliseconds(1));
+  bool gone = false;
+  for (int i = 0; i < 5000 && !(gone = closed()); ++i) std::this_thread::sleep_for(1ms);
+  EXPECT_TRUE(gone);
+  // The API still serves the next client.
+  EXPECT_EQ(Call((*server)->endpoint(), http::verb::get, "/api/sessions").status, 200);
+}
+
+}  // namespace
+}  // namespace lineup::daemon

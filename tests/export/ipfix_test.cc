@@ -19,6 +19,8 @@
 namespace lineup::daemon {
 namespace {
 
+const RealClock kRealClock;
+
 namespace asio = boost::asio;
 using lineup::testing::FindProgram;
 using lineup::testing::RunAndCapture;
@@ -145,8 +147,8 @@ TEST(IpfixTest, ExportersDeliverOverUdpAndTcpAndTsharkDecodesThem) {
     }
   }
 
-  auto ue = Exporter::Start(u);
-  auto te = Exporter::Start(t);
+  auto ue = Exporter::Start(u, kRealClock);
+  auto te = Exporter::Start(t, kRealClock);
   ASSERT_TRUE(ue && te);
   for (int i = 0; i < 3; ++i) {
     (*ue)->Export(Sample("192.0.2.1", "198.51.100.7"));
@@ -203,7 +205,7 @@ TEST(IpfixTest, AnUnreachableCollectorNeverBlocksAndCountsWhatItDrops) {
   CollectorConfig c;
   c.address = {asio::ip::make_address("127.0.0.1"), port};
   c.tcp = true;
-  auto e = Exporter::Start(c);
+  auto e = Exporter::Start(c, kRealClock);
   ASSERT_TRUE(e);
   const auto start = std::chrono::steady_clock::now();
   for (int i = 0; i < 20'000; ++i) (*e)->Export(Sample("192.0.2.1", "198.51.100.7"));
@@ -217,7 +219,7 @@ TEST(IpfixTest, AnUnreachableCollectorNeverBlocksAndCountsWhatItDrops) {
   EXPECT_GE(counters.records_dropped, 10'000u);
   EXPECT_EQ(counters.records_sent, 0u);
   EXPECT_NE(counters.last_error.find("tcp:127.0.0.1:"), std::string::npos) << counters.last_error;
-  EXPECT_FALSE(Exporter::Start(CollectorConfig{}));  // no port
+  EXPECT_FALSE(Exporter::Start(CollectorConfig{}, kRealClock));  // no port
 }
 
 }  // namespace
