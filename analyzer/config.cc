@@ -4,6 +4,8 @@
 
 #include <cstdlib>
 
+#include "config/lineup_yaml.h"
+
 namespace lineup::analyzer {
 namespace {
 
@@ -149,8 +151,7 @@ AnalyzerConfig ReadAnalyzerConfig(yaml::Node& root) {
                   fmt::format("session '{}' already measures tunnel '{}'", session, it->second));
       }
     }
-    // Read by autoflow (peer) and by the daemon (the rest).
-    t.Ignore({"peer", "interface", "description", "local", "remote", "responder", "probes"});
+    config::SkipTunnelKeysOfOthers(t, config::kAnalyzer);
     t.CheckNoOtherKeys();
   }
   if (auto a = root.Child("analyzer")) {
@@ -169,9 +170,7 @@ Result<AnalyzerConfig> FromDocument(Result<yaml::Document> doc) {
   if (!doc) return tl::unexpected(doc.error());
   auto root = doc->Root();
   AnalyzerConfig config = ReadAnalyzerConfig(root);
-  // The sections of lineup.yaml other parts of Lineup read.
-  root.Ignore(
-      {"sessions", "reflectors", "api_changes", "policy", "traffic_classes", "hubs", "daemon"});
+  config::SkipSectionsOfOthers(root, config::kAnalyzer);
   root.CheckNoOtherKeys();
   if (auto status = doc->Status(); !status) return tl::unexpected(status.error());
   return config;

@@ -11,6 +11,7 @@
 #include "analyzer/config.h"
 #include "autoflow/topology.h"
 #include "base/time_text.h"
+#include "config/lineup_yaml.h"
 
 namespace lineup::autoflow {
 namespace {
@@ -234,7 +235,7 @@ Result<LoadedConfig> ParseConfig(std::string_view yaml, std::string origin) {
   config.analysis = analyzer::ReadAnalyzerConfig(root);
   config.policy = ReadPolicy(root, config.analysis);
   config.text = std::string(yaml);
-  root.Ignore({"sessions", "reflectors", "api_changes", "daemon"});
+  config::SkipSectionsOfOthers(root, config::kAnalyzer | config::kAutoflow);
   root.CheckNoOtherKeys();
   if (auto status = doc->Status(); !status) return tl::unexpected(status.error());
   return config;

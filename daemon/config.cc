@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "analyzer/config.h"
+#include "config/lineup_yaml.h"
 #include "measure/dscp.h"
 
 namespace lineup::daemon {
@@ -339,7 +340,7 @@ Result<DaemonConfig> FromDocument(Result<yaml::Document> doc, std::string_view t
   for (auto& [name, t] : root.Entries("tunnels")) {
     CheckName(t, "tunnel", name);
     if (!t.IsMap()) continue;  // reported by the analyzer's reader
-    t.Ignore({"site", "sessions", "peer", "description"});
+    config::SkipTunnelKeysOfOthers(t, config::kDaemon);
     const std::string device = t.String("interface");
     std::optional<measure::IpAddress> local, remote;
     if (t.Has("local")) {

@@ -5,6 +5,9 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include "analyzer/config.h"
+#include "autoflow/policy.h"
+
 namespace lineup::daemon {
 namespace {
 
@@ -178,6 +181,32 @@ TEST(DaemonConfigTest, SectionsNobodyReadsAreRefused) {
     EXPECT_NE(c.error().message.find(fmt::format("lineup.yaml:1:1: {}: unknown key", section)),
               std::string::npos)
         << c.error().message;
+  }
+}
+
+// lineup.yaml is read whole by the daemon and in part by `lineup analyze -c`
+// and `lineup autoflow -c`; each part skips the others' sections by the one
+// table in config/lineup_yaml.cc, and a key nobody owns is an error in each.
+TEST(DaemonConfigTest, EachPartReadsTheSameFileAndRefusesWhatNobodyOwns) {
+  const std::string example = LINEUP_SOURCE_DIR "/docs/examples/edge.yaml";
+  EXPECT_TRUE(LoadDaemonConfig(example));
+  auto analysis = analyzer::LoadAnalyzerConfig(example);
+  EXPECT_TRUE(analysis) << analysis.error().message;
+  auto policy = autoflow::LoadConfig(example);
+  EXPECT_TRUE(policy) << policy.error().message;
+
+  const std::string typos =
+      "sla_clases: []\n"
+      "tunnels:\n"
+      "  mpls: {site: a, peer: b, local: 192.0.2.1, remtoe: 192.0.2.2}\n";
+  auto daemon = ParseDaemonConfig(typos, "lineup.yaml");
+  auto analyzer = analyzer::ParseAnalyzerConfig(typos, "lineup.yaml");
+  auto autoflow = autoflow::ParseConfig(typos, "lineup.yaml");
+  for (const auto* message :
+       {&daemon.error().message, &analyzer.error().message, &autoflow.error().message}) {
+    EXPECT_NE(message->find("lineup.yaml:1:1: sla_clases: unknown key"), std::string::npos)
+        << *message;
+    EXPECT_NE(message->find("tunnels.mpls.remtoe: unknown key"), std::string::npos) << *message;
   }
 }
 
