@@ -6,6 +6,7 @@
 #include <string>
 #include <tl/expected.hpp>
 #include <utility>
+#include <vector>
 
 namespace lineup {
 
@@ -21,9 +22,22 @@ enum class ErrorCode {
 
 const char* ToString(ErrorCode code);
 
-struct Error {
-  ErrorCode code = ErrorCode::kInternal;
+// One problem of an input that has several: where it is, as a path of keys
+// ("sessions.voice.dscp", "reflectors[2].listen"), and what is wrong there.
+struct Problem {
+  std::string path;
   std::string message;
+  bool operator==(const Problem&) const = default;
+};
+
+struct Error {
+  Error() = default;
+  Error(ErrorCode c, std::string m, std::vector<Problem> p = {})
+      : code(c), message(std::move(m)), problems(std::move(p)) {}
+
+  ErrorCode code = ErrorCode::kInternal;
+  std::string message;            // for people: every problem, one per line
+  std::vector<Problem> problems;  // for programs: the same, each with its path
 };
 
 template <typename T>

@@ -19,6 +19,7 @@ constexpr std::size_t kMaxErrors = 25;
 struct Diagnostics {
   std::string origin;
   std::vector<std::string> errors;
+  std::vector<Problem> problems;
   std::size_t dropped = 0;
 
   void Add(const YAML::Mark& mark, const std::string& path, std::string_view message) {
@@ -30,6 +31,7 @@ struct Diagnostics {
     if (!mark.is_null()) where += fmt::format(":{}:{}", mark.line + 1, mark.column + 1);
     errors.push_back(path.empty() ? fmt::format("{}: {}", where, message)
                                   : fmt::format("{}: {}: {}", where, path, message));
+    problems.push_back({path, std::string(message)});
   }
 };
 
@@ -342,7 +344,7 @@ Result<void> Document::Status() const {
   if (diagnostics_->dropped > 0) {
     message += fmt::format("\n... and {} more errors", diagnostics_->dropped);
   }
-  return Fail(ErrorCode::kInvalidArgument, message);
+  return tl::unexpected(Error{ErrorCode::kInvalidArgument, message, diagnostics_->problems});
 }
 
 }  // namespace lineup::yaml

@@ -256,75 +256,34 @@ json Decisions(Daemon& daemon, std::size_t limit) {
   return out;
 }
 
-// A session's parameters in the configuration's own words (what the API
-// stores for a changed session; durations exact).
-json ParamsJson(const SenderSession& s) {
-  const auto& p = s.settings.session;
-  json j{{"to", measure::FormatEndpoint(s.remote)},
-         {"count", p.count},
-         {"interval", fmt::format("{}ns", p.interval.count())},
-         {"spacing", p.interval_kind == measure::IntervalKind::kPoisson ? "poisson" : "periodic"},
-         {"padding", p.padding},
-         {"dscp", p.dscp},
-         {"ecn", p.ecn},
-         {"ttl", p.ttl},
-         {"dont_fragment", p.dont_fragment},
-         {"wait", fmt::format("{}ns", p.wait.count())},
-         {"ssid", p.ssid},
-         {"protocol", s.settings.protocol == Protocol::kTwamp ? "twamp" : "light"}};
-  if (!s.local.address().is_unspecified() || s.local.port() != 0)
-    j["from"] = measure::FormatEndpoint(s.local);
-  if (!s.tunnel.empty()) j["tunnel"] = s.tunnel;
-  if (!s.device.empty()) j["interface"] = s.device;
-  if (s.settings.protocol == Protocol::kTwamp) {
-    const std::uint32_t m = s.settings.mode;
-    if (m != 0) {
-      j["mode"] = m == measure::control::kUnauthenticated ? "unauthenticated"
-                  : m == measure::control::kAuthenticated ? "authenticated"
-                  : m == measure::control::kEncrypted     ? "encrypted"
-                                                          : "mixed";
+// A configuration error as the API reports it: the whole message, and each
+// problem with the field of the changed session or reflector it is about
+// ("dscp", "ttl", ...; empty when it is about something else). The fields
+// come from the problems' paths, never from the message text; `session` is
+// the name of the session the change is about (names may hold dots).
+HttpResponse ConfigProblem(int status, const Error& error, const std::string& session = "") {
+  const std::string in_session = "api_changes.sessions." + session + ".";
+  constexpr std::string_view kInReflector = "api_changes.reflectors[";
+  json errors = json::array();
+  for (const auto& p : error.problems) {
+    std::string field;
+    if (!session.empty() && p.path.rfind(in_session, 0) == 0) {
+      field = p.path.substr(in_session.size());
+    } else if (p.path.rfind(kInReflector, 0) == 0) {
+      const auto end = p.path.find("].", kInReflector.size());
+      if (end != std::string::npos) field = p.path.substr(end + 2);
     }
-    if (!s.settings.key_id.empty()) j["key_id"] = s.settings.key_id;
+    errors.push_back({{"field", field}, {"message", p.message}});
   }
-  if (s.settings.schedule) j["schedule"] = ScheduleObject(*s.settings.schedule);
-  if (s.settings.run_in_background) j["run_mode"] = "background";
-  return j;
+  if (errors.empty()) errors.push_back({{"field", ""}, {"message", error.message}});
+  return Json(status, {{"error", error.message}, {"errors", errors}});
 }
 
-// A configuration error as the API reports it: every line, and per line the
-// field it is about ("dscp", "ttl", ...) when there is one.
-HttpResponse ConfigProblem(int status, const std::string& message) {
-  json errors = json::array();
-  std::size_t from = 0;
-  while (from < message.size()) {
-    const std::size_t end = std::min(message.find('\n', from), message.size());
-    const std::string line = message.substr(from, end - from);
-    from = end + 1;
-    // "api:1:57: api_changes.sessions.NAME.FIELD: what" (NAME may hold dots or slashes).
-    std::string field, what = line;
-    const auto path = line.find("api_changes.");
-    if (path != std::string::npos) {
-      const auto colon = line.find(": ", path);
-      const std::string p =
-          line.substr(path, colon == std::string::npos ? std::string::npos : colon - path);
-      const auto dot = p.rfind('.');
-      const bool in_session =
-          p.rfind("api_changes.sessions.", 0) == 0 || p.rfind("api_changes.reflectors", 0) == 0;
-      if (in_session && dot != std::string::npos &&
-          dot > std::string("api_changes.sessions").size()) {
-        field = p.substr(dot + 1);
-      }
-      if (colon != std::string::npos) what = line.substr(colon + 2);
-    } else if (line.rfind("api: ", 0) == 0) {  // "api: name: what"
-      const auto colon = line.find(": ", 5);
-      if (colon != std::string::npos && line.find(' ', 5) == colon + 1) {
-        field = line.substr(5, colon - 5);
-        what = line.substr(colon + 2);
-      }
-    }
-    errors.push_back({{"field", field}, {"message", what}});
-  }
-  return Json(status, {{"error", message}, {"errors", errors}});
+// A mistake in a request's own field, before any configuration is built.
+HttpResponse FieldProblem(const std::string& field, const std::string& message) {
+  return ConfigProblem(400, Error{ErrorCode::kInvalidArgument,
+                                  fmt::format("{}: {}", field, message),
+                                  {{field, message}}});
 }
 
 // How deep JSON text nests arrays and objects, scanned without parsing
@@ -360,7 +319,8 @@ bool NestsWithin(std::string_view text, std::size_t limit) {
 // Applies an edit of the API's changes: validated like the file, then
 // applied to the running daemon (and so recorded in the log).
 std::optional<HttpResponse> Change(Daemon& daemon,
-                                   const std::function<std::optional<HttpResponse>(json&)>& edit) {
+                                   const std::function<std::optional<HttpResponse>(json&)>& edit,
+                                   const std::string& session = "") {
   const DaemonConfig base = daemon.config();
   json changes = NestsWithin(base.api_changes, kMaxJsonDepth)
                      ? json::parse(base.api_changes, nullptr, false)
@@ -374,8 +334,9 @@ std::optional<HttpResponse> Change(Daemon& daemon,
     if (changes.contains(map) && changes[map].empty()) changes.erase(map);
   }
   auto next = WithApiChanges(base, changes.empty() ? "{}" : changes.dump(), "api");
-  if (!next) return ConfigProblem(400, next.error().message);
-  if (auto ok = daemon.Reload(std::move(*next)); !ok) return ConfigProblem(409, ok.error().message);
+  if (!next) return ConfigProblem(400, next.error(), session);
+  if (auto ok = daemon.Reload(std::move(*next)); !ok)
+    return ConfigProblem(409, ok.error(), session);
   return std::nullopt;
 }
 
@@ -404,10 +365,13 @@ std::optional<SessionView> SessionNamed(Daemon& daemon, const std::string& name)
 // now; or the answer that says why not.
 std::variant<SessionView, HttpResponse> ReplaceSession(Daemon& daemon, const std::string& name,
                                                        const json& params) {
-  if (auto refused = Change(daemon, [&](json& changes) -> std::optional<HttpResponse> {
-        changes["sessions"][name] = params;
-        return std::nullopt;
-      })) {
+  if (auto refused = Change(
+          daemon,
+          [&](json& changes) -> std::optional<HttpResponse> {
+            changes["sessions"][name] = params;
+            return std::nullopt;
+          },
+          name)) {
     return *refused;
   }
   auto changed = SessionNamed(daemon, name);
@@ -569,8 +533,7 @@ Routed Route(Daemon& daemon, Jobs& jobs, const HttpRequest& request, const std::
       if (problem) return answer(*problem);
       const std::string name = body.value("name", "");
       if (name.empty() || name.find_first_of(" \t\n\"'") != std::string::npos) {
-        return answer(
-            ConfigProblem(400, "api: name: give the session a name (no spaces or quotes)"));
+        return answer(FieldProblem("name", "give the session a name (no spaces or quotes)"));
       }
       if (SessionNamed(daemon, name)) {
         return answer(Problem(
@@ -578,14 +541,17 @@ Routed Route(Daemon& daemon, Jobs& jobs, const HttpRequest& request, const std::
             fmt::format("a session named '{}' exists: PUT /api/sessions/ID changes it", name)));
       }
       body.erase("name");
-      if (auto refused = Change(daemon, [&](json& changes) -> std::optional<HttpResponse> {
-            changes["sessions"][name] = body;
-            if (changes.contains("deleted")) {
-              auto& d = changes["deleted"];
-              d.erase(std::remove(d.begin(), d.end(), json(name)), d.end());
-            }
-            return std::nullopt;
-          })) {
+      if (auto refused = Change(
+              daemon,
+              [&](json& changes) -> std::optional<HttpResponse> {
+                changes["sessions"][name] = body;
+                if (changes.contains("deleted")) {
+                  auto& d = changes["deleted"];
+                  d.erase(std::remove(d.begin(), d.end(), json(name)), d.end());
+                }
+                return std::nullopt;
+              },
+              name)) {
         return answer(*refused);
       }
       auto created = SessionNamed(daemon, name);
@@ -624,7 +590,7 @@ Routed Route(Daemon& daemon, Jobs& jobs, const HttpRequest& request, const std::
         if (problem) return answer(*problem);
         body.erase("name");
         // What the body leaves out keeps its value (the ends, the tunnel, ...).
-        json params = ParamsJson(session->config);
+        json params = SessionParamsJson(session->config);
         for (auto& [key, value] : body.items()) {
           if (value.is_null()) {
             params.erase(key);  // back to its default (the global schedule, ...)
@@ -644,7 +610,7 @@ Routed Route(Daemon& daemon, Jobs& jobs, const HttpRequest& request, const std::
       std::optional<HttpResponse> problem;
       json body = ParseBody(request, problem);
       if (problem) return answer(*problem);
-      json params = ParamsJson(session->config);
+      json params = SessionParamsJson(session->config);
       if (body.value("global", false)) {
         params.erase("schedule");
       } else {

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "analyzer/config.h"
+#include "base/time_text.h"
 #include "config/lineup_yaml.h"
 #include "measure/dscp.h"
 
@@ -507,6 +508,51 @@ Result<DaemonConfig> LoadDaemonConfig(const std::string& path) {
             path));
   }
   return ParseDaemonConfig(text.str(), path);
+}
+
+// A schedule as the configuration takes it, in words people type: {"every": "10s"} or {"at": [CRON,
+// ...]}.
+nlohmann::json ScheduleJson(const Schedule& schedule) {
+  if (schedule.every > Nanos(0)) return {{"every", FormatDuration(schedule.every)}};
+  nlohmann::json at = nlohmann::json::array();
+  for (const auto& c : schedule.at) at.push_back(c.text());
+  return {{"at", at}};
+}
+
+// A session's parameters in the configuration's own words (what the API
+// stores for a changed session; durations exact).
+nlohmann::json SessionParamsJson(const SenderSession& s) {
+  const auto& p = s.settings.session;
+  nlohmann::json j{
+      {"to", measure::FormatEndpoint(s.remote)},
+      {"count", p.count},
+      {"interval", fmt::format("{}ns", p.interval.count())},
+      {"spacing", p.interval_kind == measure::IntervalKind::kPoisson ? "poisson" : "periodic"},
+      {"padding", p.padding},
+      {"dscp", p.dscp},
+      {"ecn", p.ecn},
+      {"ttl", p.ttl},
+      {"dont_fragment", p.dont_fragment},
+      {"wait", fmt::format("{}ns", p.wait.count())},
+      {"ssid", p.ssid},
+      {"protocol", s.settings.protocol == Protocol::kTwamp ? "twamp" : "light"}};
+  if (!s.local.address().is_unspecified() || s.local.port() != 0)
+    j["from"] = measure::FormatEndpoint(s.local);
+  if (!s.tunnel.empty()) j["tunnel"] = s.tunnel;
+  if (!s.device.empty()) j["interface"] = s.device;
+  if (s.settings.protocol == Protocol::kTwamp) {
+    const std::uint32_t m = s.settings.mode;
+    if (m != 0) {
+      j["mode"] = m == measure::control::kUnauthenticated ? "unauthenticated"
+                  : m == measure::control::kAuthenticated ? "authenticated"
+                  : m == measure::control::kEncrypted     ? "encrypted"
+                                                          : "mixed";
+    }
+    if (!s.settings.key_id.empty()) j["key_id"] = s.settings.key_id;
+  }
+  if (s.settings.schedule) j["schedule"] = ScheduleJson(*s.settings.schedule);
+  if (s.settings.run_in_background) j["run_mode"] = "background";
+  return j;
 }
 
 }  // namespace lineup::daemon

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -36,6 +37,7 @@ struct SenderTemplate {
   std::string key_id;                // full TWAMP secure modes, from daemon.secrets
   std::optional<Schedule> schedule;  // nullopt: the global schedule
   bool run_in_background = false;    // how a run on demand goes by default (run_mode)
+  bool operator==(const SenderTemplate&) const = default;
 };
 
 // A sender session as the daemon runs it.
@@ -46,6 +48,8 @@ struct SenderSession {
   std::string device;  // interface or VRF to send through
   measure::UdpEndpoint local, remote;
   SenderTemplate settings;
+  // The same run: a reload restarts a session whose configuration changed.
+  bool operator==(const SenderSession&) const = default;
 };
 
 enum class ResponderKind { kStamp, kTwampLight, kTwamp };
@@ -57,6 +61,7 @@ struct Responder {
   measure::UdpEndpoint listen;  // full TWAMP: the TCP control port's address
   std::string device;
   std::vector<measure::Prefix> allow;
+  bool operator==(const Responder&) const = default;
 };
 
 struct ApiConfig {
@@ -99,5 +104,12 @@ std::string SessionId(const measure::UdpEndpoint& local, const measure::UdpEndpo
                                                   std::string origin = "api");
 // The API changes recorded in an effective document ("{}" when none).
 std::string ApiChangesOf(std::string_view effective_text);
+
+// A schedule as the configuration takes it: {"every": "10s"} or {"at": [CRON, ...]}.
+nlohmann::json ScheduleJson(const Schedule& schedule);
+// A session's parameters in the configuration's own words, durations exact:
+// what the API stores for a changed session, and read back by the same
+// reader as the file (a test holds the round trip to ==).
+nlohmann::json SessionParamsJson(const SenderSession& session);
 
 }  // namespace lineup::daemon

@@ -27,24 +27,6 @@ namespace {
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
 
-// What makes two configurations of a session the same run.
-std::string Fingerprint(const SenderSession& s) {
-  const auto& c = s.settings.session;
-  return fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}", s.name, s.tunnel,
-                     s.device, measure::FormatEndpoint(s.local), measure::FormatEndpoint(s.remote),
-                     c.count, c.interval.count(), static_cast<int>(c.interval_kind), c.padding,
-                     c.dscp, c.ecn, c.ttl, c.dont_fragment, c.wait.count(), c.ssid,
-                     static_cast<int>(s.settings.protocol), s.settings.mode, s.settings.key_id,
-                     s.settings.schedule ? s.settings.schedule->Describe() : "global");
-}
-
-std::string Fingerprint(const Responder& r) {
-  std::string allow;
-  for (const auto& p : r.allow) allow += p.ToString() + ",";
-  return fmt::format("{}|{}|{}|{}|{}", r.name, static_cast<int>(r.kind),
-                     measure::FormatEndpoint(r.listen), r.device, allow);
-}
-
 std::uint64_t Hash(std::string_view s) {
   std::uint64_t h = 0xcbf29ce484222325ULL;
   for (char ch : s) {
@@ -56,7 +38,6 @@ std::uint64_t Hash(std::string_view s) {
 
 struct SessionSlot {
   SenderSession config;
-  std::string fingerprint;
   std::unique_ptr<net::Timer> timer;
   std::optional<WallTime> next_run;
   bool running = false;
@@ -69,7 +50,6 @@ struct SessionSlot {
 
 struct ResponderSlot {
   Responder config;
-  std::string fingerprint;
   std::unique_ptr<measure::ReflectorServer> light;
   std::unique_ptr<measure::TwampServer> twamp;
 };
@@ -307,7 +287,6 @@ class DaemonImpl final : public Daemon {
   Result<void> StartResponder(const Responder& r, const std::vector<measure::UdpEndpoint>& own) {
     ResponderSlot slot;
     slot.config = r;
-    slot.fingerprint = Fingerprint(r);
     if (r.kind == ResponderKind::kTwamp) {
       measure::TwampServerConfig tc;
       tc.listen.push_back({measure::TcpEndpoint(r.listen.address(), r.listen.port()), r.device});
@@ -392,9 +371,11 @@ class DaemonImpl final : public Daemon {
       e.settings = fmt::format("id={} protocol={}", s.id,
                                s.settings.protocol == Protocol::kTwamp ? "twamp" : "light");
       e.tunnel = s.tunnel;
-      const std::string fp = Fingerprint(s);
+      // Written once per configuration of the session: its parameters in the
+      // configuration's words, and its name, make the key.
+      const std::string key = s.name + "|" + SessionParamsJson(s).dump();
       events.push_back({now, store::SessionStream(c), e,
-                        fmt::format("configured/{}/{:016x}", s.id, Hash(fp)), std::nullopt});
+                        fmt::format("configured/{}/{:016x}", s.id, Hash(key)), std::nullopt});
     }
     if (events.empty()) return {};
     auto appended = log_->Append(events);
@@ -419,7 +400,6 @@ class DaemonImpl final : public Daemon {
   void AddSession(const SenderSession& s) {
     auto slot = std::make_shared<SessionSlot>();
     slot->config = s;
-    slot->fingerprint = Fingerprint(s);
     slot->timer = std::make_unique<net::Timer>(io_, clock_);
     {
       std::lock_guard lock(mutex_);
@@ -576,7 +556,7 @@ class DaemonImpl final : public Daemon {
     std::vector<std::string> restart;
     for (const auto& [id, slot] : responders_) {
       auto it = wanted.find(id);
-      if (it == wanted.end() || Fingerprint(*it->second) != slot.fingerprint) restart.push_back(id);
+      if (it == wanted.end() || *it->second != slot.config) restart.push_back(id);
     }
     for (const auto& id : restart) {
       StopResponder(responders_.at(id));
@@ -600,7 +580,7 @@ class DaemonImpl final : public Daemon {
     std::vector<std::string> gone;
     for (const auto& [id, slot] : sessions_) {
       auto it = sessions.find(id);
-      if (it != sessions.end() && Fingerprint(*it->second) == slot->fingerprint) continue;
+      if (it != sessions.end() && *it->second == slot->config) continue;
       slot->removed = true;
       slot->timer->Cancel();
       gone.push_back(id);

@@ -25,6 +25,7 @@ class CronSpec {
   // the next five years; nullopt when none does (e.g. 31 February).
   std::optional<WallTime> Next(WallTime after) const;
   const std::string& text() const { return text_; }
+  bool operator==(const CronSpec&) const = default;
 
  private:
   bool DayMatches(int day, int month, int weekday) const;
@@ -45,6 +46,7 @@ struct Schedule {
   // The next run strictly after `last` (periodic: last + every).
   std::optional<WallTime> Next(WallTime last) const;
   std::string Describe() const;
+  bool operator==(const Schedule&) const = default;
 };
 
 }  // namespace lineup::daemon

@@ -30,6 +30,7 @@ class Prefix {
   [[nodiscard]] static Result<Prefix> Parse(std::string_view text);
   bool Contains(const IpAddress& address) const;
   std::string ToString() const;
+  bool operator==(const Prefix&) const = default;
 
  private:
   IpAddress network_;

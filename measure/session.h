@@ -54,6 +54,8 @@ struct SessionConfig {
   std::size_t HeaderLength() const {
     return security ? kSecureSenderHeaderLength : kSenderHeaderLength;
   }
+  // Equal parameters (a cipher compares by identity).
+  bool operator==(const SessionConfig&) const = default;
   std::size_t PacketLength() const { return HeaderLength() + padding; }
   std::string DisplayName() const;
 };

@@ -5,6 +5,9 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <set>
+
 #include "analyzer/config.h"
 #include "autoflow/policy.h"
 
@@ -208,6 +211,71 @@ TEST(DaemonConfigTest, EachPartReadsTheSameFileAndRefusesWhatNobodyOwns) {
         << *message;
     EXPECT_NE(message->find("tunnels.mpls.remtoe: unknown key"), std::string::npos) << *message;
   }
+}
+
+// The API stores a changed session as SessionParamsJson and reads it back
+// through the file's reader: every parameter survives the trip unchanged.
+TEST(DaemonConfigTest, SessionParametersSurviveTheApisRoundTrip) {
+  const std::string text = R"(daemon: {log_dir: /tmp/lineup-roundtrip}
+sessions:
+  full:
+    to: 127.0.0.9:862
+    from: 127.0.0.1:40001
+    protocol: twamp
+    mode: encrypted
+    key_id: edge-1
+    count: 7
+    interval: 1500us
+    spacing: poisson
+    padding: 100
+    dscp: af41
+    ecn: 1
+    ttl: 64
+    dont_fragment: true
+    wait: 750ms
+    schedule: {at: ["*/5 * * * *", "0 3 * * 1"]}
+    run_mode: background
+    tunnel: mpls
+    interface: vrf-red
+  light.with.dots:
+    to: "[::1]:863"
+    ssid: 77
+    schedule: {every: 45s}
+)";
+  auto c = ParseDaemonConfig(text, "lineup.yaml");
+  ASSERT_TRUE(c) << c.error().message;
+  ASSERT_EQ(c->senders.size(), 2u);
+  for (const auto& s : c->senders) {
+    nlohmann::json changes;
+    changes["sessions"][s.name] = SessionParamsJson(s);
+    auto back = WithApiChanges(*c, changes.dump(), "api");
+    ASSERT_TRUE(back) << back.error().message;
+    ASSERT_EQ(back->senders.size(), 2u);
+    const auto it = std::find_if(back->senders.begin(), back->senders.end(),
+                                 [&](const SenderSession& b) { return b.name == s.name; });
+    ASSERT_NE(it, back->senders.end()) << s.name;
+    EXPECT_EQ(*it, s) << s.name << ": " << SessionParamsJson(s).dump() << " came back as "
+                      << SessionParamsJson(*it).dump();
+  }
+  // And a difference in any one parameter makes another run.
+  SenderSession other = c->senders[0];
+  other.settings.session.ecn = 2;
+  EXPECT_NE(other, c->senders[0]);
+}
+
+// A mistake in the API's change comes back with its path, so the API names
+// the field without reading the message.
+TEST(DaemonConfigTest, MistakesCarryTheirPath) {
+  auto c = ParseDaemonConfig("daemon: {log_dir: /tmp/x}\n", "lineup.yaml");
+  ASSERT_TRUE(c);
+  auto bad = WithApiChanges(
+      *c, R"({"sessions": {"a.b": {"to": "127.0.0.9:862", "ttl": 0, "dscp": "gold"}}})", "api");
+  ASSERT_FALSE(bad);
+  std::set<std::string> paths;
+  for (const auto& p : bad.error().problems) paths.insert(p.path);
+  EXPECT_EQ(paths, (std::set<std::string>{"api_changes.sessions.a.b.ttl",
+                                          "api_changes.sessions.a.b.dscp"}))
+      << bad.error().message;
 }
 
 WallTime Utc(int y, unsigned mo, unsigned d, int h, int mi) {
