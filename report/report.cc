@@ -109,9 +109,8 @@ class Builder {
     out_.clear();
     analyzer_.Apply(r, out_);
     for (const auto& o : out_) {
-      constexpr std::string_view kTunnel = "tunnel/";
-      if (o.stream.rfind(kTunnel, 0) == 0)
-        OnVerdict(o, GatheredFor(o.stream.substr(kTunnel.size())));
+      if (auto tunnel = store::NameInStream(o.stream, store::kTunnelStreamPrefix))
+        OnVerdict(o, GatheredFor(*tunnel));
     }
     if (const auto* s = std::get_if<store::ProbeSample>(&r.event.payload)) {
       const std::string tunnel = analyzer_.TunnelOf(r.event.stream);

@@ -34,6 +34,33 @@ enum class EventType : std::uint16_t {
 
 const char* ToString(EventType type);
 
+// Stream names, defined here only. A session's configuration, samples, runs
+// and faults go to "session/<name>"; a tunnel's verdicts to "tunnel/<name>";
+// an SLA class's rankings to "class/<name>"; a traffic class's decisions to
+// "traffic/<name>"; the policy in force to "policy".
+inline constexpr std::string_view kSessionStreamPrefix = "session/";
+inline constexpr std::string_view kTunnelStreamPrefix = "tunnel/";
+inline constexpr std::string_view kClassStreamPrefix = "class/";
+inline constexpr std::string_view kTrafficStreamPrefix = "traffic/";
+inline constexpr std::string_view kPolicyStream = "policy";
+inline std::string SessionStreamOf(std::string_view session) {
+  return std::string(kSessionStreamPrefix).append(session);
+}
+inline std::string TunnelStreamOf(std::string_view tunnel) {
+  return std::string(kTunnelStreamPrefix).append(tunnel);
+}
+inline std::string ClassStreamOf(std::string_view sla_class) {
+  return std::string(kClassStreamPrefix).append(sla_class);
+}
+inline std::string TrafficStreamOf(std::string_view traffic_class) {
+  return std::string(kTrafficStreamPrefix).append(traffic_class);
+}
+// The name after `prefix` in `stream`; nullopt when the stream has another prefix.
+inline std::optional<std::string> NameInStream(std::string_view stream, std::string_view prefix) {
+  if (stream.substr(0, prefix.size()) != prefix) return std::nullopt;
+  return std::string(stream.substr(prefix.size()));
+}
+
 // The value of "KEY=VALUE" in a settings text of space-separated words ("" when absent).
 std::string SettingsWord(std::string_view settings, std::string_view key);
 

@@ -18,7 +18,7 @@ std::string Ms(std::int64_t ns) { return fmt::format("{:.3f}", double(ns) / 1e6)
 }  // namespace
 
 std::string SessionStream(const measure::SessionConfig& config) {
-  return "session/" + config.DisplayName();
+  return SessionStreamOf(config.DisplayName());
 }
 
 SessionConfigured ConfiguredFrom(const measure::SessionConfig& c) {
