@@ -3,6 +3,8 @@
 
   sim_figures.py speed                 one run: simulated time per wall second
   sim_figures.py switch SCENARIO       a --seeds run: time-to-switch distribution
+  sim_figures.py library               a --seeds run: expectations met over the seeds
+  sim_figures.py switches              one run: switches per class after the first placement
 """
 import json
 import sys
@@ -29,9 +31,41 @@ def switch(run, scenario):
           f"  = {mean / interval:5.1f} intervals; {run['runs']} runs, {misses} expectation misses")
 
 
+def library(run):
+    met = sum(1 for e in run["expectations"] if e["failed"] == 0)
+    total = len(run["expectations"])
+    verdict = "PASS" if run["passed"] else "FAIL"
+    print(f"  {verdict} {run['scenario']:<26} {met}/{total} expectations over {run['runs']} seeds"
+          f" ({run['wall_s']:.1f} s)")
+    for e in run["expectations"]:
+        if e["failed"]:
+            seeds = ", ".join(str(s) for s in e["failed_seeds"][:10])
+            print(f"       missed {e['failed']}/{run['runs']}: {e['expectation']} (seeds {seeds})")
+
+
+def switches(run):
+    per_class = {}
+    for d in run["decisions"]:
+        if d.get("from"):
+            per_class[d["traffic_class"]] = per_class.get(d["traffic_class"], 0) + 1
+    days = run["simulated_s"] / 86400
+    total = sum(per_class.values())
+    shown = ", ".join(f"{c} {n}" for c, n in sorted(per_class.items())) or "none"
+    print(f"  false_switches={total} per {days:g} simulated day(s) ({shown});"
+          f" probes={run['probes']} wall_s={run['wall_s']:.1f}")
+
+
 if __name__ == "__main__":
-    data = json.load(sys.stdin)
+    text = sys.stdin.read()
+    if not text.strip():
+        print("  (no figures: the run failed, see its message above)")
+        sys.exit(1)
+    data = json.loads(text)
     if sys.argv[1] == "speed":
         speed(data)
+    elif sys.argv[1] == "library":
+        library(data)
+    elif sys.argv[1] == "switches":
+        switches(data)
     else:
         switch(data, sys.argv[2])

@@ -183,6 +183,9 @@ std::string Describe(const Expectation& e) {
   switch (e.kind) {
     case Expectation::kOn:
       return fmt::format("{} on {} at {}", e.subject, e.line, At(e.at));
+    case Expectation::kTimeOn:
+      return fmt::format("{} on {} for at most {} {}", e.subject, e.line, FormatElapsed(e.at_most),
+                         window);
     case Expectation::kMaxSwitches:
       return fmt::format("at most {} switch{} of {} {}", e.count, e.count == 1 ? "" : "es",
                          e.subject, window);
@@ -239,10 +242,49 @@ ExpectationResult Check(const Expectation& e, const RunOutcome& run) {
       }
       if (arrival) {
         r.time_to_switch = arrival->at - e.after;
-        r.detail += fmt::format("; moved to {} {} after {}", e.line,
-                                FormatElapsed(*r.time_to_switch), At(e.after));
+        r.detail += fmt::format("; moved to {} {} after {} (rule {})", e.line,
+                                FormatElapsed(*r.time_to_switch), At(e.after), arrival->rule);
+        if (!e.rule.empty() && arrival->rule != e.rule) {
+          r.passed = false;
+          r.detail += fmt::format(", expected rule {}", e.rule);
+        }
       } else if (e.after > Nanos(0)) {
         r.detail += fmt::format("; never moved to {} after {}", e.line, At(e.after));
+      }
+      break;
+    }
+    case Expectation::kTimeOn: {
+      // The class's line over [from, to): from the last decision before
+      // `from`, then each decision inside.
+      Nanos on{0};
+      std::string line;
+      Nanos since = e.from;
+      std::vector<std::string> stays;
+      auto close = [&](Nanos until) {
+        if (line == e.line && until > since) {
+          on += until - since;
+          stays.push_back(fmt::format("{}..{}", At(since), At(until)));
+        }
+      };
+      for (const auto& d : run.decisions) {
+        if (d.traffic_class != e.subject) continue;
+        if (d.at >= e.to) break;
+        if (d.at <= e.from) {
+          line = d.to;
+          continue;
+        }
+        close(d.at);
+        line = d.to;
+        since = d.at;
+      }
+      close(e.to);
+      r.passed = on <= e.at_most;
+      r.detail = fmt::format("on {} for {}", e.line, FormatElapsed(on));
+      if (!stays.empty()) {
+        const std::size_t shown = std::min<std::size_t>(stays.size(), 6);
+        r.detail += fmt::format(
+            " ({}{})", fmt::join(stays.begin(), stays.begin() + static_cast<long>(shown), ", "),
+            stays.size() > shown ? ", ..." : "");
       }
       break;
     }
@@ -306,8 +348,9 @@ ExpectationResult Check(const Expectation& e, const RunOutcome& run) {
       break;
     }
   }
-  if (e.kind != Expectation::kOn && e.kind != Expectation::kMaxSwitches &&
-      e.kind != Expectation::kDown && run.probes_by_tunnel.count(e.subject) == 0) {
+  if (e.kind != Expectation::kOn && e.kind != Expectation::kTimeOn &&
+      e.kind != Expectation::kMaxSwitches && e.kind != Expectation::kDown &&
+      run.probes_by_tunnel.count(e.subject) == 0) {
     r.passed = false;
     r.detail = fmt::format("{} was not probed (see probes.tunnels)", e.subject);
   }
@@ -468,7 +511,8 @@ Result<RunOutcome> RunScenario(const Scenario& scenario, const RunOptions& optio
   auto memory = store::MakeMemoryLog();
   Lockstep lockstep(*memory, scenario.config.analysis, scenario.start);
   store::PolicyChanged policy = autoflow::PolicyEvent(scenario.origin, scenario.config);
-  if (auto r = lockstep.Feed({scenario.start, "policy", policy, {}, {}}); !r)
+  if (auto r = lockstep.Feed({scenario.start, std::string(store::kPolicyStream), policy, {}, {}});
+      !r)
     return tl::unexpected(r.error());
   for (const auto& s : sessions) {
     store::SessionConfigured what = store::ConfiguredFrom(s->sender.config());

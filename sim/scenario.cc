@@ -119,13 +119,24 @@ Expectation ReadExpectation(yaml::Node& n, Nanos duration, const std::set<std::s
     e.subject = n.String("traffic_class");
     if (classes.count(e.subject) == 0)
       n.ErrorAt("traffic_class", fmt::format("unknown traffic class '{}'", e.subject));
-    if (n.Has("on")) {
+    if (n.Has("on") && n.Has("at_most")) {
+      e.kind = Expectation::kTimeOn;
+      e.line = n.String("on");
+      e.at_most = n.Duration("at_most", 0s, 0s, kMaxDuration);
+      if (n.Has("at")) n.ErrorAt("at", "give either 'at' (on that line then) or 'at_most'");
+    } else if (n.Has("on")) {
       e.kind = Expectation::kOn;
       e.line = n.String("on");
       e.at = n.Duration("at", duration, 0s, kMaxDuration);
       e.after = n.Duration("after", 0s, 0s, kMaxDuration);
-      if (!n.Has("at"))
-        n.Error("'at' is required with 'on': the time the class must be on that line");
+      e.rule = n.String("rule");
+      if (!n.Has("at")) {
+        n.Error(
+            "'on' needs 'at' (the time the class must be on that line) or 'at_most' (the "
+            "longest it may be on it in [from, to))");
+      }
+      if (n.Has("rule") && !n.Has("after"))
+        n.ErrorAt("rule", "'rule' is the rule of the move after 'after': give 'after' too");
     } else if (n.Has("max_switches")) {
       e.kind = Expectation::kMaxSwitches;
       e.count = static_cast<std::uint32_t>(n.Integer("max_switches", 0, 0, 1'000'000));

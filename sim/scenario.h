@@ -17,6 +17,7 @@ namespace lineup::sim {
 struct Expectation {
   enum Kind {
     kOn,           // traffic class `subject` is on line `line` at `at`
+    kTimeOn,       // ... on line `line` for at most `at_most` in [from, to)
     kMaxSwitches,  // at most `count` moves of class `subject` in [from, to)
     kLoss,  // measured round-trip loss % of tunnel `subject` in [from, to) within [low, high]
     kForwardLoss,   // ... of the outbound direction (sender to reflector)
@@ -29,7 +30,9 @@ struct Expectation {
   std::string subject;
   std::string line;
   Nanos at{0}, from{0}, to{0};
-  Nanos after{0};  // kOn: the impairment start, for the time to switch
+  Nanos after{0};    // kOn: the impairment start, for the time to switch
+  Nanos at_most{0};  // kTimeOn
+  std::string rule;  // kOn with `after`: the rule the move there must have
   std::uint32_t count = 0;
   double low = 0, high = 0;
   std::string text;  // where it is written (file:line), for messages
