@@ -14,19 +14,11 @@
 namespace lineup::analyzer {
 namespace {
 
-constexpr const char* kTunnelPrefix = "tunnel/";
-constexpr const char* kClassPrefix = "class/";
-constexpr const char* kSessionPrefix = "session/";
 constexpr double kDownScore = -1000;
 constexpr double kMaxExcess = 999;  // a bad line never scores below a down one
 
-double Ms(std::int64_t ns) { return double(ns) / 1e6; }
-
 std::string SessionName(const std::string& stream) {
-  if (stream.rfind(kSessionPrefix, 0) == 0) {
-    return stream.substr(std::char_traits<char>::length(kSessionPrefix));
-  }
-  return stream;
+  return store::NameInStream(stream, store::kSessionStreamPrefix).value_or(stream);
 }
 
 }  // namespace
@@ -40,7 +32,7 @@ struct Analyzer::Session {
   WallTime streak_start;                // the first loss of the current streak
   std::optional<WallTime> last_answer;  // the newest answered probe
   bool fault = false;
-  measure::IpdvChain<double> ipdv[3];  // per LatencyKind: the one jitter (measure/metrics.h)
+  ProbeMaker probes;  // its IPDV chains per LatencyKind: the one jitter (measure/metrics.h)
   std::uint64_t samples = 0;
 };
 
@@ -194,7 +186,7 @@ void Analyzer::Unbind(Session& s, const store::RecordedEvent& e, std::vector<sto
   for (auto& w : s.windows) w.Clear();
   s.consecutive_lost = 0;
   s.fault = false;
-  for (auto& chain : s.ipdv) chain.Reset();
+  s.probes.Reset();
   s.last_answer.reset();
   if (s.tunnel.empty()) return;
   auto it = tunnels_.find(s.tunnel);
@@ -213,7 +205,7 @@ void Analyzer::Unbind(Session& s, const store::RecordedEvent& e, std::vector<sto
 }
 
 void Analyzer::Bind(Session& s, const store::RecordedEvent& e, std::vector<store::Event>& out) {
-  const std::string tunnel = TunnelOf(kSessionPrefix + s.name);
+  const std::string tunnel = TunnelOf(store::SessionStreamOf(s.name));
   if (tunnel == s.tunnel) return;
   Unbind(s, e, out);
   s.tunnel = tunnel;
@@ -252,7 +244,7 @@ bool Analyzer::UpdateLineState(Tunnel& t, const store::RecordedEvent& e,
           "{} probes lost in a row while other sessions of {} are answered: "
           "a fault of this session, not of the line",
           s->consecutive_lost, t.name);
-      Emit(e, kSessionPrefix + s->name, f, out);
+      Emit(e, store::SessionStreamOf(s->name), f, out);
     }
   }
   if (down == t.down) return false;
@@ -266,13 +258,13 @@ bool Analyzer::UpdateLineState(Tunnel& t, const store::RecordedEvent& e,
             ? fmt::format("blackout: {} probes lost in a row", most_lost)
             : fmt::format("blackout: none of its {} sessions answered ({} probes lost in a row)",
                           t.sessions.size(), most_lost);
-    Emit(e, kTunnelPrefix + t.name, d, out);
+    Emit(e, store::TunnelStreamOf(t.name), d, out);
   } else {
     store::TunnelUp u;
     u.tunnel = t.name;
     u.consecutive_lost = most_lost;
     u.detail = "probes answered again";
-    Emit(e, kTunnelPrefix + t.name, u, out);
+    Emit(e, store::TunnelStreamOf(t.name), u, out);
   }
   return true;
 }
@@ -302,35 +294,18 @@ void Analyzer::OnSample(const store::RecordedEvent& e, const store::ProbeSample&
       r.tunnel = t.name;
       r.consecutive_lost = s.consecutive_lost;
       r.detail = "answered again";
-      Emit(e, kSessionPrefix + s.name, r, out);
+      Emit(e, store::SessionStreamOf(s.name), r, out);
       // The fault's losses were the session's, not the line's.
       for (auto& w : s.windows) w.Clear();
-      for (auto& chain : s.ipdv) chain.Reset();
+      s.probes.Reset();
     }
     s.consecutive_lost = 0;
     s.last_answer = e.event.time;
   }
 
-  const double outbound = Ms(sample.t2_ns - sample.t1_ns);
-  const double inbound = Ms(sample.t4_ns - sample.t3_ns);
-  const double latency[3] = {outbound + inbound, outbound, inbound};
-  std::optional<double> ipdv[3];
-  for (int k = 0; k < 3; ++k) {
-    ipdv[k] = s.ipdv[k].Next(sample.sequence,
-                             sample.lost ? std::nullopt : std::optional<double>(latency[k]));
-  }
+  const auto probes = s.probes.Next(e.event.time, sample);
   for (std::size_t w = 0; w < window_specs_.size(); ++w) {
-    const auto kind = static_cast<std::size_t>(window_specs_[w].second);
-    Probe p;
-    p.time = e.event.time;
-    p.lost = sample.lost;
-    if (!sample.lost) {
-      p.latency_ms = latency[kind];
-      p.round_trip_ms = latency[0];
-      p.has_ipdv = ipdv[kind].has_value();
-      p.abs_ipdv_ms = ipdv[kind] ? std::abs(*ipdv[kind]) : 0;
-    }
-    s.windows[w].Add(p);
+    s.windows[w].Add(probes[static_cast<std::size_t>(window_specs_[w].second)]);
   }
   if (UpdateLineState(t, e, out)) changed = true;
   JudgeAll(t, e, out, changed);
@@ -357,7 +332,7 @@ void Analyzer::CheckStale(const store::RecordedEvent& e, std::vector<store::Even
     // Old samples do not speak for the line now.
     for (Session* s : t.sessions) {
       for (auto& w : s->windows) w.Clear();
-      for (auto& chain : s->ipdv) chain.Reset();
+      s->probes.Reset();
     }
     for (std::size_t c = 0; c < config_.classes.size(); ++c) {
       Verdict& v = t.verdicts[c];
@@ -376,8 +351,8 @@ void Analyzer::CheckStale(const store::RecordedEvent& e, std::vector<store::Even
             double(std::chrono::duration_cast<std::chrono::seconds>(config_.stale_after).count());
         ev.detail =
             fmt::format("unknown: no measurement for {} (stale_after {})",
-                        FormatDuration(now - *t.last_sample), FormatDuration(config_.stale_after));
-        Emit(e, kTunnelPrefix + t.name, ev, out);
+                        FormatElapsed(now - *t.last_sample), FormatDuration(config_.stale_after));
+        Emit(e, store::TunnelStreamOf(t.name), ev, out);
       }
     }
     for (std::size_t c = 0; c < config_.classes.size(); ++c) AnnounceRanking(c, e, true, out);
@@ -514,7 +489,7 @@ void Analyzer::Judge(Tunnel& t, std::size_t c, const store::RecordedEvent& e,
   }
 
   auto emit_change = [&](store::Payload payload) {
-    Emit(e, kTunnelPrefix + t.name, std::move(payload), out);
+    Emit(e, store::TunnelStreamOf(t.name), std::move(payload), out);
     compliance_changed = true;
   };
   if (v.compliant && (t.down || first_violation)) {
@@ -603,7 +578,7 @@ void Analyzer::AnnounceRanking(std::size_t c, const store::RecordedEvent& e, boo
     ev.evidence.push_back(
         {v.loss_low_percent, v.loss_high_percent, v.loss_share, v.samples, v.unknown});
   }
-  Emit(e, kClassPrefix + ev.sla_class, ev, out);
+  Emit(e, store::ClassStreamOf(ev.sla_class), ev, out);
 }
 
 }  // namespace lineup::analyzer

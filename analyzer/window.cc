@@ -7,6 +7,31 @@
 
 namespace lineup::analyzer {
 
+std::array<double, 3> Latencies(const store::ProbeSample& sample) {
+  const double outbound = double(sample.t2_ns - sample.t1_ns) / 1e6;
+  const double inbound = double(sample.t4_ns - sample.t3_ns) / 1e6;
+  return {outbound + inbound, outbound, inbound};
+}
+
+std::array<Probe, 3> ProbeMaker::Next(WallTime at, const store::ProbeSample& sample) {
+  const auto latency = Latencies(sample);
+  std::array<Probe, 3> probes;
+  for (std::size_t k = 0; k < 3; ++k) {
+    const auto d = ipdv[k].Next(sample.sequence,
+                                sample.lost ? std::nullopt : std::optional<double>(latency[k]));
+    Probe& p = probes[k];
+    p.time = at;
+    p.lost = sample.lost;
+    if (!sample.lost) {
+      p.latency_ms = latency[k];
+      p.round_trip_ms = latency[0];
+      p.has_ipdv = d.has_value();
+      p.abs_ipdv_ms = d ? std::abs(*d) : 0;
+    }
+  }
+  return probes;
+}
+
 void SampleWindow::Add(const Probe& probe) {
   const std::uint64_t id = next_id_++;
   entries_.emplace_back(probe, id);

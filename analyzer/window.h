@@ -2,6 +2,7 @@
 // sums for means and loss, an order-statistics tree for percentiles.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <deque>
 #include <ext/pb_ds/assoc_container.hpp>
@@ -10,6 +11,8 @@
 #include <utility>
 
 #include "analyzer/sla.h"
+#include "measure/metrics.h"
+#include "store/events.h"
 
 namespace lineup::analyzer {
 
@@ -22,6 +25,21 @@ struct Probe {
   double abs_ipdv_ms = 0;
 };
 
+// A sample's latencies in ms, indexed by LatencyKind: round trip (outbound
+// plus inbound: the reflector's own time is not the line's), outbound, inbound.
+std::array<double, 3> Latencies(const store::ProbeSample& sample);
+
+// One session's IPDV chains, one per LatencyKind (measure::IpdvChain, the one
+// jitter), and the window entry a sample makes for a kind.
+struct ProbeMaker {
+  measure::IpdvChain<double> ipdv[3];
+  // Feeds the chains with `sample`; the probes for each kind.
+  std::array<Probe, 3> Next(WallTime at, const store::ProbeSample& sample);
+  void Reset() {
+    for (auto& chain : ipdv) chain.Reset();
+  }
+};
+
 class SampleWindow {
  public:
   explicit SampleWindow(Window spec) : spec_(spec) {}
@@ -29,6 +47,8 @@ class SampleWindow {
   void Add(const Probe& probe);
 
   std::size_t size() const { return entries_.size(); }
+  // The time of the oldest probe in the window (meaningless when empty).
+  WallTime oldest() const { return entries_.empty() ? WallTime{} : entries_.front().first.time; }
   std::size_t received() const { return latencies_.size(); }
   std::uint64_t lost() const { return lost_; }
   std::uint64_t ipdv_count() const { return ipdv_count_; }

@@ -107,6 +107,7 @@ nlohmann::json TimelineJson(const autoflow::Timeline& t) {
     classes[c.traffic_class] = {{"switches", c.switches},
                                 {"assigned_s", double(c.assigned.count()) / 1e9},
                                 {"out_of_sla_s", double(c.out_of_sla.count()) / 1e9},
+                                {"exposed_s", double(c.exposed.count()) / 1e9},
                                 {"time_on_s", on}};
   }
   nlohmann::json decisions = nlohmann::json::array();
@@ -123,16 +124,16 @@ nlohmann::json TimelineJson(const autoflow::Timeline& t) {
 }
 
 int Replay(const AutoflowOptions& o) {
-  std::optional<autoflow::Policy> policy;
+  std::optional<autoflow::LoadedConfig> what_if;
   if (!o.policy.empty()) {
     auto config = autoflow::LoadConfig(o.policy);
     if (!config) return Fail("replay", config.error().message);
-    policy = std::move(config->policy);
+    what_if = std::move(*config);
   }
   auto log = OpenLogForReading(o.dir);
   if (!log) return Fail("replay", log.error().message);
   const bool tty = isatty(STDERR_FILENO) != 0;
-  auto result = autoflow::Replay(**log, policy, [&](double share) {
+  auto result = autoflow::Replay(**log, std::move(what_if), [&](double share) {
     if (tty) std::cerr << fmt::format("\rreplaying: {:3.0f} %", 100 * share) << std::flush;
   });
   if (tty) std::cerr << "\r\033[K" << std::flush;
@@ -144,6 +145,7 @@ int Replay(const AutoflowOptions& o) {
                         {"events", r.events},
                         {"policy", o.policy.empty() ? "recorded" : o.policy},
                         {"identical", r.identical},
+                        {"rejudged", r.rejudged},
                         {"recorded", TimelineJson(r.recorded)},
                         {"replayed", TimelineJson(r.replayed)}};
     if (r.first_difference) j["first_difference"] = *r.first_difference;
@@ -155,6 +157,10 @@ int Replay(const AutoflowOptions& o) {
       "replayed {} events, {} .. {} ({}), under {}\n\n", r.events, FormatTime(r.from).substr(0, 19),
       FormatTime(r.to).substr(0, 19), Span(r.to - r.from),
       o.policy.empty() ? "the policy recorded in the log" : o.policy + " (what-if)");
+  if (r.rejudged) {
+    std::cout << "the what-if's SLA classes differ from the recorded ones: its analyzer "
+                 "re-judged every line from the recorded probe samples\n";
+  }
   if (o.policy.empty()) {
     if (r.identical) {
       std::cout << fmt::format("the replay reproduces all {} recorded decisions exactly\n",
@@ -177,17 +183,22 @@ int Replay(const AutoflowOptions& o) {
     }
     return s;
   };
-  std::cout << fmt::format("\n{:<14} {:>9} {:>9}   {:>10} {:>10}   time per line\n",
-                           "traffic class", "switches", label, "out of SLA", label);
+  std::cout << "\nexposed: time on a line whose samples were out of the class's (recorded) SLA, "
+               "detection delay included;\nout of SLA: time on a line its timeline's verdicts "
+               "called down or violated\n";
+  std::cout << fmt::format("\n{:<14} {:>9} {:>9}   {:>10} {:>10}   {:>10} {:>10}   time per line\n",
+                           "traffic class", "switches", label, "exposed", label, "out of SLA",
+                           label);
   for (const auto& [cls, pair] : rows) {
     const auto* a = pair.first;
     const auto* b = pair.second;
-    std::cout << fmt::format("{:<14} {:>9} {:>9}   {:>10} {:>10}   recorded: {}\n", cls,
-                             a ? std::to_string(a->switches) : "-",
-                             b ? std::to_string(b->switches) : "-", a ? Span(a->out_of_sla) : "-",
+    std::cout << fmt::format("{:<14} {:>9} {:>9}   {:>10} {:>10}   {:>10} {:>10}   recorded: {}\n",
+                             cls, a ? std::to_string(a->switches) : "-",
+                             b ? std::to_string(b->switches) : "-", a ? Span(a->exposed) : "-",
+                             b ? Span(b->exposed) : "-", a ? Span(a->out_of_sla) : "-",
                              b ? Span(b->out_of_sla) : "-", lines(a));
-    std::cout << fmt::format("{:<14} {:>9} {:>9}   {:>10} {:>10}   {}: {}\n", "", "", "", "", "",
-                             label, lines(b));
+    std::cout << fmt::format("{:<14} {:>9} {:>9}   {:>10} {:>10}   {:>10} {:>10}   {}: {}\n", "",
+                             "", "", "", "", "", "", label, lines(b));
   }
   // Decisions, merged in time order.
   std::cout << fmt::format(

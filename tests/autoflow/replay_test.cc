@@ -98,9 +98,10 @@ TEST(ReplayTest, WhatIfComparesAnotherPolicy) {
                 "min_dwell: 0s, failback_delay: 0s");
   auto config = ParseConfig(eager, "eager.yaml");
   ASSERT_TRUE(config) << config.error().message;
-  auto r = Replay(*log, config->policy);
+  auto r = Replay(*log, *config);
   ASSERT_TRUE(r) << r.error().message;
   EXPECT_FALSE(r->identical);
+  EXPECT_FALSE(r->rejudged);  // the same SLA classes: the recorded verdicts stand
   const auto& recorded = r->recorded.classes.at(0);
   const auto& eager_outcome = r->replayed.classes.at(0);
   // Without dwell or dampening it moves sooner and more often, and spends
@@ -108,6 +109,51 @@ TEST(ReplayTest, WhatIfComparesAnotherPolicy) {
   EXPECT_GE(eager_outcome.switches, recorded.switches);
   EXPECT_LE(eager_outcome.out_of_sla, recorded.out_of_sla);
   EXPECT_LT(eager_outcome.time_on.at("inet"), recorded.time_on.at("inet"));
+}
+
+// A what-if with a looser SLA class re-judges the lines from the samples and
+// stays on mpls through its brownouts (170 ms is within 200 ms). By its own
+// verdicts it was never out of SLA; graded against the recorded 100 ms class
+// it sat about 11 minutes on a line over the limit, while the recorded
+// timeline was exposed only until each brownout was detected.
+TEST(ReplayTest, AWhatIfWithOtherSlaClassesIsRejudgedAndGradedOnTheSamples) {
+  auto log = LiveLog();
+  std::string loose = kPolicy;
+  loose.replace(loose.find("latency_ms: {enter: 100, exit: 80}"), 34,
+                "latency_ms: {enter: 200, exit: 180}");
+  auto config = ParseConfig(loose, "loose.yaml");
+  ASSERT_TRUE(config) << config.error().message;
+  auto r = Replay(*log, *config);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_TRUE(r->rejudged);
+  const auto& recorded = r->recorded.classes.at(0);
+  const auto& what_if = r->replayed.classes.at(0);
+  EXPECT_EQ(what_if.switches, 0u) << "170 ms never breaks a 200 ms limit";
+  EXPECT_EQ(what_if.out_of_sla, 0s) << "its own verdicts never called mpls violated";
+  // Three brownouts of 2, 1 and 8 minutes, all spent on mpls.
+  EXPECT_GT(what_if.exposed, 10min);
+  EXPECT_LT(what_if.exposed, 12min);
+  // The recorded controller left each brownout once it was detected: a few
+  // seconds of exposure each (detection delay), never minutes.
+  EXPECT_GT(recorded.exposed, 0s);
+  EXPECT_LT(recorded.exposed, 1min);
+  EXPECT_LE(recorded.exposed, recorded.assigned);
+}
+
+// The exposure of the recorded timeline does not depend on which policy is
+// tried beside it: the yardstick is the recorded SLA.
+TEST(ReplayTest, ExposureIsMeasuredAgainstTheRecordedSla) {
+  auto log = LiveLog();
+  auto same = Replay(*log, std::nullopt);
+  std::string loose = kPolicy;
+  loose.replace(loose.find("latency_ms: {enter: 100, exit: 80}"), 34,
+                "latency_ms: {enter: 200, exit: 180}");
+  auto config = ParseConfig(loose, "loose.yaml");
+  ASSERT_TRUE(config) << config.error().message;
+  auto other = Replay(*log, *config);
+  ASSERT_TRUE(same && other);
+  EXPECT_EQ(same->recorded.classes.at(0).exposed, other->recorded.classes.at(0).exposed);
+  EXPECT_EQ(same->recorded.classes.at(0).exposed, same->replayed.classes.at(0).exposed);
 }
 
 TEST(ReplayTest, AnEmptyLogIsAClearError) {
