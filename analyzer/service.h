@@ -23,6 +23,11 @@ class AnalyzerService {
   std::vector<Verdict> Ranking(const std::string& sla_class) const {
     return service_->Locked([&] { return analyzer_->Ranking(sla_class); });
   }
+  // Thread-safe snapshot of every session as the analyzer sees it (its
+  // tunnel, and whether it is at fault while its line carries others).
+  std::vector<SessionState> Sessions() const {
+    return service_->Locked([&] { return analyzer_->Sessions(); });
+  }
   std::optional<Error> last_error() const { return service_->last_error(); }
 
  private:

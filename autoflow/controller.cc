@@ -12,8 +12,6 @@
 namespace lineup::autoflow {
 namespace {
 
-constexpr const char* kTrafficPrefix = "traffic/";
-
 std::string Join(const std::vector<std::string>& names, std::string_view sep) {
   std::string out;
   for (const auto& n : names) out += (out.empty() ? "" : std::string(sep)) + n;
@@ -429,7 +427,11 @@ Controller::Decision Controller::Decide(const TrafficClass& c, ClassState& state
   for (const auto& m : members) {
     const Line* l = LineOf(c, m);
     if (!up(m)) any_down = true;
-    if (!l || (l->evidence && l->evidence->unknown)) any_unknown = true;
+    // Unknown as the ranking says, or as the violation that says so (it may
+    // arrive before the ranking that carries it).
+    if (!l || (l->evidence && l->evidence->unknown) ||
+        (!l->compliant && l->violated_metric == "unknown"))
+      any_unknown = true;
     if (on_path) {
       if (!l || !l->figures) {
         all_fine = false;
@@ -591,7 +593,7 @@ void Controller::Evaluate(std::size_t cls, const store::RecordedEvent& r,
     ev.reason = d.reason;
     ev.weights = d.next->weights;
     ev.path = d.next->path;
-    store::Event o{now, kTrafficPrefix + c.name, ev, {}, {}};
+    store::Event o{now, store::TrafficStreamOf(c.name), ev, {}, {}};
     o.event_id = fmt::format("autoflow/{}/{}", r.position, outputs_++);
     out.push_back(std::move(o));
     if (state.decided) state.switches.push_back(now);  // every move counts, escapes too

@@ -39,10 +39,14 @@ std::vector<std::pair<std::string, Assignment>> ControllerService::Assignments()
   });
 }
 
+std::vector<LineDampingState> ControllerService::Damping(WallTime now) const {
+  return service_->Locked([&] { return controller_->DampingStates(now); });
+}
+
 Result<bool> RecordPolicy(store::EventLog& log, const std::string& name, const LoadedConfig& config,
                           WallTime now) {
   std::optional<store::PolicyChanged> last;
-  auto read = log.ReadStream("policy", 0, [&](const store::LogEntry& e) {
+  auto read = log.ReadStream(std::string(store::kPolicyStream), 0, [&](const store::LogEntry& e) {
     if (e.event) {
       if (const auto* p = std::get_if<store::PolicyChanged>(&e.event->event.payload)) last = *p;
     }
@@ -53,7 +57,7 @@ Result<bool> RecordPolicy(store::EventLog& log, const std::string& name, const L
   if (last && last->document == now_in_force.document && last->policy == now_in_force.policy) {
     return false;
   }
-  store::Event e{now, "policy", std::move(now_in_force), {}, {}};
+  store::Event e{now, std::string(store::kPolicyStream), std::move(now_in_force), {}, {}};
   auto appended = log.Append(std::vector<store::Event>{e});
   if (!appended) return tl::unexpected(appended.error());
   return true;

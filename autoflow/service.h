@@ -26,6 +26,8 @@ class ControllerService {
   std::optional<Error> last_error() const { return service_->last_error(); }
   // The traffic classes' current lines (a snapshot).
   std::vector<std::pair<std::string, Assignment>> Assignments() const;
+  // Every line's flap damping per traffic class, decayed to `now` (a snapshot).
+  std::vector<LineDampingState> Damping(WallTime now) const;
   ActuatorQueue& actuator() { return *queue_; }
 
  private:

@@ -21,6 +21,7 @@
 #include <boost/beast/http.hpp>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <thread>
 #include <variant>
 
@@ -127,15 +128,6 @@ json RunObject(const RunResult& r) {
   return j;
 }
 
-// A schedule as the configuration takes it, in words people type: {"every": "10s"} or {"at": [CRON,
-// ...]}.
-json ScheduleObject(const Schedule& schedule) {
-  if (schedule.every > Nanos(0)) return {{"every", FormatDuration(schedule.every)}};
-  json at = json::array();
-  for (const auto& c : schedule.at) at.push_back(c.text());
-  return {{"at", at}};
-}
-
 // How far a run in progress is: packets due by now at the session's pace,
 // then the wait for late replies.
 json ProgressObject(const SessionView& v) {
@@ -152,7 +144,17 @@ json ProgressObject(const SessionView& v) {
           {"at_most_ms", Ms(sending + p.wait)}};
 }
 
-json SessionObject(const SessionView& v) {
+// The sessions the analyzer holds at fault now (unanswered while their
+// line's other sessions are answered), by name.
+std::set<std::string> Faulty(Daemon& daemon) {
+  std::set<std::string> out;
+  for (const auto& s : daemon.LineSessions()) {
+    if (s.fault) out.insert(s.session);
+  }
+  return out;
+}
+
+json SessionObject(const SessionView& v, const std::set<std::string>& faulty = {}) {
   const auto& c = v.config;
   const auto& p = c.settings.session;
   json j{{"id", c.id},
@@ -177,8 +179,9 @@ json SessionObject(const SessionView& v) {
   j["last"] = v.last ? RunObject(*v.last) : json(nullptr);
   j["ip"] = c.remote.address().is_v6() ? 6 : 4;
   j["run_mode"] = c.settings.run_in_background ? "background" : "foreground";
-  j["own_schedule"] = c.settings.schedule ? ScheduleObject(*c.settings.schedule) : json(nullptr);
+  j["own_schedule"] = c.settings.schedule ? ScheduleJson(*c.settings.schedule) : json(nullptr);
   j["progress"] = v.running ? ProgressObject(v) : json(nullptr);
+  j["fault"] = faulty.count(c.name) != 0;
   return j;
 }
 
@@ -222,6 +225,10 @@ json VerdictObject(const analyzer::Verdict& v) {
           {"jitter_ms", v.jitter_ms},
           {"loss_percent", v.loss_percent},
           {"mos", v.mos},
+          {"unknown", v.unknown},
+          {"samples", v.samples},
+          {"loss_low_percent", v.loss_low_percent},
+          {"loss_high_percent", v.loss_high_percent},
           {"violated", v.violated_metric}};
 }
 
@@ -381,7 +388,7 @@ std::variant<SessionView, HttpResponse> ReplaceSession(Daemon& daemon, const std
 
 // GET /api/sessions?offset=N&limit=N&q=TEXT: one page of the sessions whose
 // id, name or tunnel holds TEXT (any case).
-HttpResponse SessionPage(const std::vector<SessionView>& all,
+HttpResponse SessionPage(const std::vector<SessionView>& all, const std::set<std::string>& faulty,
                          std::map<std::string, std::string>& query) {
   std::size_t offset = 0, limit = 50;
   try {
@@ -404,7 +411,7 @@ HttpResponse SessionPage(const std::vector<SessionView>& all,
         lower(s.config.tunnel).find(q) == std::string::npos) {
       continue;
     }
-    if (matching >= offset && page.size() < limit) page.push_back(SessionObject(s));
+    if (matching >= offset && page.size() < limit) page.push_back(SessionObject(s, faulty));
     ++matching;
   }
   return Json(200, {{"total", matching},
@@ -426,11 +433,15 @@ json Tunnels(Daemon& daemon) {
   };
   for (const auto& [name, site] : config.analysis.analysis.site_of_tunnel)
     tunnel(name)["site"] = site;
+  std::map<std::string, bool> fault;  // session name -> at fault
+  for (const auto& s : daemon.LineSessions()) fault[s.session] = s.fault;
   for (const auto& s : config.senders) {
     if (s.tunnel.empty()) continue;
     auto& t = tunnel(s.tunnel);
     if (t["remote"].is_null()) t["remote"] = s.remote.address().to_string();
     t["sessions"].push_back(s.id);
+    if (!t.contains("faulty_sessions")) t["faulty_sessions"] = json::array();
+    if (fault[s.name]) t["faulty_sessions"].push_back(s.id);
   }
   json out = json::array();
   for (auto& [name, t] : tunnels) out.push_back(t);
@@ -560,9 +571,10 @@ Routed Route(Daemon& daemon, Jobs& jobs, const HttpRequest& request, const std::
     }
     const auto all = daemon.Sessions();
     if (query.count("limit") || query.count("offset") || query.count("q"))
-      return answer(SessionPage(all, query));
+      return answer(SessionPage(all, Faulty(daemon), query));
+    const auto faulty = Faulty(daemon);
     json list = json::array();
-    for (const auto& s : all) list.push_back(SessionObject(s));
+    for (const auto& s : all) list.push_back(SessionObject(s, faulty));
     return answer(Json(200, list));
   }
   if (what == "sessions" && parts.size() >= 3) {
@@ -602,7 +614,7 @@ Routed Route(Daemon& daemon, Jobs& jobs, const HttpRequest& request, const std::
         if (auto* refused = std::get_if<HttpResponse>(&changed)) return answer(*refused);
         return answer(Json(200, SessionObject(std::get<SessionView>(changed))));
       }
-      return answer(Json(200, SessionObject(*session)));
+      return answer(Json(200, SessionObject(*session, Faulty(daemon))));
     }
     if (parts.size() == 4 && parts[3] == "schedule") {
       if (auto bad = only({"GET", "PUT"})) return answer(*bad);
@@ -751,11 +763,15 @@ Routed Route(Daemon& daemon, Jobs& jobs, const HttpRequest& request, const std::
       for (const auto& tc : policy.classes) {
         if (tc.name == cls) sla = tc.sla_class;
       }
-      out[cls] = {{"to", a.to},
-                  {"rule", a.rule},
-                  {"since", FormatTime(a.since)},
-                  {"path", a.path},
-                  {"sla_class", sla}};
+      out[cls] = {{"to", a.to},     {"rule", a.rule},   {"since", FormatTime(a.since)},
+                  {"path", a.path}, {"sla_class", sla}, {"damping", json::array()}};
+    }
+    for (const auto& d : daemon.Damping()) {
+      if (!out.contains(d.traffic_class)) continue;
+      out[d.traffic_class]["damping"].push_back({{"tunnel", d.tunnel},
+                                                 {"penalty", d.penalty},
+                                                 {"suppressed", d.suppressed},
+                                                 {"failures", d.failures}});
     }
     return answer(Json(200, out));
   }
@@ -879,11 +895,42 @@ std::string Metrics(Daemon& daemon) {
   for (const auto& [tunnel, is_down] : down) {
     out += fmt::format("lineup_tunnel_down{{tunnel=\"{}\"}} {}\n", label(tunnel), is_down ? 1 : 0);
   }
+  family("lineup_tunnel_unknown", "gauge",
+         "1 while the tunnel has no fresh measurement (never compliant, never a target)");
+  std::map<std::string, bool> unknown;
+  for (const auto& [cls, ranking] : rankings) {
+    for (const auto& v : ranking) unknown[v.tunnel] = unknown[v.tunnel] || v.unknown;
+  }
+  for (const auto& [tunnel, is_unknown] : unknown) {
+    out += fmt::format("lineup_tunnel_unknown{{tunnel=\"{}\"}} {}\n", label(tunnel),
+                       is_unknown ? 1 : 0);
+  }
+  family("lineup_session_fault", "gauge",
+         "1 while the session is unanswered but its tunnel's other sessions are (a session "
+         "fault, not a line outage)");
+  for (const auto& s : daemon.LineSessions()) {
+    if (s.tunnel.empty()) continue;
+    out += fmt::format("lineup_session_fault{{session=\"{}\",tunnel=\"{}\"}} {}\n",
+                       label(s.session), label(s.tunnel), s.fault ? 1 : 0);
+  }
+  const auto damping = daemon.Damping();
+  family("lineup_line_damping_penalty", "gauge",
+         "The line's flap penalty in the traffic class (RFC 2439 scheme, decayed to now)");
+  for (const auto& d : damping) {
+    out += fmt::format("lineup_line_damping_penalty{{traffic_class=\"{}\",tunnel=\"{}\"}} {:.1f}\n",
+                       label(d.traffic_class), label(d.tunnel), d.penalty);
+  }
+  family("lineup_line_suppressed", "gauge",
+         "1 while flap damping keeps the line from optional moves of the traffic class");
+  for (const auto& d : damping) {
+    out += fmt::format("lineup_line_suppressed{{traffic_class=\"{}\",tunnel=\"{}\"}} {}\n",
+                       label(d.traffic_class), label(d.tunnel), d.suppressed ? 1 : 0);
+  }
   family("lineup_path_switches_total", "counter",
          "Path switches of the traffic class (all time, from the log)");
   for (const auto& [cls, a] : daemon.Paths()) {
     out += fmt::format("lineup_path_switches_total{{traffic_class=\"{}\"}} {}\n", label(cls),
-                       daemon.log().StreamRevision("traffic/" + cls));
+                       daemon.log().StreamRevision(store::TrafficStreamOf(cls)));
   }
   family("lineup_path_current", "gauge", "1 for the line the traffic class uses now");
   for (const auto& [cls, a] : daemon.Paths()) {

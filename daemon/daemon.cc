@@ -77,7 +77,7 @@ class DaemonImpl final : public Daemon {
     // recorded document: they apply again on top of the file.
     if (config_.api_changes == "{}") {
       std::string recorded;
-      (void)log_->ReadStream("policy", 0, [&](const store::LogEntry& e) {
+      (void)log_->ReadStream(std::string(store::kPolicyStream), 0, [&](const store::LogEntry& e) {
         if (e.event) {
           if (const auto* p = std::get_if<store::PolicyChanged>(&e.event->event.payload))
             recorded = p->document;
@@ -171,6 +171,18 @@ class DaemonImpl final : public Daemon {
     std::lock_guard lock(mutex_);
     if (!controller_) return {};
     return controller_->Assignments();
+  }
+
+  std::vector<analyzer::SessionState> LineSessions() const override {
+    std::lock_guard lock(mutex_);
+    if (!analyzer_) return {};
+    return analyzer_->Sessions();
+  }
+
+  std::vector<autoflow::LineDampingState> Damping() const override {
+    std::lock_guard lock(mutex_);
+    if (!controller_) return {};
+    return controller_->Damping(clock_.Now());
   }
 
   std::vector<std::pair<CollectorConfig, ExporterCounters>> Collectors() const override {

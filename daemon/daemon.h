@@ -70,6 +70,11 @@ class Daemon {
   // Rankings per SLA class and the controller's current line per class.
   virtual std::vector<std::pair<std::string, std::vector<analyzer::Verdict>>> Rankings() const = 0;
   virtual std::vector<std::pair<std::string, autoflow::Assignment>> Paths() const = 0;
+  // Sessions as the analyzer judges them: the tunnel each speaks for, and a
+  // session fault (unanswered while its line's other sessions are answered).
+  virtual std::vector<analyzer::SessionState> LineSessions() const = 0;
+  // Flap damping of lines per traffic class, now.
+  virtual std::vector<autoflow::LineDampingState> Damping() const = 0;
   // Per IPFIX collector: where, and what was sent and dropped.
   virtual std::vector<std::pair<CollectorConfig, ExporterCounters>> Collectors() const = 0;
 

@@ -168,7 +168,8 @@ function renderSessions() {
     const running = x.running && x.progress;
     rows.push(h('tr', {id: 'row-' + x.id, 'data-id': x.id, 'data-name': x.name},
       h('td', {}, h('code', {}, x.id), h('div', {class: 'muted'}, x.name)),
-      h('td', {}, x.tunnel || '–'),
+      h('td', {}, x.tunnel || h('span', {class: 'muted', title: 'on no tunnel: results only, never a path'}, 'diagnostic'),
+        x.fault ? h('div', {}, h('span', {class: 'badge warn', title: 'unanswered while the tunnel\'s other sessions are answered: a session fault, not a line outage'}, 'session fault')) : null),
       h('td', {}, params(x)),
       h('td', {}, x.schedule, x.next_run ? h('div', {class: 'muted'}, 'next ' + when(x.next_run)) : null),
       h('td', {}, x.last ? when(x.last.finished) : '–', x.last ? h('div', {class: 'muted'}, 'run ' + x.last.run + ', ' + x.last.trigger) : null),
@@ -592,6 +593,7 @@ async function loadPaths() {
 function slaState(v) {
   if (!v.judged) return h('span', {class: 'badge'}, 'not judged yet');
   if (v.down) return h('span', {class: 'badge bad'}, 'down');
+  if (v.unknown) return h('span', {class: 'badge bad', title: 'no fresh measurement: never compliant, never a target'}, 'unknown');
   if (!v.compliant) return h('span', {class: 'badge warn'}, 'violated' + (v.violated ? ': ' + v.violated : ''));
   return h('span', {class: 'badge good'}, 'compliant');
 }
@@ -608,7 +610,10 @@ function classCard(cls, a, sla, list) {
         h('td', {}, h('span', {class: 'meter', 'aria-hidden': 'true'}, h('span', {style: `width:${Math.round(v.score * 100)}%`})), v.score.toFixed(3)),
         h('td', {}, slaState(v)),
         h('td', {class: 'num'}, v.judged ? ms(v.latency_ms) + ' ms' : '–'), h('td', {class: 'num'}, v.judged ? ms(v.jitter_ms) + ' ms' : '–'),
-        h('td', {class: 'num'}, v.judged ? pct(v.loss_percent) : '–'))))));
+        h('td', {class: 'num'}, v.judged ? pct(v.loss_percent) : '–'))))),
+    a && a.damping && a.damping.length ? h('p', {class: 'damping muted'}, 'Flap damping: ',
+      a.damping.map((d) => `${d.tunnel} ${Math.round(d.penalty)}` + (d.suppressed ? ' (suppressed)' : '') +
+        ` after ${d.failures} failure${d.failures === 1 ? '' : 's'}`).join(', ')) : null);
 }
 
 // ------------------------------------------------------------------ report
