@@ -43,6 +43,9 @@ struct Analyzer::Tunnel {
   bool unknown = false;
   std::optional<WallTime> last_sample;
   std::vector<Verdict> verdicts;  // per class
+  // Per class, while violated: the probes judged since the window last came
+  // within every exit value, the evidence a loss violation ends on.
+  std::vector<RecoveryTally> recovery;
 };
 
 Result<void> Validate(const AnalyzerConfig& config) {
@@ -100,6 +103,7 @@ Analyzer::Tunnel& Analyzer::TunnelFor(const std::string& name) {
     slot = std::make_unique<Tunnel>();
     slot->name = name;
     slot->verdicts.resize(config_.classes.size());
+    slot->recovery.resize(config_.classes.size());
     for (std::size_t i = 0; i < config_.classes.size(); ++i) {
       slot->verdicts[i].tunnel = name;
       slot->verdicts[i].sla_class = config_.classes[i].name;
@@ -221,20 +225,20 @@ bool Analyzer::UpdateLineState(Tunnel& t, const store::RecordedEvent& e,
   std::optional<WallTime> latest_streak;
   std::uint32_t most_lost = 0;
   for (const Session* s : t.sessions) {
-    if (s->consecutive_lost < config_.blackout_after_lost) continue;
+    if (s->consecutive_lost < StreakForOutage(*s)) continue;
     latest_streak = latest_streak ? std::max(*latest_streak, s->streak_start) : s->streak_start;
     most_lost = std::max(most_lost, s->consecutive_lost);
   }
   bool down = false;
   if (latest_streak) {
     down = std::none_of(t.sessions.begin(), t.sessions.end(), [&](const Session* s) {
-      return s->consecutive_lost < config_.blackout_after_lost && s->last_answer &&
+      return s->consecutive_lost < StreakForOutage(*s) && s->last_answer &&
              *s->last_answer >= *latest_streak;
     });
   }
   if (!down) {
     for (Session* s : t.sessions) {
-      if (s->fault || s->consecutive_lost < config_.blackout_after_lost) continue;
+      if (s->fault || s->consecutive_lost < StreakForOutage(*s)) continue;
       s->fault = true;
       store::SessionFault f;
       f.session = s->name;
@@ -304,6 +308,11 @@ void Analyzer::OnSample(const store::RecordedEvent& e, const store::ProbeSample&
   }
 
   const auto probes = s.probes.Next(e.event.time, sample);
+  for (std::size_t c = 0; c < config_.classes.size(); ++c) {
+    if (t.verdicts[c].compliant || !SpeaksFor(t, s, config_.classes[c])) continue;
+    ++t.recovery[c].total;
+    t.recovery[c].lost += sample.lost ? 1 : 0;
+  }
   for (std::size_t w = 0; w < window_specs_.size(); ++w) {
     s.windows[w].Add(probes[static_cast<std::size_t>(window_specs_[w].second)]);
   }
@@ -313,10 +322,23 @@ void Analyzer::OnSample(const store::RecordedEvent& e, const store::ProbeSample&
 
 void Analyzer::JudgeAll(Tunnel& t, const store::RecordedEvent& e, std::vector<store::Event>& out,
                         bool force_announce) {
+  std::vector<store::Event> changes;
   for (std::size_t c = 0; c < config_.classes.size(); ++c) {
     bool compliance_changed = force_announce;
-    Judge(t, c, e, out, compliance_changed);
+    changes.clear();
+    Judge(t, c, e, changes, compliance_changed);
+    // A violation after the ranking: whoever escapes on it then holds every
+    // line's figures as of now, not of the last ranking. A recovery before
+    // it: the ranking then shows a line whose failback delay has begun.
+    const bool violation = std::any_of(changes.begin(), changes.end(), [](const auto& ev) {
+      return std::holds_alternative<store::SlaViolated>(ev.payload);
+    });
+    if (!violation) {
+      for (auto& ev : changes) out.push_back(std::move(ev));
+      changes.clear();
+    }
     AnnounceRanking(c, e, compliance_changed, out);
+    for (auto& ev : changes) out.push_back(std::move(ev));
   }
 }
 
@@ -329,6 +351,7 @@ void Analyzer::CheckStale(const store::RecordedEvent& e, std::vector<store::Even
     Tunnel& t = *tp;
     if (t.unknown || !t.last_sample || now - *t.last_sample < config_.stale_after) continue;
     t.unknown = true;
+    t.recovery.assign(config_.classes.size(), {});
     // Old samples do not speak for the line now.
     for (Session* s : t.sessions) {
       for (auto& w : s->windows) w.Clear();
@@ -393,7 +416,51 @@ struct Combined {
   }
 };
 
+// A loss violation ends on evidence too: the Wilson upper bound, at
+// kRecoveryConfidence, of the probes since the window came within every
+// exit value must be under the enter value. (A window of 100 without a loss
+// says the loss is under 8.7 % at the class's 99.9 %, which proves nothing
+// against a 1 % limit; 163 such probes say it is under 1 % with 90 %.)
+// Only a loss violation waits for it (latency and jitter end on their exit
+// values over min_samples, a blackout or an unknown line on fresh probes).
+// `bound` gets the upper bound.
+bool RecoveryEvidence(const SlaClass& cls, const RecoveryTally& tally,
+                      std::optional<double>& bound) {
+  for (const auto& th : cls.thresholds) {
+    if (th.metric != Metric::kLoss) continue;
+    bound = WilsonBounds(tally.lost, tally.total, OneSidedZ(kRecoveryConfidence)).high;
+    return *bound < th.enter;
+  }
+  return true;
+}
+
 }  // namespace
+
+std::uint32_t Analyzer::StreakForOutage(const Session& s) const {
+  const std::uint32_t base = config_.blackout_after_lost;
+  if (s.windows.empty()) return base;
+  // The session's own loss before the current streak.
+  const SampleWindow& w = s.windows.front();
+  const std::uint64_t streak = std::min<std::uint64_t>(s.consecutive_lost, w.lost());
+  const std::uint64_t size = w.size() - std::min<std::uint64_t>(streak, w.size());
+  if (size < 20) return base;  // too few probes to know the line's loss
+  const double p = double(w.lost() - streak) / double(size);
+  if (p <= 0) return base;
+  const double needed = std::ceil(std::log(kChanceStreak) / std::log(std::min(p, 0.9)));
+  return std::clamp<std::uint32_t>(static_cast<std::uint32_t>(needed), base, 4 * base);
+}
+
+bool Analyzer::SpeaksFor(const Tunnel& t, const Session& s, const SlaClass& cls) const {
+  // Not in fault (unless the whole line is down), and with the class's
+  // marking where any of the line's sessions has it.
+  auto fits = [&](const Session& x) {
+    return x.dscp && std::find(cls.dscp.begin(), cls.dscp.end(), *x.dscp) != cls.dscp.end();
+  };
+  if (s.fault && !t.down) return false;
+  const bool any_fits = std::any_of(t.sessions.begin(), t.sessions.end(),
+                                    [&](const Session* x) { return !x->fault && fits(*x); });
+  return !any_fits || fits(s);
+}
 
 void Analyzer::Judge(Tunnel& t, std::size_t c, const store::RecordedEvent& e,
                      std::vector<store::Event>& out, bool& compliance_changed) {
@@ -402,18 +469,9 @@ void Analyzer::Judge(Tunnel& t, std::size_t c, const store::RecordedEvent& e,
   Verdict& v = t.verdicts[c];
   v.down = t.down;
 
-  // The sessions that speak for this class: not in fault, with the class's
-  // marking where any has it.
-  auto fits = [&](const Session* s) {
-    return s->dscp && std::find(cls.dscp.begin(), cls.dscp.end(), *s->dscp) != cls.dscp.end();
-  };
-  const bool any_fits = std::any_of(t.sessions.begin(), t.sessions.end(),
-                                    [&](const Session* s) { return !s->fault && fits(s); });
   Combined w;
   for (const Session* s : t.sessions) {
-    if (s->fault && !t.down) continue;
-    if (any_fits && !fits(s)) continue;
-    w.Add(s->windows[spec]);
+    if (SpeaksFor(t, *s, cls)) w.Add(s->windows[spec]);
   }
   v.samples = w.size;
   if (w.size < cls.min_samples && !t.down) return;
@@ -488,6 +546,8 @@ void Analyzer::Judge(Tunnel& t, std::size_t c, const store::RecordedEvent& e,
     v.loss_share = loss_headroom / n;
   }
 
+  if (v.compliant || !all_within_exit) t.recovery[c] = {};
+  std::optional<double> recovery_bound;
   auto emit_change = [&](store::Payload payload) {
     Emit(e, store::TunnelStreamOf(t.name), std::move(payload), out);
     compliance_changed = true;
@@ -522,7 +582,9 @@ void Analyzer::Judge(Tunnel& t, std::size_t c, const store::RecordedEvent& e,
     }
     v.violated_metric = ev.metric;
     emit_change(ev);
-  } else if (!v.compliant && !t.down && !t.unknown && all_within_exit) {
+  } else if (!v.compliant && !t.down && !t.unknown && all_within_exit &&
+             (v.violated_metric != "loss" ||
+              RecoveryEvidence(cls, t.recovery[c], recovery_bound))) {
     v.compliant = true;
     store::SlaRecovered ev;
     ev.tunnel = t.name;
@@ -530,8 +592,12 @@ void Analyzer::Judge(Tunnel& t, std::size_t c, const store::RecordedEvent& e,
     ev.metric = v.violated_metric;
     ev.detail = fmt::format(
         "within the exit thresholds: latency {:.3f} ms, jitter {:.3f} ms, "
-        "loss {:.2f} %, MOS {:.2f} over {} probes",
-        w.Latency(Statistic::kMean), v.jitter_ms, v.loss_percent, v.mos, w.size);
+        "loss {:.2f} %, MOS {:.2f} over {} probes{}",
+        w.Latency(Statistic::kMean), v.jitter_ms, v.loss_percent, v.mos, w.size,
+        recovery_bound
+            ? fmt::format("; loss at most {:.2f} % with {:g} % confidence over {} probes",
+                          *recovery_bound, 100 * kRecoveryConfidence, t.recovery[c].total)
+            : "");
     v.violated_metric.clear();
     emit_change(ev);
   }

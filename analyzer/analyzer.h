@@ -47,6 +47,18 @@ struct AnalyzerConfig {
 
 [[nodiscard]] Result<void> Validate(const AnalyzerConfig& config);
 
+// How sure the evidence must be that a line's loss is back under the enter
+// value before a loss violation ends (see Analyzer::Judge, docs/analyzer.md).
+inline constexpr double kRecoveryConfidence = 0.9;
+
+// A run of losses this unlikely under a line's own loss ratio is an outage.
+inline constexpr double kChanceStreak = 1e-4;
+
+// Probes counted toward ending a violation.
+struct RecoveryTally {
+  std::uint64_t total = 0, lost = 0;
+};
+
 struct Verdict {
   std::string tunnel;
   std::string sla_class;
@@ -117,6 +129,14 @@ class Analyzer {
                     std::vector<store::Event>& out);
   // Down/up and session faults from the sessions' loss streaks.
   bool UpdateLineState(Tunnel& t, const store::RecordedEvent& e, std::vector<store::Event>& out);
+  // How many lost probes in a row make an outage of this session: the
+  // configured blackout_after_lost, or more on a lossy line, as many as its
+  // own loss would give in a row by chance less than once in 1/kChanceStreak
+  // (at 19 % loss: 6), at most 4 x blackout_after_lost. A streak the line's
+  // loss explains is loss (a brownout), not a blackout.
+  std::uint32_t StreakForOutage(const Session& s) const;
+  // Whether a session's samples speak for the line in class `cls`.
+  bool SpeaksFor(const Tunnel& t, const Session& s, const SlaClass& cls) const;
   void JudgeAll(Tunnel& t, const store::RecordedEvent& e, std::vector<store::Event>& out,
                 bool force_announce);
   void Judge(Tunnel& t, std::size_t cls, const store::RecordedEvent& e,

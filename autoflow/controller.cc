@@ -283,9 +283,14 @@ std::string Controller::Describe(const TrafficClass& c, const ClassState& state,
       // The violation is newer than the last ranking: its own figures are the true ones.
       part = fmt::format("{} violated: {}", t, line->violated_detail);
     } else {
+      // A violation the ranking shows before its SlaViolated arrives has no
+      // metric yet: the figures below say what is wrong.
+      const bool named = !line->compliant && !line->violated_metric.empty();
       part = fmt::format("{} score {:.3f}, {}", t, line->score,
-                         line->compliant ? "compliant" : "violated: ");
-      if (!line->compliant) {
+                         line->compliant ? "compliant"
+                         : named         ? "violated: "
+                                         : "violated");
+      if (named) {
         // The figure now, where the ranking has a newer one than the violation.
         double value = line->violated_value;
         const bool newer = line->figures && line->figures_at &&
@@ -457,11 +462,15 @@ Controller::Decision Controller::Decide(const TrafficClass& c, ClassState& state
     return *a.name < *b.name;
   };
   // The best line by each standard; an escape may use a restrained line.
-  auto pick = [&](bool Option::*flag) {
+  // An escape goes first to lines within every limit by their figures (score
+  // at least 0), then to lines merely not yet shown to be out of SLA: a line
+  // losing 2 % against a 1 % limit is "compliant" for want of evidence, and
+  // escaping to it only to leave it a second later is a flap.
+  auto pick_among = [&](bool Option::*flag, bool within_only) {
     const Option* best = nullptr;
     const Option* preferred = nullptr;
     for (const auto& o : options) {
-      if (!(o.*flag)) continue;
+      if (!(o.*flag) || (within_only && o.score < 0)) continue;
       if (!best || better(o, *best)) best = &o;
       if (o.preference < c.preferred.size() &&
           (!preferred || o.preference < preferred->preference)) {
@@ -469,6 +478,12 @@ Controller::Decision Controller::Decide(const TrafficClass& c, ClassState& state
       }
     }
     return c.strategy == Strategy::kPriority && preferred ? preferred : best;
+  };
+  auto pick = [&](bool Option::*flag) {
+    if (escaping) {
+      if (const Option* o = pick_among(flag, true)) return o;
+    }
+    return pick_among(flag, false);
   };
   bool Option::*target = &Option::eligible;
   if (escaping && !pick(&Option::eligible)) target = &Option::usable;

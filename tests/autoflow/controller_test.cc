@@ -464,7 +464,7 @@ TEST(ControllerTest, UnknownAndRemovedLinesAreNeverTargets) {
   v.metric = "unknown";
   s.Feed(v, "tunnel/inet");
   EXPECT_EQ(s.Using("voice"), "lte");
-  EXPECT_EQ(s.Switches().back()->rule, "brownout");
+  EXPECT_EQ(s.Switches().back()->rule, "unknown");  // what it was: no measurement, not loss
   s.Ranking("voice", {{"lte", 0.5, true}, {"inet", 0.95, false}}, {},
             {{0, 5, 0, 0, false}, {0, 100, 0, 0, true}});
   s.At(5min);

@@ -71,9 +71,10 @@ bool WaitFor(F ready, Nanos limit = 20s) {
   return ready();
 }
 
-std::vector<store::Event> Events(store::EventLog& log, store::EventType type) {
+std::vector<store::Event> Events(store::EventLog& log, store::EventType type,
+                                 std::uint64_t from = 0) {
   std::vector<store::Event> out;
-  EXPECT_TRUE(log.ReadPositions(0, log.head(), store::ReadFilter::WithoutSamples(),
+  EXPECT_TRUE(log.ReadPositions(from, log.head(), store::ReadFilter::WithoutSamples(),
                                 [&](const store::LogEntry& e) {
                                   if (e.event && e.event->event.type() == type)
                                     out.push_back(e.event->event);
@@ -128,6 +129,17 @@ traffic_classes:
                  clock);
   ASSERT_TRUE(d);
   ASSERT_EQ(d->Sessions().size(), 3u);
+  // Until every session has reported once, a line whose first news is the
+  // dead session's streak is honestly dark as far as anyone knows; what
+  // matters is what follows once the answered session has spoken.
+  ASSERT_TRUE(WaitFor([&] {
+    for (const auto& s : d->Sessions()) {
+      if (s.runs < 1) return false;
+    }
+    return true;
+  }));
+  std::this_thread::sleep_for(300ms);  // the analyzer follows the log
+  const std::uint64_t settled = d->log().head();
   // Enough runs that three lost probes in a row happened many times over.
   ASSERT_TRUE(WaitFor([&] {
     for (const auto& s : d->Sessions()) {
@@ -144,8 +156,10 @@ traffic_classes:
   for (const auto& s : d->LineSessions()) {
     EXPECT_EQ(s.fault, s.session == "a/bulk") << s.session;
   }
-  EXPECT_TRUE(Events(d->log(), store::EventType::kTunnelDown).empty())
-      << "a tunnel with an answered session was called down";
+  for (const auto& e : Events(d->log(), store::EventType::kTunnelDown, settled)) {
+    ADD_FAILURE() << "called down: " << std::get<store::TunnelDown>(e.payload).tunnel << ": "
+                  << std::get<store::TunnelDown>(e.payload).detail;
+  }
   const auto faults = Events(d->log(), store::EventType::kSessionFault);
   ASSERT_FALSE(faults.empty());
   EXPECT_EQ(std::get<store::SessionFault>(faults[0].payload).tunnel, "a");
@@ -156,7 +170,7 @@ traffic_classes:
   EXPECT_TRUE(a->compliant) << a->violated_metric;
   EXPECT_FALSE(a->down);
   EXPECT_EQ(PathOf(*d, "voice"), "a");
-  EXPECT_EQ(Events(d->log(), store::EventType::kPathSwitched).size(), 1u);  // the first placement
+  EXPECT_TRUE(Events(d->log(), store::EventType::kPathSwitched, settled).empty());
   // What an operator sees: the metric and the API's tunnel list.
   const std::string metrics = Metrics(*d);
   EXPECT_NE(metrics.find("lineup_session_fault{session=\"a/bulk\",tunnel=\"a\"} 1"),

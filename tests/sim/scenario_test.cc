@@ -97,9 +97,9 @@ TEST(ScenarioTest, MistakesNameTheFileLineAndField) {
       "until 50s: start later or shorten its 'for'");
   EXPECT_EQ(ErrorOf("expect:\n  - {tunnel: c, down: true}\n"),
             "t.yaml:9:14: expect[0].tunnel: unknown tunnel 'c'");
-  EXPECT_EQ(
-      ErrorOf("expect:\n  - {traffic_class: voice, on: a}\n"),
-      "t.yaml:9:5: expect[0]: 'at' is required with 'on': the time the class must be on that line");
+  EXPECT_EQ(ErrorOf("expect:\n  - {traffic_class: voice, on: a}\n"),
+            "t.yaml:9:5: expect[0]: 'on' needs 'at' (the time the class must be on that line) or "
+            "'at_most' (the longest it may be on it in [from, to))");
   EXPECT_EQ(ErrorOf("expect:\n  - {tunnel: a, loss_percent: [6, 4]}\n"),
             "t.yaml:9:31: expect[0].loss_percent: low is above high");
   EXPECT_EQ(ErrorOf("probes: {interval: 0s}\n"),
