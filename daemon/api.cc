@@ -279,6 +279,8 @@ HttpResponse ConfigProblem(int status, const Error& error, const std::string& se
     } else if (p.path.rfind(kInReflector, 0) == 0) {
       const auto end = p.path.find("].", kInReflector.size());
       if (end != std::string::npos) field = p.path.substr(end + 2);
+    } else if (p.path.rfind("api_changes.", 0) != 0) {
+      field = p.path;  // a field of the request itself (FieldProblem)
     }
     errors.push_back({{"field", field}, {"message", p.message}});
   }
