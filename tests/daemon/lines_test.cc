@@ -138,7 +138,10 @@ traffic_classes:
     }
     return true;
   }));
-  std::this_thread::sleep_for(300ms);  // the analyzer follows the log
+  ASSERT_TRUE(WaitFor([&] {
+    const auto* a = VerdictOf(Voice(*d), "a");
+    return a && a->judged && a->compliant && !a->down && PathOf(*d, "voice") == "a";
+  }));
   const std::uint64_t settled = d->log().head();
   // Enough runs that three lost probes in a row happened many times over.
   ASSERT_TRUE(WaitFor([&] {
