@@ -90,12 +90,13 @@ std::vector<analyzer::Verdict> Voice(const Daemon& d) {
   return {};
 }
 
-const analyzer::Verdict* VerdictOf(const std::vector<analyzer::Verdict>& ranking,
-                                   const std::string& tunnel) {
+// A copy: the rankings are snapshots.
+std::optional<analyzer::Verdict> VerdictOf(const std::vector<analyzer::Verdict>& ranking,
+                                           const std::string& tunnel) {
   for (const auto& v : ranking) {
-    if (v.tunnel == tunnel) return &v;
+    if (v.tunnel == tunnel) return v;
   }
-  return nullptr;
+  return std::nullopt;
 }
 
 std::string PathOf(const Daemon& d, const std::string& cls) {
@@ -139,7 +140,7 @@ traffic_classes:
     return true;
   }));
   ASSERT_TRUE(WaitFor([&] {
-    const auto* a = VerdictOf(Voice(*d), "a");
+    const auto a = VerdictOf(Voice(*d), "a");
     return a && a->judged && a->compliant && !a->down && PathOf(*d, "voice") == "a";
   }));
   const std::uint64_t settled = d->log().head();
@@ -168,8 +169,8 @@ traffic_classes:
   EXPECT_EQ(std::get<store::SessionFault>(faults[0].payload).tunnel, "a");
   // Judged on the answered session: compliant, and voice stays on a.
   const auto ranking = Voice(*d);
-  const auto* a = VerdictOf(ranking, "a");
-  ASSERT_NE(a, nullptr);
+  const auto a = VerdictOf(ranking, "a");
+  ASSERT_TRUE(a);
   EXPECT_TRUE(a->compliant) << a->violated_metric;
   EXPECT_FALSE(a->down);
   EXPECT_EQ(PathOf(*d, "voice"), "a");
@@ -234,7 +235,7 @@ traffic_classes:
                                 "lines.yaml");
   ASSERT_TRUE(next) << next.error().message;
   ASSERT_TRUE(d->Reload(*next));
-  ASSERT_TRUE(WaitFor([&] { return VerdictOf(Voice(*d), "b") == nullptr; }, 5s))
+  ASSERT_TRUE(WaitFor([&] { return !VerdictOf(Voice(*d), "b"); }, 5s))
       << "a line with no session stayed in the ranking";
   ASSERT_TRUE(WaitFor([&] { return PathOf(*d, "voice") == "a"; }, 5s));
   const std::string metrics = Metrics(*d);
@@ -275,10 +276,10 @@ traffic_classes:
   ASSERT_TRUE(rare) << rare.error().message;
   ASSERT_TRUE(d->Reload(*rare));
   ASSERT_TRUE(WaitFor([&] {
-    const auto* b = VerdictOf(Voice(*d), "b");
-    return b != nullptr && b->unknown;
+    const auto b = VerdictOf(Voice(*d), "b");
+    return b && b->unknown;
   })) << "b never became unknown";
-  const auto* b = VerdictOf(Voice(*d), "b");
+  const auto b = VerdictOf(Voice(*d), "b");
   EXPECT_FALSE(b->compliant);
   ASSERT_TRUE(WaitFor([&] { return PathOf(*d, "voice") == "a"; }, 5s));
   bool left_for_unknown = false;
