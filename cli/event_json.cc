@@ -1,18 +1,12 @@
 #include "cli/event_json.h"
 
 #include "base/time_text.h"
+#include "report/run_summary_json.h"
 
 namespace lineup::cli {
 namespace {
 
 using nlohmann::json;
-
-json Figures(const store::DelayFigures& d) {
-  return {{"count", d.count},          {"min_ns", d.min_ns},       {"mean_ns", d.mean_ns},
-          {"max_ns", d.max_ns},        {"median_ns", d.median_ns}, {"p95_ns", d.p95_ns},
-          {"p99_ns", d.p99_ns},        {"stddev_ns", d.stddev_ns}, {"jitter_ns", d.jitter_ns},
-          {"rfc3550_ns", d.rfc3550_ns}};
-}
 
 json Data(const store::Payload& payload) {
   return std::visit(
@@ -35,21 +29,7 @@ json Data(const store::Payload& payload) {
           }
           return j;
         } else if constexpr (std::is_same_v<T, store::RunSummary>) {
-          auto optional = [](std::int64_t v) { return v < 0 ? json(nullptr) : json(v); };
-          return {{"started_unix_ns", p.started_ns},
-                  {"finished_unix_ns", p.finished_ns},
-                  {"sent", p.sent},
-                  {"received", p.received},
-                  {"lost", p.lost},
-                  {"lost_outbound", optional(p.lost_forward)},
-                  {"lost_inbound", optional(p.lost_backward)},
-                  {"duplicates", p.duplicates},
-                  {"reordered", p.reordered},
-                  {"late", p.late},
-                  {"one_way_synchronized", p.one_way_synchronized},
-                  {"outbound", Figures(p.forward)},
-                  {"inbound", Figures(p.backward)},
-                  {"round_trip", Figures(p.round_trip)}};
+          return report::RunSummaryJson(p);
         } else if constexpr (std::is_same_v<T, store::SessionConfigured>) {
           return {{"session", p.session},
                   {"destination", p.destination},

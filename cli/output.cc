@@ -6,6 +6,8 @@
 
 #include "base/time_text.h"
 #include "measure/dscp.h"
+#include "report/run_summary_json.h"
+#include "store/measurements.h"
 
 namespace lineup::cli {
 
@@ -30,22 +32,6 @@ std::string Row(std::string_view label, const DirectionStats& d, std::string_vie
 }
 
 std::string Optional(const std::optional<std::uint32_t>& v) { return v ? std::to_string(*v) : "?"; }
-
-nlohmann::json Delay(const measure::DelayStats& d) {
-  return {{"count", d.count},        {"min_ns", d.min.count()},       {"mean_ns", d.mean.count()},
-          {"max_ns", d.max.count()}, {"median_ns", d.median.count()}, {"p95_ns", d.p95.count()},
-          {"p99_ns", d.p99.count()}, {"stddev_ns", d.stddev.count()}};
-}
-
-nlohmann::json Direction(const DirectionStats& d) {
-  return {{"delay", Delay(d.delay)},
-          {"jitter",
-           {{"pairs", d.jitter.pairs},
-            {"ipdv_mean_abs_ns", d.jitter.mean_abs.count()},
-            {"ipdv_min_ns", d.jitter.min.count()},
-            {"ipdv_max_ns", d.jitter.max.count()},
-            {"rfc3550_ns", d.jitter.rfc3550.count()}}}};
-}
 
 nlohmann::json OptionalJson(const std::optional<std::uint32_t>& v) {
   return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
@@ -116,12 +102,13 @@ std::string PacketTable(const measure::SessionResult& r) {
 nlohmann::json SessionJson(const measure::SessionResult& r, bool packets) {
   const auto& c = r.config;
   const Summary& s = r.summary;
-  nlohmann::json j = {
+  // The run summary's one shape (docs/schema/run-summary.schema.json), then
+  // what only a live run knows.
+  nlohmann::json j = report::RunSummaryJson(store::SummaryFrom(r));
+  j.update({
       {"session", c.DisplayName()},
       {"destination", measure::FormatEndpoint(c.destination)},
       {"source", measure::FormatEndpoint(r.local)},
-      {"started_unix_ns", ToUnixNanos(r.started)},
-      {"finished_unix_ns", ToUnixNanos(r.finished)},
       {"parameters",
        {{"count", c.count},
         {"interval_ns", c.interval.count()},
@@ -135,29 +122,16 @@ nlohmann::json SessionJson(const measure::SessionResult& r, bool packets) {
         {"dont_fragment", c.dont_fragment},
         {"ssid", c.ssid},
         {"wait_ns", c.wait.count()}}},
-      {"sent", s.sent},
-      {"received", s.received},
-      {"lost", s.lost},
-      {"loss_ratio", s.LossRatio()},
-      {"lost_outbound", OptionalJson(s.lost_forward)},
-      {"lost_inbound", OptionalJson(s.lost_backward)},
-      {"duplicates", s.duplicates},
-      {"reordered", s.reordered},
       {"reordered_outbound", OptionalJson(s.reordered_forward)},
-      {"late", s.late},
       {"unexpected", s.unexpected},
       {"malformed", s.malformed},
       {"dscp_changed", s.dscp_changed},
       {"icmp_errors", r.icmp_errors},
       {"send_errors", r.send_errors},
       {"stateful_reflector", s.stateful_reflector},
-      {"one_way_synchronized", s.one_way_synchronized},
-      {"outbound", Direction(s.forward)},
-      {"inbound", Direction(s.backward)},
-      {"round_trip", Direction(s.round_trip)},
       {"ttl_at_reflector", {{"min", s.ttl_at_reflector_min}, {"max", s.ttl_at_reflector_max}}},
       {"reply_ttl", {{"min", s.reply_ttl_min}, {"max", s.reply_ttl_max}}},
-  };
+  });
   if (r.error) j["error"] = r.error->message;
   if (packets) {
     auto& list = j["packets"] = nlohmann::json::array();

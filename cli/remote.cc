@@ -100,25 +100,32 @@ int Report(const Answer& a, const std::string& command) {
   return a.status >= 400 && a.status < 500 ? 2 : 1;
 }
 
-std::string Num(const json& j, const char* key, const char* fmt_spec = "{:.3f}") {
+// A run summary (docs/schema/run-summary.schema.json) counts nanoseconds and
+// ratios; the tables show milliseconds and percent.
+std::string Ms(const json& j, const char* key) {
   if (!j.is_object() || !j.contains(key) || j[key].is_null()) return "-";
-  return fmt::format(fmt::runtime(fmt_spec), j[key].get<double>());
+  return fmt::format("{:.3f}", j[key].get<double>() / 1e6);
+}
+
+std::string LossPercent(const json& run) {
+  if (!run.is_object() || !run.contains("loss_ratio")) return "-";
+  return fmt::format("{:.2f}", 100 * run["loss_ratio"].get<double>());
 }
 
 void PrintRun(const json& r) {
-  std::cout << fmt::format("run {} ({}) {}: {} sent, {} received, loss {:.2f}%\n",
-                           r.value("run", 0), r.value("trigger", ""), r.value("started", ""),
-                           r.value("sent", 0), r.value("received", 0),
-                           r.value("loss_percent", 0.0));
+  std::cout << fmt::format("run {} ({}) {}: {} sent, {} received, loss {}%\n", r.value("run", 0),
+                           r.value("trigger", ""), r.value("started", ""), r.value("sent", 0),
+                           r.value("received", 0), LossPercent(r));
   if (r.contains("error")) std::cout << "  error: " << r["error"].get<std::string>() << "\n";
   std::cout << fmt::format("  (ms)            min       avg       max       p95\n");
   for (const char* d : {"outbound", "inbound", "round_trip"}) {
     if (!r.contains(d)) continue;
     const json& x = r[d];
-    std::cout << fmt::format("  {:<12} {:>8} {:>9} {:>9} {:>9}\n", d, Num(x, "min_ms"),
-                             Num(x, "mean_ms"), Num(x, "max_ms"), Num(x, "p95_ms"));
+    std::cout << fmt::format("  {:<12} {:>8} {:>9} {:>9} {:>9}\n", d, Ms(x, "min_ns"),
+                             Ms(x, "mean_ns"), Ms(x, "max_ns"), Ms(x, "p95_ns"));
   }
-  std::cout << fmt::format("  jitter {} ms\n", Num(r, "jitter_ms"));
+  std::cout << fmt::format("  jitter {} ms\n",
+                           Ms(r.value("round_trip", json::object()), "jitter_ns"));
 }
 
 int Show(const Remote& r, const Answer& a, const std::string& command,
@@ -196,12 +203,12 @@ void SessionsTable(const json& list) {
                            "runs");
   for (const auto& s : list) {
     const json& last = s["last"];
-    std::cout << fmt::format(
-        "{:<34} {:<18} {:<10} {:>6} {:>7.1f}ms {:<20} {:>9} {:>8} {:>6}\n", s.value("id", ""),
-        s.value("name", ""), s.value("tunnel", ""), s.value("count", 0),
-        s.value("interval_ms", 0.0), s.value("schedule", "").substr(0, 20),
-        last.is_object() ? Num(last["round_trip"], "mean_ms") : "-",
-        last.is_object() ? Num(last, "loss_percent", "{:.2f}") : "-", s.value("runs", 0));
+    std::cout << fmt::format("{:<34} {:<18} {:<10} {:>6} {:>7.1f}ms {:<20} {:>9} {:>8} {:>6}\n",
+                             s.value("id", ""), s.value("name", ""), s.value("tunnel", ""),
+                             s.value("count", 0), s.value("interval_ms", 0.0),
+                             s.value("schedule", "").substr(0, 20),
+                             last.is_object() ? Ms(last["round_trip"], "mean_ns") : "-",
+                             LossPercent(last), s.value("runs", 0));
   }
 }
 
@@ -287,19 +294,18 @@ void AddRemoteCommands(CLI::App& app, Runner& run) {
   results->add_option("id", *id, "Session id")->required();
   results->callback([&run, remote, id] {
     run = [remote, id] {
-      return Show(*remote, Call(*remote, http::verb::get, "/api/sessions/" + *id + "/results"),
-                  "results", [](const json& j) {
-                    std::cout << fmt::format("{:>5} {:<31} {:>6} {:>9} {:>9} {:>9} {:>8}\n", "run",
-                                             "started", "sent", "rtt avg", "rtt p95", "jitter",
-                                             "loss %");
-                    for (const auto& r : j["history"]) {
-                      std::cout << fmt::format("{:>5} {:<31} {:>6} {:>9} {:>9} {:>9} {:>8}\n",
-                                               r.value("run", 0), r.value("started", ""),
-                                               r.value("sent", 0), Num(r["round_trip"], "mean_ms"),
-                                               Num(r["round_trip"], "p95_ms"), Num(r, "jitter_ms"),
-                                               Num(r, "loss_percent", "{:.2f}"));
-                    }
-                  });
+      return Show(
+          *remote, Call(*remote, http::verb::get, "/api/sessions/" + *id + "/results"), "results",
+          [](const json& j) {
+            std::cout << fmt::format("{:>5} {:<31} {:>6} {:>9} {:>9} {:>9} {:>8}\n", "run",
+                                     "started", "sent", "rtt avg", "rtt p95", "jitter", "loss %");
+            for (const auto& r : j["history"]) {
+              std::cout << fmt::format(
+                  "{:>5} {:<31} {:>6} {:>9} {:>9} {:>9} {:>8}\n", r.value("run", 0),
+                  r.value("started", ""), r.value("sent", 0), Ms(r["round_trip"], "mean_ns"),
+                  Ms(r["round_trip"], "p95_ns"), Ms(r["round_trip"], "jitter_ns"), LossPercent(r));
+            }
+          });
     };
   });
 

@@ -31,7 +31,9 @@
 #include "net/timer.h"
 #include "report/report.h"
 #include "report/report_render.h"
+#include "report/run_summary_json.h"
 #include "store/events.h"
+#include "store/measurements.h"
 
 namespace lineup::daemon {
 namespace {
@@ -99,31 +101,14 @@ std::pair<std::vector<std::string>, std::map<std::string, std::string>> Split(
   return {parts, query};
 }
 
-json DelayJson(const measure::DelayStats& d) {
-  return {{"count", d.count},    {"min_ms", Ms(d.min)},    {"mean_ms", Ms(d.mean)},
-          {"max_ms", Ms(d.max)}, {"p50_ms", Ms(d.median)}, {"p95_ms", Ms(d.p95)},
-          {"p99_ms", Ms(d.p99)}};
-}
-
+// The run summary's one shape (docs/schema/run-summary.schema.json), with the
+// daemon's run number, trigger and times in words.
 json RunObject(const RunResult& r) {
-  const auto& s = r.summary;
-  json j{{"run", r.run},
-         {"trigger", r.trigger},
-         {"started", FormatTime(r.started)},
-         {"finished", FormatTime(r.finished)},
-         {"sent", s.sent},
-         {"received", s.received},
-         {"lost", s.lost},
-         {"loss_percent", 100.0 * s.LossRatio()},
-         {"duplicates", s.duplicates},
-         {"reordered", s.reordered},
-         {"outbound", DelayJson(s.forward.delay)},
-         {"inbound", DelayJson(s.backward.delay)},
-         {"round_trip", DelayJson(s.round_trip.delay)},
-         {"jitter_ms", Ms(s.round_trip.jitter.mean_abs)},
-         {"clocks_synchronized", s.one_way_synchronized}};
-  j["lost_outbound"] = s.lost_forward ? json(*s.lost_forward) : json(nullptr);
-  j["lost_inbound"] = s.lost_backward ? json(*s.lost_backward) : json(nullptr);
+  json j = report::RunSummaryJson(store::SummaryFrom(r.summary, r.started, r.finished));
+  j.update({{"run", r.run},
+            {"trigger", r.trigger},
+            {"started", FormatTime(r.started)},
+            {"finished", FormatTime(r.finished)}});
   if (r.error) j["error"] = *r.error;
   return j;
 }

@@ -37,10 +37,13 @@ SessionConfigured ConfiguredFrom(const measure::SessionConfig& c) {
 }
 
 RunSummary SummaryFrom(const measure::SessionResult& r) {
-  const measure::Summary& s = r.summary;
+  return SummaryFrom(r.summary, r.started, r.finished);
+}
+
+RunSummary SummaryFrom(const measure::Summary& s, WallTime started, WallTime finished) {
   RunSummary e;
-  e.started_ns = ToUnixNanos(r.started);
-  e.finished_ns = ToUnixNanos(r.finished);
+  e.started_ns = ToUnixNanos(started);
+  e.finished_ns = ToUnixNanos(finished);
   e.sent = s.sent;
   e.received = s.received;
   e.lost = s.lost;

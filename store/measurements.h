@@ -14,6 +14,7 @@ std::string SessionStream(const measure::SessionConfig& config);
 
 SessionConfigured ConfiguredFrom(const measure::SessionConfig& config);
 RunSummary SummaryFrom(const measure::SessionResult& result);
+RunSummary SummaryFrom(const measure::Summary& summary, WallTime started, WallTime finished);
 
 // One ProbeSample per packet, then the RunSummary; all on the session's stream.
 // The summary carries an event id (stream + start time), so logging the same

@@ -80,6 +80,9 @@ function keepingFocus(render) {
 
 const ms = (v) => (v === null || v === undefined ? '–' : v < 10 ? v.toFixed(2) : v < 100 ? v.toFixed(1) : v.toFixed(0));
 const pct = (v) => (v === 0 ? '0' : v < 0.1 ? v.toFixed(3) : v.toFixed(1)) + ' %';
+// A run summary (docs/schema/run-summary.schema.json) is in nanoseconds and ratios.
+const nsMs = (v) => (v === null || v === undefined ? v : v / 1e6);
+const lossPct = (run) => 100 * run.loss_ratio;
 const when = (iso) => (iso ? iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z').replace('Z', ' UTC') : '–');
 const duration = (milli) => (milli % 1000 === 0 ? milli / 1000 + 's' : milli + 'ms');
 
@@ -93,7 +96,7 @@ function verdict(run) {
   if (!run) return {text: 'never run', cls: ''};
   if (run.error) return {text: 'failed', cls: 'bad', title: run.error};
   if (run.sent > 0 && run.received === 0) return {text: 'no replies', cls: 'bad'};
-  if (run.loss_percent > 0) return {text: 'loss ' + pct(run.loss_percent), cls: 'warn'};
+  if (lossPct(run) > 0) return {text: 'loss ' + pct(lossPct(run)), cls: 'warn'};
   return {text: 'ok', cls: 'good'};
 }
 
@@ -227,7 +230,7 @@ function renderDetail(x, d) {
 function historyTable(history) {
   const recent = history.slice(-10).reverse();
   if (recent.length === 0) return null;
-  const avg = (d) => ms(d.mean_ms);
+  const avg = (d) => ms(nsMs(d.mean_ns));
   return h('table', {class: 'stats history'},
     h('caption', {class: 'sr-only'}, 'The last ten runs, newest first'),
     h('thead', {}, h('tr', {}, ['Run', 'Finished', 'Received', 'Loss', 'Out avg', 'In avg', 'RTT min', 'RTT avg', 'RTT max', 'Jitter']
@@ -235,23 +238,23 @@ function historyTable(history) {
     h('tbody', {}, recent.map((r) => r.error
       ? h('tr', {}, h('td', {}, r.run), h('td', {}, when(r.finished)), h('td', {colspan: 8}, h('span', {class: 'badge bad'}, 'failed: ' + r.error)))
       : h('tr', {}, h('td', {}, r.run), h('td', {}, when(r.finished).slice(11)), h('td', {}, `${r.received}/${r.sent}`),
-        h('td', {}, pct(r.loss_percent)), h('td', {}, avg(r.outbound)), h('td', {}, avg(r.inbound)),
-        h('td', {}, ms(r.round_trip.min_ms)), h('td', {}, avg(r.round_trip)), h('td', {}, ms(r.round_trip.max_ms)),
-        h('td', {}, ms(r.jitter_ms))))));
+        h('td', {}, pct(lossPct(r))), h('td', {}, avg(r.outbound)), h('td', {}, avg(r.inbound)),
+        h('td', {}, ms(nsMs(r.round_trip.min_ns))), h('td', {}, avg(r.round_trip)), h('td', {}, ms(nsMs(r.round_trip.max_ns))),
+        h('td', {}, ms(nsMs(r.round_trip.jitter_ns)))))));
 }
 
 function runLine(r) {
   if (r.error) return h('span', {class: 'badge bad'}, 'failed: ' + r.error);
   const v = verdict(r);
-  return h('span', {}, h('span', {class: 'badge ' + v.cls}, v.text), ` sent ${r.sent}, received ${r.received}, lost ${r.lost} (${pct(r.loss_percent)})` +
-    `, duplicates ${r.duplicates}, reordered ${r.reordered}, jitter ${ms(r.jitter_ms)} ms`);
+  return h('span', {}, h('span', {class: 'badge ' + v.cls}, v.text), ` sent ${r.sent}, received ${r.received}, lost ${r.lost} (${pct(lossPct(r))})` +
+    `, duplicates ${r.duplicates}, reordered ${r.reordered}, jitter ${ms(nsMs(r.round_trip.jitter_ns))} ms`);
 }
 
 function statsTable(r) {
   if (!r || r.error) return null;
-  const row = (label, d, note) => h('tr', {}, h('th', {scope: 'row'}, label), h('td', {}, ms(d.min_ms)), h('td', {}, ms(d.mean_ms)),
-    h('td', {}, ms(d.max_ms)), h('td', {}, ms(d.p95_ms)), h('td', {class: 'muted'}, note || ''));
-  const oneWay = r.clocks_synchronized ? '' : 'clocks not synchronized';
+  const row = (label, d, note) => h('tr', {}, h('th', {scope: 'row'}, label), h('td', {}, ms(nsMs(d.min_ns))), h('td', {}, ms(nsMs(d.mean_ns))),
+    h('td', {}, ms(nsMs(d.max_ns))), h('td', {}, ms(nsMs(d.p95_ns))), h('td', {class: 'muted'}, note || ''));
+  const oneWay = r.one_way_synchronized ? '' : 'clocks not synchronized';
   return h('table', {class: 'stats'},
     h('thead', {}, h('tr', {}, h('th', {scope: 'col'}, 'Delay (ms)'), h('th', {scope: 'col'}, 'min'), h('th', {scope: 'col'}, 'avg'),
       h('th', {scope: 'col'}, 'max'), h('th', {scope: 'col'}, 'p95'), h('th', {}, ''))),
@@ -269,22 +272,22 @@ function chart(history) {
     svg.append(s('text', {x: W / 2, y: H / 2, 'text-anchor': 'middle'}, 'no runs yet'));
     return svg;
   }
-  const top = Math.max(...runs.map((r) => r.round_trip.max_ms || 0), 0.001) * 1.1;
-  const maxLoss = Math.max(...runs.map((r) => r.loss_percent), 1);
+  const top = Math.max(...runs.map((r) => nsMs(r.round_trip.max_ns) || 0), 0.001) * 1.1;
+  const maxLoss = Math.max(...runs.map((r) => lossPct(r)), 1);
   const x = (i) => L + (runs.length === 1 ? (W - L - R) / 2 : (i * (W - L - R)) / (runs.length - 1));
   const y = (v) => T + (H - T - B) * (1 - v / top);
   const ly = (v) => T + (H - T - B) * (1 - v / maxLoss);
   const bw = Math.max(2, (W - L - R) / runs.length / 2);
   runs.forEach((r, i) => {
-    if (r.loss_percent > 0) svg.append(s('rect', {class: 'loss', x: x(i) - bw / 2, y: ly(r.loss_percent), width: bw, height: H - B - ly(r.loss_percent)},
-      s('title', {}, `run ${r.run}: ${pct(r.loss_percent)} lost`)));
+    if (lossPct(r) > 0) svg.append(s('rect', {class: 'loss', x: x(i) - bw / 2, y: ly(lossPct(r)), width: bw, height: H - B - ly(lossPct(r))},
+      s('title', {}, `run ${r.run}: ${pct(lossPct(r))} lost`)));
   });
-  const upper = runs.map((r, i) => `${x(i)},${y(r.round_trip.max_ms)}`);
-  const lower = runs.map((r, i) => `${x(i)},${y(r.round_trip.min_ms)}`).reverse();
+  const upper = runs.map((r, i) => `${x(i)},${y(nsMs(r.round_trip.max_ns))}`);
+  const lower = runs.map((r, i) => `${x(i)},${y(nsMs(r.round_trip.min_ns))}`).reverse();
   svg.append(s('polygon', {class: 'band', points: upper.concat(lower).join(' ')}));
-  svg.append(s('polyline', {class: 'mean', points: runs.map((r, i) => `${x(i)},${y(r.round_trip.mean_ms)}`).join(' ')}));
-  runs.forEach((r, i) => svg.append(s('circle', {cx: x(i), cy: y(r.round_trip.mean_ms), r: 2.5, fill: '#1d5fbf'},
-    s('title', {}, `run ${r.run}: mean ${ms(r.round_trip.mean_ms)} ms, min ${ms(r.round_trip.min_ms)}, max ${ms(r.round_trip.max_ms)}, jitter ${ms(r.jitter_ms)} ms, loss ${pct(r.loss_percent)}`))));
+  svg.append(s('polyline', {class: 'mean', points: runs.map((r, i) => `${x(i)},${y(nsMs(r.round_trip.mean_ns))}`).join(' ')}));
+  runs.forEach((r, i) => svg.append(s('circle', {cx: x(i), cy: y(nsMs(r.round_trip.mean_ns)), r: 2.5, fill: '#1d5fbf'},
+    s('title', {}, `run ${r.run}: mean ${ms(nsMs(r.round_trip.mean_ns))} ms, min ${ms(nsMs(r.round_trip.min_ns))}, max ${ms(nsMs(r.round_trip.max_ns))}, jitter ${ms(nsMs(r.round_trip.jitter_ns))} ms, loss ${pct(lossPct(r))}`))));
   svg.append(s('line', {class: 'axis', x1: L, y1: H - B, x2: W - R, y2: H - B}));
   svg.append(s('line', {class: 'axis', x1: L, y1: T, x2: L, y2: H - B}));
   svg.append(s('text', {x: L - 4, y: T + 8, 'text-anchor': 'end'}, ms(top)));

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "tests/store/temp_dir.h"
+#include "tests/support/json_schema.h"
 #include "tests/support/ports.h"
 #include "tests/support/subprocess.h"
 
@@ -21,6 +22,13 @@ namespace {
 
 using testing::RunAndCapture;
 using testing::Subprocess;
+
+// docs/schema/run-summary.schema.json: the one shape of a run's figures.
+const testing::JsonSchema& RunSummarySchema() {
+  static const auto schema =
+      testing::JsonSchema::FromFile(LINEUP_SOURCE_DIR "/docs/schema/run-summary.schema.json");
+  return schema;
+}
 
 const std::string kLineup = LINEUP_BINARY;
 
@@ -83,6 +91,7 @@ TEST(LineupCliTest, ProbeAgainstReflectTableAndJson) {
       {kLineup, "probe", target, "-c", "4", "-i", "5ms", "--json", "--packets"}, 10000, &status);
   EXPECT_EQ(status, 0);
   auto j = nlohmann::json::parse(json);
+  EXPECT_EQ(RunSummarySchema().Problems(j), std::vector<std::string>{}) << j.dump(2);
   EXPECT_EQ(j["sent"], 4);
   EXPECT_EQ(j["received"], 4);
   EXPECT_EQ(j["lost_outbound"], 0);
@@ -133,6 +142,7 @@ TEST(LineupCliTest, DemoRunsTheMainJobAndLogsIt) {
     EXPECT_EQ(j["position"], lines);
     if (j["type"] == "run_summary") {
       ++summaries;
+      EXPECT_EQ(RunSummarySchema().Problems(j["data"]), std::vector<std::string>{}) << line;
       EXPECT_EQ(j["data"]["received"], 10);
     }
   }

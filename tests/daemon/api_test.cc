@@ -19,6 +19,7 @@
 
 #include "tests/daemon/served.h"
 #include "tests/store/temp_dir.h"
+#include "tests/support/json_schema.h"
 #include "tests/support/ports.h"
 
 namespace lineup::daemon {
@@ -104,7 +105,10 @@ reflectors:
   EXPECT_EQ(result["sent"], 5);
   EXPECT_EQ(result["received"], 5);
   EXPECT_EQ(result["trigger"], "api");
-  EXPECT_GT(result["round_trip"]["mean_ms"].get<double>(), 0);
+  EXPECT_GT(result["round_trip"]["mean_ns"].get<double>(), 0);
+  const auto schema =
+      testing::JsonSchema::FromFile(LINEUP_SOURCE_DIR "/docs/schema/run-summary.schema.json");
+  EXPECT_EQ(schema.Problems(result), std::vector<std::string>{}) << run.body;
 
   // Background: a job to poll until it is done.
   auto job = Call(at, http::verb::post, "/api/sessions/" + id + "/run?mode=background");
@@ -116,6 +120,9 @@ reflectors:
 
   auto results = json::parse(Call(at, http::verb::get, "/api/sessions/" + id + "/results").body);
   EXPECT_GE(results["history"].size(), 2u);
+  for (const auto& r : results["history"])
+    EXPECT_EQ(schema.Problems(r), std::vector<std::string>{});
+  EXPECT_EQ(schema.Problems(results["last"]), std::vector<std::string>{});
 
   // Responders count what they reflected; SLA state, paths, decisions.
   auto responders = json::parse(Call(at, http::verb::get, "/api/responders").body);
