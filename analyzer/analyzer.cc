@@ -123,7 +123,7 @@ Analyzer::Session& Analyzer::SessionFor(const std::string& name) {
 }
 
 std::string Analyzer::TunnelOf(const std::string& stream) const {
-  const std::string session = SessionName(stream);
+  std::string session = SessionName(stream);
   if (auto mapped = config_.tunnel_of_session.find(session);
       mapped != config_.tunnel_of_session.end()) {
     return mapped->second;

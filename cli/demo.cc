@@ -107,6 +107,7 @@ int Run(const DemoOptions& o) {
   std::optional<Error> log_error;
   if (log) {
     std::vector<store::Event> configured;
+    configured.reserve(sessions.size());
     for (const auto& c : sessions) {
       configured.push_back(
           {clock.Now(), store::SessionStream(c), store::ConfiguredFrom(c), {}, {}});

@@ -1,11 +1,16 @@
 #include <sys/resource.h>
 
+#include <cstdio>
+#include <exception>
+
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include "cli/commands.h"
 
-int main(int argc, char** argv) {
+namespace {
+
+int Main(int argc, char** argv) {
   // Servers and many sessions hold a socket each: use the whole descriptor
   // allowance the system grants, not the 1,024 soft default.
   if (rlimit files{}; ::getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
@@ -34,4 +39,19 @@ int main(int argc, char** argv) {
     return app.exit(e) == 0 ? 0 : 2;
   }
   return run ? run() : 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return Main(argc, argv);
+  } catch (const std::exception& e) {
+    // A fault of ours, not of the input: say so instead of a bare abort.
+    std::fprintf(stderr, "lineup: internal error: %s (please report it)\n", e.what());
+    return 70;  // EX_SOFTWARE
+  } catch (...) {
+    std::fprintf(stderr, "lineup: internal error (please report it)\n");
+    return 70;
+  }
 }

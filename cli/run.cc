@@ -266,6 +266,7 @@ struct Child {
     if (c.pid == 0) {
       if (capture) ::dup2(fds[1], STDOUT_FILENO);
       std::vector<char*> args;
+      args.reserve(argv.size() + 1);
       for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
       args.push_back(nullptr);
       ::execvp(args[0], args.data());

@@ -131,7 +131,7 @@ std::string Node::Choice(std::string_view key, std::initializer_list<std::string
                          std::string_view fallback) {
   auto v = Get(key);
   if (!v) return std::string(fallback);
-  const std::string s = String(key, std::string(fallback));
+  std::string s = String(key, std::string(fallback));
   for (auto c : choices) {
     if (s == c) return s;
   }

@@ -462,7 +462,7 @@ HttpResponse Report(Daemon& daemon, std::map<std::string, std::string>& query) {
 
 std::string Jobs::Add(const std::string& session) {
   std::lock_guard lock(mutex_);
-  const std::string id = fmt::format("job-{}", next_++);
+  std::string id = fmt::format("job-{}", next_++);
   jobs_[id] = Job{id, session, "running", std::nullopt};
   // Old finished jobs go first when there are many.
   while (jobs_.size() > 1000) jobs_.erase(jobs_.begin());

@@ -385,10 +385,10 @@ Result<DaemonConfig> FromDocument(Result<yaml::Document> doc, std::string_view t
         t.ErrorAt("probes", "probes go to the tunnel's remote address: give 'remote'");
         break;
       }
-      if (deleted.count(name + "/" + probe) != 0 || replaced.count(name + "/" + probe) != 0)
-        continue;
+      std::string session_name = fmt::format("{}/{}", name, probe);
+      if (deleted.count(session_name) != 0 || replaced.count(session_name) != 0) continue;
       SenderSession s;
-      s.name = name + "/" + probe;
+      s.name = std::move(session_name);
       s.tunnel = name;
       s.device = device;
       s.settings = it->second;

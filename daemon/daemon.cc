@@ -450,7 +450,7 @@ class DaemonImpl final : public Daemon {
     });
   }
 
-  void Run(const std::shared_ptr<SessionSlot>& slot, std::string trigger) {
+  void Run(const std::shared_ptr<SessionSlot>& slot, const std::string& trigger) {
     {
       std::lock_guard lock(mutex_);
       if (slot->running || slot->removed) return;

@@ -49,7 +49,7 @@ std::uint32_t ChooseMode(std::uint32_t offered, std::uint32_t wanted, bool have_
 // ---------------------------------------------------------------- server
 
 ControlServer::ControlServer(ServerOptions options, ServerHooks hooks, const Clock& clock,
-                             ip::address local, ip::address peer)
+                             const ip::address& local, const ip::address& peer)
     : options_(std::move(options)),
       hooks_(std::move(hooks)),
       clock_(clock),
@@ -273,8 +273,7 @@ Result<void> ControlServer::OnCommand(std::vector<std::byte>& out) {
 
 // ---------------------------------------------------------------- client
 
-ControlClient::ControlClient(ClientOptions options, const Clock& clock)
-    : options_(std::move(options)), clock_(clock) {}
+ControlClient::ControlClient(ClientOptions options) : options_(std::move(options)) {}
 
 Result<std::vector<std::byte>> ControlClient::OnGreeting(ConstByteSpan bytes) {
   auto greeting = DecodeServerGreeting(bytes);

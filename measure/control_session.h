@@ -62,8 +62,8 @@ class ControlServer {
  public:
   // `local`/`peer`: the control connection's addresses (for zero addresses
   // in requests and the SID).
-  ControlServer(ServerOptions options, ServerHooks hooks, const Clock& clock, ip::address local,
-                ip::address peer);
+  ControlServer(ServerOptions options, ServerHooks hooks, const Clock& clock,
+                const ip::address& local, const ip::address& peer);
 
   // The Server Greeting, to send at once.
   [[nodiscard]] Result<std::vector<std::byte>> Greeting();
@@ -114,7 +114,7 @@ struct ClientOptions {
 
 class ControlClient {
  public:
-  ControlClient(ClientOptions options, const Clock& clock);
+  explicit ControlClient(ClientOptions options);
 
   // Each step reads the server's message (exactly its length) and returns
   // what to send next (maybe nothing).
@@ -141,7 +141,6 @@ class ControlClient {
   Result<void> Open(ByteSpan message, bool hmac_field);
 
   ClientOptions options_;
-  const Clock& clock_;
   ServerGreeting greeting_;
   std::uint32_t mode_ = 0;
   SessionKeys keys_;

@@ -17,12 +17,12 @@ Result<void> CheckLength(std::size_t have, std::size_t need, const char* what, b
 }
 
 void PutBlock(ByteSpan out, std::size_t at, const Block& b) {
-  std::copy(b.begin(), b.end(), out.begin() + at);
+  std::copy(b.begin(), b.end(), out.subspan(at).begin());
 }
 
 Block GetBlock(ConstByteSpan in, std::size_t at) {
   Block b;
-  std::copy_n(in.begin() + at, b.size(), b.begin());
+  std::copy_n(in.subspan(at).begin(), b.size(), b.begin());
   return b;
 }
 
@@ -53,7 +53,7 @@ Result<void> CheckCommand(ConstByteSpan in, Command expected, const char* what) 
 
 // A 16-octet address field: IPv4 in the first four octets, the rest zero.
 void PutAddress(ByteSpan out, std::size_t at, const ip::address& a) {
-  std::fill_n(out.begin() + at, 16, std::byte{0});
+  std::fill_n(out.subspan(at).begin(), 16, std::byte{0});
   if (a.is_v4()) {
     PutU32(out, at, a.to_v4().to_uint());
   } else {

@@ -11,7 +11,11 @@ Timer::Timer(asio::any_io_executor ex, const Clock& clock)
 
 Timer::~Timer() {
   *alive_ = false;
-  Cancel();
+  try {
+    Cancel();
+  } catch (const std::exception&) {
+    // A destructor must not throw: the waits it would cancel die with it.
+  }
 }
 
 std::size_t Timer::ExpiresAt(MonoTime at) {

@@ -131,7 +131,7 @@ asio::awaitable<Result<TwampTestResult>> Test(std::shared_ptr<Run> run) {
             ec == asio::error::connection_refused ? " (is a TWAMP server listening there?)" : ""));
   }
   result.local = run->socket.local_endpoint(ec);
-  control::ControlClient client(o.control, run->clock);
+  control::ControlClient client(o.control);
 
   auto greeting = co_await ReadExactly(run, control::kServerGreetingLength, "the Server Greeting");
   if (!greeting) co_return tl::unexpected(greeting.error());
@@ -252,12 +252,13 @@ void RunTwampTest(boost::asio::io_context& io, const Clock& clock, TwampTestOpti
   check.destination = UdpEndpoint(options.server.address(), kDefaultTestPort);
   check.negotiated = true;
   if (auto ok = Validate(check); !ok) {
-    asio::post(io, [done, e = ok.error()] { done(tl::unexpected(e)); });
+    asio::post(io, [done = std::move(done), e = ok.error()] { done(tl::unexpected(e)); });
     return;
   }
   auto run = std::make_shared<Run>(io, clock, std::move(options));
   asio::co_spawn(io, Test(run),
-                 [run, done](std::exception_ptr error, Result<TwampTestResult> result) {
+                 [run, done = std::move(done)](const std::exception_ptr& error,
+                                               Result<TwampTestResult> result) {
                    if (error) {
                      done(Fail(ErrorCode::kInternal, "the TWAMP test failed unexpectedly"));
                      return;

@@ -30,6 +30,7 @@ Result<void> Ip(const std::vector<std::string>& args) {
   std::vector<std::string> words{"ip"};
   words.insert(words.end(), args.begin(), args.end());
   std::vector<char*> argv;
+  argv.reserve(words.size() + 1);
   for (auto& w : words) argv.push_back(w.data());
   argv.push_back(nullptr);
   int pipe_fds[2];

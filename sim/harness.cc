@@ -40,7 +40,10 @@ struct Session {
   measure::UdpEndpoint local;  // the sender's address, as the reflector sees it
   Session(std::string t, measure::SessionConfig config, measure::ReflectorConfig rc,
           measure::UdpEndpoint l)
-      : tunnel(std::move(t)), sender(std::move(config)), reflector(std::move(rc)), local(l) {}
+      : tunnel(std::move(t)),
+        sender(std::move(config)),
+        reflector(std::move(rc)),
+        local(std::move(l)) {}
 };
 
 ByteSpan Bytes(std::uint8_t* data, std::size_t length) {

@@ -37,7 +37,7 @@ class JitterChannel : public PointToPointChannel {
   }
   void SetDelay(std::int64_t ns) { delay_ns_ = ns; }
   void SetJitter(std::int64_t ns) { jitter_ns_ = ns; }
-  void SetStream(Ptr<UniformRandomVariable> rng) { rng_ = rng; }
+  void SetStream(const Ptr<UniformRandomVariable>& rng) { rng_ = rng; }
 
   bool TransmitStart(Ptr<const Packet> p, Ptr<PointToPointNetDevice> src, Time txTime) override {
     const bool forward = GetPointToPointDevice(0) == src;
@@ -82,7 +82,7 @@ class LossModel : public ErrorModel {
   }
   void SetLoss(double loss) { loss_ = loss; }
   void SetToBad(double p) { to_bad_ = p; }
-  void SetStream(Ptr<UniformRandomVariable> rng) { rng_ = rng; }
+  void SetStream(const Ptr<UniformRandomVariable>& rng) { rng_ = rng; }
   std::uint64_t dropped() const { return dropped_; }
 
  private:
@@ -146,7 +146,7 @@ void SendCross(Built* link) {
 
 // The underlay link between nodes a and b with its impairments: a jittered
 // channel, loss models at both receivers, the /30 of LinkAddress(index).
-Built BuildLink(const Link& l, std::size_t index, Ptr<Node> a, Ptr<Node> b_node,
+Built BuildLink(const Link& l, std::size_t index, const Ptr<Node>& a, const Ptr<Node>& b_node,
                 std::int64_t& next_stream) {
   Built b;
   b.a = a;
@@ -401,7 +401,7 @@ RunInfo Emulate(const Network& network, const std::vector<TapPair>& taps,
       node->AddDevice(device);
       device->SetFileDescriptor(dup(b_end ? taps[i].b : taps[i].a));
       auto ipv4 = node->GetObject<Ipv4>();
-      const std::int32_t interface = ipv4->AddInterface(device);
+      const std::uint32_t interface = ipv4->AddInterface(device);
       ipv4->AddAddress(interface, Ipv4InterfaceAddress(Ipv4Address(EmulatedGateway(i, b_end)),
                                                        Ipv4Mask("255.255.255.0")));
       ipv4->SetUp(interface);

@@ -33,7 +33,7 @@ struct Pair {
                            [this](const std::vector<Block>& sids) { started.push_back(sids); },
                            [this](const std::vector<Block>& sids) { stopped.push_back(sids); }},
                clock, kServerAddress, kClientAddress),
-        client(std::move(options), clock) {}
+        client(std::move(options)) {}
 
   // Client bytes to the server; the server's answer.
   std::vector<std::byte> ToServer(const std::vector<std::byte>& bytes, bool byte_by_byte = false) {
