@@ -31,7 +31,16 @@ struct Analyzer::Session {
   std::uint32_t consecutive_lost = 0;
   WallTime streak_start;                // the first loss of the current streak
   std::optional<WallTime> last_answer;  // the newest answered probe
+  // When it last said anything (bound, a sample, a run's summary), and how
+  // far apart its reports come (runs' summaries, else samples): a sibling
+  // not asked since a streak began is waited for until it is overdue.
+  WallTime quiet_since;
+  std::optional<WallTime> last_sample, last_report;
+  std::optional<Nanos> sample_gap, report_gap;
   bool fault = false;
+  // In a run of losses of outage length (StreakForOutage): the line's outage
+  // or its own fault, never loss of the line.
+  bool streaking = false;
   ProbeMaker probes;  // its IPDV chains per LatencyKind: the one jitter (measure/metrics.h)
   std::uint64_t samples = 0;
 };
@@ -162,7 +171,10 @@ void Analyzer::Apply(const store::RecordedEvent& e, std::vector<store::Event>& o
       Unbind(*it->second, e, out);
       sessions_.erase(it);
     }
+  } else if (std::holds_alternative<store::RunSummary>(e.event.payload)) {
+    OnReport(e);
   }
+  CheckUndecided(e, out);
   CheckStale(e, out);
 }
 
@@ -190,8 +202,13 @@ void Analyzer::Unbind(Session& s, const store::RecordedEvent& e, std::vector<sto
   for (auto& w : s.windows) w.Clear();
   s.consecutive_lost = 0;
   s.fault = false;
+  s.streaking = false;
   s.probes.Reset();
   s.last_answer.reset();
+  s.last_sample.reset();
+  s.last_report.reset();
+  s.sample_gap.reset();
+  s.report_gap.reset();
   if (s.tunnel.empty()) return;
   auto it = tunnels_.find(s.tunnel);
   s.tunnel.clear();
@@ -200,6 +217,7 @@ void Analyzer::Unbind(Session& s, const store::RecordedEvent& e, std::vector<sto
   t.sessions.erase(std::remove(t.sessions.begin(), t.sessions.end(), &s), t.sessions.end());
   if (t.sessions.empty()) {
     // No session measures it any more: it leaves the rankings at once.
+    undecided_.erase(t.name);
     tunnels_.erase(it);
     for (std::size_t c = 0; c < config_.classes.size(); ++c) AnnounceRanking(c, e, true, out);
     return;
@@ -214,29 +232,73 @@ void Analyzer::Bind(Session& s, const store::RecordedEvent& e, std::vector<store
   Unbind(s, e, out);
   s.tunnel = tunnel;
   if (tunnel.empty()) return;
+  s.quiet_since = e.event.time;
   TunnelFor(tunnel).sessions.push_back(&s);
+}
+
+Nanos Analyzer::PendingBound() const {
+  return config_.stale_after > Nanos(0) ? config_.stale_after : kDefaultStaleAfter;
+}
+
+bool Analyzer::Overdue(const Session& s, WallTime now) const {
+  // Runs report at their end: the gap between samples of one run says nothing
+  // of when the next run reports, so a session that writes summaries is
+  // judged on their spacing (unknown until two have come).
+  Nanos bound = PendingBound();
+  if (const auto gap = s.last_report ? s.report_gap : s.sample_gap) {
+    bound = std::min(bound, *gap + *gap / 2);
+  }
+  return now - s.quiet_since >= bound;
+}
+
+void Analyzer::OnReport(const store::RecordedEvent& e) {
+  auto it = sessions_.find(SessionName(e.event.stream));
+  if (it == sessions_.end()) return;
+  Session& s = *it->second;
+  if (s.last_report && e.event.time > *s.last_report) s.report_gap = e.event.time - *s.last_report;
+  s.last_report = e.event.time;
+  s.quiet_since = std::max(s.quiet_since, e.event.time);
 }
 
 bool Analyzer::UpdateLineState(Tunnel& t, const store::RecordedEvent& e,
                                std::vector<store::Event>& out) {
   // The line is down when no session has been answered since the newest loss
-  // streak (of blackout length) began; otherwise each such streak is a fault
-  // of its session alone.
+  // streak (of blackout length) began. A sibling not asked since then (its
+  // next run has not reported yet, or it has never reported) can vouch
+  // neither way: the line is undecided until it reports or is overdue
+  // (Overdue). Each streak is a fault of its session alone once another
+  // session has answered since it began.
+  const WallTime now = e.event.time;
   std::optional<WallTime> latest_streak;
   std::uint32_t most_lost = 0;
-  for (const Session* s : t.sessions) {
-    if (s->consecutive_lost < StreakForOutage(*s)) continue;
+  for (Session* s : t.sessions) {
+    s->streaking = s->consecutive_lost >= StreakForOutage(*s);
+    if (!s->streaking) continue;
     latest_streak = latest_streak ? std::max(*latest_streak, s->streak_start) : s->streak_start;
     most_lost = std::max(most_lost, s->consecutive_lost);
   }
   bool down = false;
+  bool answered_since = false;
+  bool undecided = false;
   if (latest_streak) {
-    down = std::none_of(t.sessions.begin(), t.sessions.end(), [&](const Session* s) {
-      return s->consecutive_lost < StreakForOutage(*s) && s->last_answer &&
-             *s->last_answer >= *latest_streak;
-    });
+    for (const Session* s : t.sessions) {
+      if (s->streaking) continue;
+      if (s->last_answer && *s->last_answer >= *latest_streak) {
+        answered_since = true;
+        break;
+      }
+      const bool asked = s->last_sample && *s->last_sample >= *latest_streak;
+      if (!asked && !Overdue(*s, now)) undecided = true;
+    }
+    if (answered_since) undecided = false;
+    down = !answered_since && !undecided;
   }
-  if (!down) {
+  if (undecided) {
+    undecided_.insert(t.name);
+  } else {
+    undecided_.erase(t.name);
+  }
+  if (answered_since) {
     for (Session* s : t.sessions) {
       if (s->fault || s->consecutive_lost < StreakForOutage(*s)) continue;
       s->fault = true;
@@ -277,6 +339,9 @@ void Analyzer::OnSample(const store::RecordedEvent& e, const store::ProbeSample&
                         std::vector<store::Event>& out) {
   Session& s = SessionFor(SessionName(e.event.stream));
   if (s.tunnel.empty()) Bind(s, e, out);
+  if (s.last_sample && e.event.time > *s.last_sample) s.sample_gap = e.event.time - *s.last_sample;
+  s.last_sample = e.event.time;
+  s.quiet_since = std::max(s.quiet_since, e.event.time);
   ++s.samples;
   if (s.tunnel.empty()) return;  // diagnostic: results and reports only
   Tunnel& t = TunnelFor(s.tunnel);
@@ -339,6 +404,20 @@ void Analyzer::JudgeAll(Tunnel& t, const store::RecordedEvent& e, std::vector<st
     }
     AnnounceRanking(c, e, compliance_changed, out);
     for (auto& ev : changes) out.push_back(std::move(ev));
+  }
+}
+
+void Analyzer::CheckUndecided(const store::RecordedEvent& e, std::vector<store::Event>& out) {
+  if (undecided_.empty()) return;
+  // Copied: deciding a line takes it out of the set.
+  const std::vector<std::string> names(undecided_.begin(), undecided_.end());
+  for (const auto& name : names) {
+    auto it = tunnels_.find(name);
+    if (it == tunnels_.end()) {
+      undecided_.erase(name);
+      continue;
+    }
+    if (UpdateLineState(*it->second, e, out)) JudgeAll(*it->second, e, out, true);
   }
 }
 
@@ -451,12 +530,13 @@ std::uint32_t Analyzer::StreakForOutage(const Session& s) const {
 }
 
 bool Analyzer::SpeaksFor(const Tunnel& t, const Session& s, const SlaClass& cls) const {
-  // Not in fault (unless the whole line is down), and with the class's
+  // Not in fault or in an outage-length streak (unless the whole line is
+  // down), and with the class's
   // marking where any of the line's sessions has it.
   auto fits = [&](const Session& x) {
     return x.dscp && std::find(cls.dscp.begin(), cls.dscp.end(), *x.dscp) != cls.dscp.end();
   };
-  if (s.fault && !t.down) return false;
+  if ((s.fault || s.streaking) && !t.down) return false;
   const bool any_fits = std::any_of(t.sessions.begin(), t.sessions.end(),
                                     [&](const Session* x) { return !x->fault && fits(*x); });
   return !any_fits || fits(s);
@@ -538,12 +618,15 @@ void Analyzer::Judge(Tunnel& t, std::size_t c, const store::RecordedEvent& e,
   if (t.down) {
     v.score = kDownScore;
     v.loss_share = 0;
-  } else if (excess > 0) {
-    v.score = -std::min(excess, kMaxExcess);
-    v.loss_share = -std::min(loss_excess, kMaxExcess);
   } else {
-    v.score = headroom / n;
-    v.loss_share = loss_headroom / n;
+    // The loss's share is what the score would lose with the loss neutral
+    // (no headroom, no excess), in the same scale whichever side of its limit
+    // each line is: two lines whose loss noise cannot tell apart then compare
+    // on their other metrics alike (a line over its loss limit keeps the
+    // credit of its latency headroom).
+    auto score_of = [&](double h, double x) { return x > 0 ? -std::min(x, kMaxExcess) : h / n; };
+    v.score = score_of(headroom, excess);
+    v.loss_share = v.score - score_of(headroom - loss_headroom, excess - loss_excess);
   }
 
   if (v.compliant || !all_within_exit) t.recovery[c] = {};

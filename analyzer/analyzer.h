@@ -9,6 +9,10 @@
 // confidence over the enter value); latency and jitter need min_samples
 // answered probes. Out-of-SLA lines keep being ordered by how far out they
 // are. A tunnel with no sample for stale_after is unknown: never compliant.
+// A sibling not asked since a streak began (its next run has not reported,
+// or it has never reported) vouches neither way: the line is undecided until
+// it reports or is overdue, so a dead session's streak logged before its
+// sibling's next run is not taken for the line's.
 // It reads no clock: time is the events' time, so replaying a log gives the
 // same events, byte for byte. Not thread-safe.
 #pragma once
@@ -16,6 +20,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -24,6 +29,8 @@
 #include "store/events.h"
 
 namespace lineup::analyzer {
+
+inline constexpr Nanos kDefaultStaleAfter = std::chrono::minutes(2);
 
 struct AnalyzerConfig {
   std::vector<SlaClass> classes;
@@ -39,8 +46,9 @@ struct AnalyzerConfig {
   // sessions_without_tunnel_are_lines is set is each session a line of its own.
   std::map<std::string, std::string> tunnel_of_session;
   bool sessions_without_tunnel_are_lines = true;
-  // A tunnel with no probe sample for this long is unknown (0: never).
-  Nanos stale_after = std::chrono::minutes(2);
+  // A tunnel with no probe sample for this long is unknown (0: never). It
+  // also bounds how long a session not yet heard from is pending.
+  Nanos stale_after = kDefaultStaleAfter;
   // Tunnel name -> site (an edge location); reports total per site.
   std::map<std::string, std::string> site_of_tunnel;
 };
@@ -71,7 +79,9 @@ struct Verdict {
   // 1.6 % is -0.6), so lines out of SLA stay ordered by how far out they are.
   // Down: -1000.
   double score = 0;
-  double loss_share = 0;                                 // the loss threshold's part of the score
+  // The loss threshold's part of the score: score minus the score with the
+  // loss neutral (neither headroom nor excess).
+  double loss_share = 0;
   double loss_low_percent = 0, loss_high_percent = 100;  // Wilson bounds
   std::uint64_t samples = 0;                             // probes in the window(s) judged
   double latency_ms = 0;                                 // the class's latency statistic
@@ -135,6 +145,14 @@ class Analyzer {
   // (at 19 % loss: 6), at most 4 x blackout_after_lost. A streak the line's
   // loss explains is loss (a brownout), not a blackout.
   std::uint32_t StreakForOutage(const Session& s) const;
+  // How long a session may stay quiet before it is overdue: 1.5 times its
+  // usual gap between reports (runs' summaries, else samples), at most
+  // PendingBound(): stale_after, or kDefaultStaleAfter when staleness is off.
+  Nanos PendingBound() const;
+  bool Overdue(const Session& s, WallTime now) const;
+  void OnReport(const store::RecordedEvent& e);
+  // Lines waiting for a sibling's word, decided once it speaks or is overdue.
+  void CheckUndecided(const store::RecordedEvent& e, std::vector<store::Event>& out);
   // Whether a session's samples speak for the line in class `cls`.
   bool SpeaksFor(const Tunnel& t, const Session& s, const SlaClass& cls) const;
   void JudgeAll(Tunnel& t, const store::RecordedEvent& e, std::vector<store::Event>& out,
@@ -155,6 +173,7 @@ class Analyzer {
   std::map<std::string, std::unique_ptr<Session>> sessions_;
   std::map<std::string, store::SessionConfigured> configured_;  // the log's, by session
   std::optional<WallTime> next_stale_check_;
+  std::set<std::string> undecided_;  // tunnels waiting for a sibling (UpdateLineState)
   std::vector<std::vector<std::string>> announced_order_;  // per class
   std::vector<std::vector<bool>> announced_compliance_;
   // When each class was last ranked (none before the first): rankings are

@@ -482,6 +482,47 @@ TEST(AnalyzerTest, OneDeadSessionOfALineIsASessionFaultNotAnOutage) {
   EXPECT_EQ(Count(f.all(), store::EventType::kTunnelDown), 1u);
 }
 
+// At start-up the sessions of a line report in their own time. A dead
+// session's first streak, before its sibling has said anything, is no proof
+// that the line is dark: the sibling is pending until it reports (or until
+// stale_after), and its first word decides.
+TEST(AnalyzerTest, ASessionNotYetHeardFromNeitherProvesNorDisprovesAnOutage) {
+  Feed f(Config({Voice()}));
+  f.Configure("a-voice", "a");
+  f.Configure("a-bulk", "a");
+  for (int i = 0; i < 20; ++i) f.Probe("a-bulk", 0, true);  // its port is dead
+  EXPECT_EQ(Count(f.all(), store::EventType::kTunnelDown), 0u);
+  EXPECT_EQ(Count(f.all(), store::EventType::kSessionFault), 0u);  // nobody answered yet
+  f.Probe("a-voice", 20);
+  EXPECT_EQ(Count(f.all(), store::EventType::kTunnelDown), 0u);
+  EXPECT_EQ(Count(f.all(), store::EventType::kSessionFault), 1u);
+}
+
+TEST(AnalyzerTest, APendingSiblingThatReportsLossConfirmsTheOutageAtOnce) {
+  Feed f(Config({Voice()}));
+  f.Configure("a-voice", "a");
+  f.Configure("a-bulk", "a");
+  for (int i = 0; i < 20; ++i) f.Probe("a-bulk", 0, true);
+  const auto first_word = f.Probe("a-voice", 0, true);
+  EXPECT_EQ(Count(first_word, store::EventType::kTunnelDown), 1u);
+  EXPECT_EQ(Count(f.all(), store::EventType::kSessionFault), 0u);
+}
+
+TEST(AnalyzerTest, ASiblingSilentForStaleAfterNoLongerHoldsTheLineUp) {
+  auto config = Config({Voice()});
+  config.stale_after = seconds(5);
+  Feed f(config);
+  f.Configure("a-voice", "a");
+  f.Configure("a-bulk", "a");  // configured, never runs
+  std::size_t down_at = 0;
+  for (int i = 1; i <= 80 && down_at == 0; ++i) {  // 100 ms apart
+    if (Count(f.Probe("a-voice", 0, true), store::EventType::kTunnelDown) > 0) down_at = i;
+  }
+  ASSERT_GT(down_at, 0u);
+  EXPECT_GE(down_at, 49u);  // not before the bound (5 s)
+  EXPECT_LE(down_at, 62u);  // and soon after it
+}
+
 TEST(AnalyzerTest, AClassIsJudgedFromTheSessionsWithItsMarking) {
   SlaClass voice = Voice();
   voice.dscp = {46};
