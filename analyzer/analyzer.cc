@@ -507,7 +507,8 @@ bool RecoveryEvidence(const SlaClass& cls, const RecoveryTally& tally,
                       std::optional<double>& bound) {
   for (const auto& th : cls.thresholds) {
     if (th.metric != Metric::kLoss) continue;
-    bound = WilsonBounds(tally.lost, tally.total, OneSidedZ(kRecoveryConfidence)).high;
+    static const double z = OneSidedZ(kRecoveryConfidence);  // once, not per probe
+    bound = WilsonBounds(tally.lost, tally.total, z).high;
     return *bound < th.enter;
   }
   return true;

@@ -32,6 +32,14 @@ double Ms(Nanos d) { return std::chrono::duration<double, std::milli>(d).count()
 
 std::string At(Nanos t) { return FormatElapsed(t); }
 
+// The first six items, comma-separated, then "..." if there are more.
+std::string FirstSix(const std::vector<std::string>& items) {
+  const std::size_t shown = std::min<std::size_t>(items.size(), 6);
+  return fmt::format("{}{}",
+                     fmt::join(items.begin(), items.begin() + static_cast<long>(shown), ", "),
+                     items.size() > shown ? ", ..." : "");
+}
+
 // A TWAMP session over one tunnel: the real sender and reflector cores.
 struct Session {
   std::string tunnel;
@@ -283,12 +291,7 @@ ExpectationResult Check(const Expectation& e, const RunOutcome& run) {
       close(e.to);
       r.passed = on <= e.at_most;
       r.detail = fmt::format("on {} for {}", e.line, FormatElapsed(on));
-      if (!stays.empty()) {
-        const std::size_t shown = std::min<std::size_t>(stays.size(), 6);
-        r.detail += fmt::format(
-            " ({}{})", fmt::join(stays.begin(), stays.begin() + static_cast<long>(shown), ", "),
-            stays.size() > shown ? ", ..." : "");
-      }
+      if (!stays.empty()) r.detail += fmt::format(" ({})", FirstSix(stays));
       break;
     }
     case Expectation::kMaxSwitches: {
@@ -300,12 +303,7 @@ ExpectationResult Check(const Expectation& e, const RunOutcome& run) {
       }
       r.passed = moves.size() <= e.count;
       r.detail = fmt::format("{} switch{}", moves.size(), moves.size() == 1 ? "" : "es");
-      if (!moves.empty()) {
-        const std::size_t shown = std::min<std::size_t>(moves.size(), 6);
-        r.detail += fmt::format(
-            ": {}{}", fmt::join(moves.begin(), moves.begin() + static_cast<long>(shown), ", "),
-            moves.size() > shown ? ", ..." : "");
-      }
+      if (!moves.empty()) r.detail += ": " + FirstSix(moves);
       break;
     }
     case Expectation::kLoss: {

@@ -111,6 +111,14 @@ TEST(ReplayTest, WhatIfComparesAnotherPolicy) {
   EXPECT_LT(eager_outcome.time_on.at("inet"), recorded.time_on.at("inet"));
 }
 
+// kPolicy with voice's latency limit at 200 ms instead of 100 ms.
+Result<LoadedConfig> LoosePolicy() {
+  std::string loose = kPolicy;
+  const std::string tight = "latency_ms: {enter: 100, exit: 80}";
+  loose.replace(loose.find(tight), tight.size(), "latency_ms: {enter: 200, exit: 180}");
+  return ParseConfig(loose, "loose.yaml");
+}
+
 // A what-if with a looser SLA class re-judges the lines from the samples and
 // stays on mpls through its brownouts (170 ms is within 200 ms). By its own
 // verdicts it was never out of SLA; graded against the recorded 100 ms class
@@ -118,10 +126,7 @@ TEST(ReplayTest, WhatIfComparesAnotherPolicy) {
 // timeline was exposed only until each brownout was detected.
 TEST(ReplayTest, AWhatIfWithOtherSlaClassesIsRejudgedAndGradedOnTheSamples) {
   auto log = LiveLog();
-  std::string loose = kPolicy;
-  loose.replace(loose.find("latency_ms: {enter: 100, exit: 80}"), 34,
-                "latency_ms: {enter: 200, exit: 180}");
-  auto config = ParseConfig(loose, "loose.yaml");
+  auto config = LoosePolicy();
   ASSERT_TRUE(config) << config.error().message;
   auto r = Replay(*log, *config);
   ASSERT_TRUE(r) << r.error().message;
@@ -145,10 +150,7 @@ TEST(ReplayTest, AWhatIfWithOtherSlaClassesIsRejudgedAndGradedOnTheSamples) {
 TEST(ReplayTest, ExposureIsMeasuredAgainstTheRecordedSla) {
   auto log = LiveLog();
   auto same = Replay(*log, std::nullopt);
-  std::string loose = kPolicy;
-  loose.replace(loose.find("latency_ms: {enter: 100, exit: 80}"), 34,
-                "latency_ms: {enter: 200, exit: 180}");
-  auto config = ParseConfig(loose, "loose.yaml");
+  auto config = LoosePolicy();
   ASSERT_TRUE(config) << config.error().message;
   auto other = Replay(*log, *config);
   ASSERT_TRUE(same && other);

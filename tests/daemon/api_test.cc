@@ -21,6 +21,7 @@
 #include "tests/store/temp_dir.h"
 #include "tests/support/json_schema.h"
 #include "tests/support/ports.h"
+#include "tests/support/wait.h"
 
 namespace lineup::daemon {
 namespace {
@@ -58,15 +59,7 @@ Reply Call(const asio::ip::tcp::endpoint& at, http::verb method, const std::stri
           res.body()};
 }
 
-template <typename F>
-bool WaitFor(F ready, Nanos limit = 15s) {
-  const auto until = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < until) {
-    if (ready()) return true;
-    std::this_thread::sleep_for(50ms);
-  }
-  return ready();
-}
+using lineup::testing::WaitFor;
 
 TEST(ApiTest, SessionsRunsResultsStateAndMetricsOverHttp) {
   const std::string port = std::to_string(lineup::testing::FreeUdpPort({"127.0.3.1", "127.0.3.2"}));

@@ -15,6 +15,7 @@
 
 #include "tests/store/temp_dir.h"
 #include "tests/support/ports.h"
+#include "tests/support/wait.h"
 
 namespace lineup::daemon {
 namespace {
@@ -52,16 +53,7 @@ const std::string kThree =
   b: {site: here, peer: hub, local: 127.0.0.1, remote: 127.0.1.2, probes: [probe]}
   c: {site: here, peer: hub, local: 127.0.0.1, remote: 127.0.1.3, probes: [probe]})";
 
-// Polls `ready` for up to `limit`.
-template <typename F>
-bool WaitFor(F ready, Nanos limit = 15s) {
-  const auto until = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < until) {
-    if (ready()) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return ready();
-}
+using lineup::testing::WaitFor;
 
 std::size_t Count(store::EventLog& log, store::EventType type) {
   std::size_t n = 0;

@@ -6,12 +6,14 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <thread>
 
 #include "daemon/api.h"
 #include "daemon/daemon.h"
 #include "tests/store/temp_dir.h"
 #include "tests/support/ports.h"
+#include "tests/support/wait.h"
 
 namespace lineup::daemon {
 namespace {
@@ -61,14 +63,9 @@ reflectors:
                      log_dir, Port(), DeadPort(), rest);
 }
 
-template <typename F>
-bool WaitFor(F ready, Nanos limit = 20s) {
-  const auto until = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < until) {
-    if (ready()) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return ready();
+// Lines take a few runs to judge: a longer limit than the default.
+bool WaitFor(const std::function<bool()>& ready, Nanos limit = 20s) {
+  return lineup::testing::WaitFor(ready, limit);
 }
 
 std::vector<store::Event> Events(store::EventLog& log, store::EventType type,
