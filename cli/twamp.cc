@@ -62,6 +62,7 @@ struct ServerOptions {
   std::string test_ports = "20000-29999";
   std::string servwait = "900s", refwait = "900s";
   std::string status_interval, duration;
+  bool allow_third_party_senders = false;
 };
 
 int RunServer(const ServerOptions& o) {
@@ -101,6 +102,7 @@ int RunServer(const ServerOptions& o) {
   config.max_connections_per_client = o.max_connections_per_client;
   config.max_sessions = o.max_sessions;
   config.max_sessions_per_client = o.max_sessions_per_client;
+  config.allow_third_party_senders = o.allow_third_party_senders;
   unsigned low = 0, high = 0;
   if (std::sscanf(o.test_ports.c_str(), "%u-%u", &low, &high) != 2 || low == 0 || high > 65535 ||
       low > high) {
@@ -301,6 +303,9 @@ void AddTwampCommands(CLI::App& app, Runner& run) {
       ->capture_default_str();
   server->add_option("--refwait", so->refwait, "End a test session without packets this long")
       ->capture_default_str();
+  server->add_flag("--allow-third-party-senders", so->allow_third_party_senders,
+                   "Let a client name another host as the Session-Sender (RFC 5357 allows it; "
+                   "off, replies go only to the control connection's peer)");
   server->add_option("--status-interval", so->status_interval, "Print the table this often");
   server->add_option("--duration", so->duration,
                      "Stop after this long (default: until SIGINT/SIGTERM)");

@@ -117,4 +117,53 @@ bool Prefix::Contains(const IpAddress& address) const {
 
 std::string Prefix::ToString() const { return fmt::format("{}/{}", network_.to_string(), length_); }
 
+IpAddress Unmapped(const IpAddress& address) {
+  if (address.is_v6() && address.to_v6().is_v4_mapped()) {
+    return boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, address.to_v6());
+  }
+  return address;
+}
+
+namespace {
+
+// Multicast, the IPv4 limited broadcast, or unspecified: not one unicast host.
+const char* NotUnicast(const IpAddress& a) {
+  if (a.is_multicast()) return "a multicast address";
+  if (a.is_v4() && a.to_v4() == boost::asio::ip::address_v4::broadcast()) {
+    return "the broadcast address";
+  }
+  if (a.is_unspecified()) return "unspecified";
+  return nullptr;
+}
+
+}  // namespace
+
+std::string RefuseTestEndpoints(const IpAddress& sender_in, std::uint16_t sender_port,
+                                const IpAddress& reflector_in, const IpAddress& control_peer,
+                                const TestEndpointRules& rules) {
+  const IpAddress sender = Unmapped(sender_in);
+  const IpAddress reflector = Unmapped(reflector_in);
+  if (const char* why = NotUnicast(sender)) {
+    return fmt::format("the Session-Sender address {} is {}: a test session answers one host",
+                       sender.to_string(), why);
+  }
+  if (const char* why = NotUnicast(reflector)) {
+    return fmt::format("the Session-Reflector address {} is {}: a test session listens on one",
+                       reflector.to_string(), why);
+  }
+  if (!rules.allow_third_party_senders && sender != Unmapped(control_peer)) {
+    return fmt::format(
+        "the Session-Sender {} is not the control connection's peer {}: replies go only to the "
+        "client (a server option, allow_third_party_senders, permits other senders)",
+        sender.to_string(), Unmapped(control_peer).to_string());
+  }
+  if (sender == reflector && (sender_port == 0 || rules.own_ports.count(sender_port) != 0)) {
+    return fmt::format(
+        "the Session-Sender {}:{} is {} of this server's own ports: two sessions would answer "
+        "each other",
+        sender.to_string(), sender_port, sender_port == 0 ? "any" : "one");
+  }
+  return "";
+}
+
 }  // namespace lineup::measure

@@ -5,6 +5,7 @@
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/udp.hpp>
 #include <cstdint>
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -36,5 +37,28 @@ class Prefix {
   IpAddress network_;
   unsigned length_ = 0;
 };
+
+// The address without its IPv4-mapped IPv6 dress (::ffff:192.0.2.1 -> 192.0.2.1).
+IpAddress Unmapped(const IpAddress& address);
+
+// Whom a TWAMP server lets a client name in Request-TW-Session (RFC 5357
+// §3.5), so that a test session can be neither a loop nor a reflector aimed
+// at someone else.
+struct TestEndpointRules {
+  // The RFC lets the Session-Sender be another host than the Control-Client;
+  // by default it must be the control connection's peer, or anyone could aim
+  // replies (2.9x the size of a 14-octet probe) at a third party.
+  bool allow_third_party_senders = false;
+  // The ports this server listens on at the reflector's address (its test
+  // sessions' and its control listeners'): a sender there is the server itself.
+  std::set<std::uint16_t> own_ports;
+};
+
+// Why a session between these addresses must be refused ("" : it may run).
+// `sender` and `reflector` as the request names them after defaults are
+// applied; `control_peer` the control connection's remote address.
+std::string RefuseTestEndpoints(const IpAddress& sender, std::uint16_t sender_port,
+                                const IpAddress& reflector, const IpAddress& control_peer,
+                                const TestEndpointRules& rules);
 
 }  // namespace lineup::measure

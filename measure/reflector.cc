@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <functional>
 
+#include "base/keyed_hash.h"
+
 namespace lineup::measure {
 
 const char* ToString(DropReason reason) {
@@ -23,6 +25,8 @@ const char* ToString(DropReason reason) {
       return "auth_failed";
     case DropReason::kOwnAddress:
       return "own_address";
+    case DropReason::kNotNegotiated:
+      return "not_negotiated";
     case DropReason::kCount:
       break;
   }
@@ -36,23 +40,19 @@ std::uint64_t ReflectorCounters::DroppedTotal() const {
 }
 
 std::size_t SenderKeyHash::operator()(const SenderKey& key) const {
-  // FNV-1a over the address bytes, port and SSID: no allocation per packet.
-  std::uint64_t h = 0xcbf29ce484222325ULL;
-  auto mix = [&h](std::uint64_t byte) {
-    h ^= byte;
-    h *= 0x100000001b3ULL;
-  };
+  // Address (16 bytes, v4 as v4-mapped), port, SSID: no allocation per packet.
+  std::array<std::byte, 20> bytes{};
   const IpAddress& a = key.peer.address();
-  if (a.is_v4()) {
-    for (auto b : a.to_v4().to_bytes()) mix(b);
-  } else {
-    for (auto b : a.to_v6().to_bytes()) mix(b);
-  }
-  mix(key.peer.port() >> 8);
-  mix(key.peer.port() & 0xff);
-  mix(key.ssid >> 8);
-  mix(key.ssid & 0xff);
-  return static_cast<std::size_t>(h);
+  const auto v6 = a.is_v4()
+                      ? boost::asio::ip::make_address_v6(boost::asio::ip::v4_mapped, a.to_v4())
+                      : a.to_v6();
+  const auto raw = v6.to_bytes();
+  for (std::size_t i = 0; i < raw.size(); ++i) bytes[i] = std::byte(raw[i]);
+  bytes[16] = std::byte(key.peer.port() >> 8);
+  bytes[17] = std::byte(key.peer.port() & 0xff);
+  bytes[18] = std::byte(key.ssid >> 8);
+  bytes[19] = std::byte(key.ssid & 0xff);
+  return static_cast<std::size_t>(SipHash24(ProcessHashKey(), bytes));
 }
 
 Result<void> Validate(const ReflectorConfig& config) {
@@ -72,6 +72,13 @@ Result<void> Validate(const ReflectorConfig& config) {
 
 ReflectorCore::ReflectorCore(ReflectorConfig config) : config_(std::move(config)) {
   NeverAnswer(config_.never_answer);
+  if (config_.only_sender) config_.max_senders = std::min<std::size_t>(config_.max_senders, 1);
+}
+
+bool ReflectorCore::IsTheNegotiatedSender(const UdpEndpoint& peer) const {
+  const UdpEndpoint& only = *config_.only_sender;
+  return Unmapped(peer.address()) == Unmapped(only.address()) &&
+         (only.port() == 0 || peer.port() == only.port());
 }
 
 void ReflectorCore::NeverAnswer(const std::vector<UdpEndpoint>& endpoints) {
@@ -111,6 +118,10 @@ std::optional<ReplyPlan> ReflectorCore::Reflect(ConstByteSpan request, const Rec
   }
   if (never_answer_.count(meta.peer) != 0) {
     Drop(DropReason::kOwnAddress);
+    return std::nullopt;
+  }
+  if (config_.only_sender && !IsTheNegotiatedSender(meta.peer)) {
+    Drop(DropReason::kNotNegotiated);
     return std::nullopt;
   }
   if (meta.truncated) {

@@ -55,18 +55,23 @@ struct ReflectorConfig {
   // answering itself) or is another reflector's reply (two reflectors
   // answering each other); either way answering it feeds a loop.
   std::vector<UdpEndpoint> never_answer;
+  // A negotiated test session (RFC 5357 §3.5): answer this one sender only,
+  // its address and port (port 0: any port of the address), and keep state
+  // for it alone. Datagrams from anyone else are dropped as not_negotiated.
+  std::optional<UdpEndpoint> only_sender;
 };
 
 [[nodiscard]] Result<void> Validate(const ReflectorConfig& config);
 
 enum class DropReason : std::uint8_t {
-  kNotAllowed,  // source outside the allow-list
-  kTooShort,    // shorter than the format's minimum
-  kNoAmplify,   // a symmetric reply would be shorter than the reflector header
-  kTooLong,     // longer than the receive buffer (kMaxDatagram)
-  kSendFailed,  // the kernel refused the reply
-  kAuthFailed,  // a secure session's packet whose HMAC does not match
-  kOwnAddress,  // "from" one of our own reflectors: a spoofed loop or another reflector's reply
+  kNotAllowed,     // source outside the allow-list
+  kTooShort,       // shorter than the format's minimum
+  kNoAmplify,      // a symmetric reply would be shorter than the reflector header
+  kTooLong,        // longer than the receive buffer (kMaxDatagram)
+  kSendFailed,     // the kernel refused the reply
+  kAuthFailed,     // a secure session's packet whose HMAC does not match
+  kOwnAddress,     // "from" one of our own reflectors: a spoofed loop or another reflector's reply
+  kNotNegotiated,  // a negotiated session's datagram from another address or port than agreed
   kCount,
 };
 const char* ToString(DropReason reason);
@@ -86,6 +91,9 @@ struct SenderKey {
   std::uint16_t ssid = 0;
   bool operator==(const SenderKey&) const = default;
 };
+// Keyed (SipHash-2-4 under the process's key, base/keyed_hash.h): senders
+// choose their address, port and SSID, so a fixed hash could be flooded
+// with keys that share one bucket.
 struct SenderKeyHash {
   std::size_t operator()(const SenderKey& key) const;
 };
@@ -142,6 +150,7 @@ class ReflectorCore {
 
  private:
   bool Allowed(const IpAddress& address) const;
+  bool IsTheNegotiatedSender(const UdpEndpoint& peer) const;
   void Drop(DropReason reason);
 
   ReflectorConfig config_;

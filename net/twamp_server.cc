@@ -40,13 +40,6 @@ std::string Format(const TcpEndpoint& e) {
   return FormatEndpoint(UdpEndpoint(e.address(), e.port()));
 }
 
-IpAddress Unmapped(const IpAddress& a) {
-  if (a.is_v6() && a.to_v6().is_v4_mapped()) {
-    return asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6());
-  }
-  return a;
-}
-
 class TwampServerImpl;
 
 struct TestSession {
@@ -327,16 +320,39 @@ class TwampServerImpl final : public TwampServer {
 
   void Forget(const std::shared_ptr<Connection>& c) { connections_.remove(c); }
 
-  std::optional<std::uint16_t> NextPort(std::uint16_t wanted) {
+  // The ports this server listens on at `address`: its test sessions' and
+  // its control listeners'.
+  std::set<std::uint16_t> OwnPortsAt(const IpAddress& address) const {
+    const IpAddress a = Unmapped(address);
+    std::set<std::uint16_t> out;
+    for (const auto& [sid, t] : sessions_) {
+      if (Unmapped(t->at.address()) == a) out.insert(t->port);
+    }
+    for (const auto& l : listening_) {
+      if (Unmapped(l.address()) == a || l.address().is_unspecified()) out.insert(l.port());
+    }
+    return out;
+  }
+
+  // Whether a live session's sender is this address and port: a test port
+  // given there would answer it, and it would answer the test port.
+  bool NamedAsSender(const IpAddress& address, std::uint16_t port) const {
+    const IpAddress a = Unmapped(address);
+    return std::any_of(sessions_.begin(), sessions_.end(), [&](const auto& kv) {
+      return kv.second->sender.port() == port && Unmapped(kv.second->sender.address()) == a;
+    });
+  }
+
+  std::optional<std::uint16_t> NextPort(std::uint16_t wanted, const IpAddress& at) {
     const std::uint32_t range =
         static_cast<std::uint32_t>(config_.port_high - config_.port_low) + 1;
-    if (wanted >= config_.port_low && wanted <= config_.port_high && used_ports_.count(wanted) == 0)
-      return wanted;
+    auto free = [&](std::uint16_t p) { return used_ports_.count(p) == 0 && !NamedAsSender(at, p); };
+    if (wanted >= config_.port_low && wanted <= config_.port_high && free(wanted)) return wanted;
     for (std::uint32_t i = 0; i < range; ++i) {
       const std::uint16_t p = cursor_;
       cursor_ =
           cursor_ >= config_.port_high ? config_.port_low : static_cast<std::uint16_t>(cursor_ + 1);
-      if (used_ports_.count(p) == 0) return p;
+      if (free(p)) return p;
     }
     return std::nullopt;
   }
@@ -358,8 +374,14 @@ class TwampServerImpl final : public TwampServer {
                     fmt::format("{} runs {} sessions (the limit per client)",
                                 c.client_address.to_string(), config_.max_sessions_per_client));
     }
+    const std::string loop_or_aim =
+        RefuseTestEndpoints(r.sender, r.sender_port, r.reflector, c.client_address,
+                            {config_.allow_third_party_senders, OwnPortsAt(r.reflector)});
+    if (!loop_or_aim.empty()) return refuse(control::Accept::kNotSupported, loop_or_aim);
     ReflectorConfig rc = config_.reflector;
     rc.format = ReflectorFormat::kTwampLight;
+    // The negotiated sender alone: its address and port, one sender's state.
+    rc.only_sender = UdpEndpoint(Unmapped(r.sender), r.sender_port);
     rc.stateful = true;
     rc.reply_dscp = r.dscp;
     rc.allow.clear();
@@ -378,7 +400,7 @@ class TwampServerImpl final : public TwampServer {
     const std::uint32_t range =
         static_cast<std::uint32_t>(config_.port_high - config_.port_low) + 1;
     for (std::uint32_t attempt = 0; attempt < std::min<std::uint32_t>(range, 64); ++attempt) {
-      auto port = NextPort(attempt == 0 ? r.reflector_port : 0);
+      auto port = NextPort(attempt == 0 ? r.reflector_port : 0, at);
       if (!port) break;
       auto reflector = ReflectorServer::Create(io_, clock_, {UdpEndpoint(at, *port)}, rc, buffers_);
       if (!reflector) {

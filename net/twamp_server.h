@@ -40,6 +40,9 @@ struct TwampServerConfig {
   Nanos servwait = std::chrono::seconds(900);         // idle control connection
   Nanos refwait = std::chrono::seconds(900);          // test session without packets
   ReflectorConfig reflector;                          // error estimate and the like
+  // Let a client name another host than itself as the Session-Sender (RFC
+  // 5357 allows it; off, replies could be aimed at anyone).
+  bool allow_third_party_senders = false;
 };
 [[nodiscard]] Result<void> Validate(const TwampServerConfig& config);
 

@@ -24,6 +24,39 @@ TEST(EndpointTest, RejectsWithUsefulMessages) {
   EXPECT_NE(ParseEndpoint("localhost").error().message.find("numeric"), std::string::npos);
 }
 
+IpAddress A(const char* text) { return boost::asio::ip::make_address(text); }
+
+TEST(TestEndpointRulesTest, ASessionNeitherLoopsNorAimsAtOthers) {
+  const TestEndpointRules rules{false, {862, 20001}};
+  const IpAddress client = A("192.0.2.7");
+  const IpAddress server = A("192.0.2.1");
+  EXPECT_EQ(RefuseTestEndpoints(client, 40000, server, client, rules), "");
+  EXPECT_EQ(RefuseTestEndpoints(A("::ffff:192.0.2.7"), 40000, server, client, rules), "");
+  // Someone else as the sender: replies would go to a third party.
+  EXPECT_NE(RefuseTestEndpoints(A("198.51.100.9"), 40000, server, client, rules)
+                .find("not the control connection's peer 192.0.2.7"),
+            std::string::npos);
+  EXPECT_EQ(RefuseTestEndpoints(A("198.51.100.9"), 40000, server, client, {true, {}}),
+            "");  // allowed by option
+  // Not one host.
+  EXPECT_NE(
+      RefuseTestEndpoints(A("224.0.0.1"), 40000, server, A("224.0.0.1"), rules).find("multicast"),
+      std::string::npos);
+  EXPECT_NE(
+      RefuseTestEndpoints(client, 40000, A("255.255.255.255"), client, rules).find("broadcast"),
+      std::string::npos);
+  EXPECT_NE(RefuseTestEndpoints(client, 40000, A("ff02::1"), client, rules).find("multicast"),
+            std::string::npos);
+  // A local client naming one of the server's own test ports: a loop.
+  const IpAddress local = A("127.0.0.1");
+  EXPECT_NE(RefuseTestEndpoints(local, 20001, local, local, rules).find("one of this server"),
+            std::string::npos);
+  EXPECT_NE(RefuseTestEndpoints(local, 0, local, local, rules).find("any of this server"),
+            std::string::npos);
+  EXPECT_EQ(RefuseTestEndpoints(local, 40000, local, local, rules), "");  // a local client
+  EXPECT_EQ(RefuseTestEndpoints(local, 20001, A("127.0.0.2"), local, rules), "");
+}
+
 TEST(PrefixTest, MatchesV4AndV6) {
   auto p = Prefix::Parse("10.1.0.0/16").value();
   EXPECT_TRUE(p.Contains(boost::asio::ip::make_address("10.1.200.3")));

@@ -71,6 +71,38 @@ TEST(ReflectorCoreTest, NeverAnswersItsOwnReflectors) {
   EXPECT_TRUE(core.Reflect(request, Meta("192.0.2.1", 862), reply));
 }
 
+// A negotiated session answers the sender it agreed with, on the agreed
+// port only, and keeps that one sender's state however many others try.
+TEST(ReflectorCoreTest, ANegotiatedSessionAnswersOnlyItsSender) {
+  ReflectorConfig config;
+  config.only_sender = UdpEndpoint(boost::asio::ip::make_address("127.0.0.1"), 40000);
+  ReflectorCore core(config);
+  const auto request = SenderBytes(1, 44);
+  std::vector<std::byte> reply(kMaxTestPacketLength);
+  EXPECT_TRUE(core.Reflect(request, Meta("127.0.0.1", 40000), reply));
+  EXPECT_TRUE(core.Reflect(request, Meta("::ffff:127.0.0.1", 40000), reply));  // dual stack
+  EXPECT_FALSE(core.Reflect(request, Meta("127.0.0.1", 40001), reply));        // another process
+  EXPECT_FALSE(core.Reflect(request, Meta("127.0.0.2", 40000), reply));
+  for (std::uint16_t port = 1; port <= 1000; ++port) {
+    EXPECT_FALSE(core.Reflect(request, Meta("127.0.0.1", port), reply));
+  }
+  EXPECT_EQ(core.counters().Dropped(DropReason::kNotNegotiated), 1002u);
+  EXPECT_STREQ(ToString(DropReason::kNotNegotiated), "not_negotiated");
+  EXPECT_LE(core.senders().size(), 1u);
+  EXPECT_EQ(core.config().max_senders, 1u);
+}
+
+// A sender table keyed by what senders choose is hashed with the process's
+// key: the same keys land elsewhere under another key.
+TEST(ReflectorCoreTest, TheSenderHashIsKeyed) {
+  SenderKeyHash hash;
+  const SenderKey a{UdpEndpoint(boost::asio::ip::make_address("192.0.2.1"), 1), 7};
+  const SenderKey b{UdpEndpoint(boost::asio::ip::make_address("192.0.2.1"), 2), 7};
+  EXPECT_NE(hash(a), hash(b));
+  const SenderKey mapped{UdpEndpoint(boost::asio::ip::make_address("::ffff:192.0.2.1"), 1), 7};
+  EXPECT_EQ(hash(a), hash(mapped));  // the same sender however the socket saw it
+}
+
 TEST(ReflectorCoreTest, SymmetricSizeAndNoAmplification) {
   ReflectorConfig config;
   config.format = ReflectorFormat::kTwampLight;

@@ -16,6 +16,7 @@
 #include <array>
 #include <cstdio>
 
+#include "measure/wire.h"
 #include "net/twamp_client.h"
 #include "net/twamp_server.h"
 
@@ -284,6 +285,37 @@ TEST(TwampTest, TheLiveTableShowsConnectionsAndSessions) {
   while (!out && f.io.run_one_for(std::chrono::seconds(5)) > 0) {
   }
   ASSERT_TRUE(out && *out);
+}
+
+// A negotiated test session answers its Session-Sender's address and port
+// only: another process on the client's host (another source port) gets no
+// reply, and every such datagram is counted as a drop.
+TEST(TwampTest, AForeignSourcePortGetsNothingFromANegotiatedSession) {
+  Fixture f(ServerConfig());
+  auto o = ClientOptions(f.Endpoint());
+  o.session.count = 100;
+  o.session.interval = std::chrono::milliseconds(10);
+  std::optional<Result<TwampTestResult>> out;
+  RunTwampTest(f.io, f.clock, o, [&](Result<TwampTestResult> r) { out = std::move(r); });
+  f.RunFor(std::chrono::milliseconds(300));
+  const auto sessions = f.server->Status().sessions;
+  ASSERT_EQ(sessions.size(), 1u);
+  const UdpEndpoint reflector = sessions[0].reflector;
+
+  asio::ip::udp::socket intruder(f.io, UdpEndpoint(asio::ip::make_address("127.0.0.1"), 0));
+  std::array<std::byte, 44> probe{};
+  SenderPacket p;
+  p.sequence = 7;
+  p.length = probe.size();
+  ASSERT_TRUE(Encode(p, probe));
+  for (int i = 0; i < 20; ++i) intruder.send_to(asio::buffer(probe), reflector);
+  f.RunFor(std::chrono::milliseconds(200));
+  EXPECT_EQ(intruder.available(), 0u) << "a reply reached a port that never negotiated";
+  EXPECT_GE(f.server->Status().sessions.at(0).dropped, 20u);
+  while (!out && f.io.run_one_for(std::chrono::seconds(5)) > 0) {
+  }
+  ASSERT_TRUE(out && *out);
+  EXPECT_EQ((*out)->tests.at(0).at(0).summary.received, 100u);  // the sender itself: all
 }
 
 TEST(TwampTest, ListenAddressesAndBadConfigurationsSayWhatIsWrong) {
