@@ -28,6 +28,7 @@
 #include "base/time_text.h"
 #include "daemon/web_assets.h"
 #include "measure/dscp.h"
+#include "net/accept_backoff.h"
 #include "net/timer.h"
 #include "report/report.h"
 #include "report/report_render.h"
@@ -1001,14 +1002,22 @@ class ApiServerImpl final : public ApiServer {
 
  private:
   asio::awaitable<void> Accept() {
+    net::AcceptBackoff backoff(daemon_.clock());
     for (;;) {
       boost::system::error_code ec;
       tcp::socket socket =
           co_await acceptor_.async_accept(asio::redirect_error(asio::use_awaitable, ec));
       if (ec) {
         if (ec == asio::error::operation_aborted || stopped_) co_return;
+        const auto step = backoff.Failed(ec);
+        if (step.log) spdlog::warn("lineup run: api: {}", *step.log);
+        net::Timer pause(io_, daemon_.clock());
+        pause.ExpiresAfter(step.delay);
+        co_await pause.AsyncWait(asio::redirect_error(asio::use_awaitable, ec));
+        if (stopped_) co_return;
         continue;
       }
+      backoff.Succeeded();
       asio::co_spawn(io_, Serve(std::move(socket)), asio::detached);
     }
   }

@@ -19,6 +19,7 @@
 #include <set>
 
 #include "base/time_text.h"
+#include "net/accept_backoff.h"
 #include "net/reflector_server.h"
 #include "net/timer.h"
 #include "net/udp_io.h"
@@ -177,15 +178,23 @@ class TwampServerImpl final : public TwampServer {
   // `device`: the listener's; the test sessions of its connections bind to it
   // too, so their packets stay in the same routing instance.
   asio::awaitable<void> Accept(tcp::acceptor& acceptor, std::string device) {
+    net::AcceptBackoff backoff(clock_);
     for (;;) {
       boost::system::error_code ec;
       tcp::socket socket =
           co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
       if (ec) {
         if (ec == asio::error::operation_aborted || stopped_) co_return;
-        spdlog::warn("twamp server: accept failed: {}", ec.message());
+        ++counters_.accept_failures;
+        const auto step = backoff.Failed(ec);
+        if (step.log) spdlog::warn("twamp server: {}", *step.log);
+        net::Timer pause(io_, clock_);
+        pause.ExpiresAfter(step.delay);
+        co_await pause.AsyncWait(asio::redirect_error(asio::use_awaitable, ec));
+        if (stopped_) co_return;
         continue;
       }
+      backoff.Succeeded();
       auto connection = std::make_shared<Connection>(std::move(socket), clock_);
       connection->device = device;
       asio::co_spawn(io_, Serve(connection), asio::detached);

@@ -72,7 +72,8 @@ struct TwampServerCounters {
   std::uint64_t closed_idle = 0;          // SERVWAIT
   std::uint64_t sessions = 0;             // accepted
   std::uint64_t sessions_refused = 0;
-  std::uint64_t sessions_idle = 0;  // REFWAIT
+  std::uint64_t sessions_idle = 0;    // REFWAIT
+  std::uint64_t accept_failures = 0;  // out of descriptors and the like (net/accept_backoff.h)
 };
 
 struct TwampServerStatus {

@@ -6,6 +6,8 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/read.hpp>
@@ -316,6 +318,43 @@ TEST(TwampTest, AForeignSourcePortGetsNothingFromANegotiatedSession) {
   }
   ASSERT_TRUE(out && *out);
   EXPECT_EQ((*out)->tests.at(0).at(0).summary.received, 100u);  // the sender itself: all
+}
+
+std::size_t OpenDescriptors() {
+  std::size_t n = 0;
+  for (int fd = 0; fd < 4096; ++fd) n += ::fcntl(fd, F_GETFD) != -1;
+  return n;
+}
+
+// Out of file descriptors, connections wait in the backlog and accept fails
+// at once every time: the loop pauses (10 ms doubling to 1 s) instead of
+// spinning and logging each try, and serves again once descriptors are back.
+TEST(TwampTest, OutOfDescriptorsTheAcceptLoopPausesAndRecovers) {
+  Fixture f(ServerConfig());
+  rlimit saved{};
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &saved), 0);
+  std::vector<std::unique_ptr<tcp::socket>> clients;
+  {
+    rlimit tight = saved;
+    tight.rlim_cur = OpenDescriptors() + 3;
+    ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &tight), 0);
+    for (int i = 0; i < 8; ++i) {  // until our own sockets run out too
+      auto c = std::make_unique<tcp::socket>(f.io);
+      boost::system::error_code ec;
+      c->connect(f.Endpoint(), ec);
+      if (ec) break;
+      clients.push_back(std::move(c));
+    }
+    f.RunFor(std::chrono::milliseconds(700));
+    ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &saved), 0);
+  }
+  const auto failures = f.server->Status().counters.accept_failures;
+  EXPECT_GT(failures, 0u) << "the descriptors never ran out: the test proves nothing";
+  EXPECT_LT(failures, 20u) << "the accept loop spun";
+  clients.clear();
+  auto r = f.Test(ClientOptions(f.Endpoint()));
+  ASSERT_TRUE(r) << r.error().message;
+  ExpectAllAnswered(*r, 1, 1);
 }
 
 TEST(TwampTest, ListenAddressesAndBadConfigurationsSayWhatIsWrong) {
