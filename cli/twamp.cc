@@ -268,6 +268,10 @@ int RunPing(const PingOptions& o) {
                      {"tests", tests}};
     std::cout << j.dump(2) << "\n";
   }
+  if (r.closed_mid_test) {
+    std::cerr << "lineup twping: " << *r.closed_mid_test << "\n";
+    return 1;
+  }
   return any_reply ? 0 : 1;
 }
 

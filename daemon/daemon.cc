@@ -478,6 +478,10 @@ class DaemonImpl final : public Daemon {
         result.config = c;
         if (!r) {
           result.error = r.error();
+        } else if (r->closed_mid_test) {
+          // The replies missing after the close are the server's doing, not
+          // the line's: no samples from this run.
+          result.error = Error{ErrorCode::kUnavailable, *r->closed_mid_test};
         } else if (!r->tests.empty() && !r->tests[0].empty()) {
           result = std::move(r->tests[0][0]);
           result.config.name = c.name;

@@ -76,6 +76,8 @@ class ControlServer {
   std::uint32_t mode() const { return mode_; }
   const std::string& key_id() const { return key_id_; }
   std::size_t sessions() const { return sids_.size(); }
+  // Part of a message has come and not the rest.
+  bool MidMessage() const { return !buffer_.empty(); }
   // The client's session keys (secure modes, after Set-Up-Response): test
   // sessions derive their own from these and their SID.
   const SessionKeys& keys() const { return keys_; }

@@ -13,6 +13,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/ip/udp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -224,7 +225,27 @@ asio::awaitable<Result<TwampTestResult>> Test(std::shared_ptr<Run> run) {
         if (--*remaining == 0) all_done.Cancel();
       }
     }
+    // The server says nothing during a test; a read that completes means it
+    // closed the connection (SERVWAIT, REFWAIT, a restart): the results are
+    // partial, and the caller must say so.
+    auto closed_at = std::make_shared<std::optional<Nanos>>();
+    auto byte = std::make_shared<std::array<std::byte, 1>>();
+    const MonoTime test_began = run->clock.Monotonic();
+    run->socket.async_read_some(asio::buffer(*byte), [closed_at, byte, run, test_began](
+                                                         boost::system::error_code e, std::size_t) {
+      if (e != asio::error::operation_aborted) *closed_at = run->clock.Monotonic() - test_began;
+    });
     if (*remaining > 0) co_await all_done.AsyncWait(asio::redirect_error(asio::use_awaitable, ec));
+    run->socket.cancel(ec);
+    co_await asio::post(run->io, asio::use_awaitable);  // the read's handler has run
+    if (*closed_at) {
+      result.tests.push_back(std::move(*results));
+      result.closed_mid_test = fmt::format(
+          "{} closed the control connection {} into test {}: the results are partial (is its "
+          "SERVWAIT or REFWAIT shorter than the test?)",
+          Where(o.server), FormatElapsed(**closed_at), test + 1);
+      break;
+    }
 
     auto stop = client.StopSessions(static_cast<std::uint32_t>(configs.size()));
     if (!stop) co_return tl::unexpected(stop.error());

@@ -7,6 +7,8 @@
 
 #include <boost/asio/io_context.hpp>
 #include <functional>
+#include <optional>
+#include <string>
 
 #include "measure/control_session.h"
 #include "net/sender_runner.h"
@@ -38,6 +40,9 @@ struct TwampTestResult {
   TcpEndpoint local;                              // the control connection's
   std::vector<std::vector<SessionResult>> tests;  // per test, per session
   std::vector<std::uint16_t> ports;               // the test ports the server gave, in order
+  // Set when the server closed the control connection during a test: why
+  // the last test's results are partial (and no later test ran).
+  std::optional<std::string> closed_mid_test;
 };
 
 using TwampTestDone = std::function<void(Result<TwampTestResult>)>;

@@ -66,9 +66,11 @@ struct Connection {
   TcpEndpoint client, server;
   IpAddress client_address;
   WallTime since;
-  MonoTime last_activity;
-  std::vector<Block> sids;  // this connection's sessions
-  std::string device;       // the listener's device or VRF, if bound
+  MonoTime last_activity;                 // a whole control message, or test packets
+  std::optional<MonoTime> message_began;  // the first byte of a message not yet whole
+  std::uint64_t test_packets = 0;         // of its sessions, at the last SERVWAIT check
+  std::vector<Block> sids;                // this connection's sessions
+  std::string device;                     // the listener's device or VRF, if bound
   bool closed = false;
 };
 
@@ -237,20 +239,50 @@ class TwampServerImpl final : public TwampServer {
     if (retired_.size() > 64) retired_.pop_front();
   }
 
-  // SERVWAIT: a connection that says nothing for that long is closed.
+  // Test packets received by a connection's sessions so far.
+  std::uint64_t TestPacketsOf(const Connection& c) const {
+    std::uint64_t n = 0;
+    for (const auto& sid : c.sids) {
+      auto it = sessions_.find(sid);
+      if (it == sessions_.end() || !it->second->reflector) continue;
+      for (const auto& l : it->second->reflector->Status()) n += l.counters.received;
+    }
+    return n;
+  }
+
+  // SERVWAIT: a connection with no whole control message and no test packet
+  // of its sessions for that long is closed (RFC 5357 §3.1 counts both). A
+  // message begun must be whole within message_deadline: a byte now and then
+  // is not activity.
   asio::awaitable<void> Watch(std::shared_ptr<Connection> c) {
     while (!c->closed) {
-      c->watchdog.ExpiresAt(c->last_activity + config_.servwait);
+      MonoTime due = c->last_activity + config_.servwait;
+      if (c->message_began) due = std::min(due, *c->message_began + config_.message_deadline);
+      c->watchdog.ExpiresAt(due);
       boost::system::error_code ec;
       co_await c->watchdog.AsyncWait(asio::redirect_error(asio::use_awaitable, ec));
       if (c->closed) co_return;
-      if (clock_.Monotonic() >= c->last_activity + config_.servwait) {
+      const MonoTime now = clock_.Monotonic();
+      if (c->message_began && now >= *c->message_began + config_.message_deadline) {
         ++counters_.closed_idle;
-        spdlog::info("twamp server: {} idle for {}: closed", Format(c->client),
-                     FormatDuration(config_.servwait));
+        spdlog::info(
+            "twamp server: {} began a control message and did not finish it within {}: "
+            "closed",
+            Format(c->client), FormatDuration(config_.message_deadline));
         Close(*c);
         co_return;
       }
+      if (now < c->last_activity + config_.servwait) continue;
+      if (const std::uint64_t packets = TestPacketsOf(*c); packets != c->test_packets) {
+        c->test_packets = packets;  // its test sessions are busy: that is activity
+        c->last_activity = now;
+        continue;
+      }
+      ++counters_.closed_idle;
+      spdlog::info("twamp server: {} idle for {}: closed", Format(c->client),
+                   FormatDuration(config_.servwait));
+      Close(*c);
+      co_return;
     }
   }
 
@@ -312,9 +344,16 @@ class TwampServerImpl final : public TwampServer {
       const std::size_t n = co_await c->socket.async_read_some(
           asio::buffer(buffer), asio::redirect_error(asio::use_awaitable, ec));
       if (ec || c->closed) break;
-      c->last_activity = clock_.Monotonic();
       out.clear();
       auto received = c->core->Receive(std::span(buffer).first(n), out);
+      const MonoTime now = clock_.Monotonic();
+      if (!c->core->MidMessage()) {
+        c->last_activity = now;  // every message is whole
+        c->message_began.reset();
+      } else if (!c->message_began) {
+        c->message_began = now;
+        c->watchdog.ExpiresAt(now + config_.message_deadline);  // Watch re-arms for it
+      }
       if (!out.empty()) co_await Write(*c, out);
       if (!received) {
         ++counters_.closed_protocol;
@@ -544,8 +583,9 @@ Result<void> Validate(const TwampServerConfig& c) {
     return Fail(ErrorCode::kInvalidArgument,
                 "authenticated, encrypted and mixed modes need a secrets file (--secrets)");
   }
-  if (c.servwait <= Nanos(0) || c.refwait <= Nanos(0)) {
-    return Fail(ErrorCode::kInvalidArgument, "SERVWAIT and REFWAIT must be positive");
+  if (c.servwait <= Nanos(0) || c.refwait <= Nanos(0) || c.message_deadline <= Nanos(0)) {
+    return Fail(ErrorCode::kInvalidArgument,
+                "SERVWAIT, REFWAIT and the control message deadline must be positive");
   }
   return Validate(c.reflector);
 }

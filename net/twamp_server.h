@@ -39,6 +39,7 @@ struct TwampServerConfig {
   std::uint16_t port_low = 20000, port_high = 29999;  // test session ports
   Nanos servwait = std::chrono::seconds(900);         // idle control connection
   Nanos refwait = std::chrono::seconds(900);          // test session without packets
+  Nanos message_deadline = std::chrono::seconds(60);  // a control message begun, to be whole
   ReflectorConfig reflector;                          // error estimate and the like
   // Let a client name another host than itself as the Session-Sender (RFC
   // 5357 allows it; off, replies could be aimed at anyone).

@@ -190,5 +190,66 @@ TEST(TwampOnFakeTimeTest, RefwaitEndsASessionThatFallsSilent) {
   EXPECT_EQ((*out)->tests.at(0).at(0).summary.received, 1u);
 }
 
+// SERVWAIT counts the connection's test packets as activity (RFC 5357 §3.1):
+// a 20-minute test on a server with SERVWAIT 60 s runs to its end.
+TEST(TwampOnFakeTimeTest, ATestLongerThanServwaitCompletes) {
+  auto config = ServerConfig();
+  config.servwait = 60s;
+  OnFakeTime f(std::move(config));
+  auto o = Client(f.Endpoint());
+  o.session.count = 121;
+  o.session.interval = 10s;  // 20 minutes of probes, no control message meanwhile
+  std::optional<Result<TwampTestResult>> out;
+  RunTwampTest(f.io, f.clock, o, [&](Result<TwampTestResult> r) { out = std::move(r); });
+  ASSERT_TRUE(RunUntil(
+      f.clock, f.io, [&] { return out.has_value(); }, 30min));
+  ASSERT_TRUE(*out) << (*out).error().message;
+  EXPECT_EQ((*out)->tests.at(0).at(0).summary.received, 121u);
+  EXPECT_EQ(f.server->Status().counters.closed_idle, 0u);
+}
+
+// A byte now and then is not a message: a control message begun must be
+// whole within message_deadline (60 s), whatever SERVWAIT says.
+TEST(TwampOnFakeTimeTest, AMessageSentAByteAtATimeIsClosedAtTheMessageDeadline) {
+  auto config = ServerConfig();
+  config.servwait = 900s;
+  OnFakeTime f(std::move(config));
+  tcp::socket slow(f.io);
+  slow.connect(f.Endpoint());
+  lineup::testing::Settle(f.io);
+  std::array<std::byte, 64> greeting;
+  asio::read(slow, asio::buffer(greeting));
+  const std::array<std::byte, 1> one{std::byte{0}};
+  Nanos open_for{0};
+  for (int i = 0; i < 100 && f.server->Status().counters.closed_idle == 0; ++i) {
+    boost::system::error_code ec;
+    slow.write_some(asio::buffer(one), ec);  // Set-Up-Response is 164 bytes: never whole here
+    RunFor(f.clock, f.io, 1500ms);
+    open_for += 1500ms;
+  }
+  EXPECT_EQ(f.server->Status().counters.closed_idle, 1u);
+  EXPECT_GE(open_for, 60s);
+  EXPECT_LE(open_for, 62s);
+}
+
+// A server that closes the control connection mid-test (here it stops)
+// leaves partial results: the client says so instead of reporting the
+// missing replies as loss.
+TEST(TwampOnFakeTimeTest, AConnectionClosedMidTestIsReportedNotTakenForLoss) {
+  OnFakeTime f(ServerConfig());
+  std::optional<Result<TwampTestResult>> out;
+  RunTwampTest(f.io, f.clock, Client(f.Endpoint()),
+               [&](Result<TwampTestResult> r) { out = std::move(r); });
+  RunFor(f.clock, f.io, 10s);
+  ASSERT_FALSE(out.has_value());
+  f.server->Stop();
+  ASSERT_TRUE(RunUntil(
+      f.clock, f.io, [&] { return out.has_value(); }, 10min));
+  ASSERT_TRUE(*out) << (*out).error().message;
+  ASSERT_TRUE((*out)->closed_mid_test);
+  EXPECT_NE((*out)->closed_mid_test->find("closed the control connection"), std::string::npos)
+      << *(*out)->closed_mid_test;
+}
+
 }  // namespace
 }  // namespace lineup::measure
