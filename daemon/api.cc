@@ -492,7 +492,45 @@ std::string RunJson(const RunResult& run) { return RunObject(run).dump(2) + "\n"
 
 // ---------------------------------------------------------------- routes
 
+namespace {
+
+Routed RouteUnguarded(Daemon& daemon, Jobs& jobs, const HttpRequest& request,
+                      const std::string& token);
+
+}  // namespace
+
+// No exception leaves a handler: a body whose fields have the wrong types,
+// or a number out of range in the target, is the client's 400; anything
+// else is a 500 that says to report it. Either way the connection stays up.
+// Handlers validate before they change anything, so what throws has
+// changed nothing.
 Routed Route(Daemon& daemon, Jobs& jobs, const HttpRequest& request, const std::string& token) {
+  auto problem = [](int status, const std::string& message) {
+    return Routed{Problem(status, message), std::nullopt};
+  };
+  try {
+    return RouteUnguarded(daemon, jobs, request, token);
+  } catch (const json::type_error& e) {
+    return problem(400, fmt::format("a field of the body has the wrong type ({}): see "
+                                    "docs/daemon.md for each field's type",
+                                    e.what()));
+  } catch (const json::exception& e) {
+    return problem(400, fmt::format("the body does not fit this request ({})", e.what()));
+  } catch (const std::out_of_range& e) {
+    return problem(400, fmt::format("a number in the request is out of range ({})", e.what()));
+  } catch (const std::invalid_argument& e) {
+    return problem(400, fmt::format("a value in the request is not valid ({})", e.what()));
+  } catch (const std::exception& e) {
+    spdlog::error("lineup run: api: {} {}: internal error: {}", request.method, request.target,
+                  e.what());
+    return problem(500, fmt::format("internal error: {} (please report it)", e.what()));
+  }
+}
+
+namespace {
+
+Routed RouteUnguarded(Daemon& daemon, Jobs& jobs, const HttpRequest& request,
+                      const std::string& token) {
   auto answer = [](HttpResponse r) { return Routed{std::move(r), std::nullopt}; };
   // The web page's files hold no data: they load without the token, and the
   // page sends it with every API call (it asks for it when told 401).
@@ -792,6 +830,8 @@ Routed Route(Daemon& daemon, Jobs& jobs, const HttpRequest& request, const std::
   }
   return answer(Problem(404, fmt::format("no such resource: {}", request.target)));
 }
+
+}  // namespace
 
 // ---------------------------------------------------------------- metrics
 

@@ -16,6 +16,7 @@
 #include <random>
 #include <set>
 #include <thread>
+#include <tuple>
 
 #include "tests/daemon/served.h"
 #include "tests/store/temp_dir.h"
@@ -558,6 +559,26 @@ reflectors:
       }
     }
   }
+  // Fields of the wrong type and numbers out of range are the client's 400,
+  // answered as JSON (an exception used to escape the router: an empty reply).
+  const std::size_t sessions = (*d)->Sessions().size();
+  for (const auto& [method, target, body] :
+       std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"POST", "/api/sessions", "{\"name\": 1}"},
+           {"POST", "/api/sessions", "{\"name\": \"q\", \"to\": 5}"},
+           {"POST", "/api/sessions", "{\"name\": \"q\", \"to\": \"127.0.6.1\", \"count\": \"x\"}"},
+           {"POST", "/api/responders", "{\"listen\": 1}"},
+           {"PUT", "/api/schedule", "{\"every\": 5}"},
+           {"GET", "/api/report?from=99999999999999999999999", ""},
+           {"GET", "/api/decisions?limit=99999999999999999999999", ""}}) {
+    Routed routed = Route(**d, jobs, {method, target, body, ""}, "");
+    ASSERT_TRUE(routed.response) << method << " " << target << " " << body;
+    EXPECT_GE(routed.response->status, 400) << method << " " << target << " " << body;
+    EXPECT_LT(routed.response->status, 500)
+        << method << " " << target << " " << body << ": " << routed.response->body;
+    EXPECT_FALSE(json::parse(routed.response->body, nullptr, false).is_discarded());
+  }
+  EXPECT_EQ((*d)->Sessions().size(), sessions) << "a refused request changed the sessions";
   // Still measuring, and the log still reads whole.
   const auto runs = (*d)->Sessions();
   EXPECT_TRUE(WaitFor([&] {
