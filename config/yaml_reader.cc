@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -63,7 +64,8 @@ Node::Node(const Node& other)
     : node_(std::make_unique<YAML::Node>(*other.node_)),
       path_(other.path_),
       diagnostics_(other.diagnostics_),
-      read_(other.read_) {}
+      read_(other.read_),
+      said_not_a_map_(other.said_not_a_map_) {}
 Node::Node(Node&&) noexcept = default;
 Node::~Node() = default;
 
@@ -100,7 +102,17 @@ void Node::ErrorAt(std::string_view key, std::string_view message) {
 
 std::optional<YAML::Node> Node::Get(std::string_view key) {
   read_.emplace(key);
-  if (!node_->IsMap()) return std::nullopt;
+  if (!node_->IsMap()) {
+    // A list where settings belong (`daemon: [1, 2]`) would otherwise read
+    // as every setting left at its default. (A scalar is some sections'
+    // shorthand: they check IsScalar first.)
+    if (node_->IsSequence() && !said_not_a_map_) {
+      said_not_a_map_ = true;
+      ErrorAtNode(*node_, path_,
+                  fmt::format("expected a mapping (key: value lines), got {}", Shown(*node_)));
+    }
+    return std::nullopt;
+  }
   const YAML::Node& n = *node_;
   YAML::Node v = n[std::string(key)];
   if (!v || v.IsNull()) return std::nullopt;
@@ -294,11 +306,44 @@ Document::Document(std::unique_ptr<YAML::Node> root, std::shared_ptr<Diagnostics
 Document::Document(Document&&) noexcept = default;
 Document::~Document() = default;
 
+Result<void> CheckConfigurationFile(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    return Fail(
+        ErrorCode::kInvalidArgument,
+        fmt::format("'{}' is a directory: give the configuration file (such as {}/lineup.yaml)",
+                    path, path));
+  }
+  return {};
+}
+
+bool HoldsNoSettings(std::string_view text) {
+  std::size_t at = 0;
+  while (at < text.size()) {
+    std::size_t end = text.find('\n', at);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view line = text.substr(at, end - at);
+    const std::size_t first = line.find_first_not_of(" \t\r");
+    if (first != std::string_view::npos && line[first] != '#' && line.substr(first) != "---" &&
+        line.substr(first) != "...") {
+      return false;
+    }
+    at = end + 1;
+  }
+  return true;
+}
+
 Result<Document> Document::Parse(std::string_view text, std::string origin) {
   auto diagnostics = std::make_shared<Diagnostics>();
   diagnostics->origin = std::move(origin);
   try {
     auto root = std::make_unique<YAML::Node>(YAML::Load(std::string(text)));
+    const auto documents = YAML::LoadAll(std::string(text));
+    if (documents.size() > 1) {
+      return Fail(ErrorCode::kInvalidArgument,
+                  fmt::format("{}: holds {} YAML documents ('---' separates them): give one",
+                              diagnostics->origin, documents.size()));
+    }
     if (!root->IsMap() && !root->IsNull()) {
       return Fail(ErrorCode::kInvalidArgument,
                   fmt::format("{}: expected a mapping of settings (key: value lines) at the top",
@@ -314,6 +359,7 @@ Result<Document> Document::Parse(std::string_view text, std::string origin) {
 }
 
 Result<Document> Document::Load(const std::string& path) {
+  if (auto ok = CheckConfigurationFile(path); !ok) return tl::unexpected(ok.error());
   std::ifstream in(path);
   if (!in) {
     return Fail(ErrorCode::kNotFound, fmt::format("cannot read the configuration file '{}': {}",

@@ -85,7 +85,14 @@ class Node {
   std::string path_;
   std::shared_ptr<Diagnostics> diagnostics_;
   std::set<std::string, std::less<>> read_;
+  bool said_not_a_map_ = false;
 };
+
+// Whether `path` can be a configuration file at all (not a directory).
+[[nodiscard]] Result<void> CheckConfigurationFile(const std::string& path);
+// Whether YAML text has nothing but blank lines, comments and document
+// markers: an empty file.
+bool HoldsNoSettings(std::string_view text);
 
 class Document {
  public:

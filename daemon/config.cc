@@ -493,12 +493,21 @@ Result<DaemonConfig> WithApiChanges(const DaemonConfig& base, const std::string&
 }
 
 Result<DaemonConfig> LoadDaemonConfig(const std::string& path) {
+  if (auto ok = yaml::CheckConfigurationFile(path); !ok) return tl::unexpected(ok.error());
   std::ifstream in(path);
   if (!in)
     return Fail(ErrorCode::kNotFound,
                 fmt::format("cannot read {}: {}", path, std::strerror(errno)));
   std::stringstream text;
   text << in.rdbuf();
+  if (yaml::HoldsNoSettings(text.str())) {
+    // At SIGHUP an empty file would remove every session and responder.
+    return Fail(ErrorCode::kInvalidArgument,
+                fmt::format("{} holds no settings (empty, or comments only): write the sessions, "
+                            "tunnels and reflectors to run (docs/daemon.md), or run without -c "
+                            "for the embedded default",
+                            path));
+  }
   if (text.str().find("\napi_changes:") != std::string::npos ||
       text.str().rfind("api_changes:", 0) == 0) {
     return Fail(

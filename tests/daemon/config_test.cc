@@ -6,10 +6,13 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <set>
 
 #include "analyzer/config.h"
 #include "autoflow/policy.h"
+#include "tests/store/temp_dir.h"
 
 namespace lineup::daemon {
 namespace {
@@ -328,6 +331,31 @@ TEST(DaemonConfigTest, TheDocumentedExampleLoads) {
   EXPECT_EQ(c->responders.size(), 3u);  // 2 tunnels + lan
   EXPECT_EQ(c->analysis.policy.classes.size(), 2u);
   EXPECT_EQ(c->analysis.analysis.tunnel_of_session.at("hub-check"), "ipsec-mpls");
+}
+
+// Files that are not a configuration are errors with the reason, never a
+// daemon started (or, at SIGHUP, reloaded) with nothing in it.
+TEST(DaemonConfigTest, FilesThatAreNotAConfigurationAreClearErrors) {
+  lineup::testing::TempDir dir;
+  auto write = [&](const std::string& name, const std::string& text) {
+    const std::string path = dir.path() + "/" + name;
+    std::ofstream(path) << text;
+    return path;
+  };
+  std::filesystem::create_directory(dir.path() + "/conf.d");
+  const std::vector<std::pair<std::string, std::string>> cases{
+      {dir.path() + "/conf.d", "is a directory"},
+      {write("empty.yaml", ""), "holds no settings"},
+      {write("comments.yaml", "# nothing yet\n\n---\n"), "holds no settings"},
+      {write("list.yaml", "daemon: [1, 2]\n"), "daemon: expected a mapping"},
+      {write("two.yaml", "sessions: {}\n---\nsessions: {}\n"), "holds 2 YAML documents"},
+      {write("utf8.yaml", "tunnels:\n  a\xff: {local: 127.0.0.1}\n"), "not valid UTF-8"},
+  };
+  for (const auto& [path, why] : cases) {
+    auto c = LoadDaemonConfig(path);
+    ASSERT_FALSE(c) << path;
+    EXPECT_NE(c.error().message.find(why), std::string::npos) << path << ": " << c.error().message;
+  }
 }
 
 }  // namespace
