@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -19,6 +20,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <cctype>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -52,6 +54,24 @@ HttpResponse Json(int status, const json& body) {
 
 HttpResponse Problem(int status, const std::string& message) {
   return Json(status, {{"error", message}});
+}
+
+// "Bearer TOKEN", the scheme in any case (RFC 9110 §11.1), the token exact;
+// compared in time independent of where the token differs.
+bool BearerMatches(std::string_view authorization, const std::string& token) {
+  const std::size_t space = authorization.find(' ');
+  if (space == std::string_view::npos) return false;
+  std::string scheme(authorization.substr(0, space));
+  std::transform(scheme.begin(), scheme.end(), scheme.begin(),
+                 [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+  std::string_view given = authorization.substr(space + 1);
+  while (!given.empty() && given.front() == ' ') given.remove_prefix(1);
+  if (scheme != "bearer" || given.size() != token.size()) return false;
+  unsigned char diff = 0;
+  for (std::size_t i = 0; i < token.size(); ++i) {
+    diff |= static_cast<unsigned char>(given[i] ^ token[i]);
+  }
+  return diff == 0;
 }
 
 double Ms(Nanos d) { return std::chrono::duration<double, std::milli>(d).count(); }
@@ -541,7 +561,7 @@ Routed RouteUnguarded(Daemon& daemon, Jobs& jobs, const HttpRequest& request,
     if (path == "/favicon.ico")
       return answer({204, "image/x-icon", ""});  // none: browsers stop asking
   }
-  if (!token.empty() && request.authorization != "Bearer " + token) {
+  if (!token.empty() && !BearerMatches(request.authorization, token)) {
     return answer(Problem(401, "a bearer token is required: Authorization: Bearer TOKEN"));
   }
   auto [parts, query] = Split(request.target);
@@ -1090,6 +1110,12 @@ class ApiServerImpl final : public ApiServer {
         break;
       }
       const auto& req = parser.get();
+      if (req.version() >= 11 && req.find(http::field::host) == req.end()) {
+        // RFC 9112 §3.2: a server must answer 400 to an HTTP/1.1 request without Host.
+        co_await Write(socket, Problem(400, "an HTTP/1.1 request needs a Host header"), false,
+                       req.version());
+        break;
+      }
       HttpRequest request{std::string(req.method_string()), std::string(req.target()), req.body(),
                           std::string(req[http::field::authorization])};
       Routed routed = Route(daemon_, jobs_, request, token_);

@@ -143,7 +143,7 @@ Result<void> ControlServer::OnSetUp(ByteSpan message, std::vector<std::byte>& ou
   ServerStart start;
   start.accept = Accept::kOk;
   start.server_iv = server_iv;
-  start.start_time = ToNtp(clock_.Now());
+  start.start_time = ToNtp(options_.started.value_or(clock_.Now()));
   auto bytes = Encoded(start, kServerStartLength);
   if (!bytes) return tl::unexpected(bytes.error());
   // Server-IV and what precedes it go in the clear; the last block opens the

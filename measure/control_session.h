@@ -49,6 +49,9 @@ struct ServerOptions {
   std::uint32_t modes = kUnauthenticated;  // offered in the greeting (plus reflect octets)
   Secrets secrets;                         // key identity -> shared secret
   std::uint32_t count = 1024;              // PBKDF2 iterations announced
+  // When the server started: Server-Start's Start-Time (RFC 4656 §3.1); the
+  // connection's own time when not given.
+  std::optional<WallTime> started;
 };
 
 // Called by the server core; each returns what happened.

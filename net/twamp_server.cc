@@ -312,7 +312,8 @@ class TwampServerImpl final : public TwampServer {
     const bool over = connections_.size() >= config_.max_connections ||
                       ConnectionsFrom(c->client_address) >= config_.max_connections_per_client;
     connections_.push_back(c);
-    control::ServerOptions options{over ? 0u : config_.modes, config_.secrets, config_.count};
+    control::ServerOptions options{over ? 0u : config_.modes, config_.secrets, config_.count,
+                                   started_};
     Connection* raw = c.get();
     control::ServerHooks hooks{
         [this, raw](const control::SessionRequest& r, const Block& sid) {
@@ -537,6 +538,7 @@ class TwampServerImpl final : public TwampServer {
   TwampServerConfig config_;
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors_;
   std::vector<TcpEndpoint> listening_;
+  WallTime started_ = clock_.Now();  // Server-Start's Start-Time on every connection
   std::list<std::shared_ptr<Connection>> connections_;
   std::map<Block, std::unique_ptr<TestSession>> sessions_;
   std::list<std::unique_ptr<TestSession>> retired_;

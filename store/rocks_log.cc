@@ -596,6 +596,12 @@ class RocksLog final : public EventLog {
 
   std::string OpenErrorMessage(const rocksdb::Status& s) const {
     const std::string what = s.ToString();
+    if (what.find("Permission denied") != std::string::npos) {
+      return fmt::format(
+          "cannot open the log in {}: permission denied; run as a user who may write there "
+          "(or give another --log-dir) ({})",
+          dir_, what);
+    }
     if (what.find("lock") != std::string::npos || what.find("LOCK") != std::string::npos) {
       return fmt::format(
           "the log in {} is in use by another writer (is lineup already running?); "

@@ -84,6 +84,21 @@ reflectors:
 
   auto list = Call(at, http::verb::get, "/api/sessions");
   ASSERT_EQ(list.status, 200) << list.body;
+  {
+    // HTTP/1.1 without Host is a 400 (RFC 9112 §3.2); HTTP/1.0 needs none.
+    asio::io_context io;
+    for (const auto& [request, status] :
+         std::vector<std::pair<std::string, int>>{{"GET /api/sessions HTTP/1.1\r\n\r\n", 400},
+                                                  {"GET /api/sessions HTTP/1.0\r\n\r\n", 200}}) {
+      asio::ip::tcp::socket raw(io);
+      raw.connect(at);
+      asio::write(raw, asio::buffer(request));
+      beast::flat_buffer buffer;
+      http::response<http::string_body> res;
+      http::read(raw, buffer, res);
+      EXPECT_EQ(static_cast<int>(res.result_int()), status) << request << res.body();
+    }
+  }
   EXPECT_EQ(list.content_type, "application/json");
   auto sessions = json::parse(list.body);
   ASSERT_EQ(sessions.size(), 2u);
@@ -197,6 +212,16 @@ TEST(ApiTest, ATokenIsRequiredWhenConfiguredAndBeyondLoopbackWithoutOne) {
   EXPECT_EQ(wrong.response->status, 401);
   auto allowed = Route(**d, jobs, {"GET", "/api/sessions", "", "Bearer s3cret"}, "s3cret");
   EXPECT_EQ(allowed.response->status, 200);
+  // The scheme is case-insensitive (RFC 9110 §11.1); the token is not.
+  for (const char* ok : {"bearer s3cret", "BEARER s3cret", "Bearer  s3cret"}) {
+    EXPECT_EQ(Route(**d, jobs, {"GET", "/api/sessions", "", ok}, "s3cret").response->status, 200)
+        << ok;
+  }
+  for (const char* no :
+       {"Bearer S3CRET", "Bearer s3cre", "Bearer s3cretx", "Basic s3cret", "s3cret", "Bearer"}) {
+    EXPECT_EQ(Route(**d, jobs, {"GET", "/api/sessions", "", no}, "s3cret").response->status, 401)
+        << no;
+  }
 
   // The web page's files hold no data: they load without the token; the
   // data they ask for (and the report) need it.

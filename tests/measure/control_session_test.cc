@@ -22,8 +22,9 @@ struct Pair {
   ControlClient client;
 
   Pair(std::uint32_t offered, ClientOptions options,
-       Secrets secrets = {{"edge-1", "correct horse"}})
-      : server(ServerOptions{offered, secrets, 1024},
+       Secrets secrets = {{"edge-1", "correct horse"}},
+       std::optional<WallTime> server_started = std::nullopt)
+      : server(ServerOptions{offered, secrets, 1024, server_started},
                ServerHooks{[this](const SessionRequest& r, const Block&) {
                              requests.push_back(r);
                              SessionGrant g = grant;
@@ -269,6 +270,22 @@ TEST(ControlSessionTest, GarbageClosesTheConnectionCleanly) {
   auto early = p.server.Receive(std::vector<std::byte>(10), out);
   ASSERT_FALSE(early);
   EXPECT_NE(early.error().message.find("before the greeting"), std::string::npos);
+}
+
+// Server-Start's Start-Time is when the server started (RFC 4656 §3.1),
+// not when this connection came.
+TEST(ControlSessionTest, ServerStartCarriesTheServersStartTime) {
+  const WallTime began = FromUnixNanos(1'767'000'000'000'000'000);
+  Pair p(kUnauthenticated, ClientOptions{}, {}, began);
+  p.clock.Advance(std::chrono::hours(5));
+  auto greeting = p.server.Greeting();
+  ASSERT_TRUE(greeting);
+  auto setup = p.client.OnGreeting(*greeting);
+  ASSERT_TRUE(setup) << setup.error().message;
+  const auto start = p.ToServer(*setup);
+  auto decoded = DecodeServerStart(start);
+  ASSERT_TRUE(decoded);
+  EXPECT_EQ(decoded->start_time, ToNtp(began));
 }
 
 }  // namespace
