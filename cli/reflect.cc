@@ -28,6 +28,7 @@ struct ReflectOptions {
   std::vector<std::string> allow;
   bool allow_larger_reply = false;
   std::string idle_timeout = "60s";
+  double max_rate = 10000;
   std::string stats_interval;
   std::string duration;
   bool json = false;
@@ -71,6 +72,7 @@ int Run(const ReflectOptions& o) {
   auto idle = ParseDuration(o.idle_timeout);
   if (!idle) return Fail(kCommand, "--idle-timeout: " + idle.error().message);
   config.sender_idle_timeout = *idle;
+  config.max_replies_per_sender = o.max_rate;
   config.error_estimate = measure::LocalErrorEstimate();
 
   std::vector<measure::UdpEndpoint> endpoints;
@@ -132,6 +134,10 @@ void AddReflectCommand(CLI::App& app, Runner& run) {
                 "Answer requests shorter than 41 bytes with a 41-byte reply (amplification)");
   cmd->add_option("--idle-timeout", o->idle_timeout,
                   "Forget a sender's numbering after this idle time")
+      ->capture_default_str();
+  cmd->add_option("--max-rate", o->max_rate,
+                  "Replies per second to one sender (more are dropped as rate_limited; 0: no "
+                  "limit)")
       ->capture_default_str();
   cmd->add_option("--stats-interval", o->stats_interval, "Print counters this often");
   cmd->add_option("--duration", o->duration,

@@ -27,6 +27,8 @@ const char* ToString(DropReason reason) {
       return "own_address";
     case DropReason::kNotNegotiated:
       return "not_negotiated";
+    case DropReason::kRateLimited:
+      return "rate_limited";
     case DropReason::kCount:
       break;
   }
@@ -63,6 +65,10 @@ Result<void> Validate(const ReflectorConfig& config) {
   }
   if (config.sender_idle_timeout <= Nanos(0)) {
     return Fail(ErrorCode::kInvalidArgument, "the sender idle timeout must be positive");
+  }
+  if (!(config.max_replies_per_sender >= 0)) {
+    return Fail(ErrorCode::kInvalidArgument,
+                "the reply limit per sender must be 0 (none) or a positive rate");
   }
   if (config.error_estimate.multiplier == 0) {
     return Fail(ErrorCode::kInvalidArgument, "an Error Estimate multiplier must not be 0");
@@ -169,11 +175,26 @@ std::optional<ReplyPlan> ReflectorCore::Reflect(ConstByteSpan request, const Rec
   if (config_.stateful) {
     const SenderKey key{meta.peer, ssid};
     auto it = senders_.find(key);
+    const double burst = std::max(1.0, config_.max_replies_per_sender / 10);
     if (it == senders_.end() && senders_.size() < config_.max_senders) {
-      it = senders_.emplace(key, SenderState{0, 0, 0, meta.receive_time, meta.receive_time}).first;
+      it = senders_.emplace(key, SenderState{0, 0, 0, meta.receive_time, meta.receive_time, burst})
+               .first;
     }
     if (it != senders_.end()) {
       SenderState& state = it->second;
+      if (config_.max_replies_per_sender > 0) {
+        const double elapsed =
+            std::chrono::duration<double>(meta.receive_time - state.last_seen).count();
+        state.tokens =
+            std::min(burst, state.tokens + std::max(0.0, elapsed) * config_.max_replies_per_sender);
+        state.last_seen = std::max(state.last_seen, meta.receive_time);
+        if (state.tokens < 1) {
+          ++state.received;
+          Drop(DropReason::kRateLimited);
+          return std::nullopt;
+        }
+        state.tokens -= 1;
+      }
       sequence = state.next_sequence++;
       ++state.received;
       ++state.reflected;

@@ -42,6 +42,11 @@ struct ReflectorConfig {
   // Per-sender state is bounded; senders past the limit are still reflected
   // (stateless numbering) and counted.
   std::size_t max_senders = 65536;
+  // Replies per second to one sender (stateful numbering), in bursts of up to
+  // a tenth of a second's worth; more are dropped as rate_limited. Two
+  // reflectors of different owners pointed at each other otherwise
+  // ping-pong as fast as they can (57k packets/s each once). 0: no limit.
+  double max_replies_per_sender = 10000;
   // Stated in every reply's Error Estimate (our clock's sync state and error).
   ErrorEstimate error_estimate;
   // Listen through this interface or VRF only (SO_BINDTODEVICE); empty: any.
@@ -72,6 +77,7 @@ enum class DropReason : std::uint8_t {
   kAuthFailed,     // a secure session's packet whose HMAC does not match
   kOwnAddress,     // "from" one of our own reflectors: a spoofed loop or another reflector's reply
   kNotNegotiated,  // a negotiated session's datagram from another address or port than agreed
+  kRateLimited,    // over max_replies_per_sender
   kCount,
 };
 const char* ToString(DropReason reason);
@@ -104,6 +110,7 @@ struct SenderState {
   std::uint64_t reflected = 0;
   WallTime first_seen;
   WallTime last_seen;
+  double tokens = 0;  // replies it may still get now (max_replies_per_sender)
 };
 
 // What the socket layer knows about one received datagram.

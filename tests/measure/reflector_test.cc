@@ -103,6 +103,36 @@ TEST(ReflectorCoreTest, TheSenderHashIsKeyed) {
   EXPECT_EQ(hash(a), hash(mapped));  // the same sender however the socket saw it
 }
 
+// One sender gets at most max_replies_per_sender replies a second (bursts
+// of a tenth of that): a loop with a reflector we do not know is bounded.
+TEST(ReflectorCoreTest, RepliesToOneSenderAreRateLimited) {
+  ReflectorConfig config;
+  config.max_replies_per_sender = 1000;  // bursts of 100
+  ReflectorCore core(config);
+  std::vector<std::byte> reply(kMaxTestPacketLength);
+  auto meta = Meta("192.0.2.1", 5000);
+  std::size_t answered = 0;
+  for (int i = 0; i < 1000; ++i) {  // 1000 at once: the burst passes
+    answered += core.Reflect(SenderBytes(1, 44), meta, reply).has_value();
+  }
+  EXPECT_EQ(answered, 100u);
+  EXPECT_EQ(core.counters().Dropped(DropReason::kRateLimited), 900u);
+  // Another sender has its own allowance.
+  EXPECT_TRUE(core.Reflect(SenderBytes(1, 44), Meta("192.0.2.2", 5000), reply));
+  // A second later, one second's worth (capped at the burst) again.
+  std::size_t later = 0;
+  for (int i = 0; i < 1000; ++i) {  // 1000 over 1 s (1 ms apart): all within the rate
+    meta.receive_time += std::chrono::milliseconds(1);
+    later += core.Reflect(SenderBytes(1, 44), meta, reply).has_value();
+  }
+  EXPECT_GE(later, 999u);
+  EXPECT_STREQ(ToString(DropReason::kRateLimited), "rate_limited");
+  // 0: unlimited.
+  config.max_replies_per_sender = 0;
+  ReflectorCore open(config);
+  for (int i = 0; i < 5000; ++i) ASSERT_TRUE(open.Reflect(SenderBytes(1, 44), meta, reply));
+}
+
 TEST(ReflectorCoreTest, SymmetricSizeAndNoAmplification) {
   ReflectorConfig config;
   config.format = ReflectorFormat::kTwampLight;
