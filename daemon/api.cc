@@ -1063,6 +1063,9 @@ class ApiServerImpl final : public ApiServer {
  private:
   asio::awaitable<void> Accept() {
     net::AcceptBackoff backoff(daemon_.clock());
+    // Made before any failure: out of descriptors, the first timer of an
+    // event loop could not be set up (its timerfd).
+    net::Timer pause(io_, daemon_.clock());
     for (;;) {
       boost::system::error_code ec;
       tcp::socket socket =
@@ -1071,7 +1074,6 @@ class ApiServerImpl final : public ApiServer {
         if (ec == asio::error::operation_aborted || stopped_) co_return;
         const auto step = backoff.Failed(ec);
         if (step.log) spdlog::warn("lineup run: api: {}", *step.log);
-        net::Timer pause(io_, daemon_.clock());
         pause.ExpiresAfter(step.delay);
         co_await pause.AsyncWait(asio::redirect_error(asio::use_awaitable, ec));
         if (stopped_) co_return;

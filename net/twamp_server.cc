@@ -181,6 +181,9 @@ class TwampServerImpl final : public TwampServer {
   // too, so their packets stay in the same routing instance.
   asio::awaitable<void> Accept(tcp::acceptor& acceptor, std::string device) {
     net::AcceptBackoff backoff(clock_);
+    // Made before any failure: out of descriptors, the first timer of an
+    // event loop could not be set up (its timerfd).
+    net::Timer pause(io_, clock_);
     for (;;) {
       boost::system::error_code ec;
       tcp::socket socket =
@@ -190,7 +193,6 @@ class TwampServerImpl final : public TwampServer {
         ++counters_.accept_failures;
         const auto step = backoff.Failed(ec);
         if (step.log) spdlog::warn("twamp server: {}", *step.log);
-        net::Timer pause(io_, clock_);
         pause.ExpiresAfter(step.delay);
         co_await pause.AsyncWait(asio::redirect_error(asio::use_awaitable, ec));
         if (stopped_) co_return;

@@ -330,6 +330,12 @@ std::size_t OpenDescriptors() {
 // at once every time: the loop pauses (10 ms doubling to 1 s) instead of
 // spinning and logging each try, and serves again once descriptors are back.
 TEST(TwampTest, OutOfDescriptorsTheAcceptLoopPausesAndRecovers) {
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+  // The sanitizers' runtime needs descriptors of its own: UBSan checks that
+  // memory is readable by writing it to a pipe, and with none left it
+  // reports every virtual call as a bad vptr. The plain build runs this.
+  GTEST_SKIP() << "out of descriptors, the sanitizers report false errors";
+#endif
   Fixture f(ServerConfig());
   rlimit saved{};
   ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &saved), 0);
