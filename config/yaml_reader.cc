@@ -337,13 +337,13 @@ Result<Document> Document::Parse(std::string_view text, std::string origin) {
   auto diagnostics = std::make_shared<Diagnostics>();
   diagnostics->origin = std::move(origin);
   try {
-    auto root = std::make_unique<YAML::Node>(YAML::Load(std::string(text)));
     const auto documents = YAML::LoadAll(std::string(text));
     if (documents.size() > 1) {
       return Fail(ErrorCode::kInvalidArgument,
                   fmt::format("{}: holds {} YAML documents ('---' separates them): give one",
                               diagnostics->origin, documents.size()));
     }
+    auto root = std::make_unique<YAML::Node>(documents.empty() ? YAML::Node() : documents.front());
     if (!root->IsMap() && !root->IsNull()) {
       return Fail(ErrorCode::kInvalidArgument,
                   fmt::format("{}: expected a mapping of settings (key: value lines) at the top",

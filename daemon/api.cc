@@ -1062,26 +1062,11 @@ class ApiServerImpl final : public ApiServer {
 
  private:
   asio::awaitable<void> Accept() {
-    net::AcceptBackoff backoff(daemon_.clock());
-    // Made before any failure: out of descriptors, the first timer of an
-    // event loop could not be set up (its timerfd).
-    net::Timer pause(io_, daemon_.clock());
-    for (;;) {
-      boost::system::error_code ec;
-      tcp::socket socket =
-          co_await acceptor_.async_accept(asio::redirect_error(asio::use_awaitable, ec));
-      if (ec) {
-        if (ec == asio::error::operation_aborted || stopped_) co_return;
-        const auto step = backoff.Failed(ec);
-        if (step.log) spdlog::warn("lineup run: api: {}", *step.log);
-        pause.ExpiresAfter(step.delay);
-        co_await pause.AsyncWait(asio::redirect_error(asio::use_awaitable, ec));
-        if (stopped_) co_return;
-        continue;
-      }
-      backoff.Succeeded();
-      asio::co_spawn(io_, Serve(std::move(socket)), asio::detached);
-    }
+    return net::AcceptLoop(
+        acceptor_, daemon_.clock(), "lineup run: api", [this] { return stopped_.load(); },
+        [this](tcp::socket socket) {
+          asio::co_spawn(io_, Serve(std::move(socket)), asio::detached);
+        });
   }
 
   asio::awaitable<void> Serve(tcp::socket socket) {

@@ -129,10 +129,7 @@ std::uint64_t Ns(Nanos d) {
 
 void Address(Writer& w, const measure::IpAddress& a, bool v6) {
   if (v6) {
-    const auto b =
-        (a.is_v6() ? a.to_v6()
-                   : boost::asio::ip::make_address_v6(boost::asio::ip::v4_mapped, a.to_v4()))
-            .to_bytes();
+    const auto b = measure::Mapped(a).to_bytes();
     w.Raw(b.data(), b.size());
   } else {
     const auto b = a.to_v4().to_bytes();

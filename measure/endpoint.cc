@@ -104,10 +104,7 @@ Result<Prefix> Prefix::Parse(std::string_view text) {
 }
 
 bool Prefix::Contains(const IpAddress& address) const {
-  IpAddress candidate = address;
-  if (candidate.is_v6() && candidate.to_v6().is_v4_mapped() && network_.is_v4()) {
-    candidate = boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, candidate.to_v6());
-  }
+  const IpAddress candidate = network_.is_v4() ? Unmapped(address) : address;
   if (candidate.is_v4() != network_.is_v4()) return false;
   if (candidate.is_v4()) {
     return Masked(candidate.to_v4().to_bytes(), length_) == network_.to_v4().to_bytes();
@@ -122,6 +119,12 @@ IpAddress Unmapped(const IpAddress& address) {
     return boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, address.to_v6());
   }
   return address;
+}
+
+boost::asio::ip::address_v6 Mapped(const IpAddress& address) {
+  return address.is_v4()
+             ? boost::asio::ip::make_address_v6(boost::asio::ip::v4_mapped, address.to_v4())
+             : address.to_v6();
 }
 
 namespace {

@@ -40,6 +40,8 @@ class Prefix {
 
 // The address without its IPv4-mapped IPv6 dress (::ffff:192.0.2.1 -> 192.0.2.1).
 IpAddress Unmapped(const IpAddress& address);
+// The address as IPv6, an IPv4 one as IPv4-mapped (192.0.2.1 -> ::ffff:192.0.2.1).
+boost::asio::ip::address_v6 Mapped(const IpAddress& address);
 
 // Whom a TWAMP server lets a client name in Request-TW-Session (RFC 5357
 // §3.5), so that a test session can be neither a loop nor a reflector aimed

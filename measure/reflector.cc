@@ -44,11 +44,7 @@ std::uint64_t ReflectorCounters::DroppedTotal() const {
 std::size_t SenderKeyHash::operator()(const SenderKey& key) const {
   // Address (16 bytes, v4 as v4-mapped), port, SSID: no allocation per packet.
   std::array<std::byte, 20> bytes{};
-  const IpAddress& a = key.peer.address();
-  const auto v6 = a.is_v4()
-                      ? boost::asio::ip::make_address_v6(boost::asio::ip::v4_mapped, a.to_v4())
-                      : a.to_v6();
-  const auto raw = v6.to_bytes();
+  const auto raw = Mapped(key.peer.address()).to_bytes();
   for (std::size_t i = 0; i < raw.size(); ++i) bytes[i] = std::byte(raw[i]);
   bytes[16] = std::byte(key.peer.port() >> 8);
   bytes[17] = std::byte(key.peer.port() & 0xff);
@@ -93,9 +89,7 @@ void ReflectorCore::NeverAnswer(const std::vector<UdpEndpoint>& endpoints) {
     never_answer_.insert(e);
     // A v4 listener is also reached as ::ffff:a.b.c.d on a dual-stack socket.
     if (e.address().is_v4()) {
-      never_answer_.insert(UdpEndpoint(
-          boost::asio::ip::make_address_v6(boost::asio::ip::v4_mapped, e.address().to_v4()),
-          e.port()));
+      never_answer_.insert(UdpEndpoint(Mapped(e.address()), e.port()));
     }
   }
 }

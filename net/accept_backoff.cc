@@ -1,8 +1,13 @@
 #include "net/accept_backoff.h"
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "net/timer.h"
 
 namespace lineup::net {
 
@@ -23,6 +28,33 @@ AcceptBackoff::Step AcceptBackoff::Failed(const boost::system::error_code& ec) {
     unlogged_ = 0;
   }
   return step;
+}
+
+boost::asio::awaitable<void> AcceptLoop(boost::asio::ip::tcp::acceptor& acceptor,
+                                        const Clock& clock, std::string who,
+                                        std::function<bool()> stopped,
+                                        std::function<void(boost::asio::ip::tcp::socket)> serve,
+                                        std::uint64_t* failures) {
+  namespace asio = boost::asio;
+  AcceptBackoff backoff(clock);
+  Timer pause(acceptor.get_executor(), clock);
+  for (;;) {
+    boost::system::error_code ec;
+    asio::ip::tcp::socket socket =
+        co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) {
+      if (ec == asio::error::operation_aborted || stopped()) co_return;
+      if (failures != nullptr) ++*failures;
+      const auto step = backoff.Failed(ec);
+      if (step.log) spdlog::warn("{}: {}", who, *step.log);
+      pause.ExpiresAfter(step.delay);
+      co_await pause.AsyncWait(asio::redirect_error(asio::use_awaitable, ec));
+      if (stopped()) co_return;
+      continue;
+    }
+    backoff.Succeeded();
+    serve(std::move(socket));
+  }
 }
 
 }  // namespace lineup::net

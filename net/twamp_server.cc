@@ -179,30 +179,15 @@ class TwampServerImpl final : public TwampServer {
  private:
   // `device`: the listener's; the test sessions of its connections bind to it
   // too, so their packets stay in the same routing instance.
-  asio::awaitable<void> Accept(tcp::acceptor& acceptor, std::string device) {
-    net::AcceptBackoff backoff(clock_);
-    // Made before any failure: out of descriptors, the first timer of an
-    // event loop could not be set up (its timerfd).
-    net::Timer pause(io_, clock_);
-    for (;;) {
-      boost::system::error_code ec;
-      tcp::socket socket =
-          co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
-      if (ec) {
-        if (ec == asio::error::operation_aborted || stopped_) co_return;
-        ++counters_.accept_failures;
-        const auto step = backoff.Failed(ec);
-        if (step.log) spdlog::warn("twamp server: {}", *step.log);
-        pause.ExpiresAfter(step.delay);
-        co_await pause.AsyncWait(asio::redirect_error(asio::use_awaitable, ec));
-        if (stopped_) co_return;
-        continue;
-      }
-      backoff.Succeeded();
-      auto connection = std::make_shared<Connection>(std::move(socket), clock_);
-      connection->device = device;
-      asio::co_spawn(io_, Serve(connection), asio::detached);
-    }
+  asio::awaitable<void> Accept(tcp::acceptor& acceptor, const std::string& device) {
+    return net::AcceptLoop(
+        acceptor, clock_, "twamp server", [this] { return stopped_; },
+        [this, device](tcp::socket socket) {
+          auto connection = std::make_shared<Connection>(std::move(socket), clock_);
+          connection->device = device;
+          asio::co_spawn(io_, Serve(connection), asio::detached);
+        },
+        &counters_.accept_failures);
   }
 
   std::size_t ConnectionsFrom(const IpAddress& a) const {

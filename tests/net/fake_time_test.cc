@@ -109,6 +109,22 @@ struct OnFakeTime {
     if (created) server = std::move(*created);
   }
   TcpEndpoint Endpoint() const { return server->Status().listening.at(0); }
+
+  // Starts a client test and returns at once; Finish() advances the clock
+  // until it ends (at most `limit` of fake time) and returns its result.
+  void Start(TwampTestOptions options) {
+    running.reset();
+    RunTwampTest(io, clock, std::move(options),
+                 [this](Result<TwampTestResult> r) { running = std::move(r); });
+  }
+  Result<TwampTestResult> Finish(Nanos limit) {
+    if (!RunUntil(
+            clock, io, [&] { return running.has_value(); }, limit)) {
+      return Fail(ErrorCode::kInternal, "the test did not finish in time");
+    }
+    return std::move(*running);
+  }
+  std::optional<Result<TwampTestResult>> running;  // the client test Start() began
 };
 
 TEST(TwampOnFakeTimeTest, ServwaitClosesAnIdleControlConnectionAtItsTime) {
@@ -143,14 +159,11 @@ TwampTestOptions Client(const TcpEndpoint& server) {
 
 TEST(TwampOnFakeTimeTest, AWholeTestIsPacedExactlyOnTheClock) {
   OnFakeTime f(ServerConfig());
-  std::optional<Result<TwampTestResult>> out;
   const WallTime began = f.clock.Now();
-  RunTwampTest(f.io, f.clock, Client(f.Endpoint()),
-               [&](Result<TwampTestResult> r) { out = std::move(r); });
-  ASSERT_TRUE(RunUntil(
-      f.clock, f.io, [&] { return out.has_value(); }, 10min));
-  ASSERT_TRUE(*out) << (*out).error().message;
-  const SessionResult& s = (*out)->tests.at(0).at(0);
+  f.Start(Client(f.Endpoint()));
+  const auto out = f.Finish(10min);
+  ASSERT_TRUE(out) << out.error().message;
+  const SessionResult& s = out->tests.at(0).at(0);
   ASSERT_EQ(s.packets.size(), 100u);
   EXPECT_EQ(s.summary.received, 100u);
   for (std::size_t i = 1; i < s.packets.size(); ++i) {
@@ -168,8 +181,7 @@ TEST(TwampOnFakeTimeTest, RefwaitEndsASessionThatFallsSilent) {
   auto o = Client(f.Endpoint());
   o.session.count = 2;
   o.session.interval = 10min;  // one probe, then ten minutes of silence
-  std::optional<Result<TwampTestResult>> out;
-  RunTwampTest(f.io, f.clock, o, [&](Result<TwampTestResult> r) { out = std::move(r); });
+  f.Start(o);
   auto running = [&] {
     const auto s = f.server->Status().sessions;
     return s.size() == 1 && s[0].state == "running" && s[0].received == 1;
@@ -184,10 +196,9 @@ TEST(TwampOnFakeTimeTest, RefwaitEndsASessionThatFallsSilent) {
   EXPECT_TRUE(f.server->Status().sessions.empty());
   EXPECT_EQ(f.server->Status().counters.sessions_idle, 1u);
   // The second probe finds no reflector any more.
-  ASSERT_TRUE(RunUntil(
-      f.clock, f.io, [&] { return out.has_value(); }, 20min));
-  ASSERT_TRUE(*out) << (*out).error().message;
-  EXPECT_EQ((*out)->tests.at(0).at(0).summary.received, 1u);
+  const auto out = f.Finish(20min);
+  ASSERT_TRUE(out) << out.error().message;
+  EXPECT_EQ(out->tests.at(0).at(0).summary.received, 1u);
 }
 
 // SERVWAIT counts the connection's test packets as activity (RFC 5357 §3.1):
@@ -199,12 +210,10 @@ TEST(TwampOnFakeTimeTest, ATestLongerThanServwaitCompletes) {
   auto o = Client(f.Endpoint());
   o.session.count = 121;
   o.session.interval = 10s;  // 20 minutes of probes, no control message meanwhile
-  std::optional<Result<TwampTestResult>> out;
-  RunTwampTest(f.io, f.clock, o, [&](Result<TwampTestResult> r) { out = std::move(r); });
-  ASSERT_TRUE(RunUntil(
-      f.clock, f.io, [&] { return out.has_value(); }, 30min));
-  ASSERT_TRUE(*out) << (*out).error().message;
-  EXPECT_EQ((*out)->tests.at(0).at(0).summary.received, 121u);
+  f.Start(o);
+  const auto out = f.Finish(30min);
+  ASSERT_TRUE(out) << out.error().message;
+  EXPECT_EQ(out->tests.at(0).at(0).summary.received, 121u);
   EXPECT_EQ(f.server->Status().counters.closed_idle, 0u);
 }
 
@@ -237,18 +246,15 @@ TEST(TwampOnFakeTimeTest, AMessageSentAByteAtATimeIsClosedAtTheMessageDeadline) 
 // missing replies as loss.
 TEST(TwampOnFakeTimeTest, AConnectionClosedMidTestIsReportedNotTakenForLoss) {
   OnFakeTime f(ServerConfig());
-  std::optional<Result<TwampTestResult>> out;
-  RunTwampTest(f.io, f.clock, Client(f.Endpoint()),
-               [&](Result<TwampTestResult> r) { out = std::move(r); });
+  f.Start(Client(f.Endpoint()));
   RunFor(f.clock, f.io, 10s);
-  ASSERT_FALSE(out.has_value());
+  ASSERT_FALSE(f.running.has_value());
   f.server->Stop();
-  ASSERT_TRUE(RunUntil(
-      f.clock, f.io, [&] { return out.has_value(); }, 10min));
-  ASSERT_TRUE(*out) << (*out).error().message;
-  ASSERT_TRUE((*out)->closed_mid_test);
-  EXPECT_NE((*out)->closed_mid_test->find("closed the control connection"), std::string::npos)
-      << *(*out)->closed_mid_test;
+  const auto out = f.Finish(10min);
+  ASSERT_TRUE(out) << out.error().message;
+  ASSERT_TRUE(out->closed_mid_test);
+  EXPECT_NE(out->closed_mid_test->find("closed the control connection"), std::string::npos)
+      << *out->closed_mid_test;
 }
 
 }  // namespace

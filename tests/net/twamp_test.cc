@@ -52,6 +52,7 @@ struct Fixture {
   asio::io_context io;
   RealClock clock;
   std::unique_ptr<TwampServer> server;
+  std::optional<Result<TwampTestResult>> running;  // the client test Start() began
 
   explicit Fixture(TwampServerConfig config) {
     auto created = TwampServer::Create(io, clock, std::move(config));
@@ -62,13 +63,29 @@ struct Fixture {
 
   // Runs one client test to its end.
   Result<TwampTestResult> Test(TwampTestOptions options) {
-    std::optional<Result<TwampTestResult>> out;
+    Start(std::move(options));
+    return Finish();
+  }
+
+  // Starts a client test and returns at once, so a test can look at the
+  // server (or attack it) while the client measures; Finish() runs it out.
+  void Start(TwampTestOptions options) {
+    running.reset();
     RunTwampTest(io, clock, std::move(options),
-                 [&](Result<TwampTestResult> r) { out = std::move(r); });
-    while (!out && io.run_one_for(std::chrono::seconds(20)) > 0) {
+                 [this](Result<TwampTestResult> r) { running = std::move(r); });
+  }
+  // A test of 100 probes 10 ms apart: one second of traffic to look at.
+  void StartSecondOfProbes() {
+    auto o = ClientOptions(Endpoint());
+    o.session.count = 100;
+    o.session.interval = std::chrono::milliseconds(10);
+    Start(std::move(o));
+  }
+  Result<TwampTestResult> Finish() {
+    while (!running && io.run_one_for(std::chrono::seconds(20)) > 0) {
     }
-    if (!out) return Fail(ErrorCode::kInternal, "the test did not finish");
-    return std::move(*out);
+    if (!running) return Fail(ErrorCode::kInternal, "the test did not finish");
+    return std::move(*running);
   }
 
   void RunFor(Nanos d) {
@@ -270,11 +287,7 @@ TEST(TwampTest, AStalledClientTimesOutAndGarbageIsClosedWhileOthersGoOn) {
 
 TEST(TwampTest, TheLiveTableShowsConnectionsAndSessions) {
   Fixture f(ServerConfig());
-  auto o = ClientOptions(f.Endpoint());
-  o.session.count = 100;
-  o.session.interval = std::chrono::milliseconds(10);
-  std::optional<Result<TwampTestResult>> out;
-  RunTwampTest(f.io, f.clock, o, [&](Result<TwampTestResult> r) { out = std::move(r); });
+  f.StartSecondOfProbes();
   f.RunFor(std::chrono::milliseconds(400));
   const auto status = f.server->Status();
   ASSERT_EQ(status.connections.size(), 1u);
@@ -284,9 +297,8 @@ TEST(TwampTest, TheLiveTableShowsConnectionsAndSessions) {
   EXPECT_EQ(status.sessions[0].state, "running");
   EXPECT_GT(status.sessions[0].reflected, 10u);
   EXPECT_EQ(status.sessions[0].sid.size(), 32u);
-  while (!out && f.io.run_one_for(std::chrono::seconds(5)) > 0) {
-  }
-  ASSERT_TRUE(out && *out);
+  const auto r = f.Finish();
+  ASSERT_TRUE(r) << r.error().message;
 }
 
 // A negotiated test session answers its Session-Sender's address and port
@@ -294,11 +306,7 @@ TEST(TwampTest, TheLiveTableShowsConnectionsAndSessions) {
 // reply, and every such datagram is counted as a drop.
 TEST(TwampTest, AForeignSourcePortGetsNothingFromANegotiatedSession) {
   Fixture f(ServerConfig());
-  auto o = ClientOptions(f.Endpoint());
-  o.session.count = 100;
-  o.session.interval = std::chrono::milliseconds(10);
-  std::optional<Result<TwampTestResult>> out;
-  RunTwampTest(f.io, f.clock, o, [&](Result<TwampTestResult> r) { out = std::move(r); });
+  f.StartSecondOfProbes();
   f.RunFor(std::chrono::milliseconds(300));
   const auto sessions = f.server->Status().sessions;
   ASSERT_EQ(sessions.size(), 1u);
@@ -314,10 +322,9 @@ TEST(TwampTest, AForeignSourcePortGetsNothingFromANegotiatedSession) {
   f.RunFor(std::chrono::milliseconds(200));
   EXPECT_EQ(intruder.available(), 0u) << "a reply reached a port that never negotiated";
   EXPECT_GE(f.server->Status().sessions.at(0).dropped, 20u);
-  while (!out && f.io.run_one_for(std::chrono::seconds(5)) > 0) {
-  }
-  ASSERT_TRUE(out && *out);
-  EXPECT_EQ((*out)->tests.at(0).at(0).summary.received, 100u);  // the sender itself: all
+  const auto r = f.Finish();
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->tests.at(0).at(0).summary.received, 100u);  // the sender itself: all
 }
 
 std::size_t OpenDescriptors() {
