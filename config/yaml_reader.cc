@@ -1,6 +1,7 @@
 #include "config/yaml_reader.h"
 
 #include <fmt/format.h>
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <cerrno>
@@ -333,17 +334,63 @@ bool HoldsNoSettings(std::string_view text) {
   return true;
 }
 
+namespace {
+
+// Where each document of a YAML stream begins; nothing else.
+class DocumentStarts final : public YAML::EventHandler {
+ public:
+  std::vector<YAML::Mark> starts;
+  void OnDocumentStart(const YAML::Mark& mark) override { starts.push_back(mark); }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+};
+
+// How many documents `text` holds, counted without YAML::LoadAll: in
+// yaml-cpp 0.7 (Debian bookworm's) LoadAll loops forever, adding a null
+// document per turn until memory runs out, on a token its parser cannot
+// place, such as a stray ',' or '}' (fixed upstream in 0.8, PR 1319; found
+// here by fuzz/daemon_config.cc). A document that begins where the one
+// before it began is that case: the parser did not move, and the text is
+// not valid YAML there. Throws YAML::ParserException for it, as yaml-cpp
+// does for the errors it sees.
+std::size_t CountDocuments(const std::string& text) {
+  std::istringstream in(text);
+  YAML::Parser parser(in);
+  DocumentStarts documents;
+  while (parser.HandleNextDocument(documents)) {
+    const auto& s = documents.starts;
+    if (s.size() >= 2 && s[s.size() - 1].pos == s[s.size() - 2].pos) {
+      const auto at = static_cast<std::size_t>(s.back().pos);
+      throw YAML::ParserException(
+          s.back(), at < text.size() ? fmt::format("unexpected '{}'", text[at]) : "unexpected end");
+    }
+    if (s.size() > 1000) break;  // "more than one" is all the caller asks
+  }
+  return documents.starts.size();
+}
+
+}  // namespace
+
 Result<Document> Document::Parse(std::string_view text, std::string origin) {
   auto diagnostics = std::make_shared<Diagnostics>();
   diagnostics->origin = std::move(origin);
   try {
-    const auto documents = YAML::LoadAll(std::string(text));
-    if (documents.size() > 1) {
+    const std::string whole(text);
+    if (const std::size_t documents = CountDocuments(whole); documents > 1) {
       return Fail(ErrorCode::kInvalidArgument,
                   fmt::format("{}: holds {} YAML documents ('---' separates them): give one",
-                              diagnostics->origin, documents.size()));
+                              diagnostics->origin, documents));
     }
-    auto root = std::make_unique<YAML::Node>(documents.empty() ? YAML::Node() : documents.front());
+    auto root = std::make_unique<YAML::Node>(YAML::Load(whole));
     if (!root->IsMap() && !root->IsNull()) {
       return Fail(ErrorCode::kInvalidArgument,
                   fmt::format("{}: expected a mapping of settings (key: value lines) at the top",

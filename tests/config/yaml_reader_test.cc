@@ -91,5 +91,31 @@ TEST(YamlReaderTest, SyntaxErrorsAndMissingFilesAreClear) {
   EXPECT_EQ(empty->Root().Integer("n", 3, 0, 9), 3);
 }
 
+// Text on which yaml-cpp 0.7's LoadAll never returns (a token its parser
+// cannot place: it adds a null document per turn until memory runs out).
+// Each is a syntax error with its place; two were found by fuzzing.
+TEST(YamlReaderTest, TokensTheParserCannotPlaceAreErrorsNotAHang) {
+  const std::pair<const char*, const char*> cases[] = {
+      {",", "1:1"},
+      {"}", "1:1"},
+      {"]", "1:1"},
+      {"a: 1\n,\n", "2:1"},
+      {"# comment\nkey: value\n}\n", "3:1"},
+      {"sessions: [1, 2]]\n", "1:17"},
+  };
+  for (const auto& [text, place] : cases) {
+    auto r = Document::Parse(text, "x.yaml");
+    ASSERT_FALSE(r) << text;
+    EXPECT_NE(r.error().message.find(std::string("x.yaml:") + place), std::string::npos)
+        << text << ": " << r.error().message;
+    EXPECT_NE(r.error().message.find("not valid YAML"), std::string::npos) << r.error().message;
+  }
+  // Documents are still counted.
+  auto two = Document::Parse("a: 1\n---\nb: 2\n", "x.yaml");
+  ASSERT_FALSE(two);
+  EXPECT_NE(two.error().message.find("holds 2 YAML documents"), std::string::npos);
+  EXPECT_TRUE(Document::Parse("---\na: 1\n...\n", "x.yaml"));
+}
+
 }  // namespace
 }  // namespace lineup::yaml
