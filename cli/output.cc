@@ -177,6 +177,9 @@ std::string ReflectorTable(const std::vector<measure::ListenerStatus>& status) {
       out += fmt::format("  from {:<20} ssid {:<5} reflected {}\n",
                          measure::FormatEndpoint(key.peer), key.ssid, state.reflected);
     }
+    if (l.SendersNotListed() > 0) {
+      out += fmt::format("  ... and {} more senders\n", l.SendersNotListed());
+    }
   }
   return out;
 }
@@ -202,7 +205,8 @@ nlohmann::json ReflectorJson(const std::vector<measure::ListenerStatus>& status)
                    {"dropped", dropped},
                    {"senders_over_limit", l.counters.senders_over_limit},
                    {"active_senders", l.active_senders},
-                   {"senders", senders}});
+                   {"senders", senders},  // the ones that sent the most
+                   {"senders_not_listed", l.SendersNotListed()}});
   }
   return out;
 }

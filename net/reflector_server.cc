@@ -11,6 +11,7 @@
 #include <boost/asio/ip/udp.hpp>
 #include <boost/asio/ip/v6_only.hpp>
 #include <cstring>
+#include <tuple>
 
 #include "net/timer.h"
 #include "net/udp_io.h"
@@ -148,10 +149,18 @@ class ReflectorServerImpl final : public ReflectorServer {
       s.local = l->local;
       s.counters = l->core.counters();
       s.active_senders = l->core.senders().size();
-      s.senders.assign(l->core.senders().begin(), l->core.senders().end());
-      std::sort(s.senders.begin(), s.senders.end(), [](const auto& a, const auto& b) {
-        return std::tie(a.first.peer, a.first.ssid) < std::tie(b.first.peer, b.first.ssid);
-      });
+      using Entry = std::pair<const SenderKey, SenderState>;
+      std::vector<const Entry*> all;
+      all.reserve(l->core.senders().size());
+      for (const auto& e : l->core.senders()) all.push_back(&e);
+      const auto most = [](const Entry* a, const Entry* b) {
+        return std::tuple(b->second.received, a->first.peer, a->first.ssid) <
+               std::tuple(a->second.received, b->first.peer, b->first.ssid);
+      };
+      const std::size_t top = std::min(all.size(), ListenerStatus::kTopSenders);
+      std::partial_sort(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(top), all.end(),
+                        most);
+      for (std::size_t i = 0; i < top; ++i) s.senders.emplace_back(all[i]->first, all[i]->second);
       out.push_back(std::move(s));
     }
     return out;

@@ -16,8 +16,12 @@ namespace lineup::measure {
 struct ListenerStatus {
   UdpEndpoint local;  // the bound address and port (port 0 resolved)
   ReflectorCounters counters;
-  std::size_t active_senders = 0;
-  std::vector<std::pair<SenderKey, SenderState>> senders;  // sorted by peer
+  std::size_t active_senders = 0;  // all of them
+  // The kTopSenders that sent the most, most first (ties by peer): a table
+  // of 65,536 senders made a report of 7 MB and /metrics 13 ms.
+  static constexpr std::size_t kTopSenders = 20;
+  std::vector<std::pair<SenderKey, SenderState>> senders;
+  std::size_t SendersNotListed() const { return active_senders - senders.size(); }
 };
 
 // The batch buffers a reflector receives into and builds its replies in

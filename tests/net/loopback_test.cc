@@ -94,6 +94,35 @@ TEST(LoopbackTest, Ipv4EndToEnd) {
   EXPECT_EQ(status[0].senders[0].second.reflected, 20u);
 }
 
+// The status lists the senders that sent the most, most first, and counts
+// the rest: a full table (65,536 senders) would be a 7 MB report otherwise.
+TEST(LoopbackTest, TheStatusListsTheTopSendersAndCountsTheRest) {
+  Loopback lo;
+  const auto to = lo.Start("127.0.0.1");
+  constexpr std::size_t kSenders = ListenerStatus::kTopSenders + 5;
+  std::vector<std::unique_ptr<asio::ip::udp::socket>> sockets;
+  std::vector<std::byte> probe(44);
+  ASSERT_TRUE(Encode(SenderPacket{}, probe));
+  for (std::size_t i = 0; i < kSenders; ++i) {
+    sockets.push_back(std::make_unique<asio::ip::udp::socket>(
+        lo.io, UdpEndpoint(asio::ip::make_address("127.0.0.1"), 0)));
+    for (std::size_t n = 0; n <= i; ++n) sockets.back()->send_to(asio::buffer(probe), to);
+  }
+  const std::size_t all = kSenders * (kSenders + 1) / 2;
+  for (int i = 0; i < 200 && lo.reflector->Status()[0].counters.received < all; ++i) {
+    lo.io.run_for(milliseconds(10));
+  }
+  const auto status = lo.reflector->Status()[0];
+  ASSERT_EQ(status.counters.received, all);
+  EXPECT_EQ(status.active_senders, kSenders);
+  ASSERT_EQ(status.senders.size(), ListenerStatus::kTopSenders);
+  EXPECT_EQ(status.SendersNotListed(), 5u);
+  for (std::size_t i = 0; i < status.senders.size(); ++i) {  // the last socket sent the most
+    EXPECT_EQ(status.senders[i].first.peer, sockets[kSenders - 1 - i]->local_endpoint()) << i;
+    EXPECT_EQ(status.senders[i].second.received, kSenders - i);
+  }
+}
+
 // A session bound to a device (an interface or VRF) sends through it only:
 // through lo it is answered; a device that does not exist is a clear error.
 TEST(LoopbackTest, SessionsBindToTheirDevice) {
