@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "base/clock.h"
+#include "fuzz/fuzz_keys.h"
 #include "measure/control_session.h"
 
 namespace c = lineup::measure::control;
@@ -20,14 +21,8 @@ void Converse(std::uint32_t modes, lineup::ConstByteSpan in, std::size_t piece) 
   c::ServerOptions options;
   options.modes = modes;
   options.secrets = {{"fuzz", "a shared secret"}};
-  c::ServerHooks hooks;
-  hooks.open = [](const c::SessionRequest&, const c::Block&) {
-    return c::SessionGrant{c::Accept::kOk, 5000, 0};
-  };
-  hooks.start = [](const std::vector<c::Block>&) {};
-  hooks.stop = [](const std::vector<c::Block>&) {};
   const auto local = boost::asio::ip::make_address("127.0.0.1");
-  c::ControlServer server(options, hooks, clock, local, local);
+  c::ControlServer server(options, lineup::fuzz::AcceptingHooks(), clock, local, local);
   if (!server.Greeting()) return;
   std::vector<std::byte> out;
   for (std::size_t at = 0; at < in.size(); at += piece) {

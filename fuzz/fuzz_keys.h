@@ -1,10 +1,12 @@
-// The test-session keys the fuzz targets and their seeds share, so seeds of
-// the secure layouts open in the target.
+// What the fuzz targets and their seeds share: the test-session keys, so
+// seeds of the secure layouts open in the target, and the control server's
+// hooks, so a seeded conversation is answered as it was when written.
 #pragma once
 
 #include <cstdlib>
 #include <memory>
 
+#include "measure/control_session.h"
 #include "measure/test_security.h"
 
 namespace lineup::fuzz {
@@ -18,6 +20,18 @@ inline std::shared_ptr<measure::TestCipher> FuzzCipher(std::uint32_t mode) {
   auto cipher = measure::CreateTestCipher(sid, keys, mode);
   if (!cipher) std::abort();
   return *cipher;
+}
+
+// Grants every session (on port 5000); starting and stopping do nothing.
+inline measure::control::ServerHooks AcceptingHooks() {
+  namespace c = measure::control;
+  c::ServerHooks hooks;
+  hooks.open = [](const c::SessionRequest&, const c::Block&) {
+    return c::SessionGrant{c::Accept::kOk, 5000, 0};
+  };
+  hooks.start = [](const std::vector<c::Block>&) {};
+  hooks.stop = [](const std::vector<c::Block>&) {};
+  return hooks;
 }
 
 }  // namespace lineup::fuzz

@@ -55,14 +55,8 @@ void Append(std::vector<std::byte>& to, const std::vector<std::byte>& bytes) {
 bool Conversation(const fs::path& server_dir, const fs::path& client_dir) {
   lineup::FakeClock clock(lineup::FromUnixNanos(1'795'000'000'000'000'000));
   c::ServerOptions options;  // open mode only
-  c::ServerHooks hooks;
-  hooks.open = [](const c::SessionRequest&, const c::Block&) {
-    return c::SessionGrant{c::Accept::kOk, 5000, 0};
-  };
-  hooks.start = [](const std::vector<c::Block>&) {};
-  hooks.stop = [](const std::vector<c::Block>&) {};
   const auto local = boost::asio::ip::make_address("127.0.0.1");
-  c::ControlServer server(options, hooks, clock, local, local);
+  c::ControlServer server(options, lineup::fuzz::AcceptingHooks(), clock, local, local);
   c::ControlClient client(c::ClientOptions{});
   std::vector<std::byte> to_server{std::byte(0)};  // the target's mode byte: open
   std::vector<std::byte> to_client;
