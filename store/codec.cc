@@ -9,12 +9,8 @@
 #include "store/bounded_types.h"  // before the archive: string and vector loaders
 
 namespace cereal {
-// A bool is one byte, 0 or 1. cereal reads it into the bool as it is, and
-// any other byte (a damaged record whose CRC happens to hold, found by
-// fuzz/event_record.cc) would be a bool with no valid value: undefined
-// behaviour. Read as a byte and refuse the rest. (A function, not a
-// template, so it is chosen over cereal's loader for arithmetic types.)
-inline void CEREAL_LOAD_FUNCTION_NAME(PortableBinaryInputArchive& ar, bool& b) {
+// Declared in store/bounded_types.h (why there).
+void CEREAL_LOAD_FUNCTION_NAME(PortableBinaryInputArchive& ar, bool& b) {
   std::uint8_t byte = 0;
   ar(byte);
   if (byte > 1) throw Exception("a true/false field holds " + std::to_string(byte));

@@ -193,6 +193,32 @@ std::string Reseal(std::string record) {
   return record;
 }
 
+// A true/false field is one byte, 0 or 1: any other value under a good
+// checksum is a damaged record, refused, not read as a bool (which was
+// undefined behaviour; fuzz/event_record.cc found it).
+TEST(CodecTest, ATrueFalseFieldHoldingAnotherByteIsRefused) {
+  Event e;
+  e.time = FromUnixNanos(1'795'000'000'000'000'000);
+  e.stream = "policy";
+  e.payload = PolicyChanged{"p", "d", std::nullopt};  // ends with 'policy present?'
+  std::string record;
+  EncodeRecord(e, 0, record);
+  ASSERT_TRUE(DecodeRecord(0, Span(record)));
+  const std::size_t present = record.size() - 5;
+  ASSERT_EQ(record[present], 0);
+  for (int byte : {2, 0x7f, 0xff}) {
+    std::string damaged = record;
+    damaged[present] = static_cast<char>(byte);
+    auto r = DecodeRecord(0, Span(Reseal(damaged)));
+    ASSERT_FALSE(r) << byte;
+    EXPECT_NE(r.error().message.find("true/false field holds " + std::to_string(byte)),
+              std::string::npos)
+        << r.error().message;
+  }
+  record[present] = 1;  // 1 is true: the policy then runs past the record
+  EXPECT_FALSE(DecodeRecord(0, Span(Reseal(record))));
+}
+
 TEST(CodecTest, UnknownTypeAndNewerSchemaAreClearErrors) {
   std::string record;
   EncodeRecord(testing::Sample("s", 1), 0, record);
