@@ -89,17 +89,26 @@ class Session : public std::enable_shared_from_this<Session> {
         buffer_(core_.config().PacketLength()),
         done_(std::move(done)) {}
 
-  Result<void> Open() {
+  // Opens and binds the socket, or takes `bound` as it is.
+  Result<void> Open(std::optional<udp::socket> bound) {
     const SessionConfig& c = core_.config();
     const bool v6 = c.destination.address().is_v6();
     boost::system::error_code ec;
-    socket_.open(v6 ? udp::v6() : udp::v4(), ec);
-    if (ec) return Fail(ErrorCode::kIo, fmt::format("cannot open a UDP socket: {}", ec.message()));
-    if (auto bound = BindToDevice(socket_.native_handle(), c.device); !bound) return bound;
-    if (c.source) socket_.bind(*c.source, ec);
-    if (ec) {
-      return Fail(ErrorCode::kIo, fmt::format("cannot bind the source {}: {}",
-                                              FormatEndpoint(*c.source), ec.message()));
+    if (bound) {
+      socket_ = std::move(*bound);
+    } else {
+      socket_.open(v6 ? udp::v6() : udp::v4(), ec);
+      if (ec) {
+        return Fail(ErrorCode::kIo, fmt::format("cannot open a UDP socket: {}", ec.message()));
+      }
+      if (auto on_device = BindToDevice(socket_.native_handle(), c.device); !on_device) {
+        return on_device;
+      }
+      if (c.source) socket_.bind(*c.source, ec);
+      if (ec) {
+        return Fail(ErrorCode::kIo, fmt::format("cannot bind the source {}: {}",
+                                                FormatEndpoint(*c.source), ec.message()));
+      }
     }
     socket_.connect(c.destination, ec);
     if (ec) {
@@ -243,10 +252,21 @@ SenderRunner::~SenderRunner() = default;
 std::size_t SenderRunner::active() const { return state_->shared->active.size(); }
 
 Result<void> SenderRunner::Start(SessionConfig config, OnDone done, Nanos start_delay) {
+  return StartOn(std::move(config), std::nullopt, std::move(done), start_delay);
+}
+
+Result<void> SenderRunner::Start(SessionConfig config, udp::socket bound, OnDone done,
+                                 Nanos start_delay) {
+  return StartOn(std::move(config), std::optional<udp::socket>(std::move(bound)), std::move(done),
+                 start_delay);
+}
+
+Result<void> SenderRunner::StartOn(SessionConfig config, std::optional<udp::socket> bound,
+                                   OnDone done, Nanos start_delay) {
   if (auto valid = Validate(config); !valid) return valid;
   auto session =
       std::make_shared<Session>(state_->io, state_->shared, std::move(config), std::move(done));
-  if (auto opened = session->Open(); !opened) return opened;
+  if (auto opened = session->Open(std::move(bound)); !opened) return opened;
   state_->shared->active.insert(session.get());
   session->Begin(start_delay);
   return {};

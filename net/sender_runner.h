@@ -4,6 +4,7 @@
 #pragma once
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/udp.hpp>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -28,10 +29,17 @@ class SenderRunner {
   // session has sent everything and waited for late replies (or earlier, when
   // every probe was answered).
   [[nodiscard]] Result<void> Start(SessionConfig config, OnDone done, Nanos start_delay = Nanos(0));
+  // The same on a socket already open and bound (to the device, then to the
+  // address and port a TWAMP-Control request named): a port given up between
+  // the request and the start could be taken by another socket.
+  [[nodiscard]] Result<void> Start(SessionConfig config, boost::asio::ip::udp::socket bound,
+                                   OnDone done, Nanos start_delay = Nanos(0));
 
   std::size_t active() const;
 
  private:
+  Result<void> StartOn(SessionConfig config, std::optional<boost::asio::ip::udp::socket> bound,
+                       OnDone done, Nanos start_delay);
   struct State;
   std::unique_ptr<State> state_;
 };

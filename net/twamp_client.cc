@@ -21,6 +21,7 @@
 
 #include "base/time_text.h"
 #include "net/timer.h"
+#include "net/udp_io.h"
 
 namespace lineup::measure {
 namespace {
@@ -99,17 +100,25 @@ asio::awaitable<Result<void>> WriteAll(std::shared_ptr<Run> run,
   co_return Result<void>{};
 }
 
-// A free UDP port on the control connection's local address, for the
-// Request-TW-Session's Sender Port.
-Result<UdpEndpoint> SenderEndpoint(asio::io_context& io, const IpAddress& local) {
-  asio::ip::udp::socket probe(io);
+// The Session-Sender's socket, bound now to a free port on the control
+// connection's local address (and to the session's device): its port is the
+// Request-TW-Session's Sender Port, and the socket is kept until the sender
+// runs on it, so no other socket can take the port in between.
+Result<asio::ip::udp::socket> SenderSocket(asio::io_context& io, const IpAddress& local,
+                                           const std::string& device) {
+  asio::ip::udp::socket socket(io);
   boost::system::error_code ec;
-  probe.open(local.is_v6() ? asio::ip::udp::v6() : asio::ip::udp::v4(), ec);
-  if (!ec) probe.bind(UdpEndpoint(local, 0), ec);
-  if (ec)
+  socket.open(local.is_v6() ? asio::ip::udp::v6() : asio::ip::udp::v4(), ec);
+  if (ec) return Fail(ErrorCode::kIo, fmt::format("cannot open a UDP socket: {}", ec.message()));
+  if (auto on_device = BindToDevice(socket.native_handle(), device); !on_device) {
+    return tl::unexpected(on_device.error());
+  }
+  socket.bind(UdpEndpoint(local, 0), ec);
+  if (ec) {
     return Fail(ErrorCode::kIo,
                 fmt::format("cannot find a UDP port on {}: {}", local.to_string(), ec.message()));
-  return probe.local_endpoint(ec);
+  }
+  return socket;
 }
 
 asio::awaitable<Result<TwampTestResult>> Test(std::shared_ptr<Run> run) {
@@ -154,13 +163,16 @@ asio::awaitable<Result<TwampTestResult>> Test(std::shared_ptr<Run> run) {
     const MonoTime began = run->clock.Monotonic();
     const WallTime start_at = run->clock.Now() + o.start_delay;
     std::vector<SessionConfig> configs;
+    std::vector<asio::ip::udp::socket> sockets;
     for (std::uint32_t i = 0; i < o.sessions; ++i) {
-      auto sender = SenderEndpoint(run->io, local);
-      if (!sender) co_return tl::unexpected(sender.error());
+      auto socket = SenderSocket(run->io, local, o.session.device);
+      if (!socket) co_return tl::unexpected(socket.error());
+      const auto sender = socket->local_endpoint(ec);
+      if (ec) co_return Fail(ErrorCode::kIo, fmt::format("a UDP socket: {}", ec.message()));
       control::RequestTwSession request;
-      request.sender = sender->address();
+      request.sender = sender.address();
       request.receiver = o.server.address();
-      request.sender_port = sender->port();
+      request.sender_port = sender.port();
       request.receiver_port = o.reflector_port;
       request.padding_length = o.session.padding;
       request.start_time = ToNtp(start_at);
@@ -180,7 +192,7 @@ asio::awaitable<Result<TwampTestResult>> Test(std::shared_ptr<Run> run) {
       }
       SessionConfig c = o.session;
       c.destination = UdpEndpoint(o.server.address(), accepted->port);
-      c.source = *sender;
+      c.source = sender;
       c.reflector = ReflectorNumbering::kStateful;
       c.negotiated = true;
       if (control::SecuresTest(client.mode())) {
@@ -194,6 +206,7 @@ asio::awaitable<Result<TwampTestResult>> Test(std::shared_ptr<Run> run) {
       }
       result.ports.push_back(accepted->port);
       configs.push_back(std::move(c));
+      sockets.push_back(std::move(*socket));
     }
     auto start_bytes = client.StartSessions();
     if (!start_bytes) co_return tl::unexpected(start_bytes.error());
@@ -213,7 +226,7 @@ asio::awaitable<Result<TwampTestResult>> Test(std::shared_ptr<Run> run) {
     const Nanos wait_for_start = std::max(Nanos(0), start_at - run->clock.Now());
     for (std::size_t i = 0; i < configs.size(); ++i) {
       auto started = run->runner.Start(
-          configs[i],
+          configs[i], std::move(sockets[i]),
           [results, remaining, i, &all_done](SessionResult r) {
             (*results)[i] = std::move(r);
             if (--*remaining == 0) all_done.Cancel();
