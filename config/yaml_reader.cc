@@ -82,8 +82,25 @@ bool Node::Has(std::string_view key) const {
   return static_cast<bool>(n[std::string(key)]);
 }
 
+namespace {
+// A key is the file's text: a control character in it is shown as \xNN, so
+// a message (and the log line or terminal it goes to) holds none.
+std::string ShownKey(std::string_view key) {
+  std::string shown;
+  for (const char c : key) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x20 || byte == 0x7f) {
+      shown += fmt::format("\\x{:02x}", byte);
+    } else {
+      shown += c;
+    }
+  }
+  return shown;
+}
+}  // namespace
+
 std::string Node::KeyPath(std::string_view key) const {
-  return path_.empty() ? std::string(key) : fmt::format("{}.{}", path_, key);
+  return path_.empty() ? ShownKey(key) : fmt::format("{}.{}", path_, ShownKey(key));
 }
 
 void Node::ErrorAtNode(const YAML::Node& where, const std::string& path, std::string_view message) {
@@ -275,8 +292,8 @@ std::vector<std::pair<std::string, Node>> Node::Entries(std::string_view key) {
   }
   for (auto it = v->begin(); it != v->end(); ++it) {
     const std::string name = it->first.IsScalar() ? it->first.Scalar() : std::string();
-    out.emplace_back(name,
-                     Node(it->second, fmt::format("{}.{}", KeyPath(key), name), diagnostics_));
+    out.emplace_back(
+        name, Node(it->second, fmt::format("{}.{}", KeyPath(key), ShownKey(name)), diagnostics_));
   }
   return out;
 }

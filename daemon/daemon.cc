@@ -89,11 +89,13 @@ class DaemonImpl final : public Daemon {
         if (merged) {
           config_ = std::move(*merged);
         } else {
+          // The configuration recorded below no longer has them, so the
+          // next start finds nothing to drop; the old record stays readable.
           spdlog::warn(
-              "lineup run: the API changes recorded in the log no longer fit the configuration and "
-              "are "
-              "dropped: {}",
-              merged.error().message);
+              "lineup run: the API changes recorded in the log no longer fit the configuration "
+              "and are dropped (the configuration in force is recorded without them; see the "
+              "dropped ones with 'lineup log dump {} --stream {}'): {}",
+              config_.log_dir, store::kPolicyStream, merged.error().message);
         }
       }
     }

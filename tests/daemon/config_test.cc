@@ -177,6 +177,11 @@ TEST(DaemonConfigTest, NamesMustBePrintableText) {
     EXPECT_NE(m.find(expected), std::string::npos) << expected << "\n" << m;
   }
   EXPECT_EQ(m.find("caf"), std::string::npos) << "U+00E9 is printable text:\n" << m;
+  // The names are shown with their control characters escaped: the message
+  // itself holds none (it goes to terminals and log lines).
+  EXPECT_NE(m.find("tunnels.tab\\x09here"), std::string::npos) << m;
+  EXPECT_NE(m.find("sessions.bell\\x07"), std::string::npos) << m;
+  for (const char ch : m) EXPECT_TRUE(ch == '\n' || static_cast<unsigned char>(ch) >= 0x20) << m;
 }
 
 // Sections nobody reads are mistakes, not silently accepted.

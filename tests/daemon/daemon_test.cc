@@ -203,6 +203,49 @@ TEST(DaemonTest, ABusyPortIsAClearStartError) {
   (*first)->Stop();
 }
 
+// A log holding API changes today's daemon refuses (an older build let a
+// session named with a NUL in) does not stop the daemon: they are dropped
+// with a warning, the configuration in force is recorded without them, and
+// the next start finds nothing to drop. The file's sessions run as before.
+TEST(DaemonTest, RecordedApiChangesItRefusesDoNotStopTheStart) {
+  lineup::testing::TempDir dir;
+  const std::string log_dir = dir.path() + "/log";
+  RealClock clock;
+  auto config = ParseDaemonConfig(Config(log_dir, kThree), "test.yaml");
+  ASSERT_TRUE(config) << config.error().message;
+  {
+    auto log = store::OpenRocksLog(log_dir);
+    ASSERT_TRUE(log) << log.error().message;
+    store::PolicyChanged old{"lineup.yaml",
+                             config->file_text +
+                                 "# Changes made through lineup run's API:\napi_changes: "
+                                 "{\"sessions\":{\"a\\u0000b\":{\"to\":\"127.0.1.1:" +
+                                 std::to_string(Port()) + "\"}}}\n",
+                             std::nullopt};
+    ASSERT_TRUE((*log)->Append(
+        store::Event{clock.Now(), std::string(store::kPolicyStream), old, {}, std::nullopt}));
+  }
+  for (int start = 0; start < 2; ++start) {
+    auto started = Daemon::Start(*config, clock);
+    ASSERT_TRUE(started) << started.error().message;
+    Daemon& d = **started;
+    EXPECT_EQ(d.config().api_changes, "{}");
+    EXPECT_EQ(d.Sessions().size(), 3u);
+    // The configuration in force, without the changes, is the latest record.
+    std::string latest;
+    ASSERT_TRUE(
+        d.log().ReadStream(std::string(store::kPolicyStream), 0, [&](const store::LogEntry& e) {
+          if (e.event) {
+            latest = std::get<store::PolicyChanged>(e.event->event.payload).document;
+          }
+          return true;
+        }));
+    EXPECT_EQ(latest.find("api_changes"), std::string::npos) << latest;
+    EXPECT_EQ(Count(d.log(), store::EventType::kPolicyChanged), 2u);  // the old one, ours once
+    d.Stop();
+  }
+}
+
 // Every run's summary goes to the IPFIX collectors; an unreachable one
 // (TCP, nothing listening) costs nothing but its own counters.
 TEST(DaemonTest, RunsAreExportedOverIpfixAndADeadCollectorBlocksNothing) {
