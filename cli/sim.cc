@@ -38,27 +38,46 @@ constexpr std::string_view kCommand = "sim";
 
 double Seconds(Nanos d) { return std::chrono::duration<double>(d).count(); }
 
-// Prepares DIR for a run's output: a log left by an earlier run of ours is
-// replaced; anything else in the way is refused.
+// The file that marks a directory as lineup sim's output.
+constexpr const char* kOutputMark = ".lineup-sim";
+
+// Prepares DIR for a run's output. A directory an earlier run wrote (it has
+// the mark) is emptied of what that run wrote; anything else in the way is
+// refused, so --out never overwrites a file lineup sim did not write.
 Result<void> PrepareOutput(const fs::path& dir) {
   std::error_code ec;
-  const fs::path log = dir / "log";
-  if (fs::exists(log, ec)) {
-    const bool ours = fs::exists(log / "CURRENT", ec) || fs::is_empty(log, ec);
-    if (!ours) {
+  if (fs::exists(dir, ec) && !fs::is_empty(dir, ec)) {
+    if (!fs::is_directory(dir, ec)) {
       return lineup::Fail(
           ErrorCode::kConflict,
-          fmt::format("{} exists and is not a Lineup log: choose another --out", log.string()));
+          fmt::format("{} is a file, not a directory: choose another --out", dir.string()));
     }
-    fs::remove_all(log, ec);
-    if (ec)
-      return lineup::Fail(ErrorCode::kIo,
-                          fmt::format("cannot replace {}: {}", log.string(), ec.message()));
+    if (!fs::exists(dir / kOutputMark, ec)) {
+      return lineup::Fail(
+          ErrorCode::kConflict,
+          fmt::format("{} holds files lineup sim did not write: choose another --out (or an "
+                      "empty or new directory)",
+                      dir.string()));
+    }
+    for (const char* name : {"log", "report.html", "report.json", "lineup.yaml", "run.json"}) {
+      fs::remove_all(dir / name, ec);
+      if (ec) {
+        return lineup::Fail(ErrorCode::kIo, fmt::format("cannot replace {}: {}",
+                                                        (dir / name).string(), ec.message()));
+      }
+    }
   }
   fs::create_directories(dir, ec);
   if (ec)
     return lineup::Fail(ErrorCode::kIo,
                         fmt::format("cannot create {}: {}", dir.string(), ec.message()));
+  std::ofstream mark(dir / kOutputMark, std::ios::trunc);
+  mark << "Written by lineup sim: the next run with --out here replaces log, report.html, "
+          "report.json, lineup.yaml and run.json.\n";
+  if (!mark) {
+    return lineup::Fail(ErrorCode::kIo,
+                        fmt::format("cannot write {}", (dir / kOutputMark).string()));
+  }
   return {};
 }
 

@@ -225,6 +225,17 @@ Nanos Node::Duration(std::string_view key, Nanos fallback, Nanos min, Nanos max)
                 fmt::format("expected a duration such as 100ms, 30s or 5m, got {}", Shown(*v)));
     return fallback;
   }
+  // A bare number is read as seconds elsewhere (command lines, as twping
+  // does), but in a file "delay: 10" is as likely meant as 10 ms: a unit is
+  // required (0 needs none).
+  if (const std::string& text = v->Scalar();
+      *d != Nanos(0) && text.find_first_not_of("0123456789.") == std::string::npos) {
+    ErrorAtNode(*v, KeyPath(key),
+                fmt::format("{} has no unit: write {}s, {}ms or another unit (ns, us, ms, s, m, "
+                            "h, d)",
+                            text, text, text));
+    return fallback;
+  }
   if (*d < min || *d > max) {
     ErrorAtNode(*v, KeyPath(key),
                 fmt::format("{} is out of range: use {} to {}", v->Scalar(), FormatDuration(min),

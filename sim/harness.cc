@@ -349,11 +349,25 @@ ExpectationResult Check(const Expectation& e, const RunOutcome& run) {
       break;
     }
   }
-  if (e.kind != Expectation::kOn && e.kind != Expectation::kTimeOn &&
-      e.kind != Expectation::kMaxSwitches && e.kind != Expectation::kDown &&
-      run.probes_by_tunnel.count(e.subject) == 0) {
+  const bool measures = e.kind != Expectation::kOn && e.kind != Expectation::kTimeOn &&
+                        e.kind != Expectation::kMaxSwitches && e.kind != Expectation::kDown;
+  if (measures && run.probes_by_tunnel.count(e.subject) == 0) {
     r.passed = false;
     r.detail = fmt::format("{} was not probed (see probes.tunnels)", e.subject);
+  } else if (measures) {
+    // A figure over nothing is no evidence: it fails, whatever its range.
+    const Measured m = Measure(probes_of(), e.from, e.to);
+    const std::uint64_t replies = m.sent - m.lost;
+    const bool on_replies = e.kind == Expectation::kRtt || e.kind == Expectation::kJitter;
+    const std::uint64_t needed = e.kind == Expectation::kJitter ? 2 : 1;
+    if ((on_replies ? replies : m.sent) < needed) {
+      r.passed = false;
+      r.detail = fmt::format(
+          "nothing to measure: {} probes sent and {} answered in [{}, {}) (a {} needs {} {})",
+          m.sent, replies, At(e.from), At(e.to),
+          e.kind == Expectation::kJitter ? "jitter" : "figure", needed,
+          on_replies ? (needed == 1 ? "reply" : "replies in a row") : "probe");
+    }
   }
   return r;
 }

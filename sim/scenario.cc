@@ -95,11 +95,41 @@ void ReadTimeline(yaml::Node& n, const net::Link& link, Nanos duration,
   }
 }
 
+// A time of an expectation: within the scenario, or an error at its key
+// (a check past the end would look at nothing and pass).
+Nanos TimeWithin(yaml::Node& n, std::string_view key, Nanos fallback, Nanos duration) {
+  const Nanos t = n.Duration(key, fallback, 0s, kMaxDuration);
+  if (n.Has(key) && t > duration) {
+    n.ErrorAt(key, fmt::format("{} is after the end of the scenario ({}): the check would see "
+                               "nothing there",
+                               FormatDuration(t), FormatDuration(duration)));
+  }
+  return t;
+}
+
+// The line of an `on:` expectation: a tunnel, or a path through hubs
+// written as its tunnels joined by '>' (paris-hub>berlin-hub).
+void CheckLine(yaml::Node& n, const std::string& line, const std::set<std::string>& tunnels) {
+  std::size_t begin = 0;
+  while (true) {
+    const std::size_t end = line.find('>', begin);
+    const std::string part = line.substr(begin, end == std::string::npos ? end : end - begin);
+    if (tunnels.count(part) == 0) {
+      n.ErrorAt("on", fmt::format("'{}' is no tunnel of the scenario (tunnels: {}; a path through "
+                                  "hubs is its tunnels joined by '>')",
+                                  part, fmt::join(tunnels, ", ")));
+      return;
+    }
+    if (end == std::string::npos) return;
+    begin = end + 1;
+  }
+}
+
 Expectation ReadExpectation(yaml::Node& n, Nanos duration, const std::set<std::string>& classes,
                             const std::set<std::string>& tunnels) {
   Expectation e;
-  e.from = n.Duration("from", 0s, 0s, kMaxDuration);
-  e.to = n.Duration("to", duration, 0s, kMaxDuration);
+  e.from = TimeWithin(n, "from", 0s, duration);
+  e.to = TimeWithin(n, "to", duration, duration);
   auto range = [&](std::string_view key, Expectation::Kind kind) {
     auto values = n.Strings(key);
     if (values.size() != 2) {
@@ -122,14 +152,21 @@ Expectation ReadExpectation(yaml::Node& n, Nanos duration, const std::set<std::s
     if (n.Has("on") && n.Has("at_most")) {
       e.kind = Expectation::kTimeOn;
       e.line = n.String("on");
+      CheckLine(n, e.line, tunnels);
       e.at_most = n.Duration("at_most", 0s, 0s, kMaxDuration);
       if (n.Has("at")) n.ErrorAt("at", "give either 'at' (on that line then) or 'at_most'");
     } else if (n.Has("on")) {
       e.kind = Expectation::kOn;
       e.line = n.String("on");
-      e.at = n.Duration("at", duration, 0s, kMaxDuration);
-      e.after = n.Duration("after", 0s, 0s, kMaxDuration);
+      CheckLine(n, e.line, tunnels);
+      e.at = TimeWithin(n, "at", duration, duration);
+      e.after = TimeWithin(n, "after", 0s, duration);
       e.rule = n.String("rule");
+      if (n.Has("after") && n.Has("at") && e.after > e.at) {
+        n.ErrorAt("after", fmt::format("{} is later than 'at' ({}): the move must come before the "
+                                       "time it is checked",
+                                       FormatDuration(e.after), FormatDuration(e.at)));
+      }
       if (!n.Has("at")) {
         n.Error(
             "'on' needs 'at' (the time the class must be on that line) or 'at_most' (the "

@@ -367,6 +367,18 @@ expect:
   auto replay = Lineup({kLineup, "replay", out + "/log"});
   EXPECT_EQ(replay.status, 0) << replay.out << replay.err;
   EXPECT_EQ(Lineup({kLineup, "sim", scenario, "--out", out, "--json"}).status, 1);
+  // A directory lineup sim did not write is left alone.
+  const std::string theirs = dir / "theirs";
+  std::filesystem::create_directories(theirs);
+  std::ofstream(theirs + "/lineup.yaml") << "mine\n";
+  auto refused = Lineup({kLineup, "sim", scenario, "--out", theirs});
+  EXPECT_EQ(refused.status, 2) << refused.out << refused.err;
+  EXPECT_NE(
+      refused.err.find(theirs + " holds files lineup sim did not write: choose another --out"),
+      std::string::npos)
+      << refused.err;
+  std::ifstream kept(theirs + "/lineup.yaml");
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(kept), {}), "mine\n");
 
   auto seeds = Lineup({kLineup, "sim", scenario, "--seeds", "3", "--json"});
   EXPECT_EQ(seeds.status, 1);

@@ -121,6 +121,34 @@ probes: {interval: 20ms}
   EXPECT_NEAR(m.jitter_ms, 4.66, 0.15);
 }
 
+// A figure over a span with no replies is no evidence: the expectation
+// fails and says why, whatever its range (it used to pass with 0 ms).
+TEST(HarnessTest, AnExpectationOverNoRepliesFails) {
+  const Scenario s = Parse(R"(name: dark
+duration: 1m
+tunnels:
+  a: {site: x, peer: y}
+links:
+  a: {timeline: [{at: 20s, outage: true, for: 20s}]}
+probes: {interval: 100ms}
+expect:
+  - {tunnel: a, rtt_ms: [0, 1000], from: 25s, to: 35s}
+  - {tunnel: a, jitter_ms: [0, 1000], from: 25s, to: 35s}
+  - {tunnel: a, rtt_ms: [0, 1000], from: 45s, to: 55s}
+)");
+  auto run = RunScenario(s);
+  ASSERT_TRUE(run) << run.error().message;
+  ASSERT_EQ(run->results.size(), 3u);
+  EXPECT_FALSE(run->results[0].passed);
+  EXPECT_EQ(run->results[0].detail,
+            "nothing to measure: 100 probes sent and 0 answered in [25s, 35s) (a figure needs 1 "
+            "reply)");
+  EXPECT_FALSE(run->results[1].passed);
+  EXPECT_NE(run->results[1].detail.find("a jitter needs 2 replies in a row"), std::string::npos)
+      << run->results[1].detail;
+  EXPECT_TRUE(run->results[2].passed) << run->results[2].detail;  // after the outage
+}
+
 TEST(HarnessTest, GilbertElliottLossComesInBursts) {
   const std::string base = R"(name: bursts
 duration: 10m

@@ -110,6 +110,39 @@ TEST(ScenarioTest, MistakesNameTheFileLineAndField) {
   EXPECT_NE(both.find("t.yaml:10:"), std::string::npos) << both;
 }
 
+// What used to pass silently, or fail only at the end of a run, is an error
+// at load with its place (exit 2 from lineup sim).
+TEST(ScenarioTest, ChecksThatWouldPassSilentlyAreErrorsAtLoad) {
+  // A line that is no tunnel (a typo), in a path through hubs too.
+  EXPECT_EQ(ErrorOf("expect:\n  - {traffic_class: voice, on: inte, at: 1m}\n"),
+            "t.yaml:9:32: expect[0].on: 'inte' is no tunnel of the scenario (tunnels: a, b; a path "
+            "through hubs is its tunnels joined by '>')");
+  EXPECT_NE(ErrorOf("expect:\n  - {traffic_class: voice, on: a>c, at: 1m}\n").find("'c' is no"),
+            std::string::npos);
+  EXPECT_EQ(ErrorOf("expect:\n  - {traffic_class: voice, on: a>b, at: 1m}\n"), "");
+  EXPECT_NE(ErrorOf("expect:\n  - {traffic_class: voice, on: inte, at_most: 1m}\n").find("'inte'"),
+            std::string::npos);
+  // Times past the end of the scenario (2m).
+  EXPECT_EQ(ErrorOf("expect:\n  - {traffic_class: voice, on: a, at: 10m}\n"),
+            "t.yaml:9:39: expect[0].at: 10m is after the end of the scenario (2m): the check "
+            "would see nothing there");
+  EXPECT_NE(ErrorOf("expect:\n  - {tunnel: a, rtt_ms: [1, 2], to: 3m}\n")
+                .find("expect[0].to: 3m is after"),
+            std::string::npos);
+  EXPECT_NE(
+      ErrorOf("expect:\n  - {tunnel: a, rtt_ms: [1, 2], from: 5m}\n").find("expect[0].from: 5m"),
+      std::string::npos);
+  // The move checked after the time it is checked at.
+  EXPECT_EQ(ErrorOf("expect:\n  - {traffic_class: voice, on: a, at: 30s, after: 1m}\n"),
+            "t.yaml:9:51: expect[0].after: 1m is later than 'at' (30s): the move must come before "
+            "the time it is checked");
+  // A duration without a unit (0 needs none).
+  EXPECT_EQ(ErrorOf("links:\n  a: {delay: 10}\n"),
+            "t.yaml:9:14: links.a.delay: 10 has no unit: write 10s, 10ms or another unit (ns, us, "
+            "ms, s, m, h, d)");
+  EXPECT_EQ(ErrorOf("links:\n  a: {delay: 0}\n"), "");
+}
+
 TEST(ScenarioTest, AMissingFileSaysSo) {
   auto s = LoadScenario("/nonexistent/scenario.yaml");
   ASSERT_FALSE(s);
