@@ -7,6 +7,7 @@
 #include <cmath>
 #include <deque>
 #include <memory>
+#include <random>
 
 #include "analyzer/analyzer.h"
 #include "autoflow/controller.h"
@@ -46,6 +47,7 @@ struct Session {
   measure::SenderSession sender;
   measure::ReflectorCore reflector;
   measure::UdpEndpoint local;  // the sender's address, as the reflector sees it
+  Nanos phase{0};              // its first probe, in [0, interval)
   Session(std::string t, measure::SessionConfig config, measure::ReflectorConfig rc,
           measure::UdpEndpoint l)
       : tunnel(std::move(t)),
@@ -65,9 +67,14 @@ measure::UdpEndpoint Endpoint(std::uint32_t address, std::uint16_t port) {
   return {boost::asio::ip::address_v4(address), port};
 }
 
-// The sessions, one per probed tunnel, starts spread over one interval.
-std::vector<std::unique_ptr<Session>> MakeSessions(const Scenario& s) {
+// The sessions, one per probed tunnel. Each starts at its own point of the
+// first interval, drawn from the seed: where the probes fall against an
+// outage's start is part of what a seed varies, so time-to-switch figures
+// over seeds show their true spread (a fixed phase gave every seed the same).
+std::vector<std::unique_ptr<Session>> MakeSessions(const Scenario& s, std::uint32_t seed) {
   std::vector<std::unique_ptr<Session>> sessions;
+  std::mt19937_64 phases(0x9e3779b97f4a7c15ULL ^ seed);
+  std::uniform_int_distribution<std::int64_t> phase_of(0, s.probe_interval.count() - 1);
   measure::ErrorEstimate synced = measure::ErrorEstimate::FromError(Nanos(1), true);
   for (const auto& tunnel : s.probed) {
     std::size_t index = 0;
@@ -81,14 +88,14 @@ std::vector<std::unique_ptr<Session>> MakeSessions(const Scenario& s) {
     c.wait = s.loss_timeout;
     c.reflector = measure::ReflectorNumbering::kStateful;
     c.error_estimate = synced;
-    const Nanos offset = s.probe_interval * static_cast<std::int64_t>(sessions.size()) /
-                         static_cast<std::int64_t>(s.probed.size());
+    const Nanos offset(phase_of(phases));
     c.count = static_cast<std::uint32_t>((s.duration - offset - Nanos(1)) / s.probe_interval + 1);
     measure::ReflectorConfig rc;
     rc.error_estimate = synced;
     rc.sender_idle_timeout = s.duration + s.loss_timeout + std::chrono::hours(1);
     sessions.push_back(
         std::make_unique<Session>(tunnel, c, rc, Endpoint(net::LinkAddress(index, false), 50000)));
+    sessions.back()->phase = offset;
   }
   return sessions;
 }
@@ -100,9 +107,7 @@ std::vector<net::Probe> Wire(const Scenario& s, std::vector<std::unique_ptr<Sess
     const auto& c = session->sender.config();
     net::Probe p;
     p.link = session->tunnel;
-    p.start_ns = (s.probe_interval * static_cast<std::int64_t>(i) /
-                  static_cast<std::int64_t>(sessions.size()))
-                     .count();
+    p.start_ns = session->phase.count();
     p.interval_ns = c.interval.count();
     p.count = c.count;
     p.tos = static_cast<std::uint8_t>(c.dscp << 2);
@@ -162,13 +167,22 @@ class Lockstep {
 
   std::vector<Decision> decisions;
   std::vector<std::pair<Nanos, std::string>> outages;
+  std::vector<RunOutcome::LineChange> line_changes;
 
  private:
   void Observe(const store::Event& e) {
+    const Nanos at = e.time - start_;
     if (const auto* p = std::get_if<store::PathSwitched>(&e.payload)) {
-      decisions.push_back({e.time - start_, p->traffic_class, p->from, p->to, p->rule, p->reason});
+      decisions.push_back({at, p->traffic_class, p->from, p->to, p->rule, p->reason});
     } else if (const auto* d = std::get_if<store::TunnelDown>(&e.payload)) {
-      outages.emplace_back(e.time - start_, d->tunnel);
+      outages.emplace_back(at, d->tunnel);
+      line_changes.push_back({at, d->tunnel, "", true});
+    } else if (const auto* u = std::get_if<store::TunnelUp>(&e.payload)) {
+      line_changes.push_back({at, u->tunnel, "", false});
+    } else if (const auto* v = std::get_if<store::SlaViolated>(&e.payload)) {
+      line_changes.push_back({at, v->tunnel, v->sla_class, true});
+    } else if (const auto* r = std::get_if<store::SlaRecovered>(&e.payload)) {
+      line_changes.push_back({at, r->tunnel, r->sla_class, false});
     }
   }
 
@@ -193,10 +207,18 @@ std::string Describe(const Expectation& e) {
   const std::string range = fmt::format("within [{:g}, {:g}]", e.low, e.high);
   switch (e.kind) {
     case Expectation::kOn:
-      return fmt::format("{} on {} at {}", e.subject, e.line, At(e.at));
+      return fmt::format("{} on {} at {}{}", e.subject, e.line, At(e.at),
+                         e.time_to_switch_max
+                             ? fmt::format(", moved there within {} of {}",
+                                           FormatElapsed(*e.time_to_switch_max), At(e.after))
+                             : std::string());
     case Expectation::kTimeOn:
+      if (e.at_most == Nanos(0)) return fmt::format("{} never on {} {}", e.subject, e.line, window);
       return fmt::format("{} on {} for at most {} {}", e.subject, e.line, FormatElapsed(e.at_most),
                          window);
+    case Expectation::kTimeOnViolated:
+      return fmt::format("{} at most {} on a line down or out of SLA class {} {}", e.subject,
+                         FormatElapsed(e.at_most), e.sla_class, window);
     case Expectation::kMaxSwitches:
       return fmt::format("at most {} switch{} of {} {}", e.count, e.count == 1 ? "" : "es",
                          e.subject, window);
@@ -210,6 +232,8 @@ std::string Describe(const Expectation& e) {
       return fmt::format("mean round trip of {} {} {} ms", e.subject, window, range);
     case Expectation::kJitter:
       return fmt::format("jitter of {} {} {} ms", e.subject, window, range);
+    case Expectation::kForwardDelay:
+      return fmt::format("mean outbound delay of {} {} {} ms", e.subject, window, range);
     case Expectation::kDown:
       return fmt::format("{} reported down {}", e.subject, window);
   }
@@ -219,6 +243,90 @@ std::string Describe(const Expectation& e) {
 std::string Move(const Decision& d) {
   return fmt::format("{} {} -> {} ({})", At(d.at), d.from.empty() ? "-" : d.from,
                      d.to.empty() ? "-" : d.to, d.rule);
+}
+
+// Spans of time, [begin, end), sorted and merged.
+using Spans = std::vector<std::pair<Nanos, Nanos>>;
+
+Spans Merged(Spans spans) {
+  std::sort(spans.begin(), spans.end());
+  Spans out;
+  for (const auto& s : spans) {
+    if (!out.empty() && s.first <= out.back().second) {
+      out.back().second = std::max(out.back().second, s.second);
+    } else {
+      out.push_back(s);
+    }
+  }
+  return out;
+}
+
+// When the analyzer held `tunnel` down, or in violation of `sla_class`.
+Spans BadSpans(const RunOutcome& run, const std::string& tunnel, const std::string& sla_class,
+               Nanos end) {
+  Spans spans;
+  std::optional<Nanos> down_since, violated_since;
+  for (const auto& c : run.line_changes) {
+    if (c.tunnel != tunnel) continue;
+    std::optional<Nanos>* since = nullptr;
+    if (c.sla_class.empty()) {
+      since = &down_since;
+    } else if (c.sla_class == sla_class) {
+      since = &violated_since;
+    } else {
+      continue;
+    }
+    if (c.bad && !*since) *since = c.at;
+    if (!c.bad && *since) {
+      spans.emplace_back(**since, c.at);
+      since->reset();
+    }
+  }
+  if (down_since) spans.emplace_back(*down_since, end);
+  if (violated_since) spans.emplace_back(*violated_since, end);
+  return Merged(std::move(spans));
+}
+
+// How long class `e.subject` was, in [from, to), on a line (or a path
+// through hubs, by any of its tunnels) the analyzer held down or in
+// violation of the class's SLA class.
+Nanos TimeOnBadLines(const Expectation& e, const RunOutcome& run) {
+  const Nanos end = e.to;
+  auto bad_of = [&](const std::string& line) {
+    Spans spans;
+    std::size_t begin = 0;
+    while (true) {
+      const std::size_t cut = line.find('>', begin);
+      const std::string tunnel = line.substr(begin, cut == std::string::npos ? cut : cut - begin);
+      for (const auto& s : BadSpans(run, tunnel, e.sla_class, end)) spans.push_back(s);
+      if (cut == std::string::npos) break;
+      begin = cut + 1;
+    }
+    return Merged(std::move(spans));
+  };
+  Nanos total{0};
+  std::string line;
+  Nanos since = e.from;
+  auto close = [&](Nanos until) {
+    if (line.empty() || until <= since) return;
+    for (const auto& [b, f] : bad_of(line)) {
+      const Nanos lo = std::max(b, since), hi = std::min(f, until);
+      if (hi > lo) total += hi - lo;
+    }
+  };
+  for (const auto& d : run.decisions) {
+    if (d.traffic_class != e.subject) continue;
+    if (d.at >= e.to) break;
+    if (d.at <= e.from) {
+      line = d.to;
+      continue;
+    }
+    close(d.at);
+    line = d.to;
+    since = d.at;
+  }
+  close(e.to);
+  return total;
 }
 
 ExpectationResult Check(const Expectation& e, const RunOutcome& run) {
@@ -238,12 +346,16 @@ ExpectationResult Check(const Expectation& e, const RunOutcome& run) {
     case Expectation::kOn: {
       const Decision* current = nullptr;
       const Decision* arrival = nullptr;
+      auto wanted = [&](const std::string& line) {
+        return std::find(e.lines.begin(), e.lines.end(), line) != e.lines.end() ||
+               (e.lines.empty() && line == e.line);
+      };
       for (const auto& d : run.decisions) {
         if (d.traffic_class != e.subject) continue;
         if (d.at <= e.at) current = &d;
-        if (!arrival && e.after > Nanos(0) && d.at >= e.after && d.to == e.line) arrival = &d;
+        if (!arrival && e.after > Nanos(0) && d.at >= e.after && wanted(d.to)) arrival = &d;
       }
-      r.passed = current && current->to == e.line;
+      r.passed = current && wanted(current->to);
       if (!current) {
         r.detail = fmt::format("no decision for {} by {}", e.subject, At(e.at));
       } else {
@@ -259,8 +371,13 @@ ExpectationResult Check(const Expectation& e, const RunOutcome& run) {
           r.passed = false;
           r.detail += fmt::format(", expected rule {}", e.rule);
         }
+        if (e.time_to_switch_max && *r.time_to_switch > *e.time_to_switch_max) {
+          r.passed = false;
+          r.detail += fmt::format(", more than {}", FormatElapsed(*e.time_to_switch_max));
+        }
       } else if (e.after > Nanos(0)) {
         r.detail += fmt::format("; never moved to {} after {}", e.line, At(e.after));
+        if (e.time_to_switch_max) r.passed = false;
       }
       break;
     }
@@ -292,6 +409,12 @@ ExpectationResult Check(const Expectation& e, const RunOutcome& run) {
       r.passed = on <= e.at_most;
       r.detail = fmt::format("on {} for {}", e.line, FormatElapsed(on));
       if (!stays.empty()) r.detail += fmt::format(" ({})", FirstSix(stays));
+      break;
+    }
+    case Expectation::kTimeOnViolated: {
+      const Nanos on = TimeOnBadLines(e, run);
+      r.passed = on <= e.at_most;
+      r.detail = fmt::format("on a line down or out of {} for {}", e.sla_class, FormatElapsed(on));
       break;
     }
     case Expectation::kMaxSwitches: {
@@ -337,6 +460,12 @@ ExpectationResult Check(const Expectation& e, const RunOutcome& run) {
       within(m.jitter_ms, fmt::format("measured {:.3f} ms", m.jitter_ms));
       break;
     }
+    case Expectation::kForwardDelay: {
+      const Measured m = Measure(probes_of(), e.from, e.to);
+      within(m.forward_mean_ms, fmt::format("measured {:.3f} ms (stddev {:.3f} ms)",
+                                            m.forward_mean_ms, m.forward_stddev_ms));
+      break;
+    }
     case Expectation::kDown: {
       for (const auto& [at, tunnel] : run.outages) {
         if (tunnel == e.subject && at >= e.from && at < e.to) {
@@ -350,6 +479,7 @@ ExpectationResult Check(const Expectation& e, const RunOutcome& run) {
     }
   }
   const bool measures = e.kind != Expectation::kOn && e.kind != Expectation::kTimeOn &&
+                        e.kind != Expectation::kTimeOnViolated &&
                         e.kind != Expectation::kMaxSwitches && e.kind != Expectation::kDown;
   if (measures && run.probes_by_tunnel.count(e.subject) == 0) {
     r.passed = false;
@@ -358,7 +488,8 @@ ExpectationResult Check(const Expectation& e, const RunOutcome& run) {
     // A figure over nothing is no evidence: it fails, whatever its range.
     const Measured m = Measure(probes_of(), e.from, e.to);
     const std::uint64_t replies = m.sent - m.lost;
-    const bool on_replies = e.kind == Expectation::kRtt || e.kind == Expectation::kJitter;
+    const bool on_replies = e.kind == Expectation::kRtt || e.kind == Expectation::kJitter ||
+                            e.kind == Expectation::kForwardDelay;
     const std::uint64_t needed = e.kind == Expectation::kJitter ? 2 : 1;
     if ((on_replies ? replies : m.sent) < needed) {
       r.passed = false;
@@ -454,7 +585,7 @@ Result<RunOutcome> RunScenario(const Scenario& scenario, const RunOptions& optio
     if (options.progress) options.progress(phase, share);
   };
 
-  auto sessions = MakeSessions(scenario);
+  auto sessions = MakeSessions(scenario, run.seed);
   for (const auto& s : sessions) {
     if (auto valid = measure::Validate(s->sender.config()); !valid) {
       return Fail(ErrorCode::kInvalidArgument,
@@ -546,6 +677,7 @@ Result<RunOutcome> RunScenario(const Scenario& scenario, const RunOptions& optio
   run.events = memory->head();
   run.decisions = std::move(lockstep.decisions);
   run.outages = std::move(lockstep.outages);
+  run.line_changes = std::move(lockstep.line_changes);
 
   if (options.log) {
     std::vector<store::Event> batch;

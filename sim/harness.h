@@ -70,6 +70,14 @@ struct RunOutcome {
   std::uint64_t packets_dropped = 0;  // by the loss models, both ways
   std::vector<Decision> decisions;
   std::vector<std::pair<Nanos, std::string>> outages;  // TunnelDown: when, which tunnel
+  // The analyzer's judgement of lines as it changed: down and up (sla_class
+  // empty), in and out of violation of an SLA class.
+  struct LineChange {
+    Nanos at{0};
+    std::string tunnel, sla_class;
+    bool bad = false;
+  };
+  std::vector<LineChange> line_changes;
   std::map<std::string, std::vector<ProbePoint>> probes_by_tunnel;
   std::vector<ExpectationResult> results;
   bool passed() const;

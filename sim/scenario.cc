@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <map>
 #include <set>
 
 #include "analyzer/config.h"
@@ -109,15 +110,16 @@ Nanos TimeWithin(yaml::Node& n, std::string_view key, Nanos fallback, Nanos dura
 
 // The line of an `on:` expectation: a tunnel, or a path through hubs
 // written as its tunnels joined by '>' (paris-hub>berlin-hub).
-void CheckLine(yaml::Node& n, const std::string& line, const std::set<std::string>& tunnels) {
+void CheckLine(yaml::Node& n, const std::string& line, const std::set<std::string>& tunnels,
+               std::string_view key) {
   std::size_t begin = 0;
   while (true) {
     const std::size_t end = line.find('>', begin);
     const std::string part = line.substr(begin, end == std::string::npos ? end : end - begin);
     if (tunnels.count(part) == 0) {
-      n.ErrorAt("on", fmt::format("'{}' is no tunnel of the scenario (tunnels: {}; a path through "
-                                  "hubs is its tunnels joined by '>')",
-                                  part, fmt::join(tunnels, ", ")));
+      n.ErrorAt(key, fmt::format("'{}' is no tunnel of the scenario (tunnels: {}; a path through "
+                                 "hubs is its tunnels joined by '>')",
+                                 part, fmt::join(tunnels, ", ")));
       return;
     }
     if (end == std::string::npos) return;
@@ -125,7 +127,8 @@ void CheckLine(yaml::Node& n, const std::string& line, const std::set<std::strin
   }
 }
 
-Expectation ReadExpectation(yaml::Node& n, Nanos duration, const std::set<std::string>& classes,
+Expectation ReadExpectation(yaml::Node& n, Nanos duration,
+                            const std::map<std::string, std::string>& classes,
                             const std::set<std::string>& tunnels) {
   Expectation e;
   e.from = TimeWithin(n, "from", 0s, duration);
@@ -149,36 +152,74 @@ Expectation ReadExpectation(yaml::Node& n, Nanos duration, const std::set<std::s
     e.subject = n.String("traffic_class");
     if (classes.count(e.subject) == 0)
       n.ErrorAt("traffic_class", fmt::format("unknown traffic class '{}'", e.subject));
-    if (n.Has("on") && n.Has("at_most")) {
+    const auto cls = classes.find(e.subject);
+    e.sla_class = cls == classes.end() ? "" : cls->second;
+    if (n.Has("not_on")) {
+      // Never on that line in [from, to): at most 0 s on it.
+      e.kind = Expectation::kTimeOn;
+      e.line = n.String("not_on");
+      CheckLine(n, e.line, tunnels, "not_on");
+      e.lines = {e.line};
+    } else if (n.Has("max_time_on_violated")) {
+      e.kind = Expectation::kTimeOnViolated;
+      e.at_most = n.Duration("max_time_on_violated", 0s, 0s, kMaxDuration);
+      if (e.sla_class.empty() && cls != classes.end()) {
+        n.ErrorAt("max_time_on_violated",
+                  "the traffic class has no sla_class: nothing says when its line is violated");
+      }
+    } else if (n.Has("on_any_of")) {
+      e.kind = Expectation::kOn;
+      e.lines = n.Strings("on_any_of");
+      if (e.lines.empty()) n.ErrorAt("on_any_of", "give the lines: on_any_of: [a, b]");
+      for (const auto& line : e.lines) CheckLine(n, line, tunnels, "on_any_of");
+      e.line = fmt::format("{}", fmt::join(e.lines, " or "));
+      if (!n.Has("at"))
+        n.Error("'on_any_of' needs 'at': the time the class must be on one of them");
+      e.at = TimeWithin(n, "at", duration, duration);
+      e.after = TimeWithin(n, "after", 0s, duration);
+      e.rule = n.String("rule");
+    } else if (n.Has("on") && n.Has("at_most")) {
       e.kind = Expectation::kTimeOn;
       e.line = n.String("on");
-      CheckLine(n, e.line, tunnels);
+      CheckLine(n, e.line, tunnels, "on");
       e.at_most = n.Duration("at_most", 0s, 0s, kMaxDuration);
       if (n.Has("at")) n.ErrorAt("at", "give either 'at' (on that line then) or 'at_most'");
     } else if (n.Has("on")) {
       e.kind = Expectation::kOn;
       e.line = n.String("on");
-      CheckLine(n, e.line, tunnels);
+      CheckLine(n, e.line, tunnels, "on");
       e.at = TimeWithin(n, "at", duration, duration);
       e.after = TimeWithin(n, "after", 0s, duration);
       e.rule = n.String("rule");
-      if (n.Has("after") && n.Has("at") && e.after > e.at) {
-        n.ErrorAt("after", fmt::format("{} is later than 'at' ({}): the move must come before the "
-                                       "time it is checked",
-                                       FormatDuration(e.after), FormatDuration(e.at)));
-      }
       if (!n.Has("at")) {
         n.Error(
             "'on' needs 'at' (the time the class must be on that line) or 'at_most' (the "
             "longest it may be on it in [from, to))");
       }
-      if (n.Has("rule") && !n.Has("after"))
-        n.ErrorAt("rule", "'rule' is the rule of the move after 'after': give 'after' too");
     } else if (n.Has("max_switches")) {
       e.kind = Expectation::kMaxSwitches;
       e.count = static_cast<std::uint32_t>(n.Integer("max_switches", 0, 0, 1'000'000));
     } else {
-      n.Error("a traffic class expectation needs 'on' (with 'at') or 'max_switches'");
+      n.Error(
+          "a traffic class expectation needs 'on' (with 'at' or 'at_most'), 'on_any_of', "
+          "'not_on', 'max_switches' or 'max_time_on_violated'");
+    }
+    if (e.kind == Expectation::kOn) {
+      if (e.lines.empty()) e.lines = {e.line};
+      if (n.Has("rule") && !n.Has("after"))
+        n.ErrorAt("rule", "'rule' is the rule of the move after 'after': give 'after' too");
+      if (n.Has("time_to_switch_max")) {
+        e.time_to_switch_max = n.Duration("time_to_switch_max", 0s, 0s, kMaxDuration);
+        if (!n.Has("after")) {
+          n.ErrorAt("time_to_switch_max",
+                    "the time to switch counts from 'after' (when the trouble began): give it");
+        }
+      }
+      if (n.Has("after") && n.Has("at") && e.after > e.at) {
+        n.ErrorAt("after", fmt::format("{} is later than 'at' ({}): the move must come before the "
+                                       "time it is checked",
+                                       FormatDuration(e.after), FormatDuration(e.at)));
+      }
     }
   } else if (n.Has("tunnel")) {
     e.subject = n.String("tunnel");
@@ -194,13 +235,15 @@ Expectation ReadExpectation(yaml::Node& n, Nanos duration, const std::set<std::s
       range("rtt_ms", Expectation::kRtt);
     } else if (n.Has("jitter_ms")) {
       range("jitter_ms", Expectation::kJitter);
+    } else if (n.Has("forward_delay_ms")) {
+      range("forward_delay_ms", Expectation::kForwardDelay);
     } else if (n.Has("down")) {
       e.kind = Expectation::kDown;
       n.Bool("down", true);
     } else {
       n.Error(
           "a tunnel expectation needs loss_percent, forward_loss_percent, backward_loss_percent, "
-          "rtt_ms, jitter_ms or down");
+          "rtt_ms, jitter_ms, forward_delay_ms or down");
     }
   } else {
     n.Error("an expectation is about a 'traffic_class' or a 'tunnel'");
@@ -230,9 +273,10 @@ Result<Scenario> ParseScenario(std::string_view text, std::string origin) {
   s.config.policy = autoflow::ReadPolicy(root, s.config.analysis);
   s.config.text =
       doc->Subset({"tunnels", "hubs", "analyzer", "sla_classes", "policy", "traffic_classes"});
-  std::set<std::string> tunnels, classes;
+  std::set<std::string> tunnels;
+  std::map<std::string, std::string> classes;  // traffic class -> its SLA class
   for (const auto& [name, end] : s.config.policy.tunnels) tunnels.insert(name);
-  for (const auto& c : s.config.policy.classes) classes.insert(c.name);
+  for (const auto& c : s.config.policy.classes) classes.emplace(c.name, c.sla_class);
   if (tunnels.empty())
     root.Error("'tunnels' is required: the lines of the scenario, with site and peer");
 

@@ -16,23 +16,29 @@ namespace lineup::sim {
 // A check on the run, in scenario time (from its start).
 struct Expectation {
   enum Kind {
-    kOn,           // traffic class `subject` is on line `line` at `at`
-    kTimeOn,       // ... on line `line` for at most `at_most` in [from, to)
-    kMaxSwitches,  // at most `count` moves of class `subject` in [from, to)
+    kOn,              // traffic class `subject` is on line `line` (or one of `lines`) at `at`
+    kTimeOn,          // ... on line `line` for at most `at_most` in [from, to) (not_on: 0)
+    kTimeOnViolated,  // ... at most `at_most` in [from, to) on a line the analyzer holds
+                      // down or in violation of the class's SLA class
+    kMaxSwitches,     // at most `count` moves of class `subject` in [from, to)
     kLoss,  // measured round-trip loss % of tunnel `subject` in [from, to) within [low, high]
     kForwardLoss,   // ... of the outbound direction (sender to reflector)
     kBackwardLoss,  // ... of the inbound direction
     kRtt,           // mean round trip (ms)
     kJitter,        // mean |IPDV| (ms)
+    kForwardDelay,  // mean one-way delay, sender to reflector (ms)
     kDown,          // tunnel `subject` reported down within [from, to)
   };
   Kind kind = kOn;
   std::string subject;
   std::string line;
+  std::vector<std::string> lines;  // kOn: any of these (`on_any_of`); else {line}
+  std::string sla_class;           // kTimeOnViolated: the traffic class's
   Nanos at{0}, from{0}, to{0};
-  Nanos after{0};    // kOn: the impairment start, for the time to switch
-  Nanos at_most{0};  // kTimeOn
-  std::string rule;  // kOn with `after`: the rule the move there must have
+  Nanos after{0};                           // kOn: the impairment start, for the time to switch
+  std::optional<Nanos> time_to_switch_max;  // kOn with `after`: the move within this
+  Nanos at_most{0};                         // kTimeOn
+  std::string rule;                         // kOn with `after`: the rule the move there must have
   std::uint32_t count = 0;
   double low = 0, high = 0;
   std::string text;  // where it is written (file:line), for messages

@@ -4,10 +4,12 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 
 #include "autoflow/replay.h"
+#include "base/time_text.h"
 #include "report/report.h"
 #include "tests/store/temp_dir.h"
 
@@ -87,6 +89,82 @@ TEST(HarnessTest, TheSameSeedGivesTheSameRunAnotherSeedAnIndependentOne) {
     EXPECT_EQ(r1->decisions[i].at, r2->decisions[i].at);
     EXPECT_EQ(r1->decisions[i].reason, r2->decisions[i].reason);
   }
+}
+
+// Each seed draws where its probes fall in the first interval, so the time
+// to leave a blackout varies with the seed as it does on a real line (the
+// outage starts anywhere between two probes): over 20 seeds at 1 s probes
+// it spans at least half an interval (with a fixed phase, every seed gave
+// the same figure).
+TEST(HarnessTest, SeedsVaryTheProbePhaseSoTimeToSwitchSpreads) {
+  const Scenario s = Parse(R"(name: phase
+duration: 2m
+tunnels:
+  a: {site: x, peer: y}
+  b: {site: x, peer: y}
+policy: {min_dwell: 10s, failback_delay: 30s}
+traffic_classes:
+  - {name: voice, strategy: priority, preferred: [a, b]}
+links:
+  a: {timeline: [{at: 1m, outage: true}]}
+probes: {interval: 1s}
+expect:
+  - {traffic_class: voice, on: b, at: 1m30s, after: 1m}
+)");
+  auto seeds = RunSeeds(s, 1, 20);
+  ASSERT_TRUE(seeds) << seeds.error().message;
+  ASSERT_EQ(seeds->expectations.size(), 1u);
+  const auto& times = seeds->expectations[0].times_to_switch;
+  ASSERT_EQ(times.size(), 20u);
+  const auto [low, high] = std::minmax_element(times.begin(), times.end());
+  EXPECT_GE(*high - *low, 500ms) << "from " << FormatElapsed(*low) << " to "
+                                 << FormatElapsed(*high);
+}
+
+// The expectations a reviewer of a controller asks for: on any of several
+// lines, never on one, a bound on the time to switch, and at most so long on
+// a line the analyzer itself holds down or violated (the controller's own
+// delay, which a stuck class shows); and a one-way figure.
+TEST(HarnessTest, RicherExpectationsPassAndFailWhereTheyShould) {
+  const Scenario s = Parse(R"(name: richer
+duration: 2m
+tunnels:
+  a: {site: x, peer: y}
+  b: {site: x, peer: y}
+  c: {site: x, peer: y}
+  solo: {site: x, peer: z}
+policy: {min_dwell: 10s, failback_delay: 30s}
+traffic_classes:
+  - {name: voice, sla_class: voice, strategy: priority, preferred: [a, b, c], tunnels: [a, b, c]}
+  - {name: lonely, sla_class: voice, tunnels: [solo]}
+links:
+  a: {delay: 10ms, timeline: [{at: 1m, outage: true}]}
+  solo: {timeline: [{at: 1m, outage: true, for: 30s}]}
+probes: {interval: 100ms}
+expect:
+  - {traffic_class: voice, on_any_of: [b, c], at: 1m30s, after: 1m, time_to_switch_max: 5s}
+  - {traffic_class: voice, not_on: c}
+  - {traffic_class: voice, max_time_on_violated: 1s}
+  - {tunnel: a, forward_delay_ms: [9.9, 10.1], to: 1m}
+  - {traffic_class: voice, on: b, at: 1m30s, after: 1m, time_to_switch_max: 1ms}
+  - {traffic_class: voice, not_on: b}
+  - {traffic_class: lonely, max_time_on_violated: 5s}
+)");
+  auto run = RunScenario(s);
+  ASSERT_TRUE(run) << run.error().message;
+  ASSERT_EQ(run->results.size(), 7u);
+  for (std::size_t i = 0; i < 4; ++i) {
+    EXPECT_TRUE(run->results[i].passed) << run->results[i].what << ": " << run->results[i].detail;
+  }
+  for (std::size_t i = 4; i < 7; ++i) {
+    EXPECT_FALSE(run->results[i].passed) << run->results[i].what << ": " << run->results[i].detail;
+  }
+  EXPECT_NE(run->results[4].detail.find(", more than 0.001s"), std::string::npos)
+      << run->results[4].detail;
+  EXPECT_EQ(run->results[1].what, "voice never on c in [0s, 2m)");
+  // The lonely class has nowhere to go: it sits out the 30 s outage.
+  EXPECT_NE(run->results[6].detail.find("on a line down or out of voice for 3"), std::string::npos)
+      << run->results[6].detail;
 }
 
 // Configured impairments against what the real TWAMP cores measure, over

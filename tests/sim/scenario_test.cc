@@ -141,6 +141,17 @@ TEST(ScenarioTest, ChecksThatWouldPassSilentlyAreErrorsAtLoad) {
             "t.yaml:9:14: links.a.delay: 10 has no unit: write 10s, 10ms or another unit (ns, us, "
             "ms, s, m, h, d)");
   EXPECT_EQ(ErrorOf("links:\n  a: {delay: 0}\n"), "");
+  // The richer expectations check their lines and needs too.
+  EXPECT_NE(ErrorOf("expect:\n  - {traffic_class: voice, on_any_of: [a, x], at: 1m}\n")
+                .find("expect[0].on_any_of: 'x' is no tunnel"),
+            std::string::npos);
+  EXPECT_NE(
+      ErrorOf("expect:\n  - {traffic_class: voice, not_on: x}\n").find("expect[0].not_on: 'x'"),
+      std::string::npos);
+  EXPECT_NE(ErrorOf("expect:\n  - {traffic_class: voice, on: a, at: 1m, time_to_switch_max: 2s}\n")
+                .find("the time to switch counts from 'after'"),
+            std::string::npos);
+  EXPECT_EQ(ErrorOf("expect:\n  - {traffic_class: voice, max_time_on_violated: 2s}\n"), "");
 }
 
 TEST(ScenarioTest, AMissingFileSaysSo) {
