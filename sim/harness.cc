@@ -287,32 +287,15 @@ Spans BadSpans(const RunOutcome& run, const std::string& tunnel, const std::stri
   return Merged(std::move(spans));
 }
 
-// How long class `e.subject` was, in [from, to), on a line (or a path
-// through hubs, by any of its tunnels) the analyzer held down or in
-// violation of the class's SLA class.
-Nanos TimeOnBadLines(const Expectation& e, const RunOutcome& run) {
-  const Nanos end = e.to;
-  auto bad_of = [&](const std::string& line) {
-    Spans spans;
-    std::size_t begin = 0;
-    while (true) {
-      const std::size_t cut = line.find('>', begin);
-      const std::string tunnel = line.substr(begin, cut == std::string::npos ? cut : cut - begin);
-      for (const auto& s : BadSpans(run, tunnel, e.sla_class, end)) spans.push_back(s);
-      if (cut == std::string::npos) break;
-      begin = cut + 1;
-    }
-    return Merged(std::move(spans));
-  };
-  Nanos total{0};
+// Calls stay(line, since, until) for each stretch of [from, to) that class
+// `e.subject` spent on one line: from the last decision before `from`, then
+// each decision inside. A stretch before the first decision has no line.
+template <class Stay>
+void ForEachStay(const Expectation& e, const RunOutcome& run, Stay stay) {
   std::string line;
   Nanos since = e.from;
   auto close = [&](Nanos until) {
-    if (line.empty() || until <= since) return;
-    for (const auto& [b, f] : bad_of(line)) {
-      const Nanos lo = std::max(b, since), hi = std::min(f, until);
-      if (hi > lo) total += hi - lo;
-    }
+    if (until > since) stay(line, since, until);
   };
   for (const auto& d : run.decisions) {
     if (d.traffic_class != e.subject) continue;
@@ -326,6 +309,24 @@ Nanos TimeOnBadLines(const Expectation& e, const RunOutcome& run) {
     since = d.at;
   }
   close(e.to);
+}
+
+// How long class `e.subject` was, in [from, to), on a line (or a path
+// through hubs, by any of its tunnels) the analyzer held down or in
+// violation of the class's SLA class.
+Nanos TimeOnBadLines(const Expectation& e, const RunOutcome& run) {
+  Nanos total{0};
+  ForEachStay(e, run, [&](const std::string& line, Nanos since, Nanos until) {
+    if (line.empty()) return;
+    Spans bad;
+    for (const auto& tunnel : TunnelsOfLine(line)) {
+      for (const auto& s : BadSpans(run, tunnel, e.sla_class, e.to)) bad.push_back(s);
+    }
+    for (const auto& [b, f] : Merged(std::move(bad))) {
+      const Nanos lo = std::max(b, since), hi = std::min(f, until);
+      if (hi > lo) total += hi - lo;
+    }
+  });
   return total;
 }
 
@@ -337,18 +338,20 @@ ExpectationResult Check(const Expectation& e, const RunOutcome& run) {
     r.passed = value >= e.low && value <= e.high;
     r.detail = std::move(shown);
   };
-  const std::vector<ProbePoint> none;
-  auto probes_of = [&]() -> const std::vector<ProbePoint>& {
-    auto it = run.probes_by_tunnel.find(e.subject);
-    return it == run.probes_by_tunnel.end() ? none : it->second;
-  };
+  // The tunnel's figures over [from, to), for the expectations on them.
+  const bool measures = e.kind != Expectation::kOn && e.kind != Expectation::kTimeOn &&
+                        e.kind != Expectation::kTimeOnViolated &&
+                        e.kind != Expectation::kMaxSwitches && e.kind != Expectation::kDown;
+  const auto probed = run.probes_by_tunnel.find(e.subject);
+  const Measured m = measures && probed != run.probes_by_tunnel.end()
+                         ? Measure(probed->second, e.from, e.to)
+                         : Measured{};
   switch (e.kind) {
     case Expectation::kOn: {
       const Decision* current = nullptr;
       const Decision* arrival = nullptr;
       auto wanted = [&](const std::string& line) {
-        return std::find(e.lines.begin(), e.lines.end(), line) != e.lines.end() ||
-               (e.lines.empty() && line == e.line);
+        return std::find(e.lines.begin(), e.lines.end(), line) != e.lines.end();
       };
       for (const auto& d : run.decisions) {
         if (d.traffic_class != e.subject) continue;
@@ -382,30 +385,13 @@ ExpectationResult Check(const Expectation& e, const RunOutcome& run) {
       break;
     }
     case Expectation::kTimeOn: {
-      // The class's line over [from, to): from the last decision before
-      // `from`, then each decision inside.
       Nanos on{0};
-      std::string line;
-      Nanos since = e.from;
       std::vector<std::string> stays;
-      auto close = [&](Nanos until) {
-        if (line == e.line && until > since) {
-          on += until - since;
-          stays.push_back(fmt::format("{}..{}", At(since), At(until)));
-        }
-      };
-      for (const auto& d : run.decisions) {
-        if (d.traffic_class != e.subject) continue;
-        if (d.at >= e.to) break;
-        if (d.at <= e.from) {
-          line = d.to;
-          continue;
-        }
-        close(d.at);
-        line = d.to;
-        since = d.at;
-      }
-      close(e.to);
+      ForEachStay(e, run, [&](const std::string& line, Nanos since, Nanos until) {
+        if (line != e.line) return;
+        on += until - since;
+        stays.push_back(fmt::format("{}..{}", At(since), At(until)));
+      });
       r.passed = on <= e.at_most;
       r.detail = fmt::format("on {} for {}", e.line, FormatElapsed(on));
       if (!stays.empty()) r.detail += fmt::format(" ({})", FirstSix(stays));
@@ -430,38 +416,32 @@ ExpectationResult Check(const Expectation& e, const RunOutcome& run) {
       break;
     }
     case Expectation::kLoss: {
-      const Measured m = Measure(probes_of(), e.from, e.to);
       within(m.loss_percent, fmt::format("measured {:.2f} % ({} of {} probes lost)", m.loss_percent,
                                          m.lost, m.sent));
       break;
     }
     case Expectation::kForwardLoss: {
-      const Measured m = Measure(probes_of(), e.from, e.to);
       within(m.forward_loss_percent,
              fmt::format("measured {:.2f} % ({} probes lost on the way out of {})",
                          m.forward_loss_percent, m.forward_lost, m.sent));
       break;
     }
     case Expectation::kBackwardLoss: {
-      const Measured m = Measure(probes_of(), e.from, e.to);
       within(m.backward_loss_percent,
              fmt::format("measured {:.2f} % ({} replies lost on the way back)",
                          m.backward_loss_percent, m.backward_lost));
       break;
     }
     case Expectation::kRtt: {
-      const Measured m = Measure(probes_of(), e.from, e.to);
       within(m.rtt_mean_ms, fmt::format("measured {:.3f} ms (stddev {:.3f} ms, {} replies)",
                                         m.rtt_mean_ms, m.rtt_stddev_ms, m.sent - m.lost));
       break;
     }
     case Expectation::kJitter: {
-      const Measured m = Measure(probes_of(), e.from, e.to);
       within(m.jitter_ms, fmt::format("measured {:.3f} ms", m.jitter_ms));
       break;
     }
     case Expectation::kForwardDelay: {
-      const Measured m = Measure(probes_of(), e.from, e.to);
       within(m.forward_mean_ms, fmt::format("measured {:.3f} ms (stddev {:.3f} ms)",
                                             m.forward_mean_ms, m.forward_stddev_ms));
       break;
@@ -478,15 +458,11 @@ ExpectationResult Check(const Expectation& e, const RunOutcome& run) {
       break;
     }
   }
-  const bool measures = e.kind != Expectation::kOn && e.kind != Expectation::kTimeOn &&
-                        e.kind != Expectation::kTimeOnViolated &&
-                        e.kind != Expectation::kMaxSwitches && e.kind != Expectation::kDown;
-  if (measures && run.probes_by_tunnel.count(e.subject) == 0) {
+  if (measures && probed == run.probes_by_tunnel.end()) {
     r.passed = false;
     r.detail = fmt::format("{} was not probed (see probes.tunnels)", e.subject);
   } else if (measures) {
     // A figure over nothing is no evidence: it fails, whatever its range.
-    const Measured m = Measure(probes_of(), e.from, e.to);
     const std::uint64_t replies = m.sent - m.lost;
     const bool on_replies = e.kind == Expectation::kRtt || e.kind == Expectation::kJitter ||
                             e.kind == Expectation::kForwardDelay;

@@ -108,22 +108,16 @@ Nanos TimeWithin(yaml::Node& n, std::string_view key, Nanos fallback, Nanos dura
   return t;
 }
 
-// The line of an `on:` expectation: a tunnel, or a path through hubs
-// written as its tunnels joined by '>' (paris-hub>berlin-hub).
+// The line of an `on:` expectation: a tunnel, or a path through hubs.
 void CheckLine(yaml::Node& n, const std::string& line, const std::set<std::string>& tunnels,
                std::string_view key) {
-  std::size_t begin = 0;
-  while (true) {
-    const std::size_t end = line.find('>', begin);
-    const std::string part = line.substr(begin, end == std::string::npos ? end : end - begin);
+  for (const auto& part : TunnelsOfLine(line)) {
     if (tunnels.count(part) == 0) {
       n.ErrorAt(key, fmt::format("'{}' is no tunnel of the scenario (tunnels: {}; a path through "
                                  "hubs is its tunnels joined by '>')",
                                  part, fmt::join(tunnels, ", ")));
       return;
     }
-    if (end == std::string::npos) return;
-    begin = end + 1;
   }
 }
 
@@ -254,6 +248,17 @@ Expectation ReadExpectation(yaml::Node& n, Nanos duration,
 }
 
 }  // namespace
+
+std::vector<std::string> TunnelsOfLine(const std::string& line) {
+  std::vector<std::string> tunnels;
+  std::size_t begin = 0;
+  while (true) {
+    const std::size_t cut = line.find('>', begin);
+    tunnels.push_back(line.substr(begin, cut == std::string::npos ? cut : cut - begin));
+    if (cut == std::string::npos) return tunnels;
+    begin = cut + 1;
+  }
+}
 
 Result<Scenario> ParseScenario(std::string_view text, std::string origin) {
   auto doc = yaml::Document::Parse(text, origin);

@@ -44,6 +44,10 @@ struct Expectation {
   std::string text;  // where it is written (file:line), for messages
 };
 
+// The tunnels of a line: a tunnel, or a path through hubs written as its
+// tunnels joined by '>' (paris-hub>berlin-hub).
+std::vector<std::string> TunnelsOfLine(const std::string& line);
+
 struct Scenario {
   std::string name;
   std::string description;
