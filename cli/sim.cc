@@ -108,6 +108,8 @@ nlohmann::json RunJson(const sim::Scenario& s, const sim::RunOutcome& run) {
   j["probes"] = run.probes;
   j["events"] = run.events;
   j["packets_dropped"] = run.packets_dropped;
+  j["queue_drops"] = run.queue_drops;
+  j["cross_packets"] = run.cross_packets;
   j["decisions"] = nlohmann::json::array();
   for (const auto& d : run.decisions) {
     j["decisions"].push_back({{"at_s", Seconds(d.at)},
@@ -138,6 +140,10 @@ void PrintRun(const sim::Scenario& s, const sim::RunOutcome& run) {
       "{} tunnels probed every {}: {} probes, {} packets lost to impairments, {} events\n",
       s.probed.size(), FormatDuration(s.probe_interval), run.probes, run.packets_dropped,
       run.events);
+  if (run.cross_packets > 0 || run.queue_drops > 0) {
+    std::cout << fmt::format("{} cross-traffic packets sent, {} packets dropped by the queues\n",
+                             run.cross_packets, run.queue_drops);
+  }
   std::cout << "\ndecisions\n";
   if (run.decisions.empty()) std::cout << "  (none)\n";
   for (const auto& d : run.decisions) {

@@ -234,6 +234,12 @@ std::string Describe(const Expectation& e) {
       return fmt::format("jitter of {} {} {} ms", e.subject, window, range);
     case Expectation::kForwardDelay:
       return fmt::format("mean outbound delay of {} {} {} ms", e.subject, window, range);
+    case Expectation::kBackwardDelay:
+      return fmt::format("mean inbound delay of {} {} {} ms", e.subject, window, range);
+    case Expectation::kForwardJitter:
+      return fmt::format("outbound jitter of {} {} {} ms", e.subject, window, range);
+    case Expectation::kBackwardJitter:
+      return fmt::format("inbound jitter of {} {} {} ms", e.subject, window, range);
     case Expectation::kDown:
       return fmt::format("{} reported down {}", e.subject, window);
   }
@@ -446,6 +452,19 @@ ExpectationResult Check(const Expectation& e, const RunOutcome& run) {
                                             m.forward_mean_ms, m.forward_stddev_ms));
       break;
     }
+    case Expectation::kBackwardDelay: {
+      within(m.backward_mean_ms, fmt::format("measured {:.3f} ms (stddev {:.3f} ms)",
+                                             m.backward_mean_ms, m.backward_stddev_ms));
+      break;
+    }
+    case Expectation::kForwardJitter: {
+      within(m.forward_jitter_ms, fmt::format("measured {:.3f} ms", m.forward_jitter_ms));
+      break;
+    }
+    case Expectation::kBackwardJitter: {
+      within(m.backward_jitter_ms, fmt::format("measured {:.3f} ms", m.backward_jitter_ms));
+      break;
+    }
     case Expectation::kDown: {
       for (const auto& [at, tunnel] : run.outages) {
         if (tunnel == e.subject && at >= e.from && at < e.to) {
@@ -464,15 +483,17 @@ ExpectationResult Check(const Expectation& e, const RunOutcome& run) {
   } else if (measures) {
     // A figure over nothing is no evidence: it fails, whatever its range.
     const std::uint64_t replies = m.sent - m.lost;
-    const bool on_replies = e.kind == Expectation::kRtt || e.kind == Expectation::kJitter ||
-                            e.kind == Expectation::kForwardDelay;
-    const std::uint64_t needed = e.kind == Expectation::kJitter ? 2 : 1;
+    const bool jitter = e.kind == Expectation::kJitter || e.kind == Expectation::kForwardJitter ||
+                        e.kind == Expectation::kBackwardJitter;
+    const bool on_replies = jitter || e.kind == Expectation::kRtt ||
+                            e.kind == Expectation::kForwardDelay ||
+                            e.kind == Expectation::kBackwardDelay;
+    const std::uint64_t needed = jitter ? 2 : 1;
     if ((on_replies ? replies : m.sent) < needed) {
       r.passed = false;
       r.detail = fmt::format(
           "nothing to measure: {} probes sent and {} answered in [{}, {}) (a {} needs {} {})",
-          m.sent, replies, At(e.from), At(e.to),
-          e.kind == Expectation::kJitter ? "jitter" : "figure", needed,
+          m.sent, replies, At(e.from), At(e.to), jitter ? "jitter" : "figure", needed,
           on_replies ? (needed == 1 ? "reply" : "replies in a row") : "probe");
     }
   }
@@ -483,28 +504,38 @@ ExpectationResult Check(const Expectation& e, const RunOutcome& run) {
 
 Measured Measure(const std::vector<ProbePoint>& probes, Nanos from, Nanos to) {
   Measured m;
-  double sum = 0, sum2 = 0, fsum = 0, fsum2 = 0, ipdv = 0;
+  double sum = 0, sum2 = 0, fsum = 0, fsum2 = 0, bsum = 0, bsum2 = 0;
+  double ipdv = 0, fipdv = 0, bipdv = 0;
   std::uint64_t ipdv_count = 0;
   const ProbePoint* first_answered = nullptr;
   const ProbePoint* previous = nullptr;
-  measure::IpdvChain<double> chain;  // the one jitter, as the analyzer computes it
+  // The one jitter, as the analyzer computes it: round trip and each way.
+  measure::IpdvChain<double> chain, forward_chain, backward_chain;
   for (const auto& p : probes) {
     if (p.sent < from || p.sent >= to) continue;
     ++m.sent;
-    const auto d = chain.Next(static_cast<std::uint32_t>(p.sequence),
-                              p.lost ? std::nullopt : std::optional<double>(p.rtt_ms));
+    const auto sequence = static_cast<std::uint32_t>(p.sequence);
+    const auto d = chain.Next(sequence, p.lost ? std::nullopt : std::optional<double>(p.rtt_ms));
+    const auto fd =
+        forward_chain.Next(sequence, p.lost ? std::nullopt : std::optional<double>(p.forward_ms));
+    const auto bd =
+        backward_chain.Next(sequence, p.lost ? std::nullopt : std::optional<double>(p.backward_ms));
     if (p.lost) {
       ++m.lost;
       continue;
     }
     if (d) {
       ipdv += std::abs(*d);
+      fipdv += std::abs(*fd);
+      bipdv += std::abs(*bd);
       ++ipdv_count;
     }
     sum += p.rtt_ms;
     sum2 += p.rtt_ms * p.rtt_ms;
     fsum += p.forward_ms;
     fsum2 += p.forward_ms * p.forward_ms;
+    bsum += p.backward_ms;
+    bsum2 += p.backward_ms * p.backward_ms;
     if (previous) {
       // Between two answered probes the reflector's numbering tells which
       // of the lost ones it saw (replies lost) and which it did not.
@@ -528,8 +559,15 @@ Measured Measure(const std::vector<ProbePoint>& probes, Nanos from, Nanos to) {
     m.forward_mean_ms = fsum / n;
     m.forward_stddev_ms =
         std::sqrt(std::max(0.0, fsum2 / n - m.forward_mean_ms * m.forward_mean_ms));
+    m.backward_mean_ms = bsum / n;
+    m.backward_stddev_ms =
+        std::sqrt(std::max(0.0, bsum2 / n - m.backward_mean_ms * m.backward_mean_ms));
   }
-  if (ipdv_count > 0) m.jitter_ms = ipdv / double(ipdv_count);
+  if (ipdv_count > 0) {
+    m.jitter_ms = ipdv / double(ipdv_count);
+    m.forward_jitter_ms = fipdv / double(ipdv_count);
+    m.backward_jitter_ms = bipdv / double(ipdv_count);
+  }
   if (first_answered && previous != first_answered) {
     // Directions are known for the probes after the first answered one up to the last.
     const double span = double(previous->sequence - first_answered->sequence);
@@ -578,6 +616,8 @@ Result<RunOutcome> RunScenario(const Scenario& scenario, const RunOptions& optio
       net::Run(network, probes, [&](double share) { progress("simulating", share); });
   run.network_seconds = info.wall_seconds;
   run.packets_dropped = info.packets_dropped;
+  run.queue_drops = info.queue_drops;
+  run.cross_packets = info.cross_packets;
 
   // Every probe as a sample, timed when its fate is known.
   std::vector<Known> known;

@@ -35,7 +35,10 @@ struct Measured {
   double loss_percent = 0, forward_loss_percent = 0, backward_loss_percent = 0;
   double rtt_mean_ms = 0, rtt_stddev_ms = 0;
   double forward_mean_ms = 0, forward_stddev_ms = 0;
-  double jitter_ms = 0;  // mean |IPDV| of consecutive answered probes (round trip)
+  double backward_mean_ms = 0, backward_stddev_ms = 0;
+  // Mean |IPDV| of consecutive answered probes (measure::IpdvChain, the
+  // analyzer's): of the round trip, and of each one-way delay.
+  double jitter_ms = 0, forward_jitter_ms = 0, backward_jitter_ms = 0;
 };
 Measured Measure(const std::vector<ProbePoint>& probes, Nanos from, Nanos to);
 
@@ -68,6 +71,8 @@ struct RunOutcome {
   std::uint64_t probes = 0;
   std::uint64_t events = 0;           // written to the log
   std::uint64_t packets_dropped = 0;  // by the loss models, both ways
+  std::uint64_t queue_drops = 0;      // by the links' queues
+  std::uint64_t cross_packets = 0;    // cross traffic sent
   std::vector<Decision> decisions;
   std::vector<std::pair<Nanos, std::string>> outages;  // TunnelDown: when, which tunnel
   // The analyzer's judgement of lines as it changed: down and up (sla_class

@@ -6,10 +6,12 @@
 #include <ns3/internet-module.h>
 #include <ns3/network-module.h>
 #include <ns3/point-to-point-module.h>
+#include <ns3/traffic-control-module.h>
 
 #include <unistd.h>
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <map>
 #include <memory>
 
@@ -21,46 +23,75 @@ using namespace ns3;
 constexpr std::uint16_t kTwampPort = 862;
 constexpr std::uint16_t kDiscardPort = 9;
 
-// A point-to-point channel whose delay varies per packet: base delay plus a
-// uniform draw in [-jitter, +jitter] (never below zero). Packets keep their
-// order unless reordering is allowed, as on a real link.
+// A value that moves linearly from `from` at t0 to `to` at t1 and then stays
+// there: a timeline change with a ramp, or at once (t0 == t1).
+class Ramped {
+ public:
+  explicit Ramped(double value = 0) : from_(value), to_(value) {}
+  double At(std::int64_t t) const {
+    if (t >= t1_) return to_;
+    if (t <= t0_) return from_;
+    return from_ + (to_ - from_) * double(t - t0_) / double(t1_ - t0_);
+  }
+  void Set(double value, std::int64_t now, std::int64_t ramp) {
+    from_ = At(now);
+    to_ = value;
+    t0_ = now;
+    t1_ = now + std::max<std::int64_t>(ramp, 0);
+  }
+  bool Rising(std::int64_t t) const { return t < t1_ && to_ > At(t); }
+
+ private:
+  double from_, to_;
+  std::int64_t t0_ = 0, t1_ = 0;
+};
+
+std::int64_t NowNs() { return Simulator::Now().GetNanoSeconds(); }
+
+// A point-to-point channel whose delay varies per packet: each direction's
+// base delay plus an independent uniform draw in [-jitter, +jitter] (the sum
+// never below zero). Packets may overtake each other, as with netem; with
+// `reorder` off, a packet leaves no earlier than the one sent before it.
 class JitterChannel : public PointToPointChannel {
  public:
   static TypeId GetTypeId() {
     static TypeId tid = TypeId("lineup::JitterChannel").SetParent<PointToPointChannel>();
     return tid;
   }
-  void Configure(std::int64_t delay_ns, std::int64_t jitter_ns, bool reorder) {
-    delay_ns_ = delay_ns;
-    jitter_ns_ = jitter_ns;
-    reorder_ = reorder;
+  void Configure(const net::Link& l) {
+    delay_[0] = Ramped(double(l.forward.delay_ns));
+    delay_[1] = Ramped(double(l.backward.delay_ns));
+    jitter_[0] = Ramped(double(l.forward.jitter_ns));
+    jitter_[1] = Ramped(double(l.backward.jitter_ns));
+    reorder_ = l.reorder;
   }
-  void SetDelay(std::int64_t ns) { delay_ns_ = ns; }
-  void SetJitter(std::int64_t ns) { jitter_ns_ = ns; }
+  // Direction 0 is a to b.
+  void Apply(int direction, const Change::Values& v, std::int64_t ramp) {
+    if (v.delay_ns >= 0) delay_[direction].Set(double(v.delay_ns), NowNs(), ramp);
+    if (v.jitter_ns >= 0) jitter_[direction].Set(double(v.jitter_ns), NowNs(), ramp);
+  }
   void SetStream(const Ptr<UniformRandomVariable>& rng) { rng_ = rng; }
 
   bool TransmitStart(Ptr<const Packet> p, Ptr<PointToPointNetDevice> src, Time txTime) override {
-    const bool forward = GetPointToPointDevice(0) == src;
-    Ptr<PointToPointNetDevice> dst = GetPointToPointDevice(forward ? 1 : 0);
-    std::int64_t delay = delay_ns_;
-    if (jitter_ns_ > 0) {
-      delay += static_cast<std::int64_t>(rng_->GetValue(-double(jitter_ns_), double(jitter_ns_)));
-    }
-    delay = std::max<std::int64_t>(delay, 0);
-    std::int64_t arrival = Simulator::Now().GetNanoSeconds() + txTime.GetNanoSeconds() + delay;
-    std::int64_t& last = last_arrival_[forward ? 0 : 1];
+    const int direction = GetPointToPointDevice(0) == src ? 0 : 1;
+    Ptr<PointToPointNetDevice> dst = GetPointToPointDevice(1 - direction);
+    const std::int64_t now = NowNs();
+    double delay = delay_[direction].At(now);
+    const double jitter = jitter_[direction].At(now);
+    if (jitter > 0) delay += rng_->GetValue(-jitter, jitter);
+    std::int64_t arrival =
+        now + txTime.GetNanoSeconds() + std::max<std::int64_t>(std::llround(delay), 0);
+    std::int64_t& last = last_arrival_[direction];
     if (!reorder_) arrival = std::max(arrival, last);
     last = std::max(last, arrival);
-    Simulator::ScheduleWithContext(dst->GetNode()->GetId(),
-                                   NanoSeconds(arrival - Simulator::Now().GetNanoSeconds()),
+    Simulator::ScheduleWithContext(dst->GetNode()->GetId(), NanoSeconds(arrival - now),
                                    &PointToPointNetDevice::Receive, dst, p->Copy());
     return true;
   }
 
  private:
-  std::int64_t delay_ns_ = 0;
-  std::int64_t jitter_ns_ = 0;
-  bool reorder_ = false;
+  Ramped delay_[2], jitter_[2];
+  bool reorder_ = true;
   std::int64_t last_arrival_[2] = {0, 0};
   Ptr<UniformRandomVariable> rng_;
 };
@@ -74,33 +105,38 @@ class LossModel : public ErrorModel {
     static TypeId tid = TypeId("lineup::LossModel").SetParent<ErrorModel>();
     return tid;
   }
-  void Configure(const Link& l) {
-    loss_ = l.loss;
-    to_bad_ = l.to_bad;
-    to_good_ = l.to_good;
-    loss_bad_ = l.loss_bad;
+  void Configure(const Impairment& i) {
+    loss_ = Ramped(i.loss);
+    to_bad_ = Ramped(i.to_bad);
+    to_good_ = i.to_good;
+    loss_bad_ = i.loss_bad;
   }
-  void SetLoss(double loss) { loss_ = loss; }
-  void SetToBad(double p) { to_bad_ = p; }
+  void Apply(const Change::Values& v, std::int64_t ramp) {
+    if (v.loss >= 0) loss_.Set(v.loss, NowNs(), ramp);
+    if (v.to_bad >= 0) to_bad_.Set(v.to_bad, NowNs(), ramp);
+  }
   void SetStream(const Ptr<UniformRandomVariable>& rng) { rng_ = rng; }
   std::uint64_t dropped() const { return dropped_; }
 
  private:
   bool DoCorrupt(Ptr<Packet>) override {
-    if (to_bad_ > 0) {
+    const std::int64_t now = NowNs();
+    const double to_bad = to_bad_.At(now);
+    if (to_bad > 0) {
       const double u = rng_->GetValue();
-      bad_ = bad_ ? u >= to_good_ : u < to_bad_;
+      bad_ = bad_ ? u >= to_good_ : u < to_bad;
     } else {
       bad_ = false;
     }
-    const double p = bad_ ? loss_bad_ : loss_;
+    const double p = bad_ ? loss_bad_ : loss_.At(now);
     const bool drop = p > 0 && rng_->GetValue() < p;
     dropped_ += drop;
     return drop;
   }
   void DoReset() override { bad_ = false; }
 
-  double loss_ = 0, to_bad_ = 0, to_good_ = 1, loss_bad_ = 1;
+  Ramped loss_, to_bad_;
+  double to_good_ = 1, loss_bad_ = 1;
   bool bad_ = false;
   std::uint64_t dropped_ = 0;
   Ptr<UniformRandomVariable> rng_;
@@ -112,10 +148,24 @@ struct Built {
   Ptr<JitterChannel> channel;
   Ptr<LossModel> loss_ab, loss_ba;
   Ptr<Socket> reflector;
+  // Cross traffic from a to b: its rate in wire bits per second, its shape.
   Ptr<Socket> cross;
-  double cross_mbps = 0;
-  EventId cross_event;
+  Ramped cross_bps;
+  bool cross_running = false;
+  CrossPattern pattern = CrossPattern::kPoisson;
+  std::uint32_t cross_bytes = 1000;
+  std::int64_t on_ns = 0, off_ns = 0;
+  std::int64_t cycle_origin = 0;  // kOnOff: an `on` starts here, every on + off
+  Ptr<UniformRandomVariable> cross_rng;
+  std::uint64_t cross_sent = 0;
+  std::shared_ptr<std::uint64_t> queue_drops = std::make_shared<std::uint64_t>(0);
 };
+
+// Drop counters; by value, as the queues' "Drop" trace signatures are.
+// NOLINTBEGIN(performance-unnecessary-value-param)
+void CountDrop(std::uint64_t* n, Ptr<const Packet>) { ++*n; }
+void CountDiscDrop(std::uint64_t* n, Ptr<const QueueDiscItem>) { ++*n; }
+// NOLINTEND(performance-unnecessary-value-param)
 
 Ptr<UniformRandomVariable> Stream(std::int64_t& next_stream) {
   auto rng = CreateObject<UniformRandomVariable>();
@@ -136,54 +186,139 @@ void Tags(Ptr<Packet> p, int& ttl, int& tos) {
   if (p->PeekPacketTag(tos_tag)) tos = tos_tag.GetTos();
 }
 
+// A cross packet's IPv4 and UDP headers and the point-to-point framing.
+constexpr std::uint32_t kCrossOverhead = 20 + 8 + 2;
+
+// The gap to the next cross packet at the rate in force (0: none).
+double CrossGapSeconds(Built* link) {
+  const double bps = link->cross_bps.At(NowNs());
+  if (bps <= 0) return 0;
+  const double mean = link->cross_bytes * 8.0 / bps;
+  if (link->pattern != CrossPattern::kPoisson) return mean;
+  return -mean * std::log1p(-link->cross_rng->GetValue());
+}
+
+// Sends one cross packet and schedules the next: one pending event per link.
 void SendCross(Built* link) {
-  if (link->cross_mbps <= 0) return;
-  constexpr std::uint32_t kSize = 1000;
-  link->cross->SendTo(Create<Packet>(kSize), 0, InetSocketAddress(link->addr_b, kDiscardPort));
-  const double seconds = kSize * 8.0 / (link->cross_mbps * 1e6);
-  link->cross_event = Simulator::Schedule(Seconds(seconds), &SendCross, link);
+  const std::int64_t now = NowNs();
+  if (link->cross_bps.At(now) <= 0) {
+    // Stopped, unless a ramp is on its way up from zero.
+    if (link->cross_bps.Rising(now)) {
+      Simulator::Schedule(MilliSeconds(1), &SendCross, link);
+    } else {
+      link->cross_running = false;
+    }
+    return;
+  }
+  if (link->pattern == CrossPattern::kOnOff) {
+    const std::int64_t cycle = link->on_ns + link->off_ns;
+    const std::int64_t into = (now - link->cycle_origin) % cycle;
+    if (into >= link->on_ns) {
+      Simulator::Schedule(NanoSeconds(cycle - into), &SendCross, link);
+      return;
+    }
+  }
+  link->cross->SendTo(Create<Packet>(link->cross_bytes - kCrossOverhead), 0,
+                      InetSocketAddress(link->addr_b, kDiscardPort));
+  ++link->cross_sent;
+  Simulator::Schedule(Seconds(CrossGapSeconds(link)), &SendCross, link);
+}
+
+// A change of the cross rate; a stopped source starts at a random point of
+// its first gap (so that seeds differ in phase too).
+void SetCross(Built* link, double mbps, std::int64_t ramp) {
+  const std::int64_t now = NowNs();
+  link->cross_bps.Set(mbps * 1e6, now, ramp);
+  if (link->cross_running) return;
+  const double gap = CrossGapSeconds(link);
+  if (gap <= 0 && !link->cross_bps.Rising(now)) return;
+  link->cross_running = true;
+  const double first = gap > 0 ? gap * link->cross_rng->GetValue() : 0.001;
+  Simulator::Schedule(Seconds(first), &SendCross, link);
+}
+
+const char* QueueDiscType(QueueDiscipline d) {
+  switch (d) {
+    case QueueDiscipline::kFqCoDel:
+      return "ns3::FqCoDelQueueDisc";
+    case QueueDiscipline::kCoDel:
+      return "ns3::CoDelQueueDisc";
+    case QueueDiscipline::kRed:
+      return "ns3::RedQueueDisc";
+    case QueueDiscipline::kPie:
+      return "ns3::PieQueueDisc";
+    case QueueDiscipline::kDropTail:
+      break;
+  }
+  return nullptr;
 }
 
 // The underlay link between nodes a and b with its impairments: a jittered
-// channel, loss models at both receivers, the /30 of LinkAddress(index).
+// channel, loss models at both receivers, the queues, the /30 of
+// LinkAddress(index).
 Built BuildLink(const Link& l, std::size_t index, const Ptr<Node>& a, const Ptr<Node>& b_node,
                 std::int64_t& next_stream) {
   Built b;
   b.a = a;
   b.b = b_node;
+  const char* disc = QueueDiscType(l.queue);
+  const std::string size = std::to_string(l.queue_packets) + "p";
   auto da = CreateObject<PointToPointNetDevice>();
   auto db = CreateObject<PointToPointNetDevice>();
   for (auto [dev, node] : {std::pair{da, b.a}, std::pair{db, b.b}}) {
     dev->SetAddress(Mac48Address::Allocate());
     dev->SetDataRate(DataRate(static_cast<std::uint64_t>(l.rate_mbps * 1e6)));
     auto queue = CreateObject<DropTailQueue<Packet>>();
-    queue->SetMaxSize(QueueSize("200p"));
+    // Behind a queue disc the device holds one packet, and tells the disc
+    // when it has room (flow control), so the disc's discipline decides.
+    queue->SetMaxSize(QueueSize(disc != nullptr ? "1p" : size));
     dev->SetQueue(queue);
+    queue->TraceConnectWithoutContext("Drop", MakeBoundCallback(&CountDrop, b.queue_drops.get()));
+    if (disc != nullptr) {
+      auto interface = CreateObject<NetDeviceQueueInterface>();
+      interface->GetTxQueue(0)->ConnectQueueTraces(queue);
+      dev->AggregateObject(interface);
+    }
     node->AddDevice(dev);
   }
   b.channel = CreateObject<JitterChannel>();
-  b.channel->Configure(l.delay_ns, l.jitter_ns, l.reorder);
+  b.channel->Configure(l);
   b.channel->SetStream(Stream(next_stream));
   da->Attach(b.channel);
   db->Attach(b.channel);
   b.loss_ab = CreateObject<LossModel>();
   b.loss_ba = CreateObject<LossModel>();
-  for (auto& m : {b.loss_ab, b.loss_ba}) {
-    m->Configure(l);
-    m->SetStream(Stream(next_stream));
-  }
+  b.loss_ab->Configure(l.forward);
+  b.loss_ba->Configure(l.backward);
+  b.loss_ab->SetStream(Stream(next_stream));
+  b.loss_ba->SetStream(Stream(next_stream));
   db->SetReceiveErrorModel(b.loss_ab);
   da->SetReceiveErrorModel(b.loss_ba);
-  Ipv4AddressHelper addresses;
-  addresses.SetBase(Ipv4Address(LinkAddress(index, false) - 1), Ipv4Mask("255.255.255.252"));
   NetDeviceContainer pair;
   pair.Add(da);
   pair.Add(db);
+  if (disc != nullptr) {
+    TrafficControlHelper control;
+    control.SetRootQueueDisc(disc, "MaxSize", QueueSizeValue(QueueSize(size)));
+    const QueueDiscContainer discs = control.Install(pair);
+    for (auto it = discs.Begin(); it != discs.End(); ++it) {
+      (*it)->TraceConnectWithoutContext("Drop",
+                                        MakeBoundCallback(&CountDiscDrop, b.queue_drops.get()));
+    }
+  }
+  Ipv4AddressHelper addresses;
+  addresses.SetBase(Ipv4Address(LinkAddress(index, false) - 1), Ipv4Mask("255.255.255.252"));
   auto assigned = addresses.Assign(pair);
   b.addr_a = assigned.GetAddress(0);
   b.addr_b = assigned.GetAddress(1);
   b.cross = Socket::CreateSocket(b.a, UdpSocketFactory::GetTypeId());
   b.cross->Bind(InetSocketAddress(b.addr_a, 0));
+  b.pattern = l.cross_pattern;
+  b.cross_bytes = std::max(l.cross_packet_bytes, kCrossOverhead + 1);
+  b.on_ns = std::max<std::int64_t>(l.cross_on_ns, 1);
+  b.off_ns = std::max<std::int64_t>(l.cross_off_ns, 0);
+  b.cross_rng = Stream(next_stream);
+  b.cycle_origin = -static_cast<std::int64_t>(b.cross_rng->GetValue() * double(b.on_ns + b.off_ns));
   return b;
 }
 
@@ -194,17 +329,11 @@ void ScheduleChanges(const Network& network, std::map<std::string, Built>& links
   for (const auto& c : network.changes) {
     Built* link = &links.at(c.link);
     Simulator::Schedule(NanoSeconds(c.at_ns), [link, c]() {
-      if (c.delay_ns >= 0) link->channel->SetDelay(c.delay_ns);
-      if (c.jitter_ns >= 0) link->channel->SetJitter(c.jitter_ns);
-      for (auto& m : {link->loss_ab, link->loss_ba}) {
-        if (c.loss >= 0) m->SetLoss(c.loss);
-        if (c.to_bad >= 0) m->SetToBad(c.to_bad);
-      }
-      if (c.cross_mbps >= 0) {
-        const bool was_off = link->cross_mbps <= 0;
-        link->cross_mbps = c.cross_mbps;
-        if (was_off && c.cross_mbps > 0) SendCross(link);
-      }
+      link->channel->Apply(0, c.forward, c.ramp_ns);
+      link->channel->Apply(1, c.backward, c.ramp_ns);
+      link->loss_ab->Apply(c.forward, c.ramp_ns);
+      link->loss_ba->Apply(c.backward, c.ramp_ns);
+      if (c.cross_mbps >= 0) SetCross(link, c.cross_mbps, c.ramp_ns);
     });
   }
   if (progress) {
@@ -364,6 +493,10 @@ RunInfo Run(const Network& network, std::vector<Probe>& probes,
   Simulator::Run();
   RunInfo info;
   info.packets_dropped = Dropped(links);
+  for (auto& [name, link] : links) {
+    info.queue_drops += *link.queue_drops;
+    info.cross_packets += link.cross_sent;
+  }
   Simulator::Destroy();
   info.wall_seconds = std::chrono::duration<double>(host.Monotonic() - wall_start).count();
   if (progress) progress(1.0);
@@ -424,6 +557,10 @@ RunInfo Emulate(const Network& network, const std::vector<TapPair>& taps,
   Simulator::Run();
   RunInfo info;
   info.packets_dropped = Dropped(links);
+  for (auto& [name, link] : links) {
+    info.queue_drops += *link.queue_drops;
+    info.cross_packets += link.cross_sent;
+  }
   Simulator::Destroy();
   GlobalValue::Bind("ChecksumEnabled", BooleanValue(false));
   info.wall_seconds = std::chrono::duration<double>(host.Monotonic() - wall_start).count();

@@ -21,29 +21,60 @@ inline std::uint32_t LinkAddress(std::size_t index, bool b_end) {
   return (10u << 24) + static_cast<std::uint32_t>(index) * 4 + (b_end ? 2 : 1);
 }
 
-// A tunnel as an underlay link between two places, with its impairments.
-struct Link {
-  std::string name;
-  std::string a, b;  // the places at its ends (the sender sits at a)
-  double rate_mbps = 100;
-  std::int64_t delay_ns = 10'000'000;  // one way
-  std::int64_t jitter_ns = 0;          // one way: uniform in [-jitter, +jitter], kept >= 0
-  bool reorder = false;  // let jitter reorder packets (default: in order, like a real link)
-  double loss = 0;       // Bernoulli, each direction
+// What one direction of a link does to each packet.
+struct Impairment {
+  std::int64_t delay_ns = 10'000'000;
+  // Uniform in [-jitter, +jitter] per packet, independently (the sum kept
+  // >= 0): the mean one-way delay stays `delay` while jitter <= delay.
+  std::int64_t jitter_ns = 0;
+  double loss = 0;  // Bernoulli
   // Gilbert-Elliott bursts (off when to_bad == 0): per packet, good -> bad with
   // probability to_bad, bad -> good with to_good; in bad, loss_bad is lost.
   double to_bad = 0, to_good = 1, loss_bad = 1;
 };
 
-// A change of a link at a time; fields < 0 are left as they are.
+// The queue in front of each end of a link. kDropTail is the device's own
+// FIFO of `packets`; the others are ns-3 queue discs of that size in front of
+// a one-packet device queue.
+enum class QueueDiscipline { kDropTail, kFqCoDel, kCoDel, kRed, kPie };
+
+// The shape of a link's cross traffic (from a to b), whose rate is set by
+// the timeline: kConstant sends at even gaps, kPoisson at exponential gaps
+// (the same mean), kOnOff at the rate during `on`, then nothing for `off`.
+enum class CrossPattern { kConstant, kPoisson, kOnOff };
+
+// A tunnel as an underlay link between two places, with its impairments.
+struct Link {
+  std::string name;
+  std::string a, b;  // the places at its ends (the sender sits at a)
+  double rate_mbps = 100;
+  Impairment forward, backward;  // a to b, b to a
+  // Jitter reorders packets, as netem does by default; false keeps them in
+  // order (a packet waits for the one before it: the mean delay then grows
+  // with the jitter and the probe rate).
+  bool reorder = true;
+  QueueDiscipline queue = QueueDiscipline::kDropTail;
+  std::uint32_t queue_packets = 200;
+  CrossPattern cross_pattern = CrossPattern::kPoisson;
+  std::uint32_t cross_packet_bytes = 1000;  // on the wire (IP header and link framing included)
+  std::int64_t cross_on_ns = 1'000'000'000, cross_off_ns = 1'000'000'000;  // kOnOff
+};
+
+// A change of a link at a time; values < 0 are left as they are.
 struct Change {
   std::int64_t at_ns = 0;
   std::string link;
-  std::int64_t delay_ns = -1;
-  std::int64_t jitter_ns = -1;
-  double loss = -1;
-  double to_bad = -1;
-  double cross_mbps = -1;  // constant-rate cross traffic from a to b (0 stops it)
+  // Over this long (> 0), each value moves linearly from the one in force at
+  // `at_ns` to the one given; 0: at once.
+  std::int64_t ramp_ns = 0;
+  struct Values {
+    std::int64_t delay_ns = -1;
+    std::int64_t jitter_ns = -1;
+    double loss = -1;
+    double to_bad = -1;
+  };
+  Values forward, backward;
+  double cross_mbps = -1;  // cross traffic from a to b, in wire bits (0 stops it)
 };
 
 // A TWAMP session over a link: the sender at `a`, the reflector at `b`.
@@ -77,6 +108,8 @@ struct Network {
 struct RunInfo {
   double wall_seconds = 0;
   std::uint64_t packets_dropped = 0;  // by the loss models
+  std::uint64_t queue_drops = 0;      // by the queues (full, or their discipline)
+  std::uint64_t cross_packets = 0;    // cross traffic sent
 };
 
 // The ns-3 simulator as the time source: wall time is `epoch` plus the

@@ -19,31 +19,97 @@ using namespace std::chrono_literals;
 
 constexpr Nanos kMaxDuration = 24h * 7;
 
-void ReadLink(yaml::Node& n, net::Link& l) {
-  l.rate_mbps = n.Number("rate_mbps", 100, 0.01, 100000);
-  l.delay_ns = n.Duration("delay", 10ms, 0s, 10s).count();
-  l.jitter_ns = n.Duration("jitter", 0s, 0s, 10s).count();
-  l.loss = n.Number("loss_percent", 0, 0, 100) / 100;
-  l.reorder = n.Bool("reorder", false);
+// Delay, jitter and loss of one direction, or of both (then `i` holds the
+// defaults, and a direction's own section starts from what both say).
+void ReadImpairment(yaml::Node& n, net::Impairment& i) {
+  i.delay_ns = n.Duration("delay", Nanos(i.delay_ns), 0s, 10s).count();
+  i.jitter_ns = n.Duration("jitter", Nanos(i.jitter_ns), 0s, 10s).count();
+  i.loss = n.Number("loss_percent", i.loss * 100, 0, 100) / 100;
   if (auto burst = n.Child("burst")) {
     // Gilbert-Elliott: per-packet chances (percent) to enter and leave the bad state.
-    l.to_bad = burst->Number("enter_percent", 1, 0, 100) / 100;
-    l.to_good = burst->Number("leave_percent", 30, 0.001, 100) / 100;
-    l.loss_bad = burst->Number("loss_in_bad_percent", 100, 0, 100) / 100;
+    i.to_bad = burst->Number("enter_percent", 1, 0, 100) / 100;
+    i.to_good = burst->Number("leave_percent", 30, 0.001, 100) / 100;
+    i.loss_bad = burst->Number("loss_in_bad_percent", 100, 0, 100) / 100;
     burst->CheckNoOtherKeys();
+  }
+}
+
+void ReadLink(yaml::Node& n, net::Link& l) {
+  l.rate_mbps = n.Number("rate_mbps", 100, 0.01, 100000);
+  net::Impairment both;
+  ReadImpairment(n, both);
+  l.forward = l.backward = both;
+  if (auto forward = n.Child("forward")) {
+    ReadImpairment(*forward, l.forward);
+    forward->CheckNoOtherKeys();
+  }
+  if (auto backward = n.Child("backward")) {
+    ReadImpairment(*backward, l.backward);
+    backward->CheckNoOtherKeys();
+  }
+  l.reorder = n.Bool("reorder", true);
+  if (auto queue = n.Child("queue")) {
+    const std::string d =
+        queue->Choice("discipline", {"droptail", "fq_codel", "codel", "red", "pie"}, "droptail");
+    using Q = net::QueueDiscipline;
+    l.queue = d == "fq_codel" ? Q::kFqCoDel
+              : d == "codel"  ? Q::kCoDel
+              : d == "red"    ? Q::kRed
+              : d == "pie"    ? Q::kPie
+                              : Q::kDropTail;
+    l.queue_packets = static_cast<std::uint32_t>(queue->Integer("packets", 200, 1, 100000));
+    queue->CheckNoOtherKeys();
+  }
+  if (auto cross = n.Child("cross")) {
+    const std::string p = cross->Choice("pattern", {"poisson", "constant", "on_off"}, "poisson");
+    using P = net::CrossPattern;
+    l.cross_pattern = p == "constant" ? P::kConstant : p == "on_off" ? P::kOnOff : P::kPoisson;
+    l.cross_packet_bytes =
+        static_cast<std::uint32_t>(cross->Integer("packet_bytes", 1000, 64, 9000));
+    l.cross_on_ns = cross->Duration("on", 1s, 1ms, kMaxDuration).count();
+    l.cross_off_ns = cross->Duration("off", 1s, 0s, kMaxDuration).count();
+    if (l.cross_pattern != P::kOnOff && (cross->Has("on") || cross->Has("off")))
+      cross->ErrorAt(cross->Has("on") ? "on" : "off",
+                     "only the on_off pattern has on and off periods");
+    cross->CheckNoOtherKeys();
   }
 }
 
 // The values a timeline changes, to restore them after a change with `for`.
 struct LinkState {
-  std::int64_t delay_ns, jitter_ns;
-  double loss, to_bad, cross_mbps;
+  net::Change::Values forward, backward;
+  double cross_mbps = 0;
 };
+
+net::Change::Values ValuesOf(const net::Impairment& i) {
+  return {i.delay_ns, i.jitter_ns, i.loss, i.to_bad};
+}
+
+// The values of one direction a change sets (both directions' keys, then the
+// direction's own), kept in `state`.
+void ReadChange(yaml::Node& c, net::Change::Values& change, net::Change::Values& state) {
+  if (c.Has("delay")) state.delay_ns = change.delay_ns = c.Duration("delay", 0s, 0s, 10s).count();
+  if (c.Has("jitter"))
+    state.jitter_ns = change.jitter_ns = c.Duration("jitter", 0s, 0s, 10s).count();
+  if (c.Has("loss_percent")) state.loss = change.loss = c.Number("loss_percent", 0, 0, 100) / 100;
+  if (c.Has("burst_enter_percent")) {
+    state.to_bad = change.to_bad = c.Number("burst_enter_percent", 0, 0, 100) / 100;
+  }
+}
+
+// What `restore` must set back to `before` of what `change` set.
+void Restore(const net::Change::Values& change, const net::Change::Values& before,
+             net::Change::Values& restore) {
+  if (change.delay_ns >= 0) restore.delay_ns = before.delay_ns;
+  if (change.jitter_ns >= 0) restore.jitter_ns = before.jitter_ns;
+  if (change.loss >= 0) restore.loss = before.loss;
+  if (change.to_bad >= 0) restore.to_bad = before.to_bad;
+}
 
 void ReadTimeline(yaml::Node& n, const net::Link& link, Nanos duration,
                   std::vector<net::Change>& changes) {
-  LinkState state{link.delay_ns, link.jitter_ns, link.loss, link.to_bad, 0};
-  Nanos busy_until{-1};  // the end of the last change with `for`
+  LinkState state{ValuesOf(link.forward), ValuesOf(link.backward), 0};
+  Nanos busy_until{-1};  // the end of the last change with `for` or `over`
   Nanos last_at{-1};
   for (auto& c : n.List("timeline")) {
     net::Change change;
@@ -54,39 +120,57 @@ void ReadTimeline(yaml::Node& n, const net::Link& link, Nanos duration,
     if (at < last_at) c.ErrorAt("at", "changes must be in time order");
     if (at < busy_until) {
       c.ErrorAt("at", fmt::format("falls inside the previous change, which lasts until {}: start "
-                                  "later or shorten its 'for'",
+                                  "later or shorten its 'for' or 'over'",
                                   FormatDuration(busy_until)));
     }
     last_at = at;
     change.at_ns = at.count();
     const LinkState before = state;
-    if (c.Has("delay")) state.delay_ns = change.delay_ns = c.Duration("delay", 0s, 0s, 10s).count();
-    if (c.Has("jitter"))
-      state.jitter_ns = change.jitter_ns = c.Duration("jitter", 0s, 0s, 10s).count();
-    if (c.Has("loss_percent")) state.loss = change.loss = c.Number("loss_percent", 0, 0, 100) / 100;
-    if (c.Has("burst_enter_percent")) {
-      state.to_bad = change.to_bad = c.Number("burst_enter_percent", 0, 0, 100) / 100;
+    ReadChange(c, change.forward, state.forward);
+    ReadChange(c, change.backward, state.backward);
+    if (auto forward = c.Child("forward")) {
+      ReadChange(*forward, change.forward, state.forward);
+      forward->CheckNoOtherKeys();
+    }
+    if (auto backward = c.Child("backward")) {
+      ReadChange(*backward, change.backward, state.backward);
+      backward->CheckNoOtherKeys();
     }
     if (c.Has("cross_mbps"))
       state.cross_mbps = change.cross_mbps = c.Number("cross_mbps", 0, 0, 100000);
     // An outage: every packet lost, both ways, bursts or not.
     if (c.Bool("outage", false)) {
-      state.loss = change.loss = 1;
-      state.to_bad = change.to_bad = 0;
+      for (auto* v : {&change.forward, &change.backward}) {
+        v->loss = 1;
+        v->to_bad = 0;
+      }
+      state.forward.loss = state.backward.loss = 1;
+      state.forward.to_bad = state.backward.to_bad = 0;
+    }
+    if (c.Has("over")) {
+      // A ramp: from the values in force at `at` to these, linearly.
+      const Nanos over = c.Duration("over", 1s, 1ms, kMaxDuration);
+      if (at + over > duration) {
+        c.ErrorAt("over",
+                  fmt::format("the ramp would end at {}, after the end of the scenario ({})",
+                              FormatDuration(at + over), FormatDuration(duration)));
+      }
+      change.ramp_ns = over.count();
+      busy_until = at + over;
     }
     changes.push_back(change);
     if (c.Has("for")) {
       // Back to the values before this change once it has lasted `for`.
       const Nanos length = c.Duration("for", 1s, 1ms, kMaxDuration);
+      if (change.ramp_ns > length.count())
+        c.ErrorAt("for", "is shorter than the ramp ('over'): the values would go back mid-ramp");
       busy_until = at + length;
       if (busy_until < duration) {
         net::Change restore;
         restore.link = link.name;
         restore.at_ns = busy_until.count();
-        if (change.delay_ns >= 0) restore.delay_ns = before.delay_ns;
-        if (change.jitter_ns >= 0) restore.jitter_ns = before.jitter_ns;
-        if (change.loss >= 0) restore.loss = before.loss;
-        if (change.to_bad >= 0) restore.to_bad = before.to_bad;
+        Restore(change.forward, before.forward, restore.forward);
+        Restore(change.backward, before.backward, restore.backward);
         if (change.cross_mbps >= 0) restore.cross_mbps = before.cross_mbps;
         changes.push_back(restore);
       }
@@ -231,13 +315,20 @@ Expectation ReadExpectation(yaml::Node& n, Nanos duration,
       range("jitter_ms", Expectation::kJitter);
     } else if (n.Has("forward_delay_ms")) {
       range("forward_delay_ms", Expectation::kForwardDelay);
+    } else if (n.Has("backward_delay_ms")) {
+      range("backward_delay_ms", Expectation::kBackwardDelay);
+    } else if (n.Has("forward_jitter_ms")) {
+      range("forward_jitter_ms", Expectation::kForwardJitter);
+    } else if (n.Has("backward_jitter_ms")) {
+      range("backward_jitter_ms", Expectation::kBackwardJitter);
     } else if (n.Has("down")) {
       e.kind = Expectation::kDown;
       n.Bool("down", true);
     } else {
       n.Error(
           "a tunnel expectation needs loss_percent, forward_loss_percent, backward_loss_percent, "
-          "rtt_ms, jitter_ms, forward_delay_ms or down");
+          "rtt_ms, jitter_ms, forward_delay_ms, backward_delay_ms, forward_jitter_ms, "
+          "backward_jitter_ms or down");
     }
   } else {
     n.Error("an expectation is about a 'traffic_class' or a 'tunnel'");

@@ -22,12 +22,15 @@ struct Expectation {
                       // down or in violation of the class's SLA class
     kMaxSwitches,     // at most `count` moves of class `subject` in [from, to)
     kLoss,  // measured round-trip loss % of tunnel `subject` in [from, to) within [low, high]
-    kForwardLoss,   // ... of the outbound direction (sender to reflector)
-    kBackwardLoss,  // ... of the inbound direction
-    kRtt,           // mean round trip (ms)
-    kJitter,        // mean |IPDV| (ms)
-    kForwardDelay,  // mean one-way delay, sender to reflector (ms)
-    kDown,          // tunnel `subject` reported down within [from, to)
+    kForwardLoss,    // ... of the outbound direction (sender to reflector)
+    kBackwardLoss,   // ... of the inbound direction
+    kRtt,            // mean round trip (ms)
+    kJitter,         // mean |IPDV| (ms)
+    kForwardDelay,   // mean one-way delay, sender to reflector (ms)
+    kBackwardDelay,  // ... reflector to sender
+    kForwardJitter,  // mean |IPDV| of the one-way delay, sender to reflector (ms)
+    kBackwardJitter,
+    kDown,  // tunnel `subject` reported down within [from, to)
   };
   Kind kind = kOn;
   std::string subject;

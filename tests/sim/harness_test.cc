@@ -2,6 +2,7 @@
 // fidelity of the simulated impairments, and the log it writes.
 #include "sim/harness.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -197,6 +198,212 @@ probes: {interval: 20ms}
   // Jitter: |IPDV| of the round trip, the difference of two sums of two
   // uniforms: E = 4.66 ms.
   EXPECT_NEAR(m.jitter_ms, 4.66, 0.15);
+}
+
+// Jitter is an independent delay per packet, so what is measured does not
+// depend on the probe rate: +-50 ms uniform each way has a one-way mean
+// |IPDV| of 2/3 * 50 = 33.3 ms and a round-trip one of 14/15 * 50 = 46.7 ms
+// (the difference of two sums of two uniforms), and leaves the mean delay
+// where it is. The in-order option keeps packets in order and so cannot.
+TEST(HarnessTest, JitterMeansWhatItSaysAtAnyProbeRate) {
+  for (const int interval_ms : {20, 50, 100}) {
+    SCOPED_TRACE(interval_ms);
+    const std::string duration = std::to_string(interval_ms * 6) + "s";  // 6000 probes
+    const Scenario s = Parse(fmt::format(R"(name: jitter
+duration: {}
+tunnels:
+  a: {{site: x, peer: y}}
+links:
+  a: {{delay: 100ms, jitter: 50ms}}
+probes: {{interval: {}ms}}
+)",
+                                         duration, interval_ms));
+    auto run = RunScenario(s);
+    ASSERT_TRUE(run) << run.error().message;
+    const Measured m = Measure(run->probes_by_tunnel.at("a"), 0s, s.duration);
+    ASSERT_EQ(m.sent, 6000u);
+    EXPECT_NEAR(m.forward_jitter_ms, 33.33, 3.33);
+    EXPECT_NEAR(m.backward_jitter_ms, 33.33, 3.33);
+    EXPECT_NEAR(m.jitter_ms, 46.67, 4.67);
+    EXPECT_NEAR(m.forward_mean_ms, 100, 5);
+    EXPECT_NEAR(m.backward_mean_ms, 100, 5);
+    EXPECT_NEAR(m.rtt_mean_ms, 200, 10);
+    // Packets overtake each other, as they do under netem, where the spread
+    // of delays (100 ms) is wider than the gap between them.
+    const auto& probes = run->probes_by_tunnel.at("a");
+    int overtaken = 0;
+    for (std::size_t i = 1; i < probes.size(); ++i) {
+      const auto arrival = [](const ProbePoint& p) {
+        return double(p.sent.count()) / 1e6 + p.forward_ms;
+      };
+      overtaken +=
+          !probes[i].lost && !probes[i - 1].lost && arrival(probes[i]) < arrival(probes[i - 1]);
+    }
+    if (interval_ms < 100) {
+      EXPECT_GT(overtaken, 0);
+    }
+  }
+  // In order: no packet passes another, and at 20 ms probes the wait behind
+  // the one before shows as extra delay (the reason it is not the default).
+  const Scenario s = Parse(R"(name: in-order
+duration: 2m
+tunnels:
+  a: {site: x, peer: y}
+links:
+  a: {delay: 100ms, jitter: 50ms, reorder: false}
+probes: {interval: 20ms}
+)");
+  auto run = RunScenario(s);
+  ASSERT_TRUE(run) << run.error().message;
+  const auto& probes = run->probes_by_tunnel.at("a");
+  for (std::size_t i = 1; i < probes.size(); ++i) {
+    ASSERT_GE(double(probes[i].sent.count()) / 1e6 + probes[i].forward_ms,
+              double(probes[i - 1].sent.count()) / 1e6 + probes[i - 1].forward_ms - 1e-6)
+        << i;
+  }
+  EXPECT_GT(Measure(probes, 0s, s.duration).forward_mean_ms, 110);
+}
+
+// Loss, delay and jitter given for one direction appear in that direction
+// only, from the start and from a timeline change.
+TEST(HarnessTest, OneDirectionsImpairmentsStayInThatDirection) {
+  const Scenario s = Parse(R"(name: one-way
+duration: 10m
+tunnels:
+  a: {site: x, peer: y}
+links:
+  a:
+    delay: 20ms
+    forward: {loss_percent: 5}
+    backward: {delay: 35ms, jitter: 5ms}
+    timeline:
+      - {at: 5m, backward: {loss_percent: 10}, forward: {loss_percent: 0}}
+probes: {interval: 20ms}
+)");
+  auto run = RunScenario(s);
+  ASSERT_TRUE(run) << run.error().message;
+  const auto& probes = run->probes_by_tunnel.at("a");
+  const Measured before = Measure(probes, 0s, 5min);
+  // 15,000 probes: sigma of 5 % is 0.18 points.
+  EXPECT_NEAR(before.forward_loss_percent, 5, 3 * 0.18);
+  EXPECT_EQ(before.backward_lost, 0u);
+  EXPECT_NEAR(before.forward_mean_ms, 20.006, 0.01);
+  EXPECT_LT(before.forward_jitter_ms, 0.01);
+  // Uniform +-5 ms: sigma 2.887 ms, of the mean over ~14,000 replies 0.025 ms.
+  EXPECT_NEAR(before.backward_mean_ms, 35.006, 3 * 0.025);
+  EXPECT_NEAR(before.backward_jitter_ms, 3.33, 0.15);
+  const Measured after = Measure(probes, 5min, 10min);
+  EXPECT_EQ(after.forward_lost, 0u);
+  // Of the replies of 15,000 probes: sigma of 10 % is 0.25 points.
+  EXPECT_NEAR(after.backward_loss_percent, 10, 3 * 0.25);
+}
+
+// A ramp moves linearly from the value in force to the one given: measured
+// along its length, every 10 s window's mean delay is the ramp's value at
+// the window's middle, and a loss ramp loses its mean.
+TEST(HarnessTest, ARampIsMeasuredAlongItsLength) {
+  const Scenario s = Parse(R"(name: ramp
+duration: 4m
+tunnels:
+  a: {site: x, peer: y}
+  b: {site: x, peer: y}
+links:
+  a:
+    delay: 20ms
+    timeline: [{at: 1m, over: 2m, delay: 220ms}]
+  b:
+    timeline: [{at: 1m, over: 2m, loss_percent: 20}]
+probes: {interval: 20ms}
+)");
+  auto run = RunScenario(s);
+  ASSERT_TRUE(run) << run.error().message;
+  const auto& probes = run->probes_by_tunnel.at("a");
+  EXPECT_NEAR(Measure(probes, 0s, 1min).forward_mean_ms, 20.006, 0.01);
+  for (int start = 60; start < 180; start += 10) {
+    SCOPED_TRACE(start);
+    const Measured m =
+        Measure(probes, std::chrono::seconds(start), std::chrono::seconds(start + 10));
+    const double middle = (start + 5 - 60) / 120.0;  // share of the ramp done
+    EXPECT_NEAR(m.forward_mean_ms, 20.006 + 200 * middle, 0.05);
+  }
+  // Loss, half by half (3,000 probes each): a mean of 5 % then 15 % each way.
+  const auto& lossy = run->probes_by_tunnel.at("b");
+  const Measured first = Measure(lossy, 1min, 2min);
+  const Measured second = Measure(lossy, 2min, 3min);
+  EXPECT_NEAR(first.forward_loss_percent, 5, 3 * 0.40);
+  EXPECT_NEAR(second.forward_loss_percent, 15, 3 * 0.65);
+  EXPECT_NEAR(Measure(probes, 3min, 4min).forward_mean_ms, 220.006, 0.01);
+}
+
+// Cross traffic is counted in wire bits (IP header and framing included),
+// Poisson by default. Model: 10.5 Mbit/s offered to a 10 Mbit/s link keeps
+// the 200-packet queue at the brim, and an arrival finds it full with
+// probability 1 - 10/10.5 = 4.8 % (the overload share); probes lose about
+// that (4.1-4.6 % measured over seeds: periodic probes sample the queue
+// between arrivals slightly more often than at its fullest), bound here to
+// within 30 % of the model, and wait behind a queue of up to 160 ms.
+// Replies travel the other way and lose nothing. At 9.8 Mbit/s nothing is
+// lost: the link is not full.
+TEST(HarnessTest, AFivePercentOverloadCostsProbesAboutTheOverloadShare) {
+  for (const std::uint32_t seed : {1u, 2u, 3u}) {
+    SCOPED_TRACE(seed);
+    const Scenario s = Parse(fmt::format(R"(name: overload
+duration: 5m
+seed: {}
+tunnels:
+  a: {{site: x, peer: y}}
+  b: {{site: x, peer: y}}
+links:
+  a: {{rate_mbps: 10, delay: 20ms, timeline: [{{at: 10s, cross_mbps: 10.5}}]}}
+  b: {{rate_mbps: 10, delay: 20ms, timeline: [{{at: 10s, cross_mbps: 9.8}}]}}
+probes: {{interval: 20ms}}
+)",
+                                         seed));
+    auto run = RunScenario(s);
+    ASSERT_TRUE(run) << run.error().message;
+    const Measured full = Measure(run->probes_by_tunnel.at("a"), 30s, s.duration);
+    EXPECT_NEAR(full.forward_loss_percent, 4.76, 0.3 * 4.76);
+    EXPECT_EQ(full.backward_lost, 0u);
+    EXPECT_GT(full.forward_mean_ms, 20 + 0.75 * 160);
+    EXPECT_LT(full.forward_mean_ms, 20 + 161);
+    const Measured busy = Measure(run->probes_by_tunnel.at("b"), 30s, s.duration);
+    EXPECT_EQ(busy.lost, 0u);
+  }
+}
+
+// The queue's discipline decides who waits and who is dropped under the
+// same 5 % overload: fq_codel gives the sparse probe flow its own queue
+// (nothing lost, next to no wait); CoDel, RED and PIE share one queue but
+// keep it short, so probes lose about the overload share (what must be
+// dropped) and wait far less than behind the full 160 ms drop-tail queue.
+TEST(HarnessTest, TheQueueDisciplineDecidesWhoWaitsAndWhoIsDropped) {
+  for (const char* discipline : {"fq_codel", "codel", "red", "pie"}) {
+    SCOPED_TRACE(discipline);
+    const Scenario s = Parse(fmt::format(R"(name: aqm
+duration: 3m
+tunnels:
+  a: {{site: x, peer: y}}
+links:
+  a:
+    rate_mbps: 10
+    delay: 20ms
+    queue: {{discipline: {}}}
+    timeline: [{{at: 10s, cross_mbps: 10.5}}]
+probes: {{interval: 20ms}}
+)",
+                                         discipline));
+    auto run = RunScenario(s);
+    ASSERT_TRUE(run) << run.error().message;
+    EXPECT_GT(run->queue_drops, 0u);
+    const Measured m = Measure(run->probes_by_tunnel.at("a"), 30s, s.duration);
+    if (std::string(discipline) == "fq_codel") {
+      EXPECT_EQ(m.forward_lost, 0u);
+      EXPECT_LT(m.forward_mean_ms, 25);
+    } else {
+      EXPECT_NEAR(m.forward_loss_percent, 4.76, 0.5 * 4.76);
+      EXPECT_LT(m.forward_mean_ms, 20 + 80);
+    }
+  }
 }
 
 // A figure over a span with no replies is no evidence: the expectation

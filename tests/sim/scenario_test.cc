@@ -48,22 +48,30 @@ expect:
   EXPECT_EQ(a.name, "a");
   EXPECT_EQ(a.a, "paris");
   EXPECT_EQ(a.b, "hub");
-  EXPECT_EQ(a.delay_ns, 20'000'000);
-  EXPECT_DOUBLE_EQ(a.loss, 0.01);
-  EXPECT_DOUBLE_EQ(a.to_bad, 0.02);
-  EXPECT_DOUBLE_EQ(a.to_good, 0.25);
-  EXPECT_DOUBLE_EQ(a.loss_bad, 0.8);
-  EXPECT_EQ(s->network.links[1].delay_ns, 10'000'000);  // b: the defaults
+  for (const auto* d : {&a.forward, &a.backward}) {
+    EXPECT_EQ(d->delay_ns, 20'000'000);
+    EXPECT_DOUBLE_EQ(d->loss, 0.01);
+    EXPECT_DOUBLE_EQ(d->to_bad, 0.02);
+    EXPECT_DOUBLE_EQ(d->to_good, 0.25);
+    EXPECT_DOUBLE_EQ(d->loss_bad, 0.8);
+  }
+  EXPECT_TRUE(a.reorder);  // jitter reorders, as netem does
+  EXPECT_EQ(a.queue, net::QueueDiscipline::kDropTail);
+  EXPECT_EQ(a.cross_pattern, net::CrossPattern::kPoisson);
+  EXPECT_EQ(s->network.links[1].forward.delay_ns, 10'000'000);  // b: the defaults
   // The outage, its end restoring loss and bursts as they were, the change.
   ASSERT_EQ(s->network.changes.size(), 3u);
   EXPECT_EQ(s->network.changes[0].at_ns, 30'000'000'000);
-  EXPECT_DOUBLE_EQ(s->network.changes[0].loss, 1);
-  EXPECT_DOUBLE_EQ(s->network.changes[0].to_bad, 0);
+  EXPECT_DOUBLE_EQ(s->network.changes[0].forward.loss, 1);
+  EXPECT_DOUBLE_EQ(s->network.changes[0].backward.loss, 1);
+  EXPECT_DOUBLE_EQ(s->network.changes[0].forward.to_bad, 0);
   EXPECT_EQ(s->network.changes[1].at_ns, 40'000'000'000);
-  EXPECT_DOUBLE_EQ(s->network.changes[1].loss, 0.01);
-  EXPECT_DOUBLE_EQ(s->network.changes[1].to_bad, 0.02);
-  EXPECT_EQ(s->network.changes[1].delay_ns, -1);  // untouched
-  EXPECT_EQ(s->network.changes[2].delay_ns, 50'000'000);
+  EXPECT_DOUBLE_EQ(s->network.changes[1].forward.loss, 0.01);
+  EXPECT_DOUBLE_EQ(s->network.changes[1].backward.to_bad, 0.02);
+  EXPECT_EQ(s->network.changes[1].forward.delay_ns, -1);  // untouched
+  EXPECT_EQ(s->network.changes[2].forward.delay_ns, 50'000'000);
+  EXPECT_EQ(s->network.changes[2].backward.delay_ns, 50'000'000);
+  EXPECT_EQ(s->network.changes[2].ramp_ns, 0);
   EXPECT_EQ(s->probe_interval, 50ms);
   EXPECT_EQ(s->loss_timeout, 300ms);
   EXPECT_EQ(s->dscp, 46);
@@ -80,10 +88,55 @@ expect:
   EXPECT_EQ(s->config.text.find("links"), std::string::npos);
 }
 
+// One direction, a ramp, the queue and the cross traffic's shape.
+TEST(ScenarioTest, ReadsDirectionsRampsQueuesAndCrossTraffic) {
+  auto s = ParseScenario(kBase + R"(links:
+  a:
+    delay: 20ms
+    forward: {loss_percent: 3, jitter: 4ms}
+    backward: {delay: 30ms}
+    reorder: false
+    queue: {discipline: fq_codel, packets: 50}
+    cross: {pattern: on_off, packet_bytes: 1500, on: 200ms, off: 800ms}
+    timeline:
+      - {at: 30s, over: 1m, delay: 120ms, backward: {loss_percent: 2}}
+      - {at: 1m30s, forward: {loss_percent: 0}, cross_mbps: 8, for: 10s}
+)",
+                         "t.yaml");
+  ASSERT_TRUE(s) << s.error().message;
+  const auto& a = s->network.links[0];
+  EXPECT_EQ(a.forward.delay_ns, 20'000'000);
+  EXPECT_EQ(a.backward.delay_ns, 30'000'000);
+  EXPECT_DOUBLE_EQ(a.forward.loss, 0.03);
+  EXPECT_DOUBLE_EQ(a.backward.loss, 0);
+  EXPECT_EQ(a.forward.jitter_ns, 4'000'000);
+  EXPECT_EQ(a.backward.jitter_ns, 0);
+  EXPECT_FALSE(a.reorder);
+  EXPECT_EQ(a.queue, net::QueueDiscipline::kFqCoDel);
+  EXPECT_EQ(a.queue_packets, 50u);
+  EXPECT_EQ(a.cross_pattern, net::CrossPattern::kOnOff);
+  EXPECT_EQ(a.cross_packet_bytes, 1500u);
+  EXPECT_EQ(a.cross_on_ns, 200'000'000);
+  EXPECT_EQ(a.cross_off_ns, 800'000'000);
+  ASSERT_EQ(s->network.changes.size(), 3u);
+  const auto& ramp = s->network.changes[0];
+  EXPECT_EQ(ramp.ramp_ns, 60'000'000'000);
+  EXPECT_EQ(ramp.forward.delay_ns, 120'000'000);
+  EXPECT_EQ(ramp.backward.delay_ns, 120'000'000);
+  EXPECT_DOUBLE_EQ(ramp.backward.loss, 0.02);
+  EXPECT_DOUBLE_EQ(ramp.forward.loss, -1);  // untouched
+  // The end of the `for` restores the forward loss and the cross rate only.
+  const auto& restore = s->network.changes[2];
+  EXPECT_EQ(restore.at_ns, 100'000'000'000);
+  EXPECT_DOUBLE_EQ(restore.forward.loss, 0.03);
+  EXPECT_DOUBLE_EQ(restore.backward.loss, -1);
+  EXPECT_DOUBLE_EQ(restore.cross_mbps, 0);
+}
+
 TEST(ScenarioTest, MistakesNameTheFileLineAndField) {
   EXPECT_EQ(ErrorOf("links:\n  a: {delay: 20ms, colour: red}\n"),
-            "t.yaml:9:20: links.a.colour: unknown key (known here: burst, delay, jitter, "
-            "loss_percent, rate_mbps, reorder, timeline)");
+            "t.yaml:9:20: links.a.colour: unknown key (known here: backward, burst, cross, delay, "
+            "forward, jitter, loss_percent, queue, rate_mbps, reorder, timeline)");
   EXPECT_EQ(ErrorOf("links:\n  c: {delay: 20ms}\n"),
             "t.yaml:9:6: links.c: 'c' is no tunnel of the scenario (tunnels: a, b)");
   EXPECT_EQ(ErrorOf("links:\n  a: {loss_percent: 150}\n"),
@@ -94,7 +147,25 @@ TEST(ScenarioTest, MistakesNameTheFileLineAndField) {
       ErrorOf(
           "links:\n  a: {timeline: [{at: 30s, outage: true, for: 20s}, {at: 40s, delay: 1s}]}\n"),
       "t.yaml:9:58: links.a.timeline[1].at: falls inside the previous change, which lasts "
-      "until 50s: start later or shorten its 'for'");
+      "until 50s: start later or shorten its 'for' or 'over'");
+  // Ramps: within the scenario, not cut short by their `for`, and nothing
+  // else on the link while they run.
+  EXPECT_EQ(ErrorOf("links:\n  a: {timeline: [{at: 1m30s, over: 1m, delay: 1s}]}\n"),
+            "t.yaml:9:36: links.a.timeline[0].over: the ramp would end at 150s, after the end of "
+            "the scenario (2m)");
+  EXPECT_EQ(ErrorOf("links:\n  a: {timeline: [{at: 10s, over: 1m, delay: 1s, for: 30s}]}\n"),
+            "t.yaml:9:54: links.a.timeline[0].for: is shorter than the ramp ('over'): the values "
+            "would go back mid-ramp");
+  EXPECT_NE(ErrorOf("links:\n  a: {timeline: [{at: 10s, over: 1m, delay: 1s}, {at: 30s, delay: "
+                    "2s}]}\n")
+                .find("lasts until 70s"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf("links:\n  a: {queue: {discipline: sfq}}\n").find("links.a.queue.discipline"),
+            std::string::npos);
+  EXPECT_EQ(ErrorOf("links:\n  a: {cross: {pattern: constant, on: 1s}}\n"),
+            "t.yaml:9:38: links.a.cross.on: only the on_off pattern has on and off periods");
+  EXPECT_NE(ErrorOf("links:\n  a: {forward: {loss: 5}}\n").find("links.a.forward.loss"),
+            std::string::npos);
   EXPECT_EQ(ErrorOf("expect:\n  - {tunnel: c, down: true}\n"),
             "t.yaml:9:14: expect[0].tunnel: unknown tunnel 'c'");
   EXPECT_EQ(ErrorOf("expect:\n  - {traffic_class: voice, on: a}\n"),
