@@ -107,6 +107,7 @@ RunRecorder::Verdict SenderSession::OnDatagram(ConstByteSpan datagram, WallTime 
   reply.length = packet->length;
   reply.clocks_synchronized =
       packet->error_estimate.synchronized && packet->sender_error_estimate.synchronized;
+  last_reply_sequence_ = packet->sender_sequence;
   return recorder_.OnReply(packet->sender_sequence, reply);
 }
 

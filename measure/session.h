@@ -37,8 +37,11 @@ struct SessionConfig {
   std::uint8_t ecn = 0;
   std::uint8_t ttl = 255;  // RFC 4656 §4.1.2: senders use 255 so hops can be counted
   bool dont_fragment = false;
-  Nanos wait = std::chrono::seconds(2);  // for late replies after the last send
-  std::uint16_t ssid = 0;                // STAMP Session-Sender Identifier
+  // How long the run waits after the last send; also the loss threshold of
+  // the log: a reply later than this after its probe is logged as a lost
+  // sample (store::SampleEvent), as twping -L counts it.
+  Nanos wait = std::chrono::seconds(2);
+  std::uint16_t ssid = 0;  // STAMP Session-Sender Identifier
   ReflectorNumbering reflector = ReflectorNumbering::kAuto;
   std::uint64_t seed = 1;  // for Poisson gaps
   // Stated in every packet's Error Estimate.
@@ -82,6 +85,8 @@ class SenderSession {
   // Feeds a received datagram with T4 and the reply's TTL/TOS (-1 unknown).
   // Malformed replies are counted and ignored.
   RunRecorder::Verdict OnDatagram(ConstByteSpan datagram, WallTime t4, int ttl, int tos);
+  // The sender sequence number of the last well-formed reply fed.
+  std::uint32_t last_reply_sequence() const { return last_reply_sequence_; }
 
   // No more replies are taken after this; later ones count as late.
   void Close() { recorder_.Close(); }
@@ -96,6 +101,7 @@ class SenderSession {
   SessionConfig config_;
   RunRecorder recorder_;
   std::uint32_t next_sequence_ = 0;
+  std::uint32_t last_reply_sequence_ = 0;
   std::uint32_t malformed_ = 0;
   std::uint32_t auth_failed_ = 0;
   std::mt19937_64 rng_;

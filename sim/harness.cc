@@ -100,7 +100,16 @@ std::vector<std::unique_ptr<Session>> MakeSessions(const Scenario& s, std::uint3
   return sessions;
 }
 
-std::vector<net::Probe> Wire(const Scenario& s, std::vector<std::unique_ptr<Session>>& sessions) {
+// What the network tells the pipeline: a probe sent, a reply the sender
+// accepted.
+struct ProbeEvents {
+  virtual ~ProbeEvents() = default;
+  virtual void Sent(std::size_t session, std::uint32_t sequence) = 0;
+  virtual void Answered(std::size_t session, std::uint32_t sequence) = 0;
+};
+
+std::vector<net::Probe> Wire(const Scenario& s, std::vector<std::unique_ptr<Session>>& sessions,
+                             ProbeEvents& events) {
   std::vector<net::Probe> probes;
   for (std::size_t i = 0; i < sessions.size(); ++i) {
     Session* session = sessions[i].get();
@@ -112,13 +121,19 @@ std::vector<net::Probe> Wire(const Scenario& s, std::vector<std::unique_ptr<Sess
     p.count = c.count;
     p.tos = static_cast<std::uint8_t>(c.dscp << 2);
     const WallTime start = s.start;
-    p.build = [session, start](std::int64_t t, std::uint8_t* out, std::size_t capacity) {
+    p.build = [session, start, i, &events](std::int64_t t, std::uint8_t* out,
+                                           std::size_t capacity) {
       if (capacity < session->sender.config().PacketLength()) return std::size_t{0};
-      return session->sender.BuildProbe(start + Nanos(t), Bytes(out, capacity));
+      const std::size_t n = session->sender.BuildProbe(start + Nanos(t), Bytes(out, capacity));
+      events.Sent(i, session->sender.next_sequence() - 1);
+      return n;
     };
-    p.on_reply = [session, start](std::int64_t t, const std::uint8_t* data, std::size_t length,
-                                  int ttl, int tos) {
-      session->sender.OnDatagram(Bytes(data, length), start + Nanos(t), ttl, tos);
+    p.on_reply = [session, start, i, &events](std::int64_t t, const std::uint8_t* data,
+                                              std::size_t length, int ttl, int tos) {
+      const auto verdict =
+          session->sender.OnDatagram(Bytes(data, length), start + Nanos(t), ttl, tos);
+      if (verdict == measure::RunRecorder::Verdict::kAccepted)
+        events.Answered(i, session->sender.last_reply_sequence());
     };
     p.reflect = [session, start](std::int64_t t, const std::uint8_t* in, std::size_t length,
                                  int ttl, int tos, std::uint8_t* out, std::size_t capacity) {
@@ -168,12 +183,14 @@ class Lockstep {
   std::vector<Decision> decisions;
   std::vector<std::pair<Nanos, std::string>> outages;
   std::vector<RunOutcome::LineChange> line_changes;
+  std::function<void(const store::PathSwitched&)> on_switch;
 
  private:
   void Observe(const store::Event& e) {
     const Nanos at = e.time - start_;
     if (const auto* p = std::get_if<store::PathSwitched>(&e.payload)) {
       decisions.push_back({at, p->traffic_class, p->from, p->to, p->rule, p->reason});
+      if (on_switch) on_switch(*p);
     } else if (const auto* d = std::get_if<store::TunnelDown>(&e.payload)) {
       outages.emplace_back(at, d->tunnel);
       line_changes.push_back({at, d->tunnel, "", true});
@@ -195,11 +212,105 @@ class Lockstep {
   std::vector<store::Event> out_;
 };
 
-// A probe's sample, timed when the sender knows its fate.
-struct Known {
-  WallTime at;
-  std::size_t session;
-  store::Event event;
+// Feeds each probe's sample into the pipeline the moment the sender knows
+// its fate, with the product's one convention (store::SampleEvent: at the
+// reply, or at T1 + the loss threshold), so the analyzer and controller
+// decide during the simulation, at the times a device would; and moves each
+// traffic class's volume to the line the controller puts it on.
+class Live final : public ProbeEvents {
+ public:
+  Live(const Scenario& s, std::vector<std::unique_ptr<Session>>& sessions, Lockstep& lockstep,
+       RunOutcome& run)
+      : scenario_(s),
+        sessions_(sessions),
+        lockstep_(lockstep),
+        run_(run),
+        clock_(net::MakeSimulatorClock(s.start)) {
+    for (const auto& session : sessions_) {
+      streams_.push_back(store::SessionStream(session->sender.config()));
+      known_.emplace_back(session->sender.config().count, false);
+      next_.push_back(0);
+      previous_.emplace_back();
+      run_.probes_by_tunnel[session->tunnel].resize(session->sender.config().count);
+    }
+    lockstep_.on_switch = [this](const store::PathSwitched& p) { Moved(p); };
+  }
+
+  void Sent(std::size_t i, std::uint32_t sequence) override {
+    // Just after T1 + the threshold: lost, unless the reply came by then
+    // (one at exactly the threshold still counts, as the recorder takes it).
+    clock_->Timers()->Schedule(clock_->Monotonic() + scenario_.loss_timeout + Nanos(1),
+                               [this, i, sequence]() { Emit(i, sequence); });
+  }
+  void Answered(std::size_t i, std::uint32_t sequence) override { Emit(i, sequence); }
+
+  const Result<void>& status() const { return status_; }
+
+ private:
+  // The probe's fate is known: its sample, and those after it that were
+  // only waiting for it, are due (store::SampleEvent: in sequence order).
+  void Emit(std::size_t i, std::uint32_t sequence) {
+    const auto& packets = sessions_[i]->sender.recorder().packets();
+    if (sequence >= packets.size() || known_[i][sequence]) return;
+    known_[i][sequence] = true;
+    while (status_ && next_[i] < packets.size() && known_[i][next_[i]]) Log(i, next_[i]++);
+  }
+
+  void Log(std::size_t i, std::uint32_t sequence) {
+    Session& session = *sessions_[i];
+    const measure::PacketRecord& packet = session.sender.recorder().packets()[sequence];
+    store::Event event =
+        store::SampleEvent(streams_[i], packet, scenario_.loss_timeout, previous_[i]);
+    previous_[i] = event.time;
+    ProbePoint& point = run_.probes_by_tunnel[session.tunnel][sequence];
+    point.sent = packet.t1 - scenario_.start;
+    point.sequence = packet.sequence;
+    point.lost = std::get<store::ProbeSample>(event.payload).lost;
+    if (!point.lost) {
+      point.reflector_sequence = packet.reply->reflector_sequence;
+      point.forward_ms = Ms(packet.reply->Forward(packet.t1));
+      point.backward_ms = Ms(packet.reply->Backward());
+      point.rtt_ms = Ms(packet.reply->RoundTrip(packet.t1));
+    }
+    ++run_.probes;
+    status_ = lockstep_.Feed(std::move(event));
+  }
+
+  // The class's volume leaves the links of its old line for those of its new.
+  void Moved(const store::PathSwitched& p) {
+    const auto volume = scenario_.traffic_mbps.find(p.traffic_class);
+    if (volume == scenario_.traffic_mbps.end()) return;
+    line_of_[p.traffic_class] = p.to;
+    std::map<std::string, double> load;
+    for (const auto& [name, line] : line_of_) {
+      if (line.empty()) continue;
+      for (const auto& tunnel : TunnelsOfLine(line))
+        load[tunnel] += scenario_.traffic_mbps.at(name);
+    }
+    for (auto& [tunnel, mbps] : load_) {
+      if (load.count(tunnel) == 0) {
+        net::SetLoad(tunnel, 0);
+        mbps = 0;
+      }
+    }
+    for (const auto& [tunnel, mbps] : load) {
+      if (load_[tunnel] != mbps) net::SetLoad(tunnel, mbps);
+      load_[tunnel] = mbps;
+    }
+  }
+
+  const Scenario& scenario_;
+  std::vector<std::unique_ptr<Session>>& sessions_;
+  Lockstep& lockstep_;
+  RunOutcome& run_;
+  std::unique_ptr<Clock> clock_;
+  std::vector<std::string> streams_;
+  std::vector<std::vector<bool>> known_;        // per session and sequence: fate known
+  std::vector<std::uint32_t> next_;             // the next sequence to log
+  std::vector<WallTime> previous_;              // the time of the last sample logged
+  std::map<std::string, std::string> line_of_;  // traffic class -> its line
+  std::map<std::string, double> load_;          // tunnel -> Mbit/s of classes on it
+  Result<void> status_ = {};
 };
 
 std::string Describe(const Expectation& e) {
@@ -607,68 +718,6 @@ Result<RunOutcome> RunScenario(const Scenario& scenario, const RunOptions& optio
                               valid.error().message));
     }
   }
-  auto probes = Wire(scenario, sessions);
-  net::Network network = scenario.network;
-  network.seed = run.seed;
-  // Run on for the loss timeout so that every probe's fate is known.
-  network.duration_ns = (scenario.duration + scenario.loss_timeout).count();
-  const net::RunInfo info =
-      net::Run(network, probes, [&](double share) { progress("simulating", share); });
-  run.network_seconds = info.wall_seconds;
-  run.packets_dropped = info.packets_dropped;
-  run.queue_drops = info.queue_drops;
-  run.cross_packets = info.cross_packets;
-
-  // Every probe as a sample, timed when its fate is known.
-  std::vector<Known> known;
-  const WallTime end = scenario.start + scenario.duration + scenario.loss_timeout;
-  std::vector<store::Event> summaries;
-  for (std::size_t i = 0; i < sessions.size(); ++i) {
-    Session& s = *sessions[i];
-    s.sender.Close();
-    measure::SessionResult result;
-    result.config = s.sender.config();
-    result.local = s.local;
-    result.started = scenario.start;
-    result.finished = end;
-    result.summary = s.sender.Summarize();
-    result.packets = s.sender.recorder().packets();
-    auto events = store::EventsFromRun(result);
-    summaries.push_back(std::move(events.back()));
-    events.pop_back();
-    auto& points = run.probes_by_tunnel[s.tunnel];
-    points.reserve(events.size());
-    for (std::size_t k = 0; k < events.size(); ++k) {
-      const measure::PacketRecord& packet = result.packets[k];
-      auto& sample = std::get<store::ProbeSample>(events[k].payload);
-      ProbePoint point;
-      point.sent = packet.t1 - scenario.start;
-      point.sequence = packet.sequence;
-      WallTime at = packet.t1 + scenario.loss_timeout;
-      if (packet.reply && packet.reply->t4 - packet.t1 <= scenario.loss_timeout) {
-        at = packet.reply->t4;
-        point.reflector_sequence = packet.reply->reflector_sequence;
-        point.forward_ms = Ms(packet.reply->Forward(packet.t1));
-        point.backward_ms = Ms(packet.reply->Backward());
-        point.rtt_ms = Ms(packet.reply->RoundTrip(packet.t1));
-      } else {
-        // Too late is lost, as the sender declared it at its timeout.
-        sample = store::ProbeSample{};
-        sample.sequence = packet.sequence;
-        sample.t1_ns = ToUnixNanos(packet.t1);
-        sample.lost = true;
-        point.lost = true;
-      }
-      points.push_back(point);
-      events[k].time = at;
-      known.push_back({at, i, std::move(events[k])});
-    }
-    run.probes += events.size();
-  }
-  std::stable_sort(known.begin(), known.end(), [](const Known& a, const Known& b) {
-    return a.at != b.at ? a.at < b.at : a.session < b.session;
-  });
-
   // The pipeline, in memory; then copied to the caller's log, same positions.
   auto memory = store::MakeMemoryLog();
   Lockstep lockstep(*memory, scenario.config.analysis, scenario.start);
@@ -682,12 +731,33 @@ Result<RunOutcome> RunScenario(const Scenario& scenario, const RunOptions& optio
     store::Event configured{scenario.start, store::SessionStream(s->sender.config()), what, {}, {}};
     if (auto r = lockstep.Feed(std::move(configured)); !r) return tl::unexpected(r.error());
   }
-  for (std::size_t i = 0; i < known.size(); ++i) {
-    if (auto r = lockstep.Feed(std::move(known[i].event)); !r) return tl::unexpected(r.error());
-    if (i % 65536 == 0) progress("analyzing", double(i) / double(known.size()));
-  }
-  for (auto& s : summaries) {
-    if (auto r = lockstep.Feed(std::move(s)); !r) return tl::unexpected(r.error());
+
+  Live live(scenario, sessions, lockstep, run);
+  auto probes = Wire(scenario, sessions, live);
+  net::Network network = scenario.network;
+  network.seed = run.seed;
+  // Run on past the loss threshold so that every probe's fate is known.
+  network.duration_ns = (scenario.duration + scenario.loss_timeout + Nanos(2)).count();
+  const net::RunInfo info =
+      net::Run(network, probes, [&](double share) { progress("simulating", share); });
+  if (!live.status()) return tl::unexpected(live.status().error());
+  run.network_seconds = info.wall_seconds;
+  run.packets_dropped = info.packets_dropped;
+  run.queue_drops = info.queue_drops;
+  run.cross_packets = info.cross_packets;
+
+  // Each session's summary, when the run ends.
+  const WallTime end = scenario.start + scenario.duration + scenario.loss_timeout;
+  for (auto& s : sessions) {
+    s->sender.Close();
+    measure::SessionResult result;
+    result.config = s->sender.config();
+    result.started = scenario.start;
+    result.finished = end;
+    result.summary = s->sender.Summarize();
+    if (auto r = lockstep.Feed(store::SummaryEvent(result)); !r) return tl::unexpected(r.error());
+    // Probes the run had no time to send have no point.
+    run.probes_by_tunnel[s->tunnel].resize(s->sender.recorder().packets().size());
   }
   progress("analyzing", 1.0);
   run.events = memory->head();

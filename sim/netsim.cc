@@ -150,7 +150,8 @@ struct Built {
   Ptr<Socket> reflector;
   // Cross traffic from a to b: its rate in wire bits per second, its shape.
   Ptr<Socket> cross;
-  Ramped cross_bps;
+  Ramped cross_bps;     // the timeline's
+  double load_bps = 0;  // the traffic classes placed on the link (SetLoad)
   bool cross_running = false;
   CrossPattern pattern = CrossPattern::kPoisson;
   std::uint32_t cross_bytes = 1000;
@@ -191,7 +192,7 @@ constexpr std::uint32_t kCrossOverhead = 20 + 8 + 2;
 
 // The gap to the next cross packet at the rate in force (0: none).
 double CrossGapSeconds(Built* link) {
-  const double bps = link->cross_bps.At(NowNs());
+  const double bps = link->cross_bps.At(NowNs()) + link->load_bps;
   if (bps <= 0) return 0;
   const double mean = link->cross_bytes * 8.0 / bps;
   if (link->pattern != CrossPattern::kPoisson) return mean;
@@ -201,7 +202,7 @@ double CrossGapSeconds(Built* link) {
 // Sends one cross packet and schedules the next: one pending event per link.
 void SendCross(Built* link) {
   const std::int64_t now = NowNs();
-  if (link->cross_bps.At(now) <= 0) {
+  if (link->cross_bps.At(now) + link->load_bps <= 0) {
     // Stopped, unless a ramp is on its way up from zero.
     if (link->cross_bps.Rising(now)) {
       Simulator::Schedule(MilliSeconds(1), &SendCross, link);
@@ -224,11 +225,10 @@ void SendCross(Built* link) {
   Simulator::Schedule(Seconds(CrossGapSeconds(link)), &SendCross, link);
 }
 
-// A change of the cross rate; a stopped source starts at a random point of
+// Starts a stopped source that has something to send, at a random point of
 // its first gap (so that seeds differ in phase too).
-void SetCross(Built* link, double mbps, std::int64_t ramp) {
+void Kick(Built* link) {
   const std::int64_t now = NowNs();
-  link->cross_bps.Set(mbps * 1e6, now, ramp);
   if (link->cross_running) return;
   const double gap = CrossGapSeconds(link);
   if (gap <= 0 && !link->cross_bps.Rising(now)) return;
@@ -236,6 +236,15 @@ void SetCross(Built* link, double mbps, std::int64_t ramp) {
   const double first = gap > 0 ? gap * link->cross_rng->GetValue() : 0.001;
   Simulator::Schedule(Seconds(first), &SendCross, link);
 }
+
+// A change of the timeline's cross rate.
+void SetCross(Built* link, double mbps, std::int64_t ramp) {
+  link->cross_bps.Set(mbps * 1e6, NowNs(), ramp);
+  Kick(link);
+}
+
+// The links of the run in progress, for SetLoad.
+std::map<std::string, Built>* running_links = nullptr;
 
 const char* QueueDiscType(QueueDiscipline d) {
   switch (d) {
@@ -382,6 +391,14 @@ class SimulatorClock final : public Clock, public TimerQueue {
 
 }  // namespace
 
+void SetLoad(const std::string& link, double mbps) {
+  if (running_links == nullptr) return;
+  const auto it = running_links->find(link);
+  if (it == running_links->end()) return;
+  it->second.load_bps = std::max(mbps, 0.0) * 1e6;
+  Kick(&it->second);
+}
+
 std::unique_ptr<Clock> MakeSimulatorClock(WallTime epoch) {
   return std::make_unique<SimulatorClock>(epoch);
 }
@@ -490,7 +507,9 @@ RunInfo Run(const Network& network, std::vector<Probe>& probes,
 
   ScheduleChanges(network, links, progress);
   Simulator::Stop(NanoSeconds(network.duration_ns));
+  running_links = &links;
   Simulator::Run();
+  running_links = nullptr;
   RunInfo info;
   info.packets_dropped = Dropped(links);
   for (auto& [name, link] : links) {

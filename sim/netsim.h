@@ -119,6 +119,11 @@ struct RunInfo {
 // it.
 std::unique_ptr<Clock> MakeSimulatorClock(WallTime epoch);
 
+// During Run, from its callbacks: the traffic of the classes the controller
+// placed on `link`, in wire Mbit/s from a to b, added to the timeline's
+// cross traffic (and shaped like it). Outside a run it does nothing.
+void SetLoad(const std::string& link, double mbps);
+
 // Runs the simulation to the end. `progress` gets the simulated share done.
 RunInfo Run(const Network& network, std::vector<Probe>& probes,
             const std::function<void(double)>& progress);

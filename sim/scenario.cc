@@ -376,6 +376,22 @@ Result<Scenario> ParseScenario(std::string_view text, std::string origin) {
   if (tunnels.empty())
     root.Error("'tunnels' is required: the lines of the scenario, with site and peer");
 
+  // The volume of each traffic class, on the line the controller chooses.
+  for (auto& [name, volume] : root.Entries("traffic")) {
+    if (classes.count(name) == 0) {
+      std::vector<std::string> names;
+      names.reserve(classes.size());
+      for (const auto& [c, sla] : classes) names.push_back(c);
+      volume.Error(fmt::format("'{}' is no traffic class of the scenario (traffic classes: {})",
+                               name,
+                               names.empty() ? "none" : fmt::format("{}", fmt::join(names, ", "))));
+      continue;
+    }
+    if (!volume.Has("mbps")) volume.Error("'mbps' is required: the class's volume, e.g. mbps: 8");
+    s.traffic_mbps[name] = volume.Number("mbps", 0, 0, 100000);
+    volume.CheckNoOtherKeys();
+  }
+
   // The underlay of each tunnel; a tunnel without an entry gets the defaults.
   std::set<std::string> described;
   for (auto& [name, link] : root.Entries("links")) {

@@ -4,6 +4,7 @@
 // of scenarios is in scenarios/.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -66,6 +67,9 @@ struct Scenario {
   std::uint8_t dscp = 0;
   std::vector<std::string> probed;  // tunnels with a TWAMP session (default: all)
   autoflow::LoadedConfig config;    // SLA classes, tunnels, policy
+  // The volume of traffic classes (wire Mbit/s from site to peer), carried
+  // on the line the controller puts each on.
+  std::map<std::string, double> traffic_mbps;
   std::vector<Expectation> expectations;
 };
 

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace lineup::store {
 namespace {
 
@@ -59,32 +61,54 @@ RunSummary SummaryFrom(const measure::Summary& s, WallTime started, WallTime fin
   return e;
 }
 
+namespace {
+bool InTime(const measure::PacketRecord& p, Nanos wait) {
+  return p.reply && (wait <= Nanos(0) || p.reply->t4 - p.t1 <= wait);
+}
+}  // namespace
+
+WallTime KnownAt(const measure::PacketRecord& p, Nanos wait) {
+  return InTime(p, wait) ? p.reply->t4 : p.t1 + wait;
+}
+
+Event SampleEvent(const std::string& stream, const measure::PacketRecord& p, Nanos wait,
+                  WallTime not_before) {
+  ProbeSample s;
+  s.sequence = p.sequence;
+  s.t1_ns = ToUnixNanos(p.t1);
+  if (InTime(p, wait)) {
+    s.t2_ns = ToUnixNanos(p.reply->t2);
+    s.t3_ns = ToUnixNanos(p.reply->t3);
+    s.t4_ns = ToUnixNanos(p.reply->t4);
+    s.reflector_sequence = p.reply->reflector_sequence;
+    s.ttl_at_reflector = static_cast<std::int16_t>(p.reply->ttl_at_reflector);
+    s.reply_ttl = static_cast<std::int16_t>(p.reply->reply_ttl);
+    s.reply_tos = static_cast<std::int16_t>(p.reply->reply_tos);
+    s.clocks_synchronized = p.reply->clocks_synchronized;
+  } else {
+    s.lost = true;
+  }
+  return Event{std::max(KnownAt(p, wait), not_before), stream, s, {}, {}};
+}
+
 std::vector<Event> EventsFromRun(const measure::SessionResult& r) {
   const std::string stream = SessionStream(r.config);
   std::vector<Event> out;
   out.reserve(r.packets.size() + 1);
+  WallTime previous{};
   for (const auto& p : r.packets) {
-    ProbeSample s;
-    s.sequence = p.sequence;
-    s.t1_ns = ToUnixNanos(p.t1);
-    if (p.reply) {
-      s.t2_ns = ToUnixNanos(p.reply->t2);
-      s.t3_ns = ToUnixNanos(p.reply->t3);
-      s.t4_ns = ToUnixNanos(p.reply->t4);
-      s.reflector_sequence = p.reply->reflector_sequence;
-      s.ttl_at_reflector = static_cast<std::int16_t>(p.reply->ttl_at_reflector);
-      s.reply_ttl = static_cast<std::int16_t>(p.reply->reply_ttl);
-      s.reply_tos = static_cast<std::int16_t>(p.reply->reply_tos);
-      s.clocks_synchronized = p.reply->clocks_synchronized;
-    } else {
-      s.lost = true;
-    }
-    out.push_back(Event{p.t1, stream, s, {}, {}});
+    out.push_back(SampleEvent(stream, p, r.config.wait, previous));
+    previous = out.back().time;
   }
+  out.push_back(SummaryEvent(r));
+  return out;
+}
+
+Event SummaryEvent(const measure::SessionResult& r) {
+  const std::string stream = SessionStream(r.config);
   Event summary{r.finished, stream, SummaryFrom(r), {}, {}};
   summary.event_id = fmt::format("run/{}/{}", stream, ToUnixNanos(r.started));
-  out.push_back(std::move(summary));
-  return out;
+  return summary;
 }
 
 std::string Describe(const Event& event) {

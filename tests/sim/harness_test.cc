@@ -406,6 +406,49 @@ probes: {{interval: 20ms}}
   }
 }
 
+// A traffic class's volume rides on the line the controller puts it on, so
+// a move can congest its target: 8 Mbit/s of bulk failing over from a to
+// the 5 Mbit/s b fills b's queue (its probes wait ~320 ms and lose ~3/8),
+// and b is clean again once bulk is back on a. Without the volume, b stays
+// at its 30 ms throughout.
+TEST(HarnessTest, TrafficFollowsTheControllerSoAMoveCanCongestItsTarget) {
+  const std::string base = R"(name: moved-load
+duration: 4m
+tunnels:
+  a: {site: x, peer: y}
+  b: {site: x, peer: y}
+sla_classes:
+  - {name: bulk, window: 50, loss_percent: {enter: 60, exit: 50}}
+policy: {min_dwell: 10s, failback_delay: 30s}
+traffic_classes:
+  - {name: bulk, sla_class: bulk, strategy: priority, preferred: [a, b]}
+links:
+  a: {rate_mbps: 100, delay: 10ms, timeline: [{at: 1m, outage: true, for: 1m}]}
+  b: {rate_mbps: 5, delay: 30ms}
+probes: {interval: 100ms}
+)";
+  auto loaded = RunScenario(Parse(base + "traffic:\n  bulk: {mbps: 8}\n"));
+  ASSERT_TRUE(loaded) << loaded.error().message;
+  ASSERT_GE(loaded->decisions.size(), 3u);
+  EXPECT_EQ(loaded->decisions[1].to, "b");
+  EXPECT_EQ(loaded->decisions[2].to, "a");
+  const auto& b = loaded->probes_by_tunnel.at("b");
+  EXPECT_NEAR(Measure(b, 0s, 1min).forward_mean_ms, 30, 0.5);
+  const Measured congested = Measure(b, 1min + 10s, 2min);
+  EXPECT_GT(congested.forward_mean_ms, 30 + 0.75 * 320);
+  EXPECT_NEAR(congested.forward_loss_percent, 37.5, 10);
+  EXPECT_GT(loaded->cross_packets, 0u);
+  const Nanos back = loaded->decisions[2].at + 5s;
+  EXPECT_NEAR(Measure(b, back, 4min).forward_mean_ms, 30, 0.5);
+  EXPECT_EQ(Measure(b, back, 4min).lost, 0u);
+
+  auto unloaded = RunScenario(Parse(base));
+  ASSERT_TRUE(unloaded) << unloaded.error().message;
+  EXPECT_NEAR(Measure(unloaded->probes_by_tunnel.at("b"), 1min + 10s, 2min).forward_mean_ms, 30,
+              0.5);
+  EXPECT_EQ(unloaded->cross_packets, 0u);
+}
+
 // A figure over a span with no replies is no evidence: the expectation
 // fails and says why, whatever its range (it used to pass with 0 ms).
 TEST(HarnessTest, AnExpectationOverNoRepliesFails) {

@@ -166,6 +166,14 @@ TEST(ScenarioTest, MistakesNameTheFileLineAndField) {
             "t.yaml:9:38: links.a.cross.on: only the on_off pattern has on and off periods");
   EXPECT_NE(ErrorOf("links:\n  a: {forward: {loss: 5}}\n").find("links.a.forward.loss"),
             std::string::npos);
+  // A class's volume: a traffic class of the scenario, in Mbit/s.
+  EXPECT_EQ(ErrorOf("traffic:\n  bulk: {mbps: 8}\n"),
+            "t.yaml:9:9: traffic.bulk: 'bulk' is no traffic class of the scenario (traffic "
+            "classes: voice)");
+  EXPECT_EQ(ErrorOf("traffic:\n  voice: {rate: 8}\n"),
+            "t.yaml:9:10: traffic.voice: 'mbps' is required: the class's volume, e.g. mbps: 8\n"
+            "t.yaml:9:11: traffic.voice.rate: unknown key (known here: mbps)");
+  EXPECT_EQ(ErrorOf("traffic:\n  voice: {mbps: 0.5}\n"), "");
   EXPECT_EQ(ErrorOf("expect:\n  - {tunnel: c, down: true}\n"),
             "t.yaml:9:14: expect[0].tunnel: unknown tunnel 'c'");
   EXPECT_EQ(ErrorOf("expect:\n  - {traffic_class: voice, on: a}\n"),
