@@ -27,6 +27,7 @@ struct Analyzer::Session {
   std::string name;
   std::string tunnel;  // "" : diagnostic
   std::optional<std::uint8_t> dscp;
+  Nanos interval{0};                  // between its probes, as configured (0: unknown)
   std::vector<SampleWindow> windows;  // one per distinct window spec
   std::uint32_t consecutive_lost = 0;
   WallTime streak_start;                // the first loss of the current streak
@@ -195,6 +196,7 @@ void Analyzer::OnConfigured(const store::RecordedEvent& e, const store::SessionC
   // A changed session starts afresh: its old samples say nothing of the new one.
   Unbind(s, e, out);
   s.dscp = c.dscp;
+  s.interval = Nanos(c.interval_ns);
   Bind(s, e, out);
 }
 
@@ -526,7 +528,12 @@ std::uint32_t Analyzer::StreakForOutage(const Session& s) const {
   if (size < 20) return base;  // too few probes to know the line's loss
   const double p = double(w.lost() - streak) / double(size);
   if (p <= 0) return base;
-  const double needed = std::ceil(std::log(kChanceStreak) / std::log(std::min(p, 0.9)));
+  // The chance per probe that makes a false outage rarer than once in
+  // kFalseOutageEvery of this session's probing (1 s apart when unknown).
+  const Nanos gap = s.interval > Nanos(0) ? s.interval : Nanos(std::chrono::seconds(1));
+  const double chance =
+      std::min(kChanceStreak, double(gap.count()) / double(Nanos(kFalseOutageEvery).count()));
+  const double needed = std::ceil(std::log(chance) / std::log(std::min(p, 0.9)));
   return std::clamp<std::uint32_t>(static_cast<std::uint32_t>(needed), base, 4 * base);
 }
 

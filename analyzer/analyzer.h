@@ -17,6 +17,7 @@
 // same events, byte for byte. Not thread-safe.
 #pragma once
 
+#include <chrono>
 #include <map>
 #include <memory>
 #include <optional>
@@ -59,8 +60,13 @@ struct AnalyzerConfig {
 // value before a loss violation ends (see Analyzer::Judge, docs/analyzer.md).
 inline constexpr double kRecoveryConfidence = 0.9;
 
-// A run of losses this unlikely under a line's own loss ratio is an outage.
+// A run of losses this unlikely under a line's own loss ratio is an outage:
+// at most this likely per probe, and rare enough that the line's own loss
+// gives such a run by chance less than once in kFalseOutageEvery of the
+// session's probing (per probe, not per run: at 10 probes/s and 6 % loss,
+// 1e-4 per probe alone was a false outage every ~20 minutes).
 inline constexpr double kChanceStreak = 1e-4;
+inline constexpr std::chrono::hours kFalseOutageEvery{24 * 365};
 
 // Probes counted toward ending a violation.
 struct RecoveryTally {
@@ -141,9 +147,10 @@ class Analyzer {
   bool UpdateLineState(Tunnel& t, const store::RecordedEvent& e, std::vector<store::Event>& out);
   // How many lost probes in a row make an outage of this session: the
   // configured blackout_after_lost, or more on a lossy line, as many as its
-  // own loss would give in a row by chance less than once in 1/kChanceStreak
-  // (at 19 % loss: 6), at most 4 x blackout_after_lost. A streak the line's
-  // loss explains is loss (a brownout), not a blackout.
+  // own loss would give in a row by chance less than once a year of its
+  // probing (kFalseOutageEvery; at 10 probes/s and 6 % loss: 8), at most
+  // 4 x blackout_after_lost. A streak the line's loss explains is loss (a
+  // brownout), not a blackout.
   std::uint32_t StreakForOutage(const Session& s) const;
   // How long a session may stay quiet before it is overdue: 1.5 times its
   // usual gap between reports (runs' summaries, else samples), at most
