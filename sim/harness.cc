@@ -759,7 +759,6 @@ Result<RunOutcome> RunScenario(const Scenario& scenario, const RunOptions& optio
     // Probes the run had no time to send have no point.
     run.probes_by_tunnel[s->tunnel].resize(s->sender.recorder().packets().size());
   }
-  progress("analyzing", 1.0);
   run.events = memory->head();
   run.decisions = std::move(lockstep.decisions);
   run.outages = std::move(lockstep.outages);

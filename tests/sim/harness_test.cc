@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <filesystem>
 
@@ -33,24 +34,44 @@ std::string Failures(const RunOutcome& run) {
   return out;
 }
 
-TEST(HarnessTest, EveryScenarioInTheLibraryMeetsItsExpectations) {
-  std::vector<std::filesystem::path> files;
+// A test name from a string parameter: what is not a letter or digit
+// becomes '_'.
+std::string Identifier(const ::testing::TestParamInfo<std::string>& param) {
+  std::string name = param.param;
+  std::replace_if(
+      name.begin(), name.end(),
+      [](char c) { return std::isalnum(static_cast<unsigned char>(c)) == 0; }, '_');
+  return name;
+}
+
+std::vector<std::string> LibraryScenarios() {
+  std::vector<std::string> files;
   for (const auto& entry : std::filesystem::directory_iterator(LINEUP_SCENARIOS)) {
-    if (entry.path().extension() == ".yaml") files.push_back(entry.path());
+    if (entry.path().extension() == ".yaml") files.push_back(entry.path().stem().string());
   }
   std::sort(files.begin(), files.end());
-  EXPECT_GE(files.size(), 8u);
-  for (const auto& file : files) {
-    SCOPED_TRACE(file.string());
-    auto scenario = LoadScenario(file.string());
-    ASSERT_TRUE(scenario) << scenario.error().message;
-    EXPECT_FALSE(scenario->expectations.empty());
-    auto run = RunScenario(*scenario);
-    ASSERT_TRUE(run) << run.error().message;
-    EXPECT_TRUE(run->passed()) << Failures(*run);
-    EXPECT_FALSE(run->decisions.empty());
-  }
+  return files;
 }
+
+TEST(HarnessTest, TheScenarioLibraryIsThere) { EXPECT_GE(LibraryScenarios().size(), 8u); }
+
+// One test per scenario of the library, so that a failure names it and each
+// runs (and is timed) on its own.
+class LibraryScenarioTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(LibraryScenarioTest, MeetsItsExpectations) {
+  const auto file = std::filesystem::path(LINEUP_SCENARIOS) / (GetParam() + ".yaml");
+  auto scenario = LoadScenario(file.string());
+  ASSERT_TRUE(scenario) << scenario.error().message;
+  EXPECT_FALSE(scenario->expectations.empty());
+  auto run = RunScenario(*scenario);
+  ASSERT_TRUE(run) << run.error().message;
+  EXPECT_TRUE(run->passed()) << Failures(*run);
+  EXPECT_FALSE(run->decisions.empty());
+}
+
+INSTANTIATE_TEST_SUITE_P(Library, LibraryScenarioTest, ::testing::ValuesIn(LibraryScenarios()),
+                         Identifier);
 
 const char* kLossy = R"(name: lossy
 duration: 3m
@@ -336,75 +357,85 @@ probes: {interval: 20ms}
 }
 
 // Cross traffic is counted in wire bits (IP header and framing included),
-// Poisson by default. Model: 10.5 Mbit/s offered to a 10 Mbit/s link keeps
+// Poisson by default. Model: 5.25 Mbit/s offered to a 5 Mbit/s link keeps
 // the 200-packet queue at the brim, and an arrival finds it full with
-// probability 1 - 10/10.5 = 4.8 % (the overload share); probes lose about
-// that (4.1-4.6 % measured over seeds: periodic probes sample the queue
-// between arrivals slightly more often than at its fullest), bound here to
-// within 30 % of the model, and wait behind a queue of up to 160 ms.
-// Replies travel the other way and lose nothing. At 9.8 Mbit/s nothing is
-// lost: the link is not full.
-TEST(HarnessTest, AFivePercentOverloadCostsProbesAboutTheOverloadShare) {
-  for (const std::uint32_t seed : {1u, 2u, 3u}) {
-    SCOPED_TRACE(seed);
-    const Scenario s = Parse(fmt::format(R"(name: overload
+// probability 1 - 5/5.25 = 4.8 % (the overload share); probes lose
+// somewhat less (3.6-4.2 % over 8 seeds: service is deterministic, so a
+// busy link departs a packet every 1.6 ms, and probes every 20 ms sample
+// that cycle at fixed phases, more often just after a departure, when the
+// queue has room, than the time average), bound here to
+// within 30 % of the model, and wait behind a queue of up to 320 ms
+// (200 x 1000 B at 5 Mbit/s). Replies travel the other way and lose nothing.
+// At 4.9 Mbit/s (98 % load) the queue overflows only in rare Poisson
+// excursions (for a 200-packet M/D/1 queue at that load, a chance of the
+// order of e^-8 per arrival): well under 0.1 % is lost. The ratio, not the
+// rate, is what matters; a slower link keeps the run cheap under sanitizers.
+class OverloadTest : public ::testing::TestWithParam<std::uint32_t> {};
+
+TEST_P(OverloadTest, AFivePercentOverloadCostsProbesAboutTheOverloadShare) {
+  const Scenario s = Parse(fmt::format(R"(name: overload
 duration: 5m
 seed: {}
 tunnels:
   a: {{site: x, peer: y}}
   b: {{site: x, peer: y}}
 links:
-  a: {{rate_mbps: 10, delay: 20ms, timeline: [{{at: 10s, cross_mbps: 10.5}}]}}
-  b: {{rate_mbps: 10, delay: 20ms, timeline: [{{at: 10s, cross_mbps: 9.8}}]}}
+  a: {{rate_mbps: 5, delay: 20ms, timeline: [{{at: 10s, cross_mbps: 5.25}}]}}
+  b: {{rate_mbps: 5, delay: 20ms, timeline: [{{at: 10s, cross_mbps: 4.9}}]}}
 probes: {{interval: 20ms}}
 )",
-                                         seed));
-    auto run = RunScenario(s);
-    ASSERT_TRUE(run) << run.error().message;
-    const Measured full = Measure(run->probes_by_tunnel.at("a"), 30s, s.duration);
-    EXPECT_NEAR(full.forward_loss_percent, 4.76, 0.3 * 4.76);
-    EXPECT_EQ(full.backward_lost, 0u);
-    EXPECT_GT(full.forward_mean_ms, 20 + 0.75 * 160);
-    EXPECT_LT(full.forward_mean_ms, 20 + 161);
-    const Measured busy = Measure(run->probes_by_tunnel.at("b"), 30s, s.duration);
-    EXPECT_EQ(busy.lost, 0u);
-  }
+                                       GetParam()));
+  auto run = RunScenario(s);
+  ASSERT_TRUE(run) << run.error().message;
+  const Measured full = Measure(run->probes_by_tunnel.at("a"), 30s, s.duration);
+  EXPECT_NEAR(full.forward_loss_percent, 4.76, 0.3 * 4.76);
+  EXPECT_EQ(full.backward_lost, 0u);
+  EXPECT_GT(full.forward_mean_ms, 20 + 0.75 * 320);
+  EXPECT_LT(full.forward_mean_ms, 20 + 321);
+  const Measured busy = Measure(run->probes_by_tunnel.at("b"), 30s, s.duration);
+  EXPECT_LT(busy.loss_percent, 0.1);
 }
+
+INSTANTIATE_TEST_SUITE_P(Seeds, OverloadTest, ::testing::Values(1u, 2u, 3u));  // by seed
 
 // The queue's discipline decides who waits and who is dropped under the
 // same 5 % overload: fq_codel gives the sparse probe flow its own queue
 // (nothing lost, next to no wait); CoDel, RED and PIE share one queue but
 // keep it short, so probes lose about the overload share (what must be
-// dropped) and wait far less than behind the full 160 ms drop-tail queue.
-TEST(HarnessTest, TheQueueDisciplineDecidesWhoWaitsAndWhoIsDropped) {
-  for (const char* discipline : {"fq_codel", "codel", "red", "pie"}) {
-    SCOPED_TRACE(discipline);
-    const Scenario s = Parse(fmt::format(R"(name: aqm
+// dropped) and wait far less than behind a full 320 ms drop-tail queue.
+class DisciplineTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(DisciplineTest, TheQueueDisciplineDecidesWhoWaitsAndWhoIsDropped) {
+  const std::string discipline = GetParam();
+  const Scenario s = Parse(fmt::format(R"(name: aqm
 duration: 3m
 tunnels:
   a: {{site: x, peer: y}}
 links:
   a:
-    rate_mbps: 10
+    rate_mbps: 5
     delay: 20ms
     queue: {{discipline: {}}}
-    timeline: [{{at: 10s, cross_mbps: 10.5}}]
+    timeline: [{{at: 10s, cross_mbps: 5.25}}]
 probes: {{interval: 20ms}}
 )",
-                                         discipline));
-    auto run = RunScenario(s);
-    ASSERT_TRUE(run) << run.error().message;
-    EXPECT_GT(run->queue_drops, 0u);
-    const Measured m = Measure(run->probes_by_tunnel.at("a"), 30s, s.duration);
-    if (std::string(discipline) == "fq_codel") {
-      EXPECT_EQ(m.forward_lost, 0u);
-      EXPECT_LT(m.forward_mean_ms, 25);
-    } else {
-      EXPECT_NEAR(m.forward_loss_percent, 4.76, 0.5 * 4.76);
-      EXPECT_LT(m.forward_mean_ms, 20 + 80);
-    }
+                                       discipline));
+  auto run = RunScenario(s);
+  ASSERT_TRUE(run) << run.error().message;
+  EXPECT_GT(run->queue_drops, 0u);
+  const Measured m = Measure(run->probes_by_tunnel.at("a"), 30s, s.duration);
+  if (discipline == "fq_codel") {
+    EXPECT_EQ(m.forward_lost, 0u);
+    EXPECT_LT(m.forward_mean_ms, 25);
+  } else {
+    EXPECT_NEAR(m.forward_loss_percent, 4.76, 0.5 * 4.76);
+    EXPECT_LT(m.forward_mean_ms, 20 + 80);
   }
 }
+
+INSTANTIATE_TEST_SUITE_P(Disciplines, DisciplineTest,
+                         ::testing::Values<std::string>("fq_codel", "codel", "red", "pie"),
+                         Identifier);
 
 // A traffic class's volume rides on the line the controller puts it on, so
 // a move can congest its target: 8 Mbit/s of bulk failing over from a to
