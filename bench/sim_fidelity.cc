@@ -111,7 +111,7 @@ int main(int argc, char** argv) {
         }
         const auto from = std::chrono::duration_cast<Nanos>(duration * row.from);
         const auto to = std::chrono::duration_cast<Nanos>(duration * row.to);
-        const sim::Measured m = sim::Measure(run->probes_by_tunnel.at("a"), from, to);
+        const sim::Measured m = sim::Measure(run->probes_by_session.at("a"), from, to);
         const double v = row.read(m);
         values.push_back(v);
         bool ok = false;

@@ -136,10 +136,13 @@ void PrintRun(const sim::Scenario& s, const sim::RunOutcome& run) {
   std::cout << fmt::format("{} ({}), seed {}: {} simulated in {:.2f} s ({:.0f}x real time)\n",
                            s.name, s.origin, run.seed, FormatDuration(s.duration), run.wall_seconds,
                            simulated / std::max(run.wall_seconds, 1e-9));
+  const std::string sessions =
+      s.sessions.size() == s.probed.size()
+          ? fmt::format("{} tunnels", s.probed.size())
+          : fmt::format("{} sessions on {} tunnels", s.sessions.size(), s.probed.size());
   std::cout << fmt::format(
-      "{} tunnels probed every {}: {} probes, {} packets lost to impairments, {} events\n",
-      s.probed.size(), FormatDuration(s.probe_interval), run.probes, run.packets_dropped,
-      run.events);
+      "{} probed every {}: {} probes, {} packets lost to impairments, {} events\n", sessions,
+      FormatDuration(s.probe_interval), run.probes, run.packets_dropped, run.events);
   if (run.cross_packets > 0 || run.queue_drops > 0) {
     std::cout << fmt::format("{} cross-traffic packets sent, {} packets dropped by the queues\n",
                              run.cross_packets, run.queue_drops);
@@ -226,6 +229,7 @@ int Sim(const SimOptions& o) {
           fmt::format("--interval {}: give a duration from 1ms to 1h, such as 20ms", o.interval));
     }
     scenario->probe_interval = *interval;
+    for (auto& session : scenario->sessions) session.interval.reset();  // every session's
   }
   if (o.seeds > 0) return Seeds(*scenario, o);
 

@@ -46,14 +46,20 @@ struct Session {
   std::string tunnel;
   measure::SenderSession sender;
   measure::ReflectorCore reflector;
-  measure::UdpEndpoint local;  // the sender's address, as the reflector sees it
-  Nanos phase{0};              // its first probe, in [0, interval)
+  measure::UdpEndpoint local;                      // the sender's address, as the reflector sees it
+  Nanos phase{0};                                  // its first probe, in [0, interval)
+  std::uint16_t port = measure::kDefaultTestPort;  // the reflector's
+  std::vector<std::pair<Nanos, Nanos>> dead;       // when the reflector port does not answer
   Session(std::string t, measure::SessionConfig config, measure::ReflectorConfig rc,
           measure::UdpEndpoint l)
       : tunnel(std::move(t)),
         sender(std::move(config)),
         reflector(std::move(rc)),
         local(std::move(l)) {}
+  bool DeadAt(Nanos t) const {
+    return std::any_of(dead.begin(), dead.end(),
+                       [t](const auto& span) { return t >= span.first && t < span.second; });
+  }
 };
 
 ByteSpan Bytes(std::uint8_t* data, std::size_t length) {
@@ -74,28 +80,31 @@ measure::UdpEndpoint Endpoint(std::uint32_t address, std::uint16_t port) {
 std::vector<std::unique_ptr<Session>> MakeSessions(const Scenario& s, std::uint32_t seed) {
   std::vector<std::unique_ptr<Session>> sessions;
   std::mt19937_64 phases(0x9e3779b97f4a7c15ULL ^ seed);
-  std::uniform_int_distribution<std::int64_t> phase_of(0, s.probe_interval.count() - 1);
   measure::ErrorEstimate synced = measure::ErrorEstimate::FromError(Nanos(1), true);
-  for (const auto& tunnel : s.probed) {
+  for (const auto& spec : s.sessions) {
     std::size_t index = 0;
-    while (s.network.links[index].name != tunnel) ++index;
+    while (s.network.links[index].name != spec.tunnel) ++index;
+    const Nanos interval = spec.interval.value_or(s.probe_interval);
     measure::SessionConfig c;
-    c.name = tunnel;
-    c.destination = Endpoint(net::LinkAddress(index, true), measure::kDefaultTestPort);
-    c.interval = s.probe_interval;
-    c.padding = s.padding;
-    c.dscp = s.dscp;
+    c.name = spec.name;
+    c.destination = Endpoint(net::LinkAddress(index, true), spec.port);
+    c.interval = interval;
+    c.padding = spec.padding;
+    c.dscp = spec.dscp;
     c.wait = s.loss_timeout;
     c.reflector = measure::ReflectorNumbering::kStateful;
     c.error_estimate = synced;
+    std::uniform_int_distribution<std::int64_t> phase_of(0, interval.count() - 1);
     const Nanos offset(phase_of(phases));
-    c.count = static_cast<std::uint32_t>((s.duration - offset - Nanos(1)) / s.probe_interval + 1);
+    c.count = static_cast<std::uint32_t>((s.duration - offset - Nanos(1)) / interval + 1);
     measure::ReflectorConfig rc;
     rc.error_estimate = synced;
     rc.sender_idle_timeout = s.duration + s.loss_timeout + std::chrono::hours(1);
-    sessions.push_back(
-        std::make_unique<Session>(tunnel, c, rc, Endpoint(net::LinkAddress(index, false), 50000)));
+    sessions.push_back(std::make_unique<Session>(spec.tunnel, c, rc,
+                                                 Endpoint(net::LinkAddress(index, false), 50000)));
     sessions.back()->phase = offset;
+    sessions.back()->port = spec.port;
+    sessions.back()->dead = spec.dead;
   }
   return sessions;
 }
@@ -120,6 +129,7 @@ std::vector<net::Probe> Wire(const Scenario& s, std::vector<std::unique_ptr<Sess
     p.interval_ns = c.interval.count();
     p.count = c.count;
     p.tos = static_cast<std::uint8_t>(c.dscp << 2);
+    p.port = session->port;
     const WallTime start = s.start;
     p.build = [session, start, i, &events](std::int64_t t, std::uint8_t* out,
                                            std::size_t capacity) {
@@ -137,6 +147,7 @@ std::vector<net::Probe> Wire(const Scenario& s, std::vector<std::unique_ptr<Sess
     };
     p.reflect = [session, start](std::int64_t t, const std::uint8_t* in, std::size_t length,
                                  int ttl, int tos, std::uint8_t* out, std::size_t capacity) {
+      if (session->DeadAt(Nanos(t))) return std::size_t{0};
       measure::ReceivedMeta meta;
       meta.peer = session->local;
       meta.receive_time = start + Nanos(t);
@@ -183,6 +194,7 @@ class Lockstep {
   std::vector<Decision> decisions;
   std::vector<std::pair<Nanos, std::string>> outages;
   std::vector<RunOutcome::LineChange> line_changes;
+  std::vector<RunOutcome::Fault> session_faults;
   std::function<void(const store::PathSwitched&)> on_switch;
 
  private:
@@ -200,6 +212,8 @@ class Lockstep {
       line_changes.push_back({at, v->tunnel, v->sla_class, true});
     } else if (const auto* r = std::get_if<store::SlaRecovered>(&e.payload)) {
       line_changes.push_back({at, r->tunnel, r->sla_class, false});
+    } else if (const auto* f = std::get_if<store::SessionFault>(&e.payload)) {
+      session_faults.push_back({at, f->tunnel, f->session});
     }
   }
 
@@ -231,7 +245,7 @@ class Live final : public ProbeEvents {
       known_.emplace_back(session->sender.config().count, false);
       next_.push_back(0);
       previous_.emplace_back();
-      run_.probes_by_tunnel[session->tunnel].resize(session->sender.config().count);
+      run_.probes_by_session[session->sender.config().name].resize(session->sender.config().count);
     }
     lockstep_.on_switch = [this](const store::PathSwitched& p) { Moved(p); };
   }
@@ -262,7 +276,7 @@ class Live final : public ProbeEvents {
     store::Event event =
         store::SampleEvent(streams_[i], packet, scenario_.loss_timeout, previous_[i]);
     previous_[i] = event.time;
-    ProbePoint& point = run_.probes_by_tunnel[session.tunnel][sequence];
+    ProbePoint& point = run_.probes_by_session[session.sender.config().name][sequence];
     point.sent = packet.t1 - scenario_.start;
     point.sequence = packet.sequence;
     point.lost = std::get<store::ProbeSample>(event.payload).lost;
@@ -353,6 +367,10 @@ std::string Describe(const Expectation& e) {
       return fmt::format("inbound jitter of {} {} {} ms", e.subject, window, range);
     case Expectation::kDown:
       return fmt::format("{} reported down {}", e.subject, window);
+    case Expectation::kNotDown:
+      return fmt::format("{} never down {}", e.subject, window);
+    case Expectation::kSessionFault:
+      return fmt::format("a session of {} reported faulty {}", e.subject, window);
   }
   return "?";
 }
@@ -458,9 +476,10 @@ ExpectationResult Check(const Expectation& e, const RunOutcome& run) {
   // The tunnel's figures over [from, to), for the expectations on them.
   const bool measures = e.kind != Expectation::kOn && e.kind != Expectation::kTimeOn &&
                         e.kind != Expectation::kTimeOnViolated &&
-                        e.kind != Expectation::kMaxSwitches && e.kind != Expectation::kDown;
-  const auto probed = run.probes_by_tunnel.find(e.subject);
-  const Measured m = measures && probed != run.probes_by_tunnel.end()
+                        e.kind != Expectation::kMaxSwitches && e.kind != Expectation::kDown &&
+                        e.kind != Expectation::kNotDown && e.kind != Expectation::kSessionFault;
+  const auto probed = run.probes_by_session.find(e.subject);
+  const Measured m = measures && probed != run.probes_by_session.end()
                          ? Measure(probed->second, e.from, e.to)
                          : Measured{};
   switch (e.kind) {
@@ -587,10 +606,36 @@ ExpectationResult Check(const Expectation& e, const RunOutcome& run) {
       if (!r.passed) r.detail = "never reported down in that window";
       break;
     }
+    case Expectation::kNotDown: {
+      r.passed = true;
+      r.detail = "never reported down in that window";
+      for (const auto& [at, tunnel] : run.outages) {
+        if (tunnel == e.subject && at >= e.from && at < e.to) {
+          r.passed = false;
+          r.detail = fmt::format("reported down at {}", At(at));
+          break;
+        }
+      }
+      break;
+    }
+    case Expectation::kSessionFault: {
+      for (const auto& f : run.session_faults) {
+        if (f.tunnel == e.subject && f.at >= e.from && f.at < e.to) {
+          r.passed = true;
+          r.detail = fmt::format("{} reported faulty at {}", f.session, At(f.at));
+          break;
+        }
+      }
+      if (!r.passed) r.detail = "no session fault reported in that window";
+      break;
+    }
   }
-  if (measures && probed == run.probes_by_tunnel.end()) {
+  if (measures && probed == run.probes_by_session.end()) {
     r.passed = false;
-    r.detail = fmt::format("{} was not probed (see probes.tunnels)", e.subject);
+    r.detail = fmt::format(
+        "{} was not probed (see probes.tunnels; a tunnel with several "
+        "sessions has its figures per session: 'session: TUNNEL/NAME')",
+        e.subject);
   } else if (measures) {
     // A figure over nothing is no evidence: it fails, whatever its range.
     const std::uint64_t replies = m.sent - m.lost;
@@ -757,12 +802,13 @@ Result<RunOutcome> RunScenario(const Scenario& scenario, const RunOptions& optio
     result.summary = s->sender.Summarize();
     if (auto r = lockstep.Feed(store::SummaryEvent(result)); !r) return tl::unexpected(r.error());
     // Probes the run had no time to send have no point.
-    run.probes_by_tunnel[s->tunnel].resize(s->sender.recorder().packets().size());
+    run.probes_by_session[s->sender.config().name].resize(s->sender.recorder().packets().size());
   }
   run.events = memory->head();
   run.decisions = std::move(lockstep.decisions);
   run.outages = std::move(lockstep.outages);
   run.line_changes = std::move(lockstep.line_changes);
+  run.session_faults = std::move(lockstep.session_faults);
 
   if (options.log) {
     std::vector<store::Event> batch;

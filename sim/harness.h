@@ -83,7 +83,14 @@ struct RunOutcome {
     bool bad = false;
   };
   std::vector<LineChange> line_changes;
-  std::map<std::string, std::vector<ProbePoint>> probes_by_tunnel;
+  // SessionFault: one session of a tunnel unanswered while the tunnel is up.
+  struct Fault {
+    Nanos at{0};
+    std::string tunnel, session;
+  };
+  std::vector<Fault> session_faults;
+  // Every probe by session name (a tunnel's only session is named after it).
+  std::map<std::string, std::vector<ProbePoint>> probes_by_session;
   std::vector<ExpectationResult> results;
   bool passed() const;
 };

@@ -20,7 +20,6 @@ namespace {
 
 using namespace ns3;
 
-constexpr std::uint16_t kTwampPort = 862;
 constexpr std::uint16_t kDiscardPort = 9;
 
 // A value that moves linearly from `from` at t0 to `to` at t1 and then stays
@@ -147,7 +146,6 @@ struct Built {
   Ipv4Address addr_a, addr_b;
   Ptr<JitterChannel> channel;
   Ptr<LossModel> loss_ab, loss_ba;
-  Ptr<Socket> reflector;
   // Cross traffic from a to b: its rate in wire bits per second, its shape.
   Ptr<Socket> cross;
   Ramped cross_bps;     // the timeline's
@@ -432,17 +430,20 @@ RunInfo Run(const Network& network, std::vector<Probe>& probes,
   for (const auto& l : network.links)
     links[l.name] = BuildLink(l, index++, place(l.a), place(l.b), next_stream);
 
-  // Reflectors: one per link that carries probes, answering at once (T2 = T3).
+  // Reflectors: one per link and port that carries probes, answering at
+  // once (T2 = T3).
+  std::map<std::pair<std::string, std::uint16_t>, Ptr<Socket>> reflectors;
   for (auto& probe : probes) {
     Built& link = links.at(probe.link);
-    if (link.reflector) continue;
-    link.reflector = Socket::CreateSocket(link.b, UdpSocketFactory::GetTypeId());
-    link.reflector->Bind(InetSocketAddress(link.addr_b, kTwampPort));
-    link.reflector->SetIpRecvTtl(true);
-    link.reflector->SetIpRecvTos(true);
-    link.reflector->SetIpTtl(255);
+    Ptr<Socket>& reflector = reflectors[{probe.link, probe.port}];
+    if (reflector) continue;
+    reflector = Socket::CreateSocket(link.b, UdpSocketFactory::GetTypeId());
+    reflector->Bind(InetSocketAddress(link.addr_b, probe.port));
+    reflector->SetIpRecvTtl(true);
+    reflector->SetIpRecvTos(true);
+    reflector->SetIpTtl(255);
     auto* reflect = &probe.reflect;
-    link.reflector->SetRecvCallback([reflect](Ptr<Socket> socket) {
+    reflector->SetRecvCallback([reflect](Ptr<Socket> socket) {
       Address from;
       while (Ptr<Packet> p = socket->RecvFrom(from)) {
         int ttl = -1, tos = -1;
@@ -484,7 +485,7 @@ RunInfo Run(const Network& network, std::vector<Probe>& probes,
         (*on_reply)(Simulator::Now().GetNanoSeconds(), data.data(), data.size(), ttl, tos);
       }
     });
-    senders.push_back(Sender{socket, InetSocketAddress(link.addr_b, kTwampPort), &probe});
+    senders.push_back(Sender{socket, InetSocketAddress(link.addr_b, probe.port), &probe});
   }
   // Each send sets the timer of the next one: one pending event per probe,
   // however long the run.

@@ -84,6 +84,7 @@ struct Probe {
   std::int64_t interval_ns = 100'000'000;
   std::uint32_t count = 10;
   std::uint8_t tos = 0;
+  std::uint16_t port = 862;  // the reflector's UDP port at the link's far end
   // Builds the next test packet at simulated time t (ns since the start);
   // returns its length.
   std::function<std::size_t(std::int64_t t_ns, std::uint8_t* out, std::size_t capacity)> build;

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -11,6 +12,7 @@
 #include "analyzer/config.h"
 #include "base/time_text.h"
 #include "measure/dscp.h"
+#include "measure/endpoint.h"
 
 namespace lineup::sim {
 namespace {
@@ -207,7 +209,8 @@ void CheckLine(yaml::Node& n, const std::string& line, const std::set<std::strin
 
 Expectation ReadExpectation(yaml::Node& n, Nanos duration,
                             const std::map<std::string, std::string>& classes,
-                            const std::set<std::string>& tunnels) {
+                            const std::set<std::string>& tunnels,
+                            const std::set<std::string>& sessions) {
   Expectation e;
   e.from = TimeWithin(n, "from", 0s, duration);
   e.to = TimeWithin(n, "to", duration, duration);
@@ -299,10 +302,19 @@ Expectation ReadExpectation(yaml::Node& n, Nanos duration,
                                        FormatDuration(e.after), FormatDuration(e.at)));
       }
     }
-  } else if (n.Has("tunnel")) {
-    e.subject = n.String("tunnel");
-    if (tunnels.count(e.subject) == 0)
+  } else if (n.Has("tunnel") || n.Has("session")) {
+    // A tunnel's figures are its one session's; a tunnel with several
+    // sessions (probes.sessions) has its figures per session.
+    const bool session = n.Has("session");
+    e.subject = n.String(session ? "session" : "tunnel");
+    if (session && sessions.count(e.subject) == 0) {
+      n.ErrorAt("session", fmt::format("unknown session '{}' (sessions: {})", e.subject,
+                                       fmt::join(sessions, ", ")));
+    } else if (!session && tunnels.count(e.subject) == 0) {
       n.ErrorAt("tunnel", fmt::format("unknown tunnel '{}'", e.subject));
+    }
+    if (session && (n.Has("down") || n.Has("session_fault")))
+      n.Error("'down' and 'session_fault' are about a tunnel: give 'tunnel'");
     if (n.Has("loss_percent")) {
       range("loss_percent", Expectation::kLoss);
     } else if (n.Has("forward_loss_percent")) {
@@ -322,16 +334,19 @@ Expectation ReadExpectation(yaml::Node& n, Nanos duration,
     } else if (n.Has("backward_jitter_ms")) {
       range("backward_jitter_ms", Expectation::kBackwardJitter);
     } else if (n.Has("down")) {
-      e.kind = Expectation::kDown;
-      n.Bool("down", true);
+      e.kind = n.Bool("down", true) ? Expectation::kDown : Expectation::kNotDown;
+    } else if (n.Has("session_fault")) {
+      e.kind = Expectation::kSessionFault;
+      if (!n.Bool("session_fault", true))
+        n.ErrorAt("session_fault", "only 'session_fault: true' (a fault reported) is a check");
     } else {
       n.Error(
           "a tunnel expectation needs loss_percent, forward_loss_percent, backward_loss_percent, "
           "rtt_ms, jitter_ms, forward_delay_ms, backward_delay_ms, forward_jitter_ms, "
-          "backward_jitter_ms or down");
+          "backward_jitter_ms, down or session_fault");
     }
   } else {
-    n.Error("an expectation is about a 'traffic_class' or a 'tunnel'");
+    n.Error("an expectation is about a 'traffic_class', a 'tunnel' or a 'session'");
   }
   if (e.from > e.to) n.Error("'from' is after 'to'");
   n.CheckNoOtherKeys();
@@ -418,6 +433,7 @@ Result<Scenario> ParseScenario(std::string_view text, std::string origin) {
     l.b = s.config.policy.tunnels.at(name).peer;
     s.network.links.push_back(l);
   }
+  std::optional<std::vector<std::pair<std::string, yaml::Node>>> sessions_node;
   if (auto probes = root.Child("probes")) {
     s.probe_interval = probes->Duration("interval", 100ms, 1ms, 1h);
     s.loss_timeout = probes->Duration("loss_timeout", 1s, 1ms, 1min);
@@ -434,11 +450,84 @@ Result<Scenario> ParseScenario(std::string_view text, std::string origin) {
     for (const auto& t : s.probed) {
       if (tunnels.count(t) == 0) probes->ErrorAt("tunnels", fmt::format("unknown tunnel '{}'", t));
     }
+    if (probes->Has("sessions")) sessions_node = probes->Entries("sessions");
     probes->CheckNoOtherKeys();
   }
   if (s.probed.empty()) s.probed.assign(tunnels.begin(), tunnels.end());
+  if (!sessions_node || sessions_node->empty()) {
+    const std::uint16_t port = measure::kDefaultTestPort;
+    for (const auto& t : s.probed) {
+      ProbeSession session;
+      session.name = t;
+      session.tunnel = t;
+      session.padding = s.padding;
+      session.dscp = s.dscp;
+      session.port = port;
+      s.sessions.push_back(session);
+    }
+  } else {
+    // Each named session on each of its tunnels, to a port of its own.
+    std::uint16_t port = measure::kDefaultTestPort;
+    for (auto& [name, n] : *sessions_node) {
+      ProbeSession session;
+      if (name.empty() || name.find_first_of("/> ") != std::string::npos)
+        n.Error(fmt::format("'{}' cannot name a session: no '/', '>' or spaces", name));
+      if (n.Has("interval")) session.interval = n.Duration("interval", 100ms, 1ms, 1h);
+      session.padding = static_cast<std::uint32_t>(n.Integer("padding", s.padding, 30, 1400));
+      session.dscp = s.dscp;
+      if (n.Has("dscp")) {
+        auto dscp = measure::ParseDscp(n.String("dscp"));
+        if (!dscp) {
+          n.ErrorAt("dscp", dscp.error().message);
+        } else {
+          session.dscp = *dscp;
+        }
+      }
+      std::vector<std::string> on = n.Strings("tunnels");
+      for (const auto& t : on) {
+        if (tunnels.count(t) == 0) n.ErrorAt("tunnels", fmt::format("unknown tunnel '{}'", t));
+      }
+      if (on.empty()) on = s.probed;
+      struct Dead {
+        Nanos from, to;
+        std::vector<std::string> tunnels;
+      };
+      std::vector<Dead> dead;
+      for (auto& d : n.List("dead")) {
+        Dead span;
+        span.from = TimeWithin(d, "from", 0s, s.duration);
+        span.to = TimeWithin(d, "to", s.duration + s.loss_timeout, s.duration);
+        if (d.Has("to") && span.to <= span.from) d.ErrorAt("to", "is not after 'from'");
+        span.tunnels = d.Strings("tunnels");
+        for (const auto& t : span.tunnels) {
+          if (std::find(on.begin(), on.end(), t) == on.end()) {
+            d.ErrorAt("tunnels", fmt::format("the session has no probes on '{}' (its tunnels: {})",
+                                             t, fmt::join(on, ", ")));
+          }
+        }
+        d.CheckNoOtherKeys();
+        dead.push_back(std::move(span));
+      }
+      n.CheckNoOtherKeys();
+      for (const auto& t : on) {
+        ProbeSession copy = session;
+        copy.name = fmt::format("{}/{}", t, name);
+        copy.tunnel = t;
+        copy.port = port;
+        for (const auto& span : dead) {
+          if (span.tunnels.empty() ||
+              std::find(span.tunnels.begin(), span.tunnels.end(), t) != span.tunnels.end())
+            copy.dead.emplace_back(span.from, span.to);
+        }
+        s.sessions.push_back(std::move(copy));
+      }
+      ++port;
+    }
+  }
+  std::set<std::string> session_names;
+  for (const auto& session : s.sessions) session_names.insert(session.name);
   for (auto& e : root.List("expect")) {
-    s.expectations.push_back(ReadExpectation(e, s.duration, classes, tunnels));
+    s.expectations.push_back(ReadExpectation(e, s.duration, classes, tunnels, session_names));
     s.expectations.back().text = fmt::format("{}:{}", origin, e.Line());
   }
   root.CheckNoOtherKeys();

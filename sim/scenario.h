@@ -31,7 +31,9 @@ struct Expectation {
     kBackwardDelay,  // ... reflector to sender
     kForwardJitter,  // mean |IPDV| of the one-way delay, sender to reflector (ms)
     kBackwardJitter,
-    kDown,  // tunnel `subject` reported down within [from, to)
+    kDown,          // tunnel `subject` reported down within [from, to)
+    kNotDown,       // ... never reported down within [from, to)
+    kSessionFault,  // a session of tunnel `subject` reported faulty within [from, to)
   };
   Kind kind = kOn;
   std::string subject;
@@ -52,6 +54,22 @@ struct Expectation {
 // tunnels joined by '>' (paris-hub>berlin-hub).
 std::vector<std::string> TunnelsOfLine(const std::string& line);
 
+// A TWAMP session of the scenario on one tunnel. By default each probed
+// tunnel has one, named after it; `probes.sessions` gives a tunnel several
+// (a voice session with EF probes beside a bulk one), each named
+// TUNNEL/NAME as the daemon names them, to its own reflector port.
+struct ProbeSession {
+  std::string name;               // TUNNEL, or TUNNEL/NAME
+  std::string tunnel;             // the tunnel it measures
+  std::optional<Nanos> interval;  // none: the scenario's probe interval
+  std::uint32_t padding = 30;
+  std::uint8_t dscp = 0;
+  std::uint16_t port = 0;  // the reflector's UDP port on the tunnel's far end
+  // Spans [from, to) of scenario time in which its reflector port does not
+  // answer (a dead port, a reflector down) while the tunnel carries on.
+  std::vector<std::pair<Nanos, Nanos>> dead;
+};
+
 struct Scenario {
   std::string name;
   std::string description;
@@ -65,8 +83,9 @@ struct Scenario {
   Nanos loss_timeout{std::chrono::seconds(1)};
   std::uint32_t padding = 30;
   std::uint8_t dscp = 0;
-  std::vector<std::string> probed;  // tunnels with a TWAMP session (default: all)
-  autoflow::LoadedConfig config;    // SLA classes, tunnels, policy
+  std::vector<std::string> probed;     // tunnels with a TWAMP session (default: all)
+  std::vector<ProbeSession> sessions;  // every session, in order
+  autoflow::LoadedConfig config;       // SLA classes, tunnels, policy
   // The volume of traffic classes (wire Mbit/s from site to peer), carried
   // on the line the controller puts each on.
   std::map<std::string, double> traffic_mbps;

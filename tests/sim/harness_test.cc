@@ -93,9 +93,9 @@ TEST(HarnessTest, TheSameSeedGivesTheSameRunAnotherSeedAnIndependentOne) {
   auto r2 = RunScenario(s, again);
   auto r3 = RunScenario(s, other);
   ASSERT_TRUE(r1 && r2 && r3);
-  const auto& p1 = r1->probes_by_tunnel.at("a");
-  const auto& p2 = r2->probes_by_tunnel.at("a");
-  const auto& p3 = r3->probes_by_tunnel.at("a");
+  const auto& p1 = r1->probes_by_session.at("a");
+  const auto& p2 = r2->probes_by_session.at("a");
+  const auto& p3 = r3->probes_by_session.at("a");
   ASSERT_EQ(p1.size(), 3600u);
   ASSERT_EQ(p1.size(), p2.size());
   std::size_t same_fate = 0;
@@ -202,7 +202,7 @@ probes: {interval: 20ms}
 )");
   auto run = RunScenario(s);
   ASSERT_TRUE(run) << run.error().message;
-  const Measured m = Measure(run->probes_by_tunnel.at("a"), 0s, s.duration);
+  const Measured m = Measure(run->probes_by_session.at("a"), 0s, s.duration);
   ASSERT_EQ(m.sent, 30000u);
   // Forward loss p = 5 %: sigma = sqrt(p (1 - p) / n) = 0.126 points.
   EXPECT_NEAR(m.forward_loss_percent, 5.0, 3 * 0.126);
@@ -241,7 +241,7 @@ probes: {{interval: {}ms}}
                                          duration, interval_ms));
     auto run = RunScenario(s);
     ASSERT_TRUE(run) << run.error().message;
-    const Measured m = Measure(run->probes_by_tunnel.at("a"), 0s, s.duration);
+    const Measured m = Measure(run->probes_by_session.at("a"), 0s, s.duration);
     ASSERT_EQ(m.sent, 6000u);
     EXPECT_NEAR(m.forward_jitter_ms, 33.33, 3.33);
     EXPECT_NEAR(m.backward_jitter_ms, 33.33, 3.33);
@@ -251,7 +251,7 @@ probes: {{interval: {}ms}}
     EXPECT_NEAR(m.rtt_mean_ms, 200, 10);
     // Packets overtake each other, as they do under netem, where the spread
     // of delays (100 ms) is wider than the gap between them.
-    const auto& probes = run->probes_by_tunnel.at("a");
+    const auto& probes = run->probes_by_session.at("a");
     int overtaken = 0;
     for (std::size_t i = 1; i < probes.size(); ++i) {
       const auto arrival = [](const ProbePoint& p) {
@@ -276,7 +276,7 @@ probes: {interval: 20ms}
 )");
   auto run = RunScenario(s);
   ASSERT_TRUE(run) << run.error().message;
-  const auto& probes = run->probes_by_tunnel.at("a");
+  const auto& probes = run->probes_by_session.at("a");
   for (std::size_t i = 1; i < probes.size(); ++i) {
     ASSERT_GE(double(probes[i].sent.count()) / 1e6 + probes[i].forward_ms,
               double(probes[i - 1].sent.count()) / 1e6 + probes[i - 1].forward_ms - 1e-6)
@@ -303,7 +303,7 @@ probes: {interval: 20ms}
 )");
   auto run = RunScenario(s);
   ASSERT_TRUE(run) << run.error().message;
-  const auto& probes = run->probes_by_tunnel.at("a");
+  const auto& probes = run->probes_by_session.at("a");
   const Measured before = Measure(probes, 0s, 5min);
   // 15,000 probes: sigma of 5 % is 0.18 points.
   EXPECT_NEAR(before.forward_loss_percent, 5, 3 * 0.18);
@@ -338,7 +338,7 @@ probes: {interval: 20ms}
 )");
   auto run = RunScenario(s);
   ASSERT_TRUE(run) << run.error().message;
-  const auto& probes = run->probes_by_tunnel.at("a");
+  const auto& probes = run->probes_by_session.at("a");
   EXPECT_NEAR(Measure(probes, 0s, 1min).forward_mean_ms, 20.006, 0.01);
   for (int start = 60; start < 180; start += 10) {
     SCOPED_TRACE(start);
@@ -348,7 +348,7 @@ probes: {interval: 20ms}
     EXPECT_NEAR(m.forward_mean_ms, 20.006 + 200 * middle, 0.05);
   }
   // Loss, half by half (3,000 probes each): a mean of 5 % then 15 % each way.
-  const auto& lossy = run->probes_by_tunnel.at("b");
+  const auto& lossy = run->probes_by_session.at("b");
   const Measured first = Measure(lossy, 1min, 2min);
   const Measured second = Measure(lossy, 2min, 3min);
   EXPECT_NEAR(first.forward_loss_percent, 5, 3 * 0.40);
@@ -387,12 +387,12 @@ probes: {{interval: 20ms}}
                                        GetParam()));
   auto run = RunScenario(s);
   ASSERT_TRUE(run) << run.error().message;
-  const Measured full = Measure(run->probes_by_tunnel.at("a"), 30s, s.duration);
+  const Measured full = Measure(run->probes_by_session.at("a"), 30s, s.duration);
   EXPECT_NEAR(full.forward_loss_percent, 4.76, 0.3 * 4.76);
   EXPECT_EQ(full.backward_lost, 0u);
   EXPECT_GT(full.forward_mean_ms, 20 + 0.75 * 320);
   EXPECT_LT(full.forward_mean_ms, 20 + 321);
-  const Measured busy = Measure(run->probes_by_tunnel.at("b"), 30s, s.duration);
+  const Measured busy = Measure(run->probes_by_session.at("b"), 30s, s.duration);
   EXPECT_LT(busy.loss_percent, 0.1);
 }
 
@@ -423,7 +423,7 @@ probes: {{interval: 20ms}}
   auto run = RunScenario(s);
   ASSERT_TRUE(run) << run.error().message;
   EXPECT_GT(run->queue_drops, 0u);
-  const Measured m = Measure(run->probes_by_tunnel.at("a"), 30s, s.duration);
+  const Measured m = Measure(run->probes_by_session.at("a"), 30s, s.duration);
   if (discipline == "fq_codel") {
     EXPECT_EQ(m.forward_lost, 0u);
     EXPECT_LT(m.forward_mean_ms, 25);
@@ -463,7 +463,7 @@ probes: {interval: 100ms}
   ASSERT_GE(loaded->decisions.size(), 3u);
   EXPECT_EQ(loaded->decisions[1].to, "b");
   EXPECT_EQ(loaded->decisions[2].to, "a");
-  const auto& b = loaded->probes_by_tunnel.at("b");
+  const auto& b = loaded->probes_by_session.at("b");
   EXPECT_NEAR(Measure(b, 0s, 1min).forward_mean_ms, 30, 0.5);
   const Measured congested = Measure(b, 1min + 10s, 2min);
   EXPECT_GT(congested.forward_mean_ms, 30 + 0.75 * 320);
@@ -475,7 +475,7 @@ probes: {interval: 100ms}
 
   auto unloaded = RunScenario(Parse(base));
   ASSERT_TRUE(unloaded) << unloaded.error().message;
-  EXPECT_NEAR(Measure(unloaded->probes_by_tunnel.at("b"), 1min + 10s, 2min).forward_mean_ms, 30,
+  EXPECT_NEAR(Measure(unloaded->probes_by_session.at("b"), 1min + 10s, 2min).forward_mean_ms, 30,
               0.5);
   EXPECT_EQ(unloaded->cross_packets, 0u);
 }
@@ -529,8 +529,8 @@ links:
     }
     return std::pair{lost / double(probes.size()), lost / starts};
   };
-  const auto [bursty_rate, bursty_run] = runs(bursty->probes_by_tunnel.at("a"));
-  const auto [random_rate, random_run] = runs(random->probes_by_tunnel.at("a"));
+  const auto [bursty_rate, bursty_run] = runs(bursty->probes_by_session.at("a"));
+  const auto [random_rate, random_run] = runs(random->probes_by_session.at("a"));
   EXPECT_NEAR(bursty_rate, random_rate, 0.02);  // both about 14.3 % round trip
   EXPECT_GT(bursty_run, 2.5);                   // runs of ~1/0.25 per direction
   EXPECT_LT(random_run, 1.3);                   // independent: 1 / (1 - 0.143)

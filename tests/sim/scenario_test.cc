@@ -240,5 +240,74 @@ TEST(ScenarioTest, AMissingFileSaysSo) {
             "cannot read the scenario '/nonexistent/scenario.yaml': No such file or directory");
 }
 
+// Several sessions per tunnel: each named TUNNEL/NAME, to a reflector port
+// of its own, with its own marking and interval, and spans in which its
+// port does not answer; tunnel expectations about a tunnel's state, and
+// figures per session.
+TEST(ScenarioTest, ReadsSeveralSessionsPerTunnelAndTheirDeadPorts) {
+  auto s = ParseScenario(kBase + R"(probes:
+  interval: 50ms
+  sessions:
+    voice: {dscp: ef}
+    bulk:
+      dscp: af11
+      interval: 1s
+      tunnels: [a]
+      dead: [{from: 30s, to: 1m}]
+expect:
+  - {tunnel: a, session_fault: true}
+  - {tunnel: b, down: false}
+  - {session: a/bulk, loss_percent: [0, 100]}
+)",
+                         "t.yaml");
+  ASSERT_TRUE(s) << s.error().message;
+  ASSERT_EQ(s->sessions.size(), 3u);
+  EXPECT_EQ(s->sessions[0].name, "a/voice");
+  EXPECT_EQ(s->sessions[1].name, "b/voice");
+  EXPECT_EQ(s->sessions[0].dscp, 46);
+  EXPECT_FALSE(s->sessions[0].interval);
+  const ProbeSession& bulk = s->sessions[2];
+  EXPECT_EQ(bulk.name, "a/bulk");
+  EXPECT_EQ(bulk.tunnel, "a");
+  EXPECT_EQ(bulk.dscp, 10);
+  EXPECT_EQ(bulk.interval, 1s);
+  EXPECT_NE(bulk.port, s->sessions[0].port);
+  EXPECT_EQ(s->sessions[0].port, s->sessions[1].port);  // the same session on two tunnels
+  ASSERT_EQ(bulk.dead.size(), 1u);
+  EXPECT_EQ(bulk.dead[0], std::make_pair(Nanos(30s), Nanos(1min)));
+  EXPECT_EQ(s->expectations[0].kind, Expectation::kSessionFault);
+  EXPECT_EQ(s->expectations[1].kind, Expectation::kNotDown);
+  EXPECT_EQ(s->expectations[2].subject, "a/bulk");
+
+  // Without `sessions`, one per tunnel, named after it.
+  auto plain = ParseScenario(kBase, "t.yaml");
+  ASSERT_TRUE(plain) << plain.error().message;
+  ASSERT_EQ(plain->sessions.size(), 2u);
+  EXPECT_EQ(plain->sessions[1].name, "b");
+  EXPECT_TRUE(plain->sessions[1].dead.empty());
+
+  EXPECT_NE(ErrorOf("probes:\n  sessions:\n    v: {tunnels: [x]}\n")
+                .find("probes.sessions.v.tunnels: unknown tunnel 'x'"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf("probes:\n  sessions:\n    v: {tunnels: [a], dead: [{tunnels: [b]}]}\n")
+                .find("the session has no probes on 'b' (its tunnels: a)"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf("probes:\n  sessions:\n    v: {dead: [{from: 1m, to: 30s}]}\n")
+                .find("is not after 'from'"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf("probes:\n  sessions:\n    v: {dead: [{from: 5m}]}\n")
+                .find("5m is after the end of the scenario"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf("probes:\n  sessions:\n    v/x: {}\n").find("'v/x' cannot name a session"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf("probes:\n  sessions:\n    v: {dscp: nope}\n").find("sessions.v.dscp"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf("expect:\n  - {session: a/v, rtt_ms: [1, 2]}\n")
+                .find("unknown session 'a/v' (sessions: a, b)"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf("expect:\n  - {session: a, down: true}\n").find("give 'tunnel'"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace lineup::sim
