@@ -18,6 +18,17 @@
 namespace lineup {
 namespace {
 
+// What the real-time emulator may add to a round trip beyond the configured
+// delay: its own per-packet work and the kernel's, about 1.5 ms on a busy
+// 2-core machine. Under AddressSanitizer that work is several times slower
+// (measured 2 ms on a 10 ms line while the rest of the suite ran), so the
+// allowance is larger there; what is measured stays the configured delay.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+constexpr double kEmulatorAllowanceMs = 3.0;
+#else
+constexpr double kEmulatorAllowanceMs = 1.5;
+#endif
+
 using testing::RunAndCapture;
 using testing::Subprocess;
 
@@ -86,9 +97,9 @@ links:
   // 20 ms each way plus a little for the real-time scheduler and the kernel.
   const auto& rtt = j["round_trip"];
   EXPECT_GE(Ms(rtt["median_ns"]), 39.5);
-  EXPECT_LE(Ms(rtt["median_ns"]), 42.0);
+  EXPECT_LE(Ms(rtt["median_ns"]), 40.5 + kEmulatorAllowanceMs);
   EXPECT_GE(Ms(j["outbound"]["median_ns"]), 19.5);  // one clock: one-way delay is real
-  EXPECT_LE(Ms(j["outbound"]["median_ns"]), 21.5);
+  EXPECT_LE(Ms(j["outbound"]["median_ns"]), 20 + kEmulatorAllowanceMs);
   // Uniform +-2 ms each way makes the round trip triangular on +-4 ms around
   // 40 ms, so the fastest of ~540 replies sits 3.5-4 ms under the median. The
   // real-time scheduler only ever adds delay, and its rare late packets move
@@ -110,7 +121,7 @@ links:
                                           30000, &status));
   EXPECT_EQ(lte["lost"], 0);
   EXPECT_GE(Ms(lte["round_trip"]["median_ns"]), 9.9);
-  EXPECT_LE(Ms(lte["round_trip"]["median_ns"]), 11.5);
+  EXPECT_LE(Ms(lte["round_trip"]["median_ns"]), 10 + kEmulatorAllowanceMs);
 
   lab.Signal(SIGTERM);
   EXPECT_EQ(lab.Wait(10000), 0) << lab.Stderr();
