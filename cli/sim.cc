@@ -243,6 +243,7 @@ int Sim(const SimOptions& o) {
     log = std::move(*opened);
   }
   sim::RunOptions options;
+  options.keep_probes = false;  // flat memory: the expectations measure as the probes come
   if (o.seed != 0) options.seed = o.seed;
   options.log = log.get();
   const bool show = !o.quiet && isatty(STDERR_FILENO) != 0;

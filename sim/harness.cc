@@ -167,9 +167,12 @@ std::vector<net::Probe> Wire(const Scenario& s, std::vector<std::unique_ptr<Sess
 // The log, the analyzer and the controller in lockstep: every event appended
 // is folded by both at once and their outputs appended right after it, so
 // the log holds exactly the order `lineup replay` and a restart will fold.
+// Events stream to the log (an empty one, so positions count from 0) in
+// batches as the run goes, and nothing of them stays in memory; without a
+// log they are only counted.
 class Lockstep {
  public:
-  Lockstep(store::EventLog& log, const analyzer::AnalyzerConfig& config, WallTime start)
+  Lockstep(store::EventLog* log, const analyzer::AnalyzerConfig& config, WallTime start)
       : log_(log), analyzer_(config), start_(start) {}
 
   Result<void> Feed(store::Event event) {
@@ -178,9 +181,12 @@ class Lockstep {
       store::RecordedEvent r;
       r.event = std::move(pending_.front());
       pending_.pop_front();
-      auto position = log_.Append(r.event);
-      if (!position) return tl::unexpected(position.error());
-      r.position = *position;
+      r.position = appended_++;
+      if (log_) {
+        batch_.push_back(r.event);
+        if (batch_.size() == kBatch)
+          if (auto flushed = Flush(); !flushed) return flushed;
+      }
       r.revision = revisions_[r.event.stream]++;
       out_.clear();
       analyzer_.Apply(r, out_);
@@ -196,6 +202,20 @@ class Lockstep {
   std::vector<RunOutcome::LineChange> line_changes;
   std::vector<RunOutcome::Fault> session_faults;
   std::function<void(const store::PathSwitched&)> on_switch;
+
+  // Writes what is batched; the log must give the positions counted here.
+  Result<void> Flush() {
+    if (!log_ || batch_.empty()) return {};
+    auto positions = log_->Append(batch_);
+    if (!positions) return tl::unexpected(positions.error());
+    if (positions->empty() || positions->back() + 1 != appended_) {
+      return Fail(ErrorCode::kInternal,
+                  "the scenario's log was written by someone else during the run");
+    }
+    batch_.clear();
+    return {};
+  }
+  std::uint64_t appended() const { return appended_; }
 
  private:
   void Observe(const store::Event& e) {
@@ -217,7 +237,10 @@ class Lockstep {
     }
   }
 
-  store::EventLog& log_;
+  static constexpr std::size_t kBatch = 8192;
+  store::EventLog* log_;
+  std::uint64_t appended_ = 0;
+  std::vector<store::Event> batch_;
   analyzer::Analyzer analyzer_;
   autoflow::Controller controller_;
   WallTime start_;
@@ -225,6 +248,22 @@ class Lockstep {
   std::deque<store::Event> pending_;
   std::vector<store::Event> out_;
 };
+
+// Whether an expectation is about a session's measured figures.
+bool Measures(const Expectation& e) {
+  switch (e.kind) {
+    case Expectation::kOn:
+    case Expectation::kTimeOn:
+    case Expectation::kTimeOnViolated:
+    case Expectation::kMaxSwitches:
+    case Expectation::kDown:
+    case Expectation::kNotDown:
+    case Expectation::kSessionFault:
+      return false;
+    default:
+      return true;
+  }
+}
 
 // Feeds each probe's sample into the pipeline the moment the sender knows
 // its fate, with the product's one convention (store::SampleEvent: at the
@@ -234,18 +273,31 @@ class Lockstep {
 class Live final : public ProbeEvents {
  public:
   Live(const Scenario& s, std::vector<std::unique_ptr<Session>>& sessions, Lockstep& lockstep,
-       RunOutcome& run)
+       RunOutcome& run, bool keep_probes)
       : scenario_(s),
         sessions_(sessions),
         lockstep_(lockstep),
         run_(run),
-        clock_(net::MakeSimulatorClock(s.start)) {
+        keep_probes_(keep_probes),
+        clock_(net::MakeSimulatorClock(s.start)),
+        measured_(s.expectations.size()) {
     for (const auto& session : sessions_) {
       streams_.push_back(store::SessionStream(session->sender.config()));
       known_.emplace_back(session->sender.config().count, false);
       next_.push_back(0);
       previous_.emplace_back();
-      run_.probes_by_session[session->sender.config().name].resize(session->sender.config().count);
+      if (keep_probes_) {
+        run_.probes_by_session[session->sender.config().name].resize(
+            session->sender.config().count);
+      }
+      // The expectations on this session's figures.
+      std::vector<std::size_t> mine;
+      for (std::size_t k = 0; k < s.expectations.size(); ++k) {
+        if (Measures(s.expectations[k]) &&
+            s.expectations[k].subject == session->sender.config().name)
+          mine.push_back(k);
+      }
+      expectations_of_.push_back(std::move(mine));
     }
     lockstep_.on_switch = [this](const store::PathSwitched& p) { Moved(p); };
   }
@@ -259,6 +311,8 @@ class Live final : public ProbeEvents {
   void Answered(std::size_t i, std::uint32_t sequence) override { Emit(i, sequence); }
 
   const Result<void>& status() const { return status_; }
+  // What the probes measured for expectation k (of the scenario's).
+  Measured measured(std::size_t k) const { return measured_[k].Result(); }
 
  private:
   // The probe's fate is known: its sample, and those after it that were
@@ -276,7 +330,7 @@ class Live final : public ProbeEvents {
     store::Event event =
         store::SampleEvent(streams_[i], packet, scenario_.loss_timeout, previous_[i]);
     previous_[i] = event.time;
-    ProbePoint& point = run_.probes_by_session[session.sender.config().name][sequence];
+    ProbePoint point;
     point.sent = packet.t1 - scenario_.start;
     point.sequence = packet.sequence;
     point.lost = std::get<store::ProbeSample>(event.payload).lost;
@@ -286,6 +340,11 @@ class Live final : public ProbeEvents {
       point.backward_ms = Ms(packet.reply->Backward());
       point.rtt_ms = Ms(packet.reply->RoundTrip(packet.t1));
     }
+    for (const std::size_t k : expectations_of_[i]) {
+      const Expectation& e = scenario_.expectations[k];
+      if (point.sent >= e.from && point.sent < e.to) measured_[k].Add(point);
+    }
+    if (keep_probes_) run_.probes_by_session[session.sender.config().name][sequence] = point;
     ++run_.probes;
     status_ = lockstep_.Feed(std::move(event));
   }
@@ -317,7 +376,10 @@ class Live final : public ProbeEvents {
   std::vector<std::unique_ptr<Session>>& sessions_;
   Lockstep& lockstep_;
   RunOutcome& run_;
+  bool keep_probes_;
   std::unique_ptr<Clock> clock_;
+  std::vector<MeasureAccumulator> measured_;               // per expectation
+  std::vector<std::vector<std::size_t>> expectations_of_;  // per session: on its figures
   std::vector<std::string> streams_;
   std::vector<std::vector<bool>> known_;        // per session and sequence: fate known
   std::vector<std::uint32_t> next_;             // the next sequence to log
@@ -465,7 +527,10 @@ Nanos TimeOnBadLines(const Expectation& e, const RunOutcome& run) {
   return total;
 }
 
-ExpectationResult Check(const Expectation& e, const RunOutcome& run) {
+// `m`: the session's figures over [from, to), for the expectations on them;
+// `probed`: whether a session of that name was there.
+ExpectationResult Check(const Expectation& e, const RunOutcome& run, const Measured& m,
+                        bool probed) {
   ExpectationResult r;
   r.expectation = e;
   r.what = Describe(e);
@@ -473,15 +538,7 @@ ExpectationResult Check(const Expectation& e, const RunOutcome& run) {
     r.passed = value >= e.low && value <= e.high;
     r.detail = std::move(shown);
   };
-  // The tunnel's figures over [from, to), for the expectations on them.
-  const bool measures = e.kind != Expectation::kOn && e.kind != Expectation::kTimeOn &&
-                        e.kind != Expectation::kTimeOnViolated &&
-                        e.kind != Expectation::kMaxSwitches && e.kind != Expectation::kDown &&
-                        e.kind != Expectation::kNotDown && e.kind != Expectation::kSessionFault;
-  const auto probed = run.probes_by_session.find(e.subject);
-  const Measured m = measures && probed != run.probes_by_session.end()
-                         ? Measure(probed->second, e.from, e.to)
-                         : Measured{};
+  const bool measures = Measures(e);
   switch (e.kind) {
     case Expectation::kOn: {
       const Decision* current = nullptr;
@@ -630,7 +687,7 @@ ExpectationResult Check(const Expectation& e, const RunOutcome& run) {
       break;
     }
   }
-  if (measures && probed == run.probes_by_session.end()) {
+  if (measures && !probed) {
     r.passed = false;
     r.detail = fmt::format(
         "{} was not probed (see probes.tunnels; a tunnel with several "
@@ -658,80 +715,81 @@ ExpectationResult Check(const Expectation& e, const RunOutcome& run) {
 
 }  // namespace
 
-Measured Measure(const std::vector<ProbePoint>& probes, Nanos from, Nanos to) {
-  Measured m;
-  double sum = 0, sum2 = 0, fsum = 0, fsum2 = 0, bsum = 0, bsum2 = 0;
-  double ipdv = 0, fipdv = 0, bipdv = 0;
-  std::uint64_t ipdv_count = 0;
-  const ProbePoint* first_answered = nullptr;
-  const ProbePoint* previous = nullptr;
-  // The one jitter, as the analyzer computes it: round trip and each way.
-  measure::IpdvChain<double> chain, forward_chain, backward_chain;
-  for (const auto& p : probes) {
-    if (p.sent < from || p.sent >= to) continue;
-    ++m.sent;
-    const auto sequence = static_cast<std::uint32_t>(p.sequence);
-    const auto d = chain.Next(sequence, p.lost ? std::nullopt : std::optional<double>(p.rtt_ms));
-    const auto fd =
-        forward_chain.Next(sequence, p.lost ? std::nullopt : std::optional<double>(p.forward_ms));
-    const auto bd =
-        backward_chain.Next(sequence, p.lost ? std::nullopt : std::optional<double>(p.backward_ms));
-    if (p.lost) {
-      ++m.lost;
-      continue;
-    }
-    if (d) {
-      ipdv += std::abs(*d);
-      fipdv += std::abs(*fd);
-      bipdv += std::abs(*bd);
-      ++ipdv_count;
-    }
-    sum += p.rtt_ms;
-    sum2 += p.rtt_ms * p.rtt_ms;
-    fsum += p.forward_ms;
-    fsum2 += p.forward_ms * p.forward_ms;
-    bsum += p.backward_ms;
-    bsum2 += p.backward_ms * p.backward_ms;
-    if (previous) {
-      // Between two answered probes the reflector's numbering tells which
-      // of the lost ones it saw (replies lost) and which it did not.
-      const std::uint64_t gap = p.sequence - previous->sequence - 1;
-      const std::uint64_t seen = p.reflector_sequence > previous->reflector_sequence
-                                     ? p.reflector_sequence - previous->reflector_sequence - 1
-                                     : 0;
-      m.backward_lost += std::min(seen, gap);
-      m.forward_lost += gap - std::min(seen, gap);
-    } else {
-      first_answered = &p;
-    }
-    previous = &p;
+void MeasureAccumulator::Add(const ProbePoint& p) {
+  ++m_.sent;
+  const auto sequence = static_cast<std::uint32_t>(p.sequence);
+  const auto d = chain_.Next(sequence, p.lost ? std::nullopt : std::optional<double>(p.rtt_ms));
+  const auto fd =
+      forward_chain_.Next(sequence, p.lost ? std::nullopt : std::optional<double>(p.forward_ms));
+  const auto bd =
+      backward_chain_.Next(sequence, p.lost ? std::nullopt : std::optional<double>(p.backward_ms));
+  if (p.lost) {
+    ++m_.lost;
+    return;
   }
+  if (d) {
+    ipdv_ += std::abs(*d);
+    fipdv_ += std::abs(*fd);
+    bipdv_ += std::abs(*bd);
+    ++ipdv_count_;
+  }
+  sum_ += p.rtt_ms;
+  sum2_ += p.rtt_ms * p.rtt_ms;
+  fsum_ += p.forward_ms;
+  fsum2_ += p.forward_ms * p.forward_ms;
+  bsum_ += p.backward_ms;
+  bsum2_ += p.backward_ms * p.backward_ms;
+  if (previous_) {
+    // Between two answered probes the reflector's numbering tells which
+    // of the lost ones it saw (replies lost) and which it did not.
+    const std::uint64_t gap = p.sequence - previous_->sequence - 1;
+    const std::uint64_t seen = p.reflector_sequence > previous_->reflector_sequence
+                                   ? p.reflector_sequence - previous_->reflector_sequence - 1
+                                   : 0;
+    m_.backward_lost += std::min(seen, gap);
+    m_.forward_lost += gap - std::min(seen, gap);
+  } else {
+    first_answered_ = p.sequence;
+  }
+  previous_ = p;
+}
+
+Measured MeasureAccumulator::Result() const {
+  Measured m = m_;
   const std::uint64_t answered = m.sent - m.lost;
   if (m.sent > 0) m.loss_percent = 100.0 * double(m.lost) / double(m.sent);
   if (answered > 0) {
     const double n = double(answered);
-    m.rtt_mean_ms = sum / n;
-    m.rtt_stddev_ms = std::sqrt(std::max(0.0, sum2 / n - m.rtt_mean_ms * m.rtt_mean_ms));
-    m.forward_mean_ms = fsum / n;
+    m.rtt_mean_ms = sum_ / n;
+    m.rtt_stddev_ms = std::sqrt(std::max(0.0, sum2_ / n - m.rtt_mean_ms * m.rtt_mean_ms));
+    m.forward_mean_ms = fsum_ / n;
     m.forward_stddev_ms =
-        std::sqrt(std::max(0.0, fsum2 / n - m.forward_mean_ms * m.forward_mean_ms));
-    m.backward_mean_ms = bsum / n;
+        std::sqrt(std::max(0.0, fsum2_ / n - m.forward_mean_ms * m.forward_mean_ms));
+    m.backward_mean_ms = bsum_ / n;
     m.backward_stddev_ms =
-        std::sqrt(std::max(0.0, bsum2 / n - m.backward_mean_ms * m.backward_mean_ms));
+        std::sqrt(std::max(0.0, bsum2_ / n - m.backward_mean_ms * m.backward_mean_ms));
   }
-  if (ipdv_count > 0) {
-    m.jitter_ms = ipdv / double(ipdv_count);
-    m.forward_jitter_ms = fipdv / double(ipdv_count);
-    m.backward_jitter_ms = bipdv / double(ipdv_count);
+  if (ipdv_count_ > 0) {
+    m.jitter_ms = ipdv_ / double(ipdv_count_);
+    m.forward_jitter_ms = fipdv_ / double(ipdv_count_);
+    m.backward_jitter_ms = bipdv_ / double(ipdv_count_);
   }
-  if (first_answered && previous != first_answered) {
+  if (previous_ && previous_->sequence != first_answered_) {
     // Directions are known for the probes after the first answered one up to the last.
-    const double span = double(previous->sequence - first_answered->sequence);
+    const double span = double(previous_->sequence - first_answered_);
     m.forward_loss_percent = 100.0 * double(m.forward_lost) / span;
     const double reached = span - double(m.forward_lost);
     if (reached > 0) m.backward_loss_percent = 100.0 * double(m.backward_lost) / reached;
   }
   return m;
+}
+
+Measured Measure(const std::vector<ProbePoint>& probes, Nanos from, Nanos to) {
+  MeasureAccumulator accumulator;
+  for (const auto& p : probes) {
+    if (p.sent >= from && p.sent < to) accumulator.Add(p);
+  }
+  return accumulator.Result();
 }
 
 bool RunOutcome::passed() const {
@@ -763,9 +821,7 @@ Result<RunOutcome> RunScenario(const Scenario& scenario, const RunOptions& optio
                               valid.error().message));
     }
   }
-  // The pipeline, in memory; then copied to the caller's log, same positions.
-  auto memory = store::MakeMemoryLog();
-  Lockstep lockstep(*memory, scenario.config.analysis, scenario.start);
+  Lockstep lockstep(options.log, scenario.config.analysis, scenario.start);
   store::PolicyChanged policy = autoflow::PolicyEvent(scenario.origin, scenario.config);
   if (auto r = lockstep.Feed({scenario.start, std::string(store::kPolicyStream), policy, {}, {}});
       !r)
@@ -777,7 +833,7 @@ Result<RunOutcome> RunScenario(const Scenario& scenario, const RunOptions& optio
     if (auto r = lockstep.Feed(std::move(configured)); !r) return tl::unexpected(r.error());
   }
 
-  Live live(scenario, sessions, lockstep, run);
+  Live live(scenario, sessions, lockstep, run, options.keep_probes);
   auto probes = Wire(scenario, sessions, live);
   net::Network network = scenario.network;
   network.seed = run.seed;
@@ -802,36 +858,27 @@ Result<RunOutcome> RunScenario(const Scenario& scenario, const RunOptions& optio
     result.summary = s->sender.Summarize();
     if (auto r = lockstep.Feed(store::SummaryEvent(result)); !r) return tl::unexpected(r.error());
     // Probes the run had no time to send have no point.
-    run.probes_by_session[s->sender.config().name].resize(s->sender.recorder().packets().size());
+    if (options.keep_probes) {
+      run.probes_by_session[s->sender.config().name].resize(s->sender.recorder().packets().size());
+    }
   }
-  run.events = memory->head();
   run.decisions = std::move(lockstep.decisions);
   run.outages = std::move(lockstep.outages);
   run.line_changes = std::move(lockstep.line_changes);
   run.session_faults = std::move(lockstep.session_faults);
-
+  if (auto flushed = lockstep.Flush(); !flushed) return tl::unexpected(flushed.error());
+  run.events = lockstep.appended();
   if (options.log) {
-    std::vector<store::Event> batch;
-    Result<void> copied = {};
-    auto read = memory->ReadPositions(0, memory->head(), {}, [&](const store::LogEntry& entry) {
-      batch.push_back(entry.event->event);
-      if (batch.size() == 8192 || entry.position + 1 == run.events) {
-        auto appended = options.log->Append(batch);
-        batch.clear();
-        if (!appended) {
-          copied = tl::unexpected(appended.error());
-          return false;
-        }
-        progress("writing the log", double(entry.position + 1) / double(run.events));
-      }
-      return true;
-    });
-    if (!read) return tl::unexpected(read.error());
-    if (!copied) return tl::unexpected(copied.error());
     if (auto synced = options.log->Sync(); !synced) return tl::unexpected(synced.error());
   }
 
-  for (const auto& e : scenario.expectations) run.results.push_back(Check(e, run));
+  for (std::size_t k = 0; k < scenario.expectations.size(); ++k) {
+    const Expectation& e = scenario.expectations[k];
+    const bool probed = std::any_of(sessions.begin(), sessions.end(), [&](const auto& session) {
+      return session->sender.config().name == e.subject;
+    });
+    run.results.push_back(Check(e, run, live.measured(k), probed));
+  }
   run.wall_seconds = Seconds(wall_start);
   return run;
 }
@@ -851,6 +898,7 @@ Result<SeedsOutcome> RunSeeds(const Scenario& scenario, std::uint32_t first_seed
   for (std::uint32_t k = 0; k < runs; ++k) {
     if (progress) progress(k, runs);
     RunOptions options;
+    options.keep_probes = false;
     options.seed = first_seed + k;
     auto run = RunScenario(scenario, options);
     if (!run) return tl::unexpected(run.error());

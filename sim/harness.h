@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "measure/metrics.h"
 #include "sim/scenario.h"
 #include "store/event_log.h"
 
@@ -40,6 +41,24 @@ struct Measured {
   // analyzer's): of the round trip, and of each one-way delay.
   double jitter_ms = 0, forward_jitter_ms = 0, backward_jitter_ms = 0;
 };
+// A session's probes in sequence order, as they become known; the figures
+// need no probe kept.
+class MeasureAccumulator {
+ public:
+  void Add(const ProbePoint& p);
+  Measured Result() const;
+
+ private:
+  Measured m_;
+  double sum_ = 0, sum2_ = 0, fsum_ = 0, fsum2_ = 0, bsum_ = 0, bsum2_ = 0;
+  double ipdv_ = 0, fipdv_ = 0, bipdv_ = 0;
+  std::uint64_t ipdv_count_ = 0;
+  std::uint32_t first_answered_ = 0;
+  std::optional<ProbePoint> previous_;  // the last answered one
+  // The one jitter, as the analyzer computes it: round trip and each way.
+  measure::IpdvChain<double> chain_, forward_chain_, backward_chain_;
+};
+// The probes of [from, to).
 Measured Measure(const std::vector<ProbePoint>& probes, Nanos from, Nanos to);
 
 struct ExpectationResult {
@@ -60,7 +79,12 @@ struct RunOptions {
   std::optional<std::uint32_t> seed;  // instead of the scenario's
   // Where the events go; it must be empty. None: an in-memory log.
   store::EventLog* log = nullptr;
-  // Phase ("simulating", "analyzing") and its share done, 0..1.
+  // Every probe in RunOutcome::probes_by_session, for tests and tools that
+  // look at them; its memory grows with the run. Off, a run's memory stays
+  // flat however long it is: expectations are measured as the probes come.
+  bool keep_probes = true;
+  // The phase ("simulating": the network, the analyzer and the controller
+  // together, the log written as it goes) and its share done, 0..1.
   std::function<void(std::string_view, double)> progress;
 };
 
@@ -89,7 +113,8 @@ struct RunOutcome {
     std::string tunnel, session;
   };
   std::vector<Fault> session_faults;
-  // Every probe by session name (a tunnel's only session is named after it).
+  // Every probe by session name (a tunnel's only session is named after
+  // it), with RunOptions::keep_probes.
   std::map<std::string, std::vector<ProbePoint>> probes_by_session;
   std::vector<ExpectationResult> results;
   bool passed() const;

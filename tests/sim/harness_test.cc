@@ -73,6 +73,30 @@ TEST_P(LibraryScenarioTest, MeetsItsExpectations) {
 INSTANTIATE_TEST_SUITE_P(Library, LibraryScenarioTest, ::testing::ValuesIn(LibraryScenarios()),
                          Identifier);
 
+// Expectations measured as the probes come (no probe kept, flat memory)
+// read exactly what they read from the kept probes.
+TEST(HarnessTest, ExpectationsMeasureTheSameWithoutKeepingProbes) {
+  auto scenario = LoadScenario(std::string(LINEUP_SCENARIOS) + "/brownout-random-loss.yaml");
+  ASSERT_TRUE(scenario) << scenario.error().message;
+  RunOptions kept;
+  RunOptions streamed;
+  streamed.keep_probes = false;
+  auto a = RunScenario(*scenario, kept);
+  auto b = RunScenario(*scenario, streamed);
+  ASSERT_TRUE(a && b);
+  EXPECT_FALSE(a->probes_by_session.empty());
+  EXPECT_TRUE(b->probes_by_session.empty());
+  EXPECT_EQ(a->events, b->events);
+  ASSERT_EQ(a->results.size(), b->results.size());
+  std::size_t measured = 0;
+  for (std::size_t k = 0; k < a->results.size(); ++k) {
+    EXPECT_EQ(a->results[k].passed, b->results[k].passed) << a->results[k].expectation.text;
+    EXPECT_EQ(a->results[k].detail, b->results[k].detail) << a->results[k].expectation.text;
+    if (a->results[k].detail.find("measured") != std::string::npos) ++measured;
+  }
+  EXPECT_GE(measured, 1u);  // the scenario checks measured figures, not only moves
+}
+
 const char* kLossy = R"(name: lossy
 duration: 3m
 tunnels:
