@@ -407,8 +407,9 @@ std::string Describe(const Expectation& e) {
       return fmt::format("{} at most {} on a line down or out of SLA class {} {}", e.subject,
                          FormatElapsed(e.at_most), e.sla_class, window);
     case Expectation::kMaxSwitches:
-      return fmt::format("at most {} switch{} of {} {}", e.count, e.count == 1 ? "" : "es",
-                         e.subject, window);
+      return fmt::format("at most {}{} switch{} of {} {}", e.count,
+                         e.rule.empty() ? "" : " " + e.rule, e.count == 1 ? "" : "es", e.subject,
+                         window);
     case Expectation::kLoss:
       return fmt::format("round-trip loss of {} {} {} %", e.subject, window, range);
     case Expectation::kForwardLoss:
@@ -599,7 +600,8 @@ ExpectationResult Check(const Expectation& e, const RunOutcome& run, const Measu
     case Expectation::kMaxSwitches: {
       std::vector<std::string> moves;
       for (const auto& d : run.decisions) {
-        if (d.traffic_class == e.subject && !d.from.empty() && d.at >= e.from && d.at < e.to) {
+        if (d.traffic_class == e.subject && !d.from.empty() && d.at >= e.from && d.at < e.to &&
+            (e.rule.empty() || d.rule == e.rule)) {
           moves.push_back(Move(d));
         }
       }

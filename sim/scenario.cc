@@ -280,6 +280,7 @@ Expectation ReadExpectation(yaml::Node& n, Nanos duration,
     } else if (n.Has("max_switches")) {
       e.kind = Expectation::kMaxSwitches;
       e.count = static_cast<std::uint32_t>(n.Integer("max_switches", 0, 0, 1'000'000));
+      e.rule = n.String("rule");  // only moves by that rule count
     } else {
       n.Error(
           "a traffic class expectation needs 'on' (with 'at' or 'at_most'), 'on_any_of', "
@@ -347,6 +348,17 @@ Expectation ReadExpectation(yaml::Node& n, Nanos duration,
     }
   } else {
     n.Error("an expectation is about a 'traffic_class', a 'tunnel' or a 'session'");
+  }
+  // A rule named in a check is one the controller has (a typo would match
+  // no move and pass or fail for the wrong reason).
+  static const std::set<std::string> kRules = {"initial",   "initial_best_of_worst",
+                                               "blackout",  "unknown",
+                                               "brownout",  "best_of_worst",
+                                               "better",    "preferred",
+                                               "rebalance", "direct"};
+  if (!e.rule.empty() && kRules.count(e.rule) == 0) {
+    n.ErrorAt("rule", fmt::format("'{}' is no rule of the controller (rules: {})", e.rule,
+                                  fmt::join(kRules, ", ")));
   }
   if (e.from > e.to) n.Error("'from' is after 'to'");
   n.CheckNoOtherKeys();

@@ -231,6 +231,14 @@ TEST(ScenarioTest, ChecksThatWouldPassSilentlyAreErrorsAtLoad) {
                 .find("the time to switch counts from 'after'"),
             std::string::npos);
   EXPECT_EQ(ErrorOf("expect:\n  - {traffic_class: voice, max_time_on_violated: 2s}\n"), "");
+  // Only moves by a rule, and the rule is one the controller has.
+  EXPECT_EQ(ErrorOf("expect:\n  - {traffic_class: voice, max_switches: 0, rule: brownout}\n"), "");
+  EXPECT_NE(ErrorOf("expect:\n  - {traffic_class: voice, max_switches: 0, rule: brownot}\n")
+                .find("expect[0].rule: 'brownot' is no rule of the controller (rules: "),
+            std::string::npos);
+  EXPECT_NE(ErrorOf("expect:\n  - {traffic_class: voice, on: a, at: 1m, after: 30s, rule: x}\n")
+                .find("'x' is no rule"),
+            std::string::npos);
 }
 
 TEST(ScenarioTest, AMissingFileSaysSo) {
