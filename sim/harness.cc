@@ -46,10 +46,9 @@ struct Session {
   std::string tunnel;
   measure::SenderSession sender;
   measure::ReflectorCore reflector;
-  measure::UdpEndpoint local;                      // the sender's address, as the reflector sees it
-  Nanos phase{0};                                  // its first probe, in [0, interval)
-  std::uint16_t port = measure::kDefaultTestPort;  // the reflector's
-  std::vector<std::pair<Nanos, Nanos>> dead;       // when the reflector port does not answer
+  measure::UdpEndpoint local;                 // the sender's address, as the reflector sees it
+  Nanos phase{0};                             // its first probe, in [0, interval)
+  std::vector<std::pair<Nanos, Nanos>> dead;  // when the reflector port does not answer
   Session(std::string t, measure::SessionConfig config, measure::ReflectorConfig rc,
           measure::UdpEndpoint l)
       : tunnel(std::move(t)),
@@ -103,7 +102,6 @@ std::vector<std::unique_ptr<Session>> MakeSessions(const Scenario& s, std::uint3
     sessions.push_back(std::make_unique<Session>(spec.tunnel, c, rc,
                                                  Endpoint(net::LinkAddress(index, false), 50000)));
     sessions.back()->phase = offset;
-    sessions.back()->port = spec.port;
     sessions.back()->dead = spec.dead;
   }
   return sessions;
@@ -129,7 +127,7 @@ std::vector<net::Probe> Wire(const Scenario& s, std::vector<std::unique_ptr<Sess
     p.interval_ns = c.interval.count();
     p.count = c.count;
     p.tos = static_cast<std::uint8_t>(c.dscp << 2);
-    p.port = session->port;
+    p.port = c.destination.port();
     const WallTime start = s.start;
     p.build = [session, start, i, &events](std::int64_t t, std::uint8_t* out,
                                            std::size_t capacity) {
@@ -654,27 +652,21 @@ ExpectationResult Check(const Expectation& e, const RunOutcome& run, const Measu
       within(m.backward_jitter_ms, fmt::format("measured {:.3f} ms", m.backward_jitter_ms));
       break;
     }
-    case Expectation::kDown: {
-      for (const auto& [at, tunnel] : run.outages) {
-        if (tunnel == e.subject && at >= e.from && at < e.to) {
-          r.passed = true;
-          r.detail = fmt::format("down at {}", At(at));
-          break;
-        }
-      }
-      if (!r.passed) r.detail = "never reported down in that window";
-      break;
-    }
+    case Expectation::kDown:
     case Expectation::kNotDown: {
-      r.passed = true;
-      r.detail = "never reported down in that window";
+      // The first time the analyzer called the tunnel down in the window.
+      std::optional<Nanos> down;
       for (const auto& [at, tunnel] : run.outages) {
         if (tunnel == e.subject && at >= e.from && at < e.to) {
-          r.passed = false;
-          r.detail = fmt::format("reported down at {}", At(at));
+          down = at;
           break;
         }
       }
+      r.passed = down.has_value() == (e.kind == Expectation::kDown);
+      r.detail =
+          down ? fmt::format("{} at {}", e.kind == Expectation::kDown ? "down" : "reported down",
+                             At(*down))
+               : "never reported down in that window";
       break;
     }
     case Expectation::kSessionFault: {

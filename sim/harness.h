@@ -77,7 +77,8 @@ struct Decision {
 
 struct RunOptions {
   std::optional<std::uint32_t> seed;  // instead of the scenario's
-  // Where the events go; it must be empty. None: an in-memory log.
+  // Where the events go, as the run goes; it must be empty. None: the
+  // events are only counted.
   store::EventLog* log = nullptr;
   // Every probe in RunOutcome::probes_by_session, for tests and tools that
   // look at them; its memory grows with the run. Off, a run's memory stays

@@ -194,6 +194,17 @@ Nanos TimeWithin(yaml::Node& n, std::string_view key, Nanos fallback, Nanos dura
   return t;
 }
 
+// The `dscp` of a node (a number or a name), else the fallback.
+std::uint8_t ReadDscp(yaml::Node& n, std::uint8_t fallback) {
+  if (!n.Has("dscp")) return fallback;
+  auto dscp = measure::ParseDscp(n.String("dscp"));
+  if (!dscp) {
+    n.ErrorAt("dscp", dscp.error().message);
+    return fallback;
+  }
+  return *dscp;
+}
+
 // The line of an `on:` expectation: a tunnel, or a path through hubs.
 void CheckLine(yaml::Node& n, const std::string& line, const std::set<std::string>& tunnels,
                std::string_view key) {
@@ -450,14 +461,7 @@ Result<Scenario> ParseScenario(std::string_view text, std::string origin) {
     s.probe_interval = probes->Duration("interval", 100ms, 1ms, 1h);
     s.loss_timeout = probes->Duration("loss_timeout", 1s, 1ms, 1min);
     s.padding = static_cast<std::uint32_t>(probes->Integer("padding", 30, 30, 1400));
-    if (probes->Has("dscp")) {
-      auto dscp = measure::ParseDscp(probes->String("dscp"));
-      if (!dscp) {
-        probes->ErrorAt("dscp", dscp.error().message);
-      } else {
-        s.dscp = *dscp;
-      }
-    }
+    s.dscp = ReadDscp(*probes, s.dscp);
     s.probed = probes->Strings("tunnels");
     for (const auto& t : s.probed) {
       if (tunnels.count(t) == 0) probes->ErrorAt("tunnels", fmt::format("unknown tunnel '{}'", t));
@@ -486,15 +490,7 @@ Result<Scenario> ParseScenario(std::string_view text, std::string origin) {
         n.Error(fmt::format("'{}' cannot name a session: no '/', '>' or spaces", name));
       if (n.Has("interval")) session.interval = n.Duration("interval", 100ms, 1ms, 1h);
       session.padding = static_cast<std::uint32_t>(n.Integer("padding", s.padding, 30, 1400));
-      session.dscp = s.dscp;
-      if (n.Has("dscp")) {
-        auto dscp = measure::ParseDscp(n.String("dscp"));
-        if (!dscp) {
-          n.ErrorAt("dscp", dscp.error().message);
-        } else {
-          session.dscp = *dscp;
-        }
-      }
+      session.dscp = ReadDscp(n, s.dscp);
       std::vector<std::string> on = n.Strings("tunnels");
       for (const auto& t : on) {
         if (tunnels.count(t) == 0) n.ErrorAt("tunnels", fmt::format("unknown tunnel '{}'", t));
