@@ -41,23 +41,77 @@ std::string FirstSix(const std::vector<std::string>& items) {
                      items.size() > shown ? ", ..." : "");
 }
 
+// A simulated session runs as the daemon runs one: in runs of a bounded
+// number of probes, each with its own sender state and its own summary in
+// the log, so memory stays flat however long the scenario. Runs follow each
+// other without a pause; a run closes once the fate of its last probe is
+// known (its reply, or T1 + the loss threshold), and a reply is routed to
+// its run by the T1 it echoes. The reflector sees one sender throughout, so
+// its numbering runs on across runs (each summary subtracts the leftover).
+constexpr Nanos kRunLength = std::chrono::minutes(1);
+
+struct Run {
+  measure::SenderSession sender;
+  std::uint32_t base = 0;  // the session-wide sequence of its first probe
+  WallTime started;
+  std::vector<bool> known;  // per probe of the run: its fate is known
+  std::uint32_t next = 0;   // the next of its probes to log
+  Run(measure::SessionConfig config, std::uint32_t b, WallTime t)
+      : sender(std::move(config)), base(b), started(t), known(sender.config().count, false) {}
+  bool Holds(std::uint32_t sequence) const {
+    return sequence >= base && sequence - base < sender.config().count;
+  }
+};
+
 // A TWAMP session over one tunnel: the real sender and reflector cores.
 struct Session {
   std::string tunnel;
-  measure::SenderSession sender;
+  measure::SessionConfig config;  // its count: all the probes of the scenario
+  std::uint32_t run_probes = 1;   // per run
+  std::uint32_t sent = 0;         // so far, over all its runs
+  std::deque<Run> runs;           // open, oldest first
   measure::ReflectorCore reflector;
   measure::UdpEndpoint local;                 // the sender's address, as the reflector sees it
   Nanos phase{0};                             // its first probe, in [0, interval)
   std::vector<std::pair<Nanos, Nanos>> dead;  // when the reflector port does not answer
-  Session(std::string t, measure::SessionConfig config, measure::ReflectorConfig rc,
+  Session(std::string t, measure::SessionConfig c, measure::ReflectorConfig rc,
           measure::UdpEndpoint l)
       : tunnel(std::move(t)),
-        sender(std::move(config)),
+        config(std::move(c)),
+        run_probes(
+            static_cast<std::uint32_t>(std::max<std::int64_t>(1, kRunLength / config.interval))),
         reflector(std::move(rc)),
         local(std::move(l)) {}
   bool DeadAt(Nanos t) const {
     return std::any_of(dead.begin(), dead.end(),
                        [t](const auto& span) { return t >= span.first && t < span.second; });
+  }
+  // The run of the next probe, a new one when the last has sent all of its.
+  Run& Sending(WallTime t1) {
+    if (runs.empty() || runs.back().sender.AllSent()) {
+      measure::SessionConfig c = config;
+      c.count = std::min(run_probes, config.count - sent);
+      runs.emplace_back(std::move(c), sent, t1);
+    }
+    return runs.back();
+  }
+  // The open run a probe belongs to, by its session-wide sequence.
+  Run* Of(std::uint32_t sequence) {
+    for (auto& run : runs)
+      if (run.Holds(sequence)) return &run;
+    return nullptr;
+  }
+  // The open run of a reply: the latest one started by the T1 it echoes
+  // (an undecodable reply goes to the newest run, which counts it).
+  Run* OfReply(ConstByteSpan datagram) {
+    if (runs.empty()) return nullptr;
+    auto packet = measure::DecodeReflectorPacket(datagram);
+    if (!packet) return &runs.back();
+    const WallTime t1 = measure::DecodeTimestamp(packet->sender_timestamp, false);
+    // Half an interval of slack: the echoed T1 is truncated to NTP's resolution.
+    for (auto run = runs.rbegin(); run != runs.rend(); ++run)
+      if (run->started - config.interval / 2 <= t1) return &*run;
+    return nullptr;  // its run has closed: late, as for a daemon's closed socket
   }
 };
 
@@ -120,7 +174,7 @@ std::vector<net::Probe> Wire(const Scenario& s, std::vector<std::unique_ptr<Sess
   std::vector<net::Probe> probes;
   for (std::size_t i = 0; i < sessions.size(); ++i) {
     Session* session = sessions[i].get();
-    const auto& c = session->sender.config();
+    const auto& c = session->config;
     net::Probe p;
     p.link = session->tunnel;
     p.start_ns = session->phase.count();
@@ -131,17 +185,19 @@ std::vector<net::Probe> Wire(const Scenario& s, std::vector<std::unique_ptr<Sess
     const WallTime start = s.start;
     p.build = [session, start, i, &events](std::int64_t t, std::uint8_t* out,
                                            std::size_t capacity) {
-      if (capacity < session->sender.config().PacketLength()) return std::size_t{0};
-      const std::size_t n = session->sender.BuildProbe(start + Nanos(t), Bytes(out, capacity));
-      events.Sent(i, session->sender.next_sequence() - 1);
+      if (capacity < session->config.PacketLength()) return std::size_t{0};
+      const WallTime t1 = start + Nanos(t);
+      const std::size_t n = session->Sending(t1).sender.BuildProbe(t1, Bytes(out, capacity));
+      if (n > 0) events.Sent(i, session->sent++);
       return n;
     };
     p.on_reply = [session, start, i, &events](std::int64_t t, const std::uint8_t* data,
                                               std::size_t length, int ttl, int tos) {
-      const auto verdict =
-          session->sender.OnDatagram(Bytes(data, length), start + Nanos(t), ttl, tos);
+      Run* run = session->OfReply(Bytes(data, length));
+      if (!run) return;
+      const auto verdict = run->sender.OnDatagram(Bytes(data, length), start + Nanos(t), ttl, tos);
       if (verdict == measure::RunRecorder::Verdict::kAccepted)
-        events.Answered(i, session->sender.last_reply_sequence());
+        events.Answered(i, run->base + run->sender.last_reply_sequence());
     };
     p.reflect = [session, start](std::int64_t t, const std::uint8_t* in, std::size_t length,
                                  int ttl, int tos, std::uint8_t* out, std::size_t capacity) {
@@ -280,19 +336,13 @@ class Live final : public ProbeEvents {
         clock_(net::MakeSimulatorClock(s.start)),
         measured_(s.expectations.size()) {
     for (const auto& session : sessions_) {
-      streams_.push_back(store::SessionStream(session->sender.config()));
-      known_.emplace_back(session->sender.config().count, false);
-      next_.push_back(0);
+      streams_.push_back(store::SessionStream(session->config));
       previous_.emplace_back();
-      if (keep_probes_) {
-        run_.probes_by_session[session->sender.config().name].resize(
-            session->sender.config().count);
-      }
+      if (keep_probes_) run_.probes_by_session[session->config.name].resize(session->config.count);
       // The expectations on this session's figures.
       std::vector<std::size_t> mine;
       for (std::size_t k = 0; k < s.expectations.size(); ++k) {
-        if (Measures(s.expectations[k]) &&
-            s.expectations[k].subject == session->sender.config().name)
+        if (Measures(s.expectations[k]) && s.expectations[k].subject == session->config.name)
           mine.push_back(k);
       }
       expectations_of_.push_back(std::move(mine));
@@ -314,23 +364,47 @@ class Live final : public ProbeEvents {
 
  private:
   // The probe's fate is known: its sample, and those after it that were
-  // only waiting for it, are due (store::SampleEvent: in sequence order).
+  // only waiting for it, are due (store::SampleEvent: in sequence order,
+  // over the session's runs too). Once all of its probes are logged, a run
+  // closes with its summary.
   void Emit(std::size_t i, std::uint32_t sequence) {
-    const auto& packets = sessions_[i]->sender.recorder().packets();
-    if (sequence >= packets.size() || known_[i][sequence]) return;
-    known_[i][sequence] = true;
-    while (status_ && next_[i] < packets.size() && known_[i][next_[i]]) Log(i, next_[i]++);
+    Session& session = *sessions_[i];
+    Run* run = session.Of(sequence);
+    if (!run || run->known[sequence - run->base]) return;
+    run->known[sequence - run->base] = true;
+    while (status_ && !session.runs.empty()) {
+      Run& oldest = session.runs.front();
+      const std::uint32_t count = oldest.sender.config().count;
+      while (status_ && oldest.next < count && oldest.known[oldest.next])
+        Log(i, oldest, oldest.next++);
+      if (!status_ || oldest.next < count) return;
+      Close(session, oldest);
+      session.runs.pop_front();
+    }
   }
 
-  void Log(std::size_t i, std::uint32_t sequence) {
+  void Close(const Session& session, Run& run) {
+    run.sender.Close();
+    measure::SessionResult result;
+    result.config = run.sender.config();
+    result.local = session.local;
+    result.started = run.started;
+    result.finished = clock_->Now();
+    result.summary = run.sender.Summarize();
+    ++run_.runs;
+    status_ = lockstep_.Feed(store::SummaryEvent(result));
+  }
+
+  void Log(std::size_t i, const Run& run, std::uint32_t index) {
     Session& session = *sessions_[i];
-    const measure::PacketRecord& packet = session.sender.recorder().packets()[sequence];
+    const measure::PacketRecord& packet = run.sender.recorder().packets()[index];
     store::Event event =
         store::SampleEvent(streams_[i], packet, scenario_.loss_timeout, previous_[i]);
     previous_[i] = event.time;
+    const std::uint32_t sequence = run.base + index;
     ProbePoint point;
     point.sent = packet.t1 - scenario_.start;
-    point.sequence = packet.sequence;
+    point.sequence = sequence;
     point.lost = std::get<store::ProbeSample>(event.payload).lost;
     if (!point.lost) {
       point.reflector_sequence = packet.reply->reflector_sequence;
@@ -342,7 +416,7 @@ class Live final : public ProbeEvents {
       const Expectation& e = scenario_.expectations[k];
       if (point.sent >= e.from && point.sent < e.to) measured_[k].Add(point);
     }
-    if (keep_probes_) run_.probes_by_session[session.sender.config().name][sequence] = point;
+    if (keep_probes_) run_.probes_by_session[session.config.name][sequence] = point;
     ++run_.probes;
     status_ = lockstep_.Feed(std::move(event));
   }
@@ -379,8 +453,6 @@ class Live final : public ProbeEvents {
   std::vector<MeasureAccumulator> measured_;               // per expectation
   std::vector<std::vector<std::size_t>> expectations_of_;  // per session: on its figures
   std::vector<std::string> streams_;
-  std::vector<std::vector<bool>> known_;        // per session and sequence: fate known
-  std::vector<std::uint32_t> next_;             // the next sequence to log
   std::vector<WallTime> previous_;              // the time of the last sample logged
   std::map<std::string, std::string> line_of_;  // traffic class -> its line
   std::map<std::string, double> load_;          // tunnel -> Mbit/s of classes on it
@@ -809,7 +881,7 @@ Result<RunOutcome> RunScenario(const Scenario& scenario, const RunOptions& optio
 
   auto sessions = MakeSessions(scenario, run.seed);
   for (const auto& s : sessions) {
-    if (auto valid = measure::Validate(s->sender.config()); !valid) {
+    if (auto valid = measure::Validate(s->config); !valid) {
       return Fail(ErrorCode::kInvalidArgument,
                   fmt::format("{}: the probes of {}: {}", scenario.origin, s->tunnel,
                               valid.error().message));
@@ -821,9 +893,9 @@ Result<RunOutcome> RunScenario(const Scenario& scenario, const RunOptions& optio
       !r)
     return tl::unexpected(r.error());
   for (const auto& s : sessions) {
-    store::SessionConfigured what = store::ConfiguredFrom(s->sender.config());
+    store::SessionConfigured what = store::ConfiguredFrom(s->config);
     what.tunnel = s->tunnel;  // as the daemon logs it: the session measures its tunnel
-    store::Event configured{scenario.start, store::SessionStream(s->sender.config()), what, {}, {}};
+    store::Event configured{scenario.start, store::SessionStream(s->config), what, {}, {}};
     if (auto r = lockstep.Feed(std::move(configured)); !r) return tl::unexpected(r.error());
   }
 
@@ -841,20 +913,15 @@ Result<RunOutcome> RunScenario(const Scenario& scenario, const RunOptions& optio
   run.queue_drops = info.queue_drops;
   run.cross_packets = info.cross_packets;
 
-  // Each session's summary, when the run ends.
-  const WallTime end = scenario.start + scenario.duration + scenario.loss_timeout;
-  for (auto& s : sessions) {
-    s->sender.Close();
-    measure::SessionResult result;
-    result.config = s->sender.config();
-    result.started = scenario.start;
-    result.finished = end;
-    result.summary = s->sender.Summarize();
-    if (auto r = lockstep.Feed(store::SummaryEvent(result)); !r) return tl::unexpected(r.error());
-    // Probes the run had no time to send have no point.
-    if (options.keep_probes) {
-      run.probes_by_session[s->sender.config().name].resize(s->sender.recorder().packets().size());
+  // Every run closed with its summary as its last probe's fate became known.
+  for (const auto& s : sessions) {
+    if (!s->runs.empty()) {
+      return Fail(ErrorCode::kInternal,
+                  fmt::format("{}: {} of {}'s runs never closed", scenario.origin, s->runs.size(),
+                              s->config.name));
     }
+    // Probes the run had no time to send have no point.
+    if (options.keep_probes) run.probes_by_session[s->config.name].resize(s->sent);
   }
   run.decisions = std::move(lockstep.decisions);
   run.outages = std::move(lockstep.outages);
@@ -869,7 +936,7 @@ Result<RunOutcome> RunScenario(const Scenario& scenario, const RunOptions& optio
   for (std::size_t k = 0; k < scenario.expectations.size(); ++k) {
     const Expectation& e = scenario.expectations[k];
     const bool probed = std::any_of(sessions.begin(), sessions.end(), [&](const auto& session) {
-      return session->sender.config().name == e.subject;
+      return session->config.name == e.subject;
     });
     run.results.push_back(Check(e, run, live.measured(k), probed));
   }

@@ -94,6 +94,7 @@ struct RunOutcome {
   double wall_seconds = 0;     // the whole run
   double network_seconds = 0;  // of which the ns-3 simulation
   std::uint64_t probes = 0;
+  std::uint64_t runs = 0;             // sessions' runs, each with its summary in the log
   std::uint64_t events = 0;           // written to the log
   std::uint64_t packets_dropped = 0;  // by the loss models, both ways
   std::uint64_t queue_drops = 0;      // by the links' queues

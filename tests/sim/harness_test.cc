@@ -9,6 +9,7 @@
 #include <cctype>
 #include <cmath>
 #include <filesystem>
+#include <numeric>
 
 #include "autoflow/replay.h"
 #include "base/time_text.h"
@@ -558,6 +559,102 @@ links:
   EXPECT_NEAR(bursty_rate, random_rate, 0.02);  // both about 14.3 % round trip
   EXPECT_GT(bursty_run, 2.5);                   // runs of ~1/0.25 per direction
   EXPECT_LT(random_run, 1.3);                   // independent: 1 / (1 - 0.143)
+}
+
+// A session runs as the daemon's do: in runs of a minute of probes, each
+// closed with its summary once its last probe's fate is known. With 400 ms
+// of round trip, every run's last replies arrive after the next run began;
+// each must still reach its own run (none late, none unexpected), and the
+// summaries must add up to exactly what the samples say, loss split by
+// direction included (the reflector's numbering runs on across runs).
+TEST(HarnessTest, SessionsRunInBoundedRunsEachSummarizedInTheLog) {
+  const Scenario s = Parse(R"(name: runs
+duration: 3m30s
+tunnels:
+  a: {site: x, peer: y}
+links:
+  a:
+    delay: 200ms
+    forward: {loss_percent: 3}
+    backward: {loss_percent: 2}
+probes: {interval: 100ms, loss_timeout: 1s}
+)");
+  testing::TempDir dir;
+  auto log = store::OpenRocksLog(dir / "log");
+  ASSERT_TRUE(log) << log.error().message;
+  RunOptions options;
+  options.log = log->get();
+  auto run = RunScenario(s, options);
+  ASSERT_TRUE(run) << run.error().message;
+  EXPECT_EQ(run->runs, 4u);  // three of 600 probes, then the last 300
+
+  std::vector<store::RunSummary> summaries;
+  std::uint64_t samples = 0, lost = 0;
+  std::uint32_t last_sequence = 0;
+  bool in_order = true;
+  auto read = (*log)->ReadStream("session/a", 0, [&](const store::LogEntry& entry) {
+    EXPECT_TRUE(entry.event) << entry.event.error().message;
+    if (!entry.event) return false;
+    const auto& payload = entry.event->event.payload;
+    if (const auto* sample = std::get_if<store::ProbeSample>(&payload)) {
+      // In sequence order within a run, from 0 again in the next.
+      if (samples > 0 && sample->sequence != 0) in_order &= sample->sequence == last_sequence + 1;
+      last_sequence = sample->sequence;
+      ++samples;
+      lost += sample->lost ? 1 : 0;
+    } else if (const auto* summary = std::get_if<store::RunSummary>(&payload)) {
+      EXPECT_EQ(summary->sent, samples - std::accumulate(summaries.begin(), summaries.end(), 0u,
+                                                         [](std::uint32_t n, const auto& r) {
+                                                           return n + r.sent;
+                                                         }))
+          << "a summary counts the samples logged since the last";
+      summaries.push_back(*summary);
+    }
+    return true;
+  });
+  ASSERT_TRUE(read) << read.error().message;
+  EXPECT_TRUE(in_order);
+  ASSERT_EQ(summaries.size(), 4u);
+  std::uint64_t sent = 0, received = 0, forward = 0, backward = 0;
+  for (std::size_t k = 0; k < summaries.size(); ++k) {
+    const auto& r = summaries[k];
+    EXPECT_EQ(r.sent, k < 3 ? 600u : run->probes - 1800) << "run " << k;
+    EXPECT_EQ(r.late, 0u) << "run " << k;
+    EXPECT_EQ(r.lost, r.sent - r.received);
+    ASSERT_GE(r.lost_forward, 0);
+    EXPECT_EQ(std::uint64_t(r.lost_forward + r.lost_backward), r.lost) << "run " << k;
+    if (k > 0) {
+      EXPECT_GT(r.started_ns, summaries[k - 1].started_ns);
+    }
+    EXPECT_GE(r.finished_ns, r.started_ns + 1'000'000'000LL * (r.sent - 1) / 10);
+    sent += r.sent;
+    received += r.received;
+    forward += std::uint64_t(r.lost_forward);
+    backward += std::uint64_t(r.lost_backward);
+  }
+  EXPECT_EQ(sent, samples);
+  EXPECT_EQ(sent, run->probes);
+  EXPECT_EQ(sent - received, lost);
+  // 2,100 probes: 3 % of them lost on the way out (sigma 0.37 points), 2 %
+  // of the rest on the way back (sigma 0.31).
+  EXPECT_NEAR(100.0 * double(forward) / double(sent), 3, 3 * 0.37);
+  EXPECT_NEAR(100.0 * double(backward) / double(sent - forward), 2, 3 * 0.31);
+
+  // Without loss every reply counts, those that cross into the next run too.
+  const Scenario clean = Parse(R"(name: runs
+duration: 2m30s
+tunnels:
+  a: {site: x, peer: y}
+links:
+  a: {delay: 200ms}
+probes: {interval: 100ms, loss_timeout: 1s}
+)");
+  auto clean_run = RunScenario(clean);
+  ASSERT_TRUE(clean_run) << clean_run.error().message;
+  EXPECT_EQ(clean_run->runs, 3u);
+  const auto& probes = clean_run->probes_by_session.at("a");
+  EXPECT_EQ(probes.size(), clean_run->probes);
+  EXPECT_EQ(std::count_if(probes.begin(), probes.end(), [](const auto& p) { return p.lost; }), 0);
 }
 
 TEST(HarnessTest, TheLogItWritesReplaysToTheSameDecisionsAndReports) {
