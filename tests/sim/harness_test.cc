@@ -575,6 +575,7 @@ tunnels:
 links:
   a:
     delay: 200ms
+    jitter: 5ms
     forward: {loss_percent: 3}
     backward: {loss_percent: 2}
 probes: {interval: 100ms, loss_timeout: 1s}
@@ -627,6 +628,19 @@ probes: {interval: 100ms, loss_timeout: 1s}
       EXPECT_GT(r.started_ns, summaries[k - 1].started_ns);
     }
     EXPECT_GE(r.finished_ns, r.started_ns + 1'000'000'000LL * (r.sent - 1) / 10);
+    // The harness's figures of the run's span are the summary's: the
+    // expectations measure with the product's arithmetic.
+    const Nanos start = s.start.time_since_epoch();
+    const Measured m =
+        Measure(run->probes_by_session.at("a"), Nanos(r.started_ns) - start,
+                k + 1 < summaries.size() ? Nanos(summaries[k + 1].started_ns) - start : s.duration);
+    EXPECT_EQ(m.sent, r.sent) << "run " << k;
+    EXPECT_EQ(m.lost, r.lost) << "run " << k;
+    EXPECT_NEAR(m.rtt_mean_ms, double(r.round_trip.mean_ns) / 1e6, 1e-5) << "run " << k;
+    EXPECT_NEAR(m.forward_mean_ms, double(r.forward.mean_ns) / 1e6, 1e-5) << "run " << k;
+    EXPECT_NEAR(m.jitter_ms, double(r.round_trip.jitter_ns) / 1e6, 1e-5) << "run " << k;
+    EXPECT_NEAR(m.backward_jitter_ms, double(r.backward.jitter_ns) / 1e6, 1e-5) << "run " << k;
+    EXPECT_GT(m.jitter_ms, 1.0);
     sent += r.sent;
     received += r.received;
     forward += std::uint64_t(r.lost_forward);
