@@ -134,6 +134,7 @@ sessions:
   p:
     dscp: gold
     ttl: 0
+    interval: 10
   light:
     to: 10.0.0.5
     mode: encrypted
@@ -151,6 +152,7 @@ sessions:
            "different ports",
            "'gold' is not a DSCP",
            "sessions.p.ttl",
+           "sessions.p.interval: 10 has no unit: write 10s, 10ms or another unit",
            "'mode' and 'key_id' are for full TWAMP sessions",
        }) {
     EXPECT_NE(m.find(expected), std::string::npos) << expected << "\n" << m;
