@@ -5,6 +5,8 @@
   sim_figures.py switch SCENARIO       a --seeds run: time-to-switch distribution
   sim_figures.py library               a --seeds run: expectations met over the seeds
   sim_figures.py switches              one run: switches per class after the first placement
+  sim_figures.py escapes SCENARIO      a --seeds run: each move's time to switch, and the
+                                       time on a violated line (max_time_on_violated)
 """
 import json
 import sys
@@ -29,6 +31,18 @@ def switch(run, scenario):
     p50 = times[(len(times) - 1) // 2]
     print(f"{label} mean {mean:6.2f} s  p50 {p50:6.2f} s  worst {times[-1]:6.2f} s"
           f"  = {mean / interval:5.1f} intervals; {run['runs']} runs, {misses} expectation misses")
+
+
+def escapes(run, scenario):
+    print(f"  {scenario} over {run['runs']} seeds:")
+    for e in run["expectations"]:
+        times = sorted(e["time_to_switch_s"])
+        if times:
+            p50 = times[(len(times) - 1) // 2]
+            print(f"    {e['expectation']}: time to switch mean {sum(times) / len(times):.2f} s,"
+                  f" p50 {p50:.2f} s, worst {times[-1]:.2f} s; {e['failed']} misses")
+        elif "down or out of SLA" in e["expectation"]:
+            print(f"    {e['expectation']}: met in {e['passed']} of {run['runs']} seeds")
 
 
 def library(run):
@@ -67,5 +81,7 @@ if __name__ == "__main__":
         library(data)
     elif sys.argv[1] == "switches":
         switches(data)
+    elif sys.argv[1] == "escapes":
+        escapes(data, sys.argv[2])
     else:
         switch(data, sys.argv[2])
