@@ -18,8 +18,12 @@ int Main(int argc, char** argv) {
     ::setrlimit(RLIMIT_NOFILE, &files);
   }
   spdlog::set_default_logger(spdlog::stderr_color_mt("lineup"));
-  CLI::App app{"lineup: measures WAN lines with TWAMP/STAMP and moves traffic to the best one"};
+  CLI::App app{"lineup: measures WAN lines with TWAMP/STAMP and moves traffic to the best one",
+               "lineup"};
   app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("lineup ") + LINEUP_VERSION,
+                       "Print the version and the commit it was built from, then exit");
+  app.footer("Run 'lineup COMMAND --help' for a command's options; docs/ has the guides.");
   lineup::cli::Runner run;
   lineup::cli::AddProbeCommand(app, run);
   lineup::cli::AddReflectCommand(app, run);
@@ -33,6 +37,11 @@ int Main(int argc, char** argv) {
   lineup::cli::AddTwampCommands(app, run);
   lineup::cli::AddRunCommand(app, run);
   lineup::cli::AddRemoteCommands(app, run);
+  if (argc == 1) {
+    // No command: say which there are, as --help does, instead of an error.
+    std::fputs(app.help().c_str(), stdout);
+    return 0;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

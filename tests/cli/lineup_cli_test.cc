@@ -202,6 +202,20 @@ Ran Lineup(const std::vector<std::string>& argv) {
   return {status, p.Stdout(), p.Stderr()};
 }
 
+// What a first day tries: the version, and the program with no arguments.
+TEST(LineupCliTest, VersionAndNoArgumentsListTheCommands) {
+  auto version = Lineup({kLineup, "--version"});
+  EXPECT_EQ(version.status, 0) << version.err;
+  EXPECT_TRUE(std::regex_search(version.out, std::regex(R"(^lineup \d+\.\d+\.\d+)")))
+      << version.out;
+  auto bare = Lineup({kLineup});
+  EXPECT_EQ(bare.status, 0) << bare.err;
+  for (const char* cmd : {"probe", "reflect", "run", "sim", "report", "replay"}) {
+    EXPECT_NE(bare.out.find(cmd), std::string::npos) << cmd << "\n" << bare.out;
+  }
+  EXPECT_NE(bare.out.find("lineup COMMAND --help"), std::string::npos) << bare.out;
+}
+
 TEST(LineupCliTest, AnalyzeAndReportOverADemoLog) {
   testing::TempDir dir;
   const std::string log = dir / "log";
