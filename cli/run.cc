@@ -41,6 +41,7 @@ struct RunOptions {
   std::string api;
   bool lab = false;
   bool quiet = false;
+  bool check = false;
 };
 
 // The main job's configuration: three lines from this host to three far
@@ -100,10 +101,26 @@ Result<daemon::DaemonConfig> Load(const RunOptions& o) {
   return config;
 }
 
+// --check: the file is read and checked as a start or a SIGHUP would, and
+// what it defines is listed; nothing is bound, opened or sent.
+int Check(const RunOptions& o, const daemon::DaemonConfig& c) {
+  const auto& policy = c.analysis.policy;
+  std::cout << fmt::format(
+      "{}: valid\n  {} tunnel(s), {} sender session(s), {} responder(s), {} SLA class(es), "
+      "{} traffic class(es), {} hub(s)\n  log {}, API on {}, actuator {}\n",
+      o.config.empty() ? "(embedded default)" : o.config, policy.tunnels.size(), c.senders.size(),
+      c.responders.size(), c.analysis.analysis.classes.size(), policy.classes.size(),
+      policy.hubs.size(), c.log_dir, c.api.listen, c.actuator);
+  std::cout << "  not checked: whether the addresses can be bound and the peers answer "
+               "(that needs the run)\n";
+  return 0;
+}
+
 int Run(const RunOptions& o) {
-  if (o.lab) return RunLab(o);
+  if (o.lab && !o.check) return RunLab(o);
   auto config = Load(o);
   if (!config) return Fail(kCommand, config.error().message);
+  if (o.check) return Check(o, *config);
   std::optional<Nanos> duration;
   if (!o.duration.empty()) {
     auto d = ParseDuration(o.duration);
@@ -407,6 +424,9 @@ void AddRunCommand(CLI::App& app, Runner& run) {
   cmd->add_option("--report", o->report, "Where to write the HTML SLA report at exit ('' for none)")
       ->capture_default_str();
   cmd->add_flag("-q,--quiet", o->quiet, "No live output and no report");
+  cmd->add_flag("--check", o->check,
+                "Read and check the configuration as a start would, list what it defines, and "
+                "exit: 0 when valid, 2 with every mistake and its place");
   cmd->add_flag(
       "--lab", o->lab,
       "The main job across network namespaces: three lines impaired by ns-3 in real time (root)");

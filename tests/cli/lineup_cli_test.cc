@@ -216,6 +216,27 @@ TEST(LineupCliTest, VersionAndNoArgumentsListTheCommands) {
   EXPECT_NE(bare.out.find("lineup COMMAND --help"), std::string::npos) << bare.out;
 }
 
+// A file is checked before it is deployed: what it defines when valid (exit
+// 0, nothing started), every mistake with its place when not (exit 2).
+TEST(LineupCliTest, RunCheckValidatesAFileWithoutStarting) {
+  testing::TempDir dir;
+  auto good = Lineup({kLineup, "run", "--check", "-c", LINEUP_SOURCE_DIR "/docs/examples/edge.yaml",
+                      "--log-dir", dir / "log"});
+  EXPECT_EQ(good.status, 0) << good.err;
+  EXPECT_NE(good.out.find("edge.yaml: valid"), std::string::npos) << good.out;
+  EXPECT_NE(good.out.find("5 sender session(s), 3 responder(s)"), std::string::npos) << good.out;
+  EXPECT_FALSE(std::filesystem::exists(dir / "log")) << "a check opens no log";
+
+  const std::string bad = dir / "bad.yaml";
+  std::ofstream(bad) << "sessions:\n  p: {interval: 10, dscp: gold}\n";
+  auto refused = Lineup({kLineup, "run", "--check", "-c", bad});
+  EXPECT_EQ(refused.status, 2);
+  EXPECT_NE(refused.err.find("bad.yaml:2:"), std::string::npos) << refused.err;
+  EXPECT_NE(refused.err.find("has no unit"), std::string::npos) << refused.err;
+  EXPECT_NE(refused.err.find("'gold' is not a DSCP"), std::string::npos) << refused.err;
+  EXPECT_EQ(refused.out, "");
+}
+
 TEST(LineupCliTest, AnalyzeAndReportOverADemoLog) {
   testing::TempDir dir;
   const std::string log = dir / "log";
