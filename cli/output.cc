@@ -76,7 +76,11 @@ std::string SessionTable(const measure::SessionResult& r) {
                          measure::FormatEndpoint(c.destination));
   }
   if (r.send_errors) notes += fmt::format(" {} sends failed;", r.send_errors);
-  if (!s.lost_forward && s.lost) notes += " loss direction unknown (stateless reflector);";
+  if (s.received == 0 && s.sent > 0) {
+    notes += " no reply came back, so no direction of loss is known;";
+  } else if (!s.lost_forward && s.lost) {
+    notes += " loss direction unknown (stateless reflector);";
+  }
   if (!notes.empty()) out += "  note:" + notes.substr(0, notes.size() - 1) + "\n";
   return out;
 }

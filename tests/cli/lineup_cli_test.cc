@@ -114,6 +114,9 @@ TEST(LineupCliTest, ProbeWithoutReflectorExitsOne) {
       {kLineup, "probe", "127.0.0.1:9", "-c", "2", "-i", "5ms", "-w", "100ms"}, 10000, &status);
   EXPECT_EQ(status, 1);
   EXPECT_NE(out.find("loss 2/2"), std::string::npos) << out;
+  // Silence is not blamed on a stateless reflector.
+  EXPECT_NE(out.find("no reply came back"), std::string::npos) << out;
+  EXPECT_EQ(out.find("stateless"), std::string::npos) << out;
 }
 
 TEST(LineupCliTest, DemoRunsTheMainJobAndLogsIt) {
