@@ -40,7 +40,7 @@ bool Ipv6Loopback() {
 }
 
 int Run(const DemoOptions& o) {
-  auto interval = ParseDuration(o.interval);
+  auto interval = DurationArg("demo", "-i", o.interval);
   if (!interval) {
     std::cerr << "lineup demo: --interval: " << interval.error().message << "\n";
     return 2;

@@ -17,6 +17,13 @@ namespace lineup::cli {
 // the user's input was wrong (the default), 1 when the work itself failed.
 int Fail(std::string_view command, std::string_view message, int code = 2);
 
+// A duration given on the command line: a number with a unit, or a bare
+// number read as seconds, as twping reads its -i; a bare number other than 0
+// is then echoed on stderr ("-i 20 read as 20s: ..."), so that 20 meant as
+// milliseconds does not run silently for minutes.
+[[nodiscard]] Result<Nanos> DurationArg(std::string_view command, std::string_view option,
+                                        std::string_view text);
+
 // One block per session: outbound / inbound / round trip with min, avg, max,
 // p95 and jitter, then loss, duplicates, reordering and TTL.
 std::string SessionTable(const measure::SessionResult& result);

@@ -48,7 +48,7 @@ Result<measure::SessionConfig> ToConfig(const ProbeOptions& o, const std::string
     c.source = *source;
   }
   c.count = o.count;
-  auto interval = ParseDuration(o.interval);
+  auto interval = DurationArg("probe", "-i", o.interval);
   if (!interval) return tl::unexpected(interval.error());
   c.interval = *interval;
   c.interval_kind = o.poisson ? measure::IntervalKind::kPoisson : measure::IntervalKind::kPeriodic;
@@ -64,7 +64,7 @@ Result<measure::SessionConfig> ToConfig(const ProbeOptions& o, const std::string
   }
   c.ttl = static_cast<std::uint8_t>(o.ttl);
   c.dont_fragment = o.dont_fragment;
-  auto wait = ParseDuration(o.wait);
+  auto wait = DurationArg("probe", "-w", o.wait);
   if (!wait) return tl::unexpected(wait.error());
   c.wait = *wait;
   if (o.ssid > 65535) return lineup::Fail(ErrorCode::kInvalidArgument, "--ssid must be 0-65535");
@@ -128,7 +128,8 @@ void AddProbeCommand(CLI::App& app, Runner& run) {
                   "Reflector ADDRESS[:PORT] (port 862 by default); several run at once")
       ->required();
   cmd->add_option("-c,--count", o->count, "Packets per session")->capture_default_str();
-  cmd->add_option("-i,--interval", o->interval, "Gap between packets (e.g. 20ms, 1s)")
+  cmd->add_option("-i,--interval", o->interval,
+                  "Gap between packets (e.g. 20ms, 1s; a bare number is seconds)")
       ->capture_default_str();
   cmd->add_flag("--poisson", o->poisson, "Exponential gaps with --interval as the mean");
   cmd->add_option("--padding", o->padding,

@@ -201,7 +201,7 @@ int RunPing(const PingOptions& o) {
   t.control.reflect_octets = o.reflect_octets;
   auto& s = t.session;
   s.count = o.count;
-  auto interval = ParseDuration(o.interval);
+  auto interval = DurationArg("twping", "-i", o.interval);
   if (!interval) return Fail("twping", "--interval: " + interval.error().message);
   s.interval = *interval;
   s.padding = o.padding;
@@ -212,7 +212,7 @@ int RunPing(const PingOptions& o) {
     return Fail("twping", fmt::format("--ttl {} is out of range 1-255", o.ttl));
   s.ttl = static_cast<std::uint8_t>(o.ttl);
   s.dont_fragment = o.dont_fragment;
-  auto wait = ParseDuration(o.wait);
+  auto wait = DurationArg("twping", "-w", o.wait);
   if (!wait) return Fail("twping", "--wait: " + wait.error().message);
   s.wait = *wait;
   s.error_estimate = measure::LocalErrorEstimate();
@@ -329,7 +329,9 @@ void AddTwampCommands(CLI::App& app, Runner& run) {
   ping->add_option("-k,--key-id", po->key_id, "Key identity for the secure modes");
   ping->add_option("--secrets", po->secrets, "File of IDENTITY SECRET lines (mode 600)");
   ping->add_option("-c,--count", po->count, "Packets per session")->capture_default_str();
-  ping->add_option("-i,--interval", po->interval, "Gap between packets")->capture_default_str();
+  ping->add_option("-i,--interval", po->interval,
+                   "Gap between packets (a bare number is seconds, as in twping)")
+      ->capture_default_str();
   ping->add_option("--padding", po->padding, "Octets after the sender header")
       ->capture_default_str();
   ping->add_option("--dscp", po->dscp, "DSCP 0-63 or a name (Type-P)")->capture_default_str();

@@ -32,6 +32,17 @@ const testing::JsonSchema& RunSummarySchema() {
 
 const std::string kLineup = LINEUP_BINARY;
 
+// Runs to completion; returns {exit status, stdout, stderr}.
+struct Ran {
+  int status;
+  std::string out, err;
+};
+Ran Lineup(const std::vector<std::string>& argv) {
+  Subprocess p(argv);
+  const int status = p.Wait(60'000);
+  return {status, p.Stdout(), p.Stderr()};
+}
+
 std::string ListeningPort(const Subprocess& reflector) {
   EXPECT_TRUE(reflector.WaitForOutput("listening on", 5000)) << reflector.Stderr();
   std::smatch m;
@@ -114,6 +125,13 @@ TEST(LineupCliTest, ProbeWithoutReflectorExitsOne) {
       {kLineup, "probe", "127.0.0.1:9", "-c", "2", "-i", "5ms", "-w", "100ms"}, 10000, &status);
   EXPECT_EQ(status, 1);
   EXPECT_NE(out.find("loss 2/2"), std::string::npos) << out;
+  // A bare number is seconds, as twping reads it, and said so.
+  auto bare = Lineup({kLineup, "probe", "127.0.0.1:9", "-c", "1", "-i", "0.01", "-w", "0.1"});
+  EXPECT_EQ(bare.status, 1);
+  EXPECT_NE(bare.err.find("lineup probe: -i 0.01 read as 10ms: a bare number is seconds"),
+            std::string::npos)
+      << bare.err;
+  EXPECT_NE(bare.err.find("-w 0.1 read as 100ms"), std::string::npos) << bare.err;
   // Silence is not blamed on a stateless reflector.
   EXPECT_NE(out.find("no reply came back"), std::string::npos) << out;
   EXPECT_EQ(out.find("stateless"), std::string::npos) << out;
@@ -192,17 +210,6 @@ TEST(LineupCliTest, LogCommandsExplainBadInput) {
   Subprocess bad_time({kLineup, "log", "dump", dir / "log", "--since", "yesterday"});
   EXPECT_EQ(bad_time.Wait(10000), 2);
   EXPECT_NE(bad_time.Stderr().find("is not a time"), std::string::npos) << bad_time.Stderr();
-}
-
-// Runs to completion; returns {exit status, stdout, stderr}.
-struct Ran {
-  int status;
-  std::string out, err;
-};
-Ran Lineup(const std::vector<std::string>& argv) {
-  Subprocess p(argv);
-  const int status = p.Wait(60'000);
-  return {status, p.Stdout(), p.Stderr()};
 }
 
 // What a first day tries: the version, and the program with no arguments.
