@@ -10,6 +10,7 @@
 #include "cli/output.h"
 #include "measure/dscp.h"
 #include "net/clock_sync.h"
+#include "net/resolve.h"
 #include "net/sender_runner.h"
 
 namespace lineup::cli {
@@ -39,7 +40,7 @@ constexpr std::string_view kCommand = "probe";
 Result<measure::SessionConfig> ToConfig(const ProbeOptions& o, const std::string& target,
                                         std::size_t index) {
   measure::SessionConfig c;
-  auto destination = measure::ParseEndpoint(target);
+  auto destination = net::ResolveEndpoint(target);
   if (!destination) return tl::unexpected(destination.error());
   c.destination = *destination;
   if (!o.source.empty()) {

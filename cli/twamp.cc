@@ -13,6 +13,7 @@
 #include "cli/serve.h"
 #include "measure/dscp.h"
 #include "net/clock_sync.h"
+#include "net/resolve.h"
 #include "net/twamp_client.h"
 #include "net/twamp_server.h"
 
@@ -176,7 +177,7 @@ struct PingOptions {
 
 int RunPing(const PingOptions& o) {
   measure::TwampTestOptions t;
-  auto server = measure::ParseEndpoint(o.target, measure::kDefaultTestPort);
+  auto server = net::ResolveEndpoint(o.target, measure::kDefaultTestPort);
   if (!server) return Fail("twping", server.error().message);
   t.server = measure::TcpEndpoint(server->address(), server->port());
   if (!o.mode.empty()) {

@@ -132,6 +132,16 @@ TEST(LineupCliTest, ProbeWithoutReflectorExitsOne) {
             std::string::npos)
       << bare.err;
   EXPECT_NE(bare.err.find("-w 0.1 read as 100ms"), std::string::npos) << bare.err;
+  // A host name is resolved (localhost: ::1 or 127.0.0.1, as the resolver
+  // orders them); a name that cannot be one keeps the address's message.
+  auto named = Lineup({kLineup, "probe", "localhost:9", "-c", "1", "-i", "5ms", "-w", "100ms"});
+  EXPECT_EQ(named.status, 1) << named.err;
+  EXPECT_TRUE(named.out.rfind("127.0.0.1:9 from", 0) == 0 ||
+              named.out.rfind("[::1]:9 from", 0) == 0)
+      << named.out;
+  auto typo = Lineup({kLineup, "probe", "127.0.0.300:9"});
+  EXPECT_EQ(typo.status, 2);
+  EXPECT_EQ(typo.err.find("did not resolve"), std::string::npos) << typo.err;
   // Silence is not blamed on a stateless reflector.
   EXPECT_NE(out.find("no reply came back"), std::string::npos) << out;
   EXPECT_EQ(out.find("stateless"), std::string::npos) << out;
