@@ -98,7 +98,12 @@ int Run(const ProbeOptions& o) {
   for (std::size_t i = 0; i < configs.size(); ++i) {
     auto started = runner.Start(
         configs[i], [&results, i](measure::SessionResult r) { results[i] = std::move(r); });
-    if (!started) return Fail(kCommand, started.error().message);
+    // The network refused (no route, a blackhole): the measurement failed, 1;
+    // a bad parameter stays a usage error, 2.
+    if (!started) {
+      return Fail(kCommand, started.error().message,
+                  started.error().code == ErrorCode::kUnavailable ? 1 : 2);
+    }
   }
   io.run();
 

@@ -112,8 +112,20 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     socket_.connect(c.destination, ec);
     if (ec) {
-      return Fail(ErrorCode::kIo,
-                  fmt::format("cannot reach {}: {}", FormatEndpoint(c.destination), ec.message()));
+      // The kernel's routing verdict, in words an operator can act on.
+      const std::string address = c.destination.address().to_string();
+      std::string hint;
+      if (ec == boost::asio::error::network_unreachable ||
+          ec == boost::asio::error::host_unreachable)
+        hint = fmt::format(": no route to it (see 'ip route get {}')", address);
+      else if (ec == boost::asio::error::invalid_argument)
+        hint = fmt::format(
+            ": its route refuses traffic (a blackhole, unreachable or prohibit "
+            "route? see 'ip route get {}')",
+            address);
+      return Fail(
+          ErrorCode::kUnavailable,
+          fmt::format("cannot reach {}: {}{}", FormatEndpoint(c.destination), ec.message(), hint));
     }
     socket_.non_blocking(true, ec);
     const int fd = socket_.native_handle();

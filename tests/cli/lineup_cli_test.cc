@@ -4,6 +4,8 @@
 #include <signal.h>
 #include <sys/stat.h>
 
+#include <unistd.h>
+
 #include <filesystem>
 
 #include <fstream>
@@ -220,6 +222,25 @@ TEST(LineupCliTest, LogCommandsExplainBadInput) {
   Subprocess bad_time({kLineup, "log", "dump", dir / "log", "--since", "yesterday"});
   EXPECT_EQ(bad_time.Wait(10000), 2);
   EXPECT_NE(bad_time.Stderr().find("is not a time"), std::string::npos) << bad_time.Stderr();
+}
+
+// A network that refuses is a failed measurement (exit 1) with what the
+// kernel said and where to look, not a usage error (2). In a namespace of
+// its own: without routes (lo down), and with a blackhole route.
+TEST(LineupCliTest, AnUnreachableNetworkIsAFailedMeasurementNotAUsageError) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root for a network namespace (unshare --net)";
+  auto no_route = Lineup({"unshare", "--net", kLineup, "probe", "127.0.0.1:9", "-c", "1"});
+  EXPECT_EQ(no_route.status, 1) << no_route.err;
+  EXPECT_NE(no_route.err.find("cannot reach 127.0.0.1:9: Network is unreachable: no route to it "
+                              "(see 'ip route get 127.0.0.1')"),
+            std::string::npos)
+      << no_route.err;
+  auto blackhole = Lineup({"unshare", "--net", "sh", "-c",
+                           "ip link set lo up && ip route add blackhole 10.9.9.0/24 && exec " +
+                               kLineup + " probe 10.9.9.1:9 -c 1"});
+  EXPECT_EQ(blackhole.status, 1) << blackhole.err;
+  EXPECT_NE(blackhole.err.find("its route refuses traffic (a blackhole"), std::string::npos)
+      << blackhole.err;
 }
 
 // What a first day tries: the version, and the program with no arguments.
