@@ -319,7 +319,7 @@ class Builder {
     if (!t.gaps.empty()) {
       report_.notes.push_back(
           fmt::format("{}: {} measurement gap(s) ({} in all) are left out of its figures", name,
-                      t.gaps.size(), FormatDuration(Nanos(Length(gaps)))));
+                      t.gaps.size(), FormatElapsed(Nanos(Length(gaps)))));
     }
     return t;
   }

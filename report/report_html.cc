@@ -52,6 +52,7 @@ std::string Readable(WallTime t) {
 
 std::string Span(Nanos d) {
   const std::int64_t s = d.count() / 1'000'000'000;
+  if (d < std::chrono::seconds(1)) return fmt::format("{:.3g} ms", double(d.count()) / 1e6);
   if (s < 120) return fmt::format("{:.1f} s", double(d.count()) / 1e9);
   if (s < 7200) return fmt::format("{}m {:02}s", s / 60, s % 60);
   if (s < 172800) return fmt::format("{}h {:02}m", s / 3600, s % 3600 / 60);
@@ -272,7 +273,9 @@ std::string TunnelSection(const Report& r, const TunnelReport& t) {
       "mean <b>{:.3f} ms</b> &middot; probe every {}</p>\n",
       t.measured.count() > 0 ? Percent(t.availability_percent) : "no data", t.loss_percent, t.lost,
       t.sent, t.rtt_ms.p50, t.rtt_ms.p95, t.rtt_ms.p99, t.jitter_ms.mean,
-      t.probe_interval.count() > 0 ? Span(t.probe_interval) : "-");
+      t.probe_interval.count() > 0 ? fmt::format("{} ({:.3g}/s)", Span(t.probe_interval),
+                                                 1e9 / double(t.probe_interval.count()))
+                                   : "-");
   out += latency.Svg() + jit.Svg() + lost.Svg();
   out += "</section>\n";
   return out;

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <regex>
+
 #include <nlohmann/json.hpp>
 
 #include "base/time_text.h"
@@ -244,6 +246,21 @@ TEST(ReportRenderTest, HtmlIsSelfContainedWithPlotsBandsAndMarkers) {
   EXPECT_EQ(count("http://"), 0u);
   EXPECT_EQ(count("https://"), 0u);
   EXPECT_EQ(count(">10:10</text>"), 9u);  // time axis labels every 10 minutes
+  EXPECT_EQ(count("probe every 1.0 s (1/s)"), 3u);
+
+  // Rates as rates and durations people read: a 20 ms interval is not
+  // "0.0 s", and a gap total is not a count of nanoseconds.
+  r->tunnels[0].probe_interval = std::chrono::milliseconds(20);
+  EXPECT_NE(ReportHtml(*r).find("probe every 20 ms (50/s)"), std::string::npos);
+  bool noted = false;
+  for (const auto& note : r->notes) {
+    if (note.find("measurement gap(s)") == std::string::npos) continue;
+    noted = true;
+    EXPECT_TRUE(
+        std::regex_search(note, std::regex(R"(\(\d+m[\d.]*s? in all\)|\([\d.]+s in all\))")))
+        << note;
+  }
+  EXPECT_TRUE(noted);
 }
 
 }  // namespace
