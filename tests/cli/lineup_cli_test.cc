@@ -75,7 +75,7 @@ TEST(LineupCliTest, BadParametersSayWhatIsWrong) {
       {{"probe", "127.0.0.1", "--ttl", "0"}, "--ttl 0 is out of range 1-255"},
       {{"probe", "127.0.0.1", "--interval", "fast"}, "'fast' is not a duration"},
       {{"probe", "127.0.0.1", "--padding", "3"}, "padding must be 27-"},
-      {{"probe", "localhost"}, "not a numeric IPv4 or IPv6 address"},
+      {{"probe", "10.0.0.256"}, "not a numeric IPv4 or IPv6 address"},  // names resolve
       {{"reflect", "--allow", "10.0.0.0/40"}, "prefix length"},
       {{"reflect", "--reply-dscp", "99"}, "out of range"},
   };
