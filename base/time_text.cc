@@ -64,6 +64,10 @@ Result<Nanos> ParseDuration(std::string_view text) {
   return Nanos(static_cast<std::int64_t>(std::llround(total)));
 }
 
+bool HasNoUnit(std::string_view text) {
+  return !text.empty() && text.find_first_not_of("0123456789.") == std::string_view::npos;
+}
+
 std::string FormatElapsed(Nanos d) {
   if (d < Nanos(0)) return "-" + FormatElapsed(-d);
   const std::int64_t ns = d.count();

@@ -13,6 +13,9 @@ namespace lineup {
 // "100ms", "1.5s", "250us", "2m", "1h", "7d", "500ns", or terms from the
 // largest unit down: "1m30s", "2h15m"; a bare number is seconds.
 [[nodiscard]] Result<Nanos> ParseDuration(std::string_view text);
+// A duration written with no unit ("20", "0.5"): ParseDuration reads it as
+// seconds; a configuration file refuses it, a command line says so.
+bool HasNoUnit(std::string_view text);
 
 // Exact, in the largest whole unit; ParseDuration reads it back: "100ms",
 // "1500ms", "2m", "1234ns".

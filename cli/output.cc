@@ -19,7 +19,7 @@ int Fail(std::string_view command, std::string_view message, int code) {
 Result<Nanos> DurationArg(std::string_view command, std::string_view option,
                           std::string_view text) {
   auto d = ParseDuration(text);
-  if (d && *d != Nanos(0) && text.find_first_not_of("0123456789.") == std::string_view::npos) {
+  if (d && *d != Nanos(0) && HasNoUnit(text)) {
     std::cerr << fmt::format(
         "lineup {}: {} {} read as {}: a bare number is seconds (as twping "
         "reads it); write {}ms for milliseconds\n",

@@ -228,8 +228,7 @@ Nanos Node::Duration(std::string_view key, Nanos fallback, Nanos min, Nanos max)
   // A bare number is read as seconds elsewhere (command lines, as twping
   // does), but in a file "delay: 10" is as likely meant as 10 ms: a unit is
   // required (0 needs none).
-  if (const std::string& text = v->Scalar();
-      *d != Nanos(0) && text.find_first_not_of("0123456789.") == std::string::npos) {
+  if (const std::string& text = v->Scalar(); *d != Nanos(0) && HasNoUnit(text)) {
     ErrorAtNode(*v, KeyPath(key),
                 fmt::format("{} has no unit: write {}s, {}ms or another unit (ns, us, ms, s, m, "
                             "h, d)",

@@ -30,10 +30,8 @@ Result<measure::UdpEndpoint> ResolveEndpoint(std::string_view text, std::uint16_
   if (numeric) return numeric;
   const std::size_t colon = text.find(':');
   const std::string_view host = text.substr(0, colon);
-  if (!LooksLikeName(host) || text.find(':', colon == std::string_view::npos ? colon : colon + 1) !=
-                                  std::string_view::npos) {
-    return numeric;
-  }
+  // More than one colon is IPv6 or a typo, never a name: the address's message stands.
+  if (!LooksLikeName(host) || std::count(text.begin(), text.end(), ':') > 1) return numeric;
   boost::asio::io_context io;
   boost::asio::ip::udp::resolver resolver(io);
   boost::system::error_code ec;
