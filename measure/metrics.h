@@ -123,7 +123,8 @@ struct Summary {
   std::uint32_t late = 0;                          // replies after the session closed
   std::uint32_t unexpected = 0;                    // replies for sequence numbers never sent
   std::uint32_t malformed = 0;                     // datagrams that are no reflector packet
-  std::uint32_t dscp_changed = 0;                  // replies whose DSCP differs from the one sent
+  std::uint32_t short_replies = 0;  // 38-40 octet replies (no Sender TTL), counted as answers
+  std::uint32_t dscp_changed = 0;   // replies whose DSCP differs from the one sent
   bool stateful_reflector = false;
   // One-way figures are meaningful only when both clocks say synchronized.
   bool one_way_synchronized = false;

@@ -129,9 +129,10 @@ std::optional<ReplyPlan> ReflectorCore::Reflect(ConstByteSpan request, const Rec
     return std::nullopt;
   }
   const bool secure = config_.security != nullptr;
-  const std::size_t minimum = secure ? kSecureSenderHeaderLength
-                              : config_.format == ReflectorFormat::kStamp ? kStampMinLength
-                                                                          : kSenderHeaderLength;
+  // STAMP answers by length: a request shorter than STAMP's 44 octets is a
+  // TWAMP Light probe (41 octets is what most routers send) and gets a TWAMP
+  // Light reply of its own length, SSID bytes zero (RFC 8762 §4.6).
+  const std::size_t minimum = secure ? kSecureSenderHeaderLength : kSenderHeaderLength;
   if (request.size() < minimum) {
     Drop(DropReason::kTooShort);
     return std::nullopt;
@@ -163,7 +164,8 @@ std::optional<ReplyPlan> ReflectorCore::Reflect(ConstByteSpan request, const Rec
     Drop(DropReason::kTooShort);
     return std::nullopt;
   }
-  const std::uint16_t ssid = config_.format == ReflectorFormat::kStamp ? sender->ssid : 0;
+  const bool stamp = config_.format == ReflectorFormat::kStamp && request.size() >= kStampMinLength;
+  const std::uint16_t ssid = stamp ? sender->ssid : 0;
 
   std::uint32_t sequence = sender->sequence;
   if (config_.stateful) {
@@ -213,6 +215,7 @@ std::optional<ReplyPlan> ReflectorCore::Reflect(ConstByteSpan request, const Rec
     return std::nullopt;
   }
   ++counters_.reflected;
+  if (config_.format == ReflectorFormat::kStamp && !stamp) ++counters_.twamp_light_by_length;
 
   ReplyPlan plan;
   plan.length = length;

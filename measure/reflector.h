@@ -21,7 +21,8 @@
 namespace lineup::measure {
 
 enum class ReflectorFormat {
-  kStamp,       // bytes 14-15 of the reply echo the sender's SSID (RFC 8972)
+  kStamp,       // bytes 14-15 of the reply echo the sender's SSID (RFC 8972);
+                // a request under 44 octets is answered as TWAMP Light
   kTwampLight,  // bytes 14-15 are MBZ (RFC 5357)
 };
 
@@ -70,7 +71,7 @@ struct ReflectorConfig {
 
 enum class DropReason : std::uint8_t {
   kNotAllowed,     // source outside the allow-list
-  kTooShort,       // shorter than the format's minimum
+  kTooShort,       // shorter than the sender header (14 octets; 48 when secure)
   kNoAmplify,      // a symmetric reply would be shorter than the reflector header
   kTooLong,        // longer than the receive buffer (kMaxDatagram)
   kSendFailed,     // the kernel refused the reply
@@ -87,6 +88,8 @@ struct ReflectorCounters {
   std::uint64_t reflected = 0;
   std::array<std::uint64_t, static_cast<std::size_t>(DropReason::kCount)> dropped{};
   std::uint64_t senders_over_limit = 0;  // replies numbered statelessly for lack of room
+  // STAMP reflector only: requests under 44 octets answered as TWAMP Light.
+  std::uint64_t twamp_light_by_length = 0;
 
   std::uint64_t Dropped(DropReason r) const { return dropped[static_cast<std::size_t>(r)]; }
   std::uint64_t DroppedTotal() const;

@@ -101,7 +101,8 @@ RunRecorder::Verdict SenderSession::OnDatagram(ConstByteSpan datagram, WallTime 
   reply.t3 = DecodeTimestamp(packet->timestamp, packet->error_estimate.ptp_format);
   reply.t4 = t4;
   reply.reflector_sequence = packet->sequence;
-  reply.ttl_at_reflector = packet->sender_ttl;
+  reply.ttl_at_reflector = packet->HasSenderTtl() ? packet->sender_ttl : -1;
+  if (!packet->HasSenderTtl()) ++short_replies_;
   reply.reply_ttl = ttl;
   reply.reply_tos = tos;
   reply.length = packet->length;
@@ -113,6 +114,7 @@ RunRecorder::Verdict SenderSession::OnDatagram(ConstByteSpan datagram, WallTime 
 
 Summary SenderSession::WithDrops(Summary s) const {
   s.malformed = malformed_;
+  s.short_replies = short_replies_;
   return s;
 }
 

@@ -103,6 +103,7 @@ class SenderSession {
   std::uint32_t next_sequence_ = 0;
   std::uint32_t last_reply_sequence_ = 0;
   std::uint32_t malformed_ = 0;
+  std::uint32_t short_replies_ = 0;
   std::uint32_t auth_failed_ = 0;
   std::mt19937_64 rng_;
 };

@@ -130,10 +130,10 @@ Result<std::size_t> Encode(const ReflectorPacket& packet, ByteSpan out) {
 }
 
 Result<ReflectorPacket> DecodeReflectorPacket(ConstByteSpan in) {
-  if (in.size() < kReflectorHeaderLength) {
+  if (in.size() < kShortReflectorLength) {
     return Fail(ErrorCode::kMalformed,
                 fmt::format("reflector packet of {} bytes is shorter than the {}-byte minimum",
-                            in.size(), kReflectorHeaderLength));
+                            in.size(), kShortReflectorLength));
   }
   ReflectorPacket p;
   p.sequence = GetU32(in, kSequenceAt);
@@ -144,8 +144,8 @@ Result<ReflectorPacket> DecodeReflectorPacket(ConstByteSpan in) {
   p.sender_sequence = GetU32(in, kSenderSequenceAt);
   p.sender_timestamp = GetTimestamp(in, kSenderTimestampAt);
   p.sender_error_estimate = ErrorEstimate::Unpack(GetU16(in, kSenderErrorEstimateAt));
-  p.sender_ttl = GetU8(in, kSenderTtlAt);
   p.length = in.size();
+  p.sender_ttl = p.HasSenderTtl() ? GetU8(in, kSenderTtlAt) : 0;
   return p;
 }
 

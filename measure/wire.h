@@ -54,6 +54,9 @@ NtpTimestamp EncodeTimestamp(WallTime t, bool ptp_format);
 inline constexpr std::size_t kSenderHeaderLength = 14;     // RFC 5357 §4.1.2
 inline constexpr std::size_t kReflectorHeaderLength = 41;  // RFC 5357 §4.2.1
 inline constexpr std::size_t kStampMinLength = 44;         // RFC 8762 §4.2.1
+// A reflector header cut after the Sender Error Estimate (no MBZ, no Sender
+// TTL), as some responders send it: accepted on receipt, never sent.
+inline constexpr std::size_t kShortReflectorLength = 38;
 // The largest UDP payload over IPv4 (65535 - 20 - 8).
 inline constexpr std::size_t kMaxTestPacketLength = 65507;
 
@@ -124,9 +127,14 @@ struct ReflectorPacket {
   ErrorEstimate sender_error_estimate;
   std::uint8_t sender_ttl = 0;  // TTL / Hop Limit of the received sender packet
   std::size_t length = kStampMinLength;
+
+  // False for a short reply (kShortReflectorLength to 40 octets): no Sender TTL.
+  bool HasSenderTtl() const { return length >= kReflectorHeaderLength; }
 };
 
+// Writes at least the 41-octet header (a short one is never sent).
 [[nodiscard]] Result<std::size_t> Encode(const ReflectorPacket& packet, ByteSpan out);
+// Reads 38 octets or more; sender_ttl is 0 when the reply is short.
 [[nodiscard]] Result<ReflectorPacket> DecodeReflectorPacket(ConstByteSpan in);
 
 // Overwrites the Timestamp field (bytes 4-11) of an encoded reflector packet:

@@ -162,11 +162,35 @@ TEST(ReflectorCoreTest, TwampLightZeroesSsidStampEchoesIt) {
   EXPECT_EQ(DecodeReflectorPacket(std::span(reply).first(44))->ssid, 0xABCD);
 }
 
-TEST(ReflectorCoreTest, StampNeeds44Bytes) {
-  ReflectorCore core(ReflectorConfig{});
-  std::vector<std::byte> reply(kMaxTestPacketLength);
-  EXPECT_FALSE(core.Reflect(SenderBytes(1, 43), Meta("127.0.0.1", 1), reply));
+TEST(ReflectorCoreTest, StampAnswersShorterRequestsAsTwampLightByLength) {
+  ReflectorCore core(ReflectorConfig{});  // the default: STAMP
+  std::vector<std::byte> reply(kMaxTestPacketLength, std::byte{0xEE});
+  // What most routers send: 41 octets, with padding that need not be zero.
+  auto light = SenderBytes(7, 41);
+  light[14] = std::byte{0xAB};
+  light[15] = std::byte{0xCD};
+  auto plan = core.Reflect(light, Meta("127.0.0.1", 1), reply);
+  ASSERT_TRUE(plan);
+  EXPECT_EQ(plan->length, 41u);  // symmetric, as the sender asked
+  auto back = DecodeReflectorPacket(std::span(reply).first(plan->length));
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->ssid, 0);  // TWAMP's MBZ, not the sender's padding read as an SSID
+  EXPECT_EQ(back->sender_sequence, 7u);
+  EXPECT_EQ(back->sender_ttl, 64);
+  EXPECT_EQ(core.counters().twamp_light_by_length, 1u);
+
+  // 44 octets and more are STAMP: the SSID is echoed, nothing counted.
+  ASSERT_TRUE(core.Reflect(SenderBytes(8, 44, 0x0102), Meta("127.0.0.1", 1), reply));
+  EXPECT_EQ(DecodeReflectorPacket(std::span(reply).first(44))->ssid, 0x0102);
+  EXPECT_EQ(core.counters().twamp_light_by_length, 1u);
+
+  // Shorter than the 41-octet reply: still no amplification; shorter than a
+  // sender header: no packet at all.
+  EXPECT_FALSE(core.Reflect(SenderBytes(9, 40), Meta("127.0.0.1", 1), reply));
+  EXPECT_EQ(core.counters().Dropped(DropReason::kNoAmplify), 1u);
+  EXPECT_FALSE(core.Reflect(std::span(light).first(13), Meta("127.0.0.1", 1), reply));
   EXPECT_EQ(core.counters().Dropped(DropReason::kTooShort), 1u);
+  EXPECT_EQ(core.counters().reflected, 2u);
 }
 
 TEST(ReflectorCoreTest, NumbersPerSenderOrEchoes) {

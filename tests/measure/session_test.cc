@@ -97,6 +97,37 @@ TEST(SenderSessionTest, ProbeThroughReflectorCoreAndBack) {
   EXPECT_EQ(session.Summarize().malformed, 1u);
 }
 
+TEST(SenderSessionTest, AShort38OctetReplyIsAnAnswerWithoutTtl) {
+  SessionConfig config = Basic();
+  config.count = 2;
+  SenderSession session(config);
+  ReflectorCore reflector(ReflectorConfig{});
+  const WallTime t0 = FromUnixNanos(1'700'000'000'000'000'000);
+  std::vector<std::byte> probe(config.PacketLength());
+  std::vector<std::byte> reply(kMaxTestPacketLength);
+  for (int i = 0; i < 2; ++i) {
+    const WallTime t1 = t0 + std::chrono::milliseconds(100 * i);
+    ASSERT_TRUE(session.BuildProbe(t1, probe));
+    const WallTime t2 = t1 + std::chrono::milliseconds(1);
+    auto plan =
+        reflector.Reflect(probe, {ParseEndpoint("127.0.0.1:4000").value(), t2, 250, 0}, reply);
+    ASSERT_TRUE(plan);
+    PatchTimestamp(reply, ToNtp(t2));
+    // The first reply cut to 38 octets, as a responder that omits MBZ and TTL sends it.
+    const std::size_t length = i == 0 ? kShortReflectorLength : plan->length;
+    EXPECT_EQ(session.OnDatagram(std::span(reply).first(length), t2 + std::chrono::milliseconds(1),
+                                 60, 0),
+              RunRecorder::Verdict::kAccepted);
+  }
+  auto s = session.Summarize();
+  EXPECT_EQ(s.received, 2u);
+  EXPECT_EQ(s.lost, 0u);
+  EXPECT_EQ(s.malformed, 0u);
+  EXPECT_EQ(s.short_replies, 1u);
+  EXPECT_EQ(s.ttl_at_reflector_min, 250);  // from the full reply only
+  EXPECT_EQ(s.ttl_at_reflector_max, 250);
+}
+
 TEST(SenderSessionTest, PoissonGapsAreSeededAndHaveTheMean) {
   SessionConfig config = Basic();
   config.interval_kind = IntervalKind::kPoisson;

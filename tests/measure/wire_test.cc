@@ -135,15 +135,36 @@ TEST(ReflectorPacketTest, EncodesByteExact) {
   EXPECT_EQ(back->length, 48u);
 }
 
-TEST(ReflectorPacketTest, MinimumIs41Bytes) {
+TEST(ReflectorPacketTest, SendsAtLeast41BytesAndReadsAShort38ByteReply) {
   std::vector<std::byte> out(41);
   ReflectorPacket p;
   p.length = 41;
+  p.sender_ttl = 7;
   EXPECT_TRUE(Encode(p, out));
-  EXPECT_TRUE(DecodeReflectorPacket(out));
-  EXPECT_FALSE(DecodeReflectorPacket(std::span(out).first(40)));
+  EXPECT_TRUE(DecodeReflectorPacket(out)->HasSenderTtl());
+  EXPECT_EQ(DecodeReflectorPacket(out)->sender_ttl, 7);
   p.length = 40;
   EXPECT_FALSE(Encode(p, out));
+
+  // A responder that ends its reply after the Sender Error Estimate.
+  auto short_reply =
+      Bytes({0x00, 0x00, 0x00, 0x05,                          // 0: sequence
+             0x11, 0x11, 0x11, 0x11, 0x22, 0x22, 0x22, 0x22,  // 4: timestamp (T3)
+             0x80, 0x01,                                      // 12: S=1 mult 1
+             0x00, 0x00,                                      // 14: MBZ
+             0x33, 0x33, 0x33, 0x33, 0x44, 0x44, 0x44, 0x44,  // 16: receive timestamp (T2)
+             0x00, 0x00, 0x00, 0x06,                          // 24: sender sequence
+             0x55, 0x55, 0x55, 0x55, 0x66, 0x66, 0x66, 0x66,  // 28: sender timestamp (T1)
+             0x80, 0x02});                                    // 36: sender error estimate
+  auto back = DecodeReflectorPacket(short_reply);
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->length, 38u);
+  EXPECT_FALSE(back->HasSenderTtl());
+  EXPECT_EQ(back->sequence, 5u);
+  EXPECT_EQ(back->sender_sequence, 6u);
+  EXPECT_EQ(back->sender_timestamp, (NtpTimestamp{0x55555555, 0x66666666}));
+  EXPECT_EQ(back->sender_error_estimate, (ErrorEstimate{true, false, 0, 2}));
+  EXPECT_FALSE(DecodeReflectorPacket(std::span(short_reply).first(37)));
 }
 
 TEST(ReflectorPacketTest, PatchTimestampTouchesOnlyBytes4To11) {
