@@ -82,6 +82,10 @@ std::string SessionTable(const measure::SessionResult& r) {
     notes += fmt::format(" {} replies came back with another DSCP;", s.dscp_changed);
   if (s.late) notes += fmt::format(" {} late replies ignored;", s.late);
   if (s.malformed) notes += fmt::format(" {} malformed replies;", s.malformed);
+  if (s.short_replies) {
+    notes += fmt::format(" {} replies in the short 38-40 octet form (no TTL at reflector);",
+                         s.short_replies);
+  }
   if (s.unexpected) notes += fmt::format(" {} replies for unsent numbers;", s.unexpected);
   if (r.icmp_errors) {
     notes += fmt::format(" {} ICMP errors (is a reflector listening on {}?);", r.icmp_errors,
@@ -115,6 +119,53 @@ std::string PacketTable(const measure::SessionResult& r) {
   return out;
 }
 
+std::string RawPacketLines(const measure::SessionResult& r) {
+  std::string out;
+  for (const auto& p : r.packets) {
+    if (!p.reply) {
+      out += fmt::format("{} {} - - - - -\n", p.sequence, ToUnixNanos(p.t1));
+      continue;
+    }
+    const auto& x = *p.reply;
+    out += fmt::format("{} {} {} {} {} {} {}\n", p.sequence, ToUnixNanos(p.t1), ToUnixNanos(x.t2),
+                       ToUnixNanos(x.t3), ToUnixNanos(x.t4), x.ttl_at_reflector, x.reply_ttl);
+  }
+  return out;
+}
+
+std::string MachineSummary(const measure::SessionResult& r) {
+  const Summary& s = r.summary;
+  std::string out;
+  auto line = [&out](std::string_view key, const auto& value) {
+    out += fmt::format("{} {}\n", key, value);
+  };
+  auto ms = [](Nanos n) { return fmt::format("{:.6f}", double(n.count()) / 1e6); };
+  auto optional = [](const std::optional<std::uint32_t>& v) {
+    return v ? std::to_string(*v) : std::string("-");
+  };
+  line("SESSION", measure::FormatEndpoint(r.config.destination));
+  line("SENT", s.sent);
+  line("RECEIVED", s.received);
+  line("LOST", s.lost);
+  line("LOST_OUTBOUND", optional(s.lost_forward));
+  line("LOST_INBOUND", optional(s.lost_backward));
+  line("DUPLICATES", s.duplicates);
+  line("REORDERED", s.reordered);
+  line("SYNC", s.one_way_synchronized ? 1 : 0);
+  const std::pair<std::string_view, const measure::DirectionStats*> directions[] = {
+      {"RTT", &s.round_trip}, {"OUTBOUND", &s.forward}, {"INBOUND", &s.backward}};
+  for (const auto& [name, d] : directions) {
+    const bool known = d->delay.count > 0 && (d == &s.round_trip || s.one_way_synchronized);
+    line(fmt::format("{}_MIN_MS", name), known ? ms(d->delay.min) : "-");
+    line(fmt::format("{}_MEDIAN_MS", name), known ? ms(d->delay.median) : "-");
+    line(fmt::format("{}_MAX_MS", name), known ? ms(d->delay.max) : "-");
+    line(fmt::format("{}_JITTER_MS", name), d->jitter.pairs > 0 ? ms(d->jitter.mean_abs) : "-");
+  }
+  line("TTL_AT_REFLECTOR_MIN", s.ttl_at_reflector_min);
+  line("TTL_AT_REFLECTOR_MAX", s.ttl_at_reflector_max);
+  return out + "\n";
+}
+
 nlohmann::json SessionJson(const measure::SessionResult& r, bool packets) {
   const auto& c = r.config;
   const Summary& s = r.summary;
@@ -141,6 +192,7 @@ nlohmann::json SessionJson(const measure::SessionResult& r, bool packets) {
       {"reordered_outbound", OptionalJson(s.reordered_forward)},
       {"unexpected", s.unexpected},
       {"malformed", s.malformed},
+      {"short_replies", s.short_replies},
       {"dscp_changed", s.dscp_changed},
       {"icmp_errors", r.icmp_errors},
       {"send_errors", r.send_errors},
@@ -196,6 +248,10 @@ std::string ReflectorTable(const std::vector<measure::ListenerStatus>& status) {
     if (l.SendersNotListed() > 0) {
       out += fmt::format("  ... and {} more senders\n", l.SendersNotListed());
     }
+    if (c.twamp_light_by_length > 0) {
+      out += fmt::format("  {} requests under 44 octets answered as TWAMP Light\n",
+                         c.twamp_light_by_length);
+    }
   }
   return out;
 }
@@ -220,6 +276,7 @@ nlohmann::json ReflectorJson(const std::vector<measure::ListenerStatus>& status)
                    {"reflected", l.counters.reflected},
                    {"dropped", dropped},
                    {"senders_over_limit", l.counters.senders_over_limit},
+                   {"twamp_light_by_length", l.counters.twamp_light_by_length},
                    {"active_senders", l.active_senders},
                    {"senders", senders},  // the ones that sent the most
                    {"senders_not_listed", l.SendersNotListed()}});

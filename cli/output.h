@@ -34,6 +34,14 @@ std::string TextSummary(const analyzer::Report& report);
 // One row per packet: sequence, T1..T4 derived delays, TTL, DSCP.
 std::string PacketTable(const measure::SessionResult& result);
 
+// twping -R: one line of numbers per packet, "SEQ T1 T2 T3 T4 TTL RTTL" with
+// times in Unix nanoseconds and '-' for what a lost packet does not have.
+std::string RawPacketLines(const measure::SessionResult& result);
+
+// twping -M: the summary as "KEY VALUE" lines, one blank line after; units in
+// the keys (_MS), '-' for a figure that is not known.
+std::string MachineSummary(const measure::SessionResult& result);
+
 // Durations are integers in nanoseconds (fields ending in _ns). With
 // `packets`, every packet's record is included.
 nlohmann::json SessionJson(const measure::SessionResult& result, bool packets);

@@ -138,15 +138,15 @@ void AddProbeCommand(CLI::App& app, Runner& run) {
                   "Gap between packets (e.g. 20ms, 1s; a bare number is seconds)")
       ->capture_default_str();
   cmd->add_flag("--poisson", o->poisson, "Exponential gaps with --interval as the mean");
-  cmd->add_option("--padding", o->padding,
+  cmd->add_option("-s,--padding", o->padding,
                   "Octets after the 14-byte header (27 or more; 30 makes a 44-byte STAMP packet)")
       ->capture_default_str();
-  cmd->add_option("--dscp", o->dscp, "DSCP 0-63 or a name (ef, af41, cs6, ...)")
+  cmd->add_option("-D,--dscp", o->dscp, "DSCP 0-63 or a name (ef, af41, cs6, ...)")
       ->capture_default_str();
   cmd->add_option("--ecn", o->ecn, "ECN bits 0-3")->capture_default_str();
   cmd->add_option("--ttl", o->ttl, "TTL / Hop Limit 1-255")->capture_default_str();
   cmd->add_flag("--df,--dont-fragment", o->dont_fragment, "Set don't-fragment");
-  cmd->add_option("-s,--source", o->source, "Local ADDRESS[:PORT] to send from");
+  cmd->add_option("-S,--source", o->source, "Local ADDRESS[:PORT] to send from (as twping's -S)");
   cmd->add_option("-w,--wait", o->wait, "How long to wait for replies after the last send")
       ->capture_default_str();
   cmd->add_option("--ssid", o->ssid, "STAMP Session-Sender Identifier (RFC 8972)")

@@ -30,7 +30,15 @@ Result<std::uint32_t> ParseModes(const std::string& text) {
     const auto comma = text.find(',', from);
     const std::string word =
         text.substr(from, comma == std::string::npos ? std::string::npos : comma - from);
-    if (word == "unauthenticated" || word == "open") {
+    // twping's -A letters: O(pen), A(uthenticated), E(ncrypted), M(ixed).
+    if (!word.empty() && word.find_first_not_of("OAEM") == std::string::npos) {
+      for (const char letter : word) {
+        modes |= letter == 'O'   ? control::kUnauthenticated
+                 : letter == 'A' ? control::kAuthenticated
+                 : letter == 'E' ? control::kEncrypted
+                                 : control::kMixed;
+      }
+    } else if (word == "unauthenticated" || word == "open") {
       modes |= control::kUnauthenticated;
     } else if (word == "authenticated") {
       modes |= control::kAuthenticated;
@@ -41,7 +49,8 @@ Result<std::uint32_t> ParseModes(const std::string& text) {
     } else {
       return lineup::Fail(
           ErrorCode::kInvalidArgument,
-          fmt::format("'{}' is not a mode: use unauthenticated, authenticated, encrypted or mixed",
+          fmt::format("'{}' is not a mode: use unauthenticated, authenticated, encrypted or "
+                      "mixed (or twping's letters O, A, E, M)",
                       word));
     }
     if (comma == std::string::npos) break;
@@ -160,11 +169,13 @@ struct PingOptions {
   std::string secrets;
   std::uint32_t count = 100;
   std::string interval = "100ms";
-  std::uint32_t padding = 30;
+  std::optional<std::uint32_t> padding;  // default: symmetric for the mode
   std::string dscp = "0";
   unsigned ttl = 255;
   bool dont_fragment = false;
   std::string wait = "2s";
+  bool raw = false;
+  bool machine = false;
   std::uint32_t sessions = 1;
   std::uint32_t tests = 1;
   std::string test_interval = "0s";
@@ -205,7 +216,11 @@ int RunPing(const PingOptions& o) {
   auto interval = DurationArg("twping", "-i", o.interval);
   if (!interval) return Fail("twping", "--interval: " + interval.error().message);
   s.interval = *interval;
-  s.padding = o.padding;
+  if (o.json && (o.raw || o.machine)) {
+    return Fail("twping", "--json prints everything already: give it without -R or -M");
+  }
+  t.symmetric_padding = !o.padding;
+  s.padding = o.padding.value_or(s.padding);
   auto dscp = measure::ParseDscp(o.dscp);
   if (!dscp) return Fail("twping", "--dscp: " + dscp.error().message);
   s.dscp = *dscp;
@@ -246,7 +261,7 @@ int RunPing(const PingOptions& o) {
   nlohmann::json tests = nlohmann::json::array();
   for (std::size_t i = 0; i < r.tests.size(); ++i) {
     nlohmann::json sessions = nlohmann::json::array();
-    if (!o.json) {
+    if (!o.json && !o.raw && !o.machine) {
       std::cout << fmt::format("TWAMP test {}/{} with {} ({} mode)\n", i + 1, r.tests.size(),
                                o.target, control::SecurityModeName(r.mode));
     }
@@ -254,6 +269,9 @@ int RunPing(const PingOptions& o) {
       any_reply |= session.summary.received > 0;
       if (o.json) {
         sessions.push_back(SessionJson(session, o.packets));
+      } else if (o.raw || o.machine) {
+        if (o.raw) std::cout << RawPacketLines(session);
+        if (o.machine) std::cout << MachineSummary(session);
       } else {
         std::cout << SessionTable(session);
         if (o.packets) std::cout << PacketTable(session);
@@ -324,18 +342,20 @@ void AddTwampCommands(CLI::App& app, Runner& run) {
                                   "no reply came back, 2 on a usage error.");
   ping->add_option("target", po->target, "Server ADDRESS[:PORT] (TCP port 862 by default)")
       ->required();
-  ping->add_option(
-      "-m,--mode", po->mode,
-      "unauthenticated, authenticated, encrypted or mixed (default: the strongest both allow)");
-  ping->add_option("-k,--key-id", po->key_id, "Key identity for the secure modes");
-  ping->add_option("--secrets", po->secrets, "File of IDENTITY SECRET lines (mode 600)");
+  ping->add_option("-m,-A,--mode", po->mode,
+                   "unauthenticated, authenticated, encrypted or mixed, or twping's letters "
+                   "O, A, E, M (default: the strongest both allow)");
+  ping->add_option("-u,--key-id", po->key_id, "Key identity for the secure modes (twping's user)");
+  ping->add_option("-k,--secrets", po->secrets,
+                   "File of IDENTITY SECRET lines (mode 600; twping's keyfile)");
   ping->add_option("-c,--count", po->count, "Packets per session")->capture_default_str();
   ping->add_option("-i,--interval", po->interval,
                    "Gap between packets (a bare number is seconds, as in twping)")
       ->capture_default_str();
-  ping->add_option("--padding", po->padding, "Octets after the sender header")
-      ->capture_default_str();
-  ping->add_option("--dscp", po->dscp, "DSCP 0-63 or a name (Type-P)")->capture_default_str();
+  ping->add_option("-s,--padding", po->padding,
+                   "Octets after the sender header (default: packets as long as the replies, "
+                   "44 octets, or 112 in authenticated and encrypted modes)");
+  ping->add_option("-D,--dscp", po->dscp, "DSCP 0-63 or a name (Type-P)")->capture_default_str();
   ping->add_option("--ttl", po->ttl, "TTL / Hop Limit 1-255")->capture_default_str();
   ping->add_flag("--df,--dont-fragment", po->dont_fragment, "Set don't-fragment");
   ping->add_option("-w,--wait", po->wait, "Wait for late replies (also the session Timeout)")
@@ -345,7 +365,7 @@ void AddTwampCommands(CLI::App& app, Runner& run) {
       ->capture_default_str();
   ping->add_option("--test-interval", po->test_interval, "Between the starts of tests")
       ->capture_default_str();
-  ping->add_option("--start-in", po->start_in,
+  ping->add_option("-z,--start-in", po->start_in,
                    "Start Time of the sessions: this long after the request")
       ->capture_default_str();
   ping->add_option("--reflector-port", po->reflector_port,
@@ -354,6 +374,11 @@ void AddTwampCommands(CLI::App& app, Runner& run) {
                  "Negotiate RFC 6038 reflect octets when offered");
   ping->add_flag("--json", po->json, "Print JSON (durations in nanoseconds)");
   ping->add_flag("--packets", po->packets, "Include every packet");
+  ping->add_flag("-R,--raw", po->raw,
+                 "Print every packet as one line of numbers: sequence, T1 T2 T3 T4 (Unix ns), "
+                 "TTL at reflector, reply TTL; a lost packet has '-' for T2-T4");
+  ping->add_flag("-M,--machine", po->machine,
+                 "Print each session's summary as KEY VALUE lines (units in the keys)");
   ping->callback([po, &run] { run = [po] { return RunPing(*po); }; });
 }
 

@@ -121,6 +121,16 @@ Result<asio::ip::udp::socket> SenderSocket(asio::io_context& io, const IpAddress
   return socket;
 }
 
+// The sender packets' padding: the session's, or as long as the replies in
+// the accepted mode (the secure layouts answer 112 octets).
+std::uint32_t PaddingFor(const TwampTestOptions& o, std::uint32_t mode) {
+  if (!o.symmetric_padding) return o.session.padding;
+  const std::size_t padding = control::SecuresTest(mode)
+                                  ? kSecureReflectorHeaderLength - kSecureSenderHeaderLength
+                                  : kStampMinLength - kSenderHeaderLength;
+  return static_cast<std::uint32_t>(padding);
+}
+
 asio::awaitable<Result<TwampTestResult>> Test(std::shared_ptr<Run> run) {
   const auto& o = run->options;
   TwampTestResult result;
@@ -157,6 +167,7 @@ asio::awaitable<Result<TwampTestResult>> Test(std::shared_ptr<Run> run) {
     co_return Fail(ok.error().code, fmt::format("{}: {}", Where(o.server), ok.error().message));
   }
   result.mode = client.mode();
+  const std::uint32_t padding = PaddingFor(o, client.mode());
 
   const IpAddress local = result.local.address();
   for (std::uint32_t test = 0; test < o.tests; ++test) {
@@ -174,7 +185,7 @@ asio::awaitable<Result<TwampTestResult>> Test(std::shared_ptr<Run> run) {
       request.receiver = o.server.address();
       request.sender_port = sender.port();
       request.receiver_port = o.reflector_port;
-      request.padding_length = o.session.padding;
+      request.padding_length = padding;
       request.start_time = ToNtp(start_at);
       request.timeout = NtpTimestamp::FromRaw(static_cast<std::uint64_t>(
           std::chrono::duration<double>(o.session.wait).count() * 4294967296.0));
@@ -191,6 +202,7 @@ asio::awaitable<Result<TwampTestResult>> Test(std::shared_ptr<Run> run) {
                        fmt::format("{}: {}", Where(o.server), accepted.error().message));
       }
       SessionConfig c = o.session;
+      c.padding = padding;
       c.destination = UdpEndpoint(o.server.address(), accepted->port);
       c.source = sender;
       c.reflector = ReflectorNumbering::kStateful;

@@ -22,6 +22,11 @@ struct TwampTestOptions {
   // Every session's parameters; destination and source are filled in from
   // the control connection and the server's Accept-Session.
   SessionConfig session;
+  // Pad the sender packets (instead of session.padding) so that they are as
+  // long as the replies in the mode the server accepts: 44 octets both ways
+  // unauthenticated, 112 in authenticated and encrypted test sessions (what
+  // twping does by default; otherwise 78 out and 112 back).
+  bool symmetric_padding = false;
   std::uint32_t sessions = 1;        // per test, run at once
   std::uint32_t tests = 1;           // tests on the same control connection
   Nanos test_interval{0};            // between the starts of consecutive tests

@@ -6,6 +6,7 @@
 
 #include <unistd.h>
 
+#include <cctype>
 #include <filesystem>
 
 #include <fstream>
@@ -114,8 +115,18 @@ TEST(LineupCliTest, ProbeAgainstReflectTableAndJson) {
               p["outbound_ns"].get<std::int64_t>() + p["inbound_ns"].get<std::int64_t>());
   }
 
+  // A router's 41-octet TWAMP Light probes: the default STAMP reflector
+  // answers them by length, 41 octets back, with twping's -s and -D.
+  const std::string light = RunAndCapture(
+      {kLineup, "probe", target, "-c", "3", "-i", "5ms", "-s", "27", "-D", "ef"}, 10000, &status);
+  EXPECT_EQ(status, 0);
+  EXPECT_NE(light.find("3 packets of 41 B"), std::string::npos) << light;
+  EXPECT_NE(light.find("loss 0/3 (0.00%)"), std::string::npos) << light;
+
   reflector.Signal(SIGUSR1);  // counters on demand
-  EXPECT_TRUE(reflector.WaitForOutput("\"reflected\":9", 5000)) << reflector.Stdout();
+  EXPECT_TRUE(reflector.WaitForOutput("\"reflected\":12", 5000)) << reflector.Stdout();
+  EXPECT_NE(reflector.Stdout().find("\"twamp_light_by_length\":3"), std::string::npos)
+      << reflector.Stdout();
   reflector.Signal(SIGTERM);
   EXPECT_EQ(reflector.Wait(5000), 0);
 }
@@ -503,16 +514,47 @@ TEST(LineupCliTest, TwpingAgainstTwampServerInEachModeWithTheLiveTable) {
   EXPECT_NE(open.out.find("loss 0/5 (0.00%)"), std::string::npos) << open.out;
 
   for (const char* mode : {"authenticated", "encrypted"}) {
-    Ran secure = Lineup({kLineup, "twping", target, "-m", mode, "-k", "probe1", "--secrets",
+    // Padded by default to the 112-octet replies of a secure session, as twping does.
+    Ran secure = Lineup({kLineup, "twping", target, "-m", mode, "-u", "probe1", "--secrets",
                          secrets, "-c", "5", "-i", "5ms"});
     EXPECT_EQ(secure.status, 0) << secure.err;
     EXPECT_NE(secure.out.find(std::string(mode) + " mode"), std::string::npos) << secure.out;
-    EXPECT_NE(secure.out.find("5 packets of 78 B"), std::string::npos) << secure.out;
+    EXPECT_NE(secure.out.find("5 packets of 112 B"), std::string::npos) << secure.out;
     EXPECT_NE(secure.out.find("loss 0/5 (0.00%)"), std::string::npos) << secure.out;
   }
+  // twping's own flags: -A mode letters, -u user, -k keyfile, -s padding, -D DSCP, -z start.
+  Ran flags = Lineup({kLineup, "twping", target, "-A", "E", "-u", "probe1", "-k", secrets, "-s",
+                      "30", "-D", "ef", "-z", "10ms", "-c", "3", "-i", "5ms"});
+  EXPECT_EQ(flags.status, 0) << flags.err;
+  EXPECT_NE(flags.out.find("encrypted mode"), std::string::npos) << flags.out;
+  EXPECT_NE(flags.out.find("3 packets of 78 B"), std::string::npos) << flags.out;
+  EXPECT_NE(flags.out.find("46 (ef)"), std::string::npos) << flags.out;
+
+  // -M: KEY VALUE lines; -R: one line of seven fields per packet.
+  Ran machine = Lineup({kLineup, "twping", target, "-c", "4", "-i", "5ms", "-M", "-R"});
+  ASSERT_EQ(machine.status, 0) << machine.err;
+  EXPECT_NE(machine.out.find("SENT 4\n"), std::string::npos) << machine.out;
+  EXPECT_NE(machine.out.find("LOST 0\n"), std::string::npos) << machine.out;
+  EXPECT_NE(machine.out.find("LOST_OUTBOUND 0\n"), std::string::npos) << machine.out;
+  EXPECT_NE(machine.out.find("RTT_MIN_MS "), std::string::npos) << machine.out;
+  EXPECT_EQ(machine.out.find("TWAMP test"), std::string::npos) << machine.out;
+  std::istringstream lines(machine.out);
+  int raw = 0;
+  for (std::string line; std::getline(lines, line);) {
+    if (line.empty() || !std::isdigit(static_cast<unsigned char>(line[0]))) continue;
+    std::istringstream fields(line);
+    std::vector<std::int64_t> numbers;
+    for (std::int64_t v = 0; fields >> v;) numbers.push_back(v);
+    ASSERT_EQ(numbers.size(), 7u) << line;
+    EXPECT_EQ(numbers[0], raw);                 // the sequence
+    EXPECT_LE(numbers[1], numbers[4]) << line;  // T1 <= T4
+    EXPECT_LE(numbers[2], numbers[3]) << line;  // T2 <= T3
+    ++raw;
+  }
+  EXPECT_EQ(raw, 4) << machine.out;
 
   Ran mixed =
-      Lineup({kLineup, "twping", target, "-m", "mixed", "-k", "probe1", "--secrets", secrets, "-c",
+      Lineup({kLineup, "twping", target, "-m", "mixed", "-u", "probe1", "--secrets", secrets, "-c",
               "4", "-i", "5ms", "--sessions", "2", "--tests", "2", "--json"});
   ASSERT_EQ(mixed.status, 0) << mixed.err;
   auto j = nlohmann::json::parse(mixed.out);
@@ -526,7 +568,7 @@ TEST(LineupCliTest, TwpingAgainstTwampServerInEachModeWithTheLiveTable) {
 
   const std::string wrong = dir.path() + "/wrong";
   std::filesystem::create_directory(wrong);
-  Ran refused = Lineup({kLineup, "twping", target, "-m", "mixed", "-k", "probe1", "--secrets",
+  Ran refused = Lineup({kLineup, "twping", target, "-m", "mixed", "-u", "probe1", "--secrets",
                         WriteSecrets(wrong, "probe1 not the phrase\n"), "-c", "2"});
   EXPECT_EQ(refused.status, 1);
   EXPECT_NE(refused.err.find("refused the connection"), std::string::npos) << refused.err;
@@ -556,7 +598,7 @@ TEST(LineupCliTest, TwampCommandsExplainBadInput) {
       // not bound: refused
       {{"twamp-server", "-l", "127.0.0.1:862@averyveryverylongname"}, "1-15 characters", 2},
       {{"twping", "127.0.0.1", "-m", "encrypted"}, "needs --key-id and --secrets", 2},
-      {{"twping", "127.0.0.1", "-k", "probe1"}, "--key-id needs --secrets", 2},
+      {{"twping", "127.0.0.1", "-u", "probe1"}, "--key-id needs --secrets", 2},
       {{"twping", "127.0.0.1", "--dscp", "gold"}, "'gold' is not a DSCP", 2},
       {{"twping", "127.0.0.1:9", "-c", "1"}, "is a TWAMP server listening there?", 1},
   };
