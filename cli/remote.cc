@@ -1,6 +1,6 @@
 // The `lineup` subcommands that talk to a running `lineup run` over its REST
 // API: sessions, add-session, edit-session, delete-session, run-session,
-// results, schedule, responders, paths. Tables for people, --json for
+// results, schedule, responders, changes, paths. Tables for people, --json for
 // programs; the API's error messages are shown as they are.
 #include <fmt/format.h>
 
@@ -355,6 +355,47 @@ void AddRemoteCommands(CLI::App& app, Runner& run) {
                       if (r.contains("server_table"))
                         std::cout << r["server_table"].get<std::string>();
                     }
+                  });
+    };
+  });
+
+  auto reset = std::make_shared<bool>(false);
+  auto* changes = app.add_subcommand(
+      "changes",
+      "What was changed through the API on top of the configuration file (kept over SIGHUP and "
+      "restarts); --reset drops it all, so the file applies as written");
+  AddRemoteOptions(changes, *remote);
+  changes->add_flag("--reset", *reset, "Drop every change made through the API");
+  changes->callback([&run, remote, reset] {
+    run = [remote, reset] {
+      auto print = [](const json& list) {
+        for (const auto& c : list) {
+          const std::string what = c.contains("name") ? c.value("name", "") : c.value("id", "");
+          std::cout << fmt::format("  {:<9} {:<8} {}{}\n", c.value("kind", ""),
+                                   c.value("change", ""), what,
+                                   c.contains("params") ? " " + c["params"].dump() : "");
+        }
+      };
+      if (*reset) {
+        return Show(*remote, Call(*remote, http::verb::delete_, "/api/changes"), "changes",
+                    [&](const json& j) {
+                      std::cout << fmt::format(
+                          "reset {} changes made through the API; the file applies\n",
+                          j.value("reset", 0));
+                      print(j.value("changes", json::array()));
+                    });
+      }
+      return Show(*remote, Call(*remote, http::verb::get, "/api/changes"), "changes",
+                  [&](const json& j) {
+                    if (j.value("count", 0) == 0) {
+                      std::cout << "no changes made through the API: the file applies as written\n";
+                      return;
+                    }
+                    std::cout << fmt::format(
+                        "{} changes made through the API, on top of the file (lineup changes "
+                        "--reset drops them):\n",
+                        j.value("count", 0));
+                    print(j.value("changes", json::array()));
                   });
     };
   });

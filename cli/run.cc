@@ -209,8 +209,13 @@ int Run(const RunOptions& o) {
       if (auto ok = d.Reload(std::move(*next)); !ok) {
         std::cerr << "lineup run: SIGHUP: " << ok.error().message << "\n";
       } else {
-        std::cout << fmt::format("reloaded {}: {} sessions, {} responders\n", o.config,
-                                 d.Sessions().size(), d.config().responders.size())
+        const std::size_t kept = daemon::CountApiChanges(d.config().api_changes);
+        std::cout << fmt::format("reloaded {}: {} sessions, {} responders{}\n", o.config,
+                                 d.Sessions().size(), d.config().responders.size(),
+                                 kept == 0 ? ""
+                                           : fmt::format(" ({} changes made through the API stay "
+                                                         "on top: lineup changes)",
+                                                         kept))
                   << std::flush;
       }
     }

@@ -355,6 +355,60 @@ std::optional<HttpResponse> Change(Daemon& daemon,
   return std::nullopt;
 }
 
+// GET /api/changes: what the API changed on top of the file, one entry per
+// session or responder (added, changed or deleted), and the recorded JSON.
+json ChangesObject(const DaemonConfig& config) {
+  json recorded = NestsWithin(config.api_changes, kMaxJsonDepth)
+                      ? json::parse(config.api_changes, nullptr, false)
+                      : json::object();
+  if (recorded.is_discarded() || !recorded.is_object()) recorded = json::object();
+  // What the file alone holds, to tell a change from an addition.
+  std::set<std::string> file_sessions, file_responders;
+  if (auto file = ParseDaemonConfig(config.file_text, "the file")) {
+    for (const auto& s : file->senders) file_sessions.insert(s.name);
+    for (const auto& r : file->responders) file_responders.insert(r.id);
+  }
+  json list = json::array();
+  std::set<std::string> readded;
+  if (recorded.contains("sessions") && recorded["sessions"].is_object()) {
+    for (const auto& [name, params] : recorded["sessions"].items()) {
+      list.push_back({{"kind", "session"},
+                      {"name", name},
+                      {"change", file_sessions.count(name) ? "changed" : "added"},
+                      {"params", params}});
+    }
+  }
+  if (recorded.contains("deleted") && recorded["deleted"].is_array()) {
+    for (const auto& name : recorded["deleted"]) {
+      if (name.is_string()) {
+        list.push_back({{"kind", "session"}, {"name", name}, {"change", "deleted"}});
+      }
+    }
+  }
+  if (recorded.contains("reflectors") && recorded["reflectors"].is_array()) {
+    for (const auto& r : recorded["reflectors"]) {
+      auto e = measure::ParseEndpoint(r.value("listen", ""), 862);
+      const std::string id = e ? fmt::format("responder:{}", measure::FormatEndpoint(*e)) : "";
+      if (!id.empty()) readded.insert(id);
+      list.push_back({{"kind", "responder"},
+                      {"id", id},
+                      {"change", file_responders.count(id) ? "changed" : "added"},
+                      {"params", r}});
+    }
+  }
+  if (recorded.contains("deleted_reflectors") && recorded["deleted_reflectors"].is_array()) {
+    for (const auto& id : recorded["deleted_reflectors"]) {
+      if (id.is_string() && readded.count(id.get<std::string>()) == 0) {
+        list.push_back({{"kind", "responder"}, {"id", id}, {"change", "deleted"}});
+      }
+    }
+  }
+  return {{"count", list.size()},
+          {"changes", list},
+          {"recorded", recorded},
+          {"reset", "DELETE /api/changes (lineup changes --reset) drops them: the file applies"}};
+}
+
 json ParseBody(const HttpRequest& request, std::optional<HttpResponse>& problem) {
   if (!NestsWithin(request.body, kMaxJsonDepth)) {
     problem = Problem(400, fmt::format("the body nests deeper than {} levels; the API's requests "
@@ -820,6 +874,22 @@ Routed RouteUnguarded(Daemon& daemon, Jobs& jobs, const HttpRequest& request,
                                                  {"failures", d.failures}});
     }
     return answer(Json(200, out));
+  }
+  if (what == "changes" && parts.size() == 2) {
+    if (auto bad = only({"GET", "DELETE"})) return answer(*bad);
+    json before = ChangesObject(daemon.config());
+    if (m == "DELETE") {
+      if (auto refused = Change(daemon, [](json& changes) -> std::optional<HttpResponse> {
+            changes = json::object();
+            return std::nullopt;
+          })) {
+        return answer(*refused);
+      }
+      spdlog::info("lineup run: {} changes made through the API were reset; the file applies",
+                   before["count"].get<std::size_t>());
+      return answer(Json(200, {{"reset", before["count"]}, {"changes", before["changes"]}}));
+    }
+    return answer(Json(200, before));
   }
   if (what == "tunnels" && parts.size() == 2) {
     if (auto bad = only({"GET"})) return answer(*bad);

@@ -402,10 +402,10 @@ Result<DaemonConfig> FromDocument(Result<yaml::Document> doc, std::string_view t
     }
   }
 
-  // Extra responders on any address (the file's, then the API's).
-  std::vector<yaml::Node> reflectors = root.List("reflectors");
-  for (auto& r : api_reflectors) reflectors.push_back(r);
-  for (auto& r : reflectors) {
+  // Extra responders on any address: the file's, less those deleted through
+  // the API, then the API's own (a deletion is of a responder of the file; one
+  // added again through the API listens, whatever was deleted before).
+  auto read_responder = [&](yaml::Node& r) {
     Responder responder;
     const std::string listen = r.RequiredString("listen");
     auto at = listen.rfind('@');
@@ -413,7 +413,7 @@ Result<DaemonConfig> FromDocument(Result<yaml::Document> doc, std::string_view t
     auto e = measure::ParseEndpoint(listen.substr(0, at), 862);
     if (!e) {
       r.ErrorAt("listen", e.error().message);
-      continue;
+      return;
     }
     responder.listen = *e;
     responder.name = r.String("name", measure::FormatEndpoint(*e));
@@ -423,12 +423,13 @@ Result<DaemonConfig> FromDocument(Result<yaml::Document> doc, std::string_view t
     responder.kind = ReadKind(r);
     responder.allow = ReadAllow(r);
     r.CheckNoOtherKeys();
+    responder.id = fmt::format("responder:{}", measure::FormatEndpoint(responder.listen));
     config.responders.push_back(std::move(responder));
-  }
-  for (auto& r : config.responders)
-    r.id = fmt::format("responder:{}", measure::FormatEndpoint(r.listen));
+  };
+  for (auto& r : root.List("reflectors")) read_responder(r);
   std::erase_if(config.responders,
                 [&](const Responder& r) { return deleted_reflectors.count(r.id) != 0; });
+  for (auto& r : api_reflectors) read_responder(r);
   std::set<std::string> listening;
   for (auto& r : config.responders) {
     if (!listening.insert(r.id).second) {
@@ -466,6 +467,17 @@ std::string ApiChangesOf(std::string_view text) {
   const auto end = text.find('\n', start);
   return std::string(
       text.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start));
+}
+
+std::size_t CountApiChanges(const std::string& api_changes) {
+  const auto changes = nlohmann::json::parse(api_changes, nullptr, false);
+  if (changes.is_discarded() || !changes.is_object()) return 0;
+  std::size_t n = 0;
+  for (const char* key : {"sessions", "deleted", "reflectors", "deleted_reflectors"}) {
+    if (changes.contains(key) && (changes[key].is_object() || changes[key].is_array()))
+      n += changes[key].size();
+  }
+  return n;
 }
 
 Result<DaemonConfig> WithApiChanges(const DaemonConfig& base, const std::string& api_changes,

@@ -104,6 +104,8 @@ std::string SessionId(const measure::UdpEndpoint& local, const measure::UdpEndpo
                                                   std::string origin = "api");
 // The API changes recorded in an effective document ("{}" when none).
 std::string ApiChangesOf(std::string_view effective_text);
+// How many sessions and responders the API changes add, change or delete.
+std::size_t CountApiChanges(const std::string& api_changes);
 
 // A schedule as the configuration takes it: {"every": "10s"} or {"at": [CRON, ...]}.
 nlohmann::json ScheduleJson(const Schedule& schedule);

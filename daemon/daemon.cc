@@ -88,6 +88,10 @@ class DaemonImpl final : public Daemon {
         auto merged = WithApiChanges(config_, changes, "the API changes in the log");
         if (merged) {
           config_ = std::move(*merged);
+          spdlog::info(
+              "lineup run: {} changes made through the API (recorded in the log) apply on top of "
+              "the file: 'lineup changes' lists them, 'lineup changes --reset' drops them",
+              CountApiChanges(changes));
         } else {
           // The configuration recorded below no longer has them, so the
           // next start finds nothing to drop; the old record stays readable.

@@ -701,8 +701,19 @@ TEST(LineupCliTest, CommandsManageARunningDaemonOverItsApi) {
   Ran responders = Lineup({kLineup, "responders", "--api", api});
   EXPECT_NE(responders.out.find("responder:127.0.1.2:" + port), std::string::npos)
       << responders.out;
+  Ran changes = Lineup({kLineup, "changes", "--api", api});
+  EXPECT_EQ(changes.status, 0) << changes.err;
+  EXPECT_NE(changes.out.find("changes made through the API, on top of the file"), std::string::npos)
+      << changes.out;
+  EXPECT_NE(changes.out.find("session   added    extra"), std::string::npos) << changes.out;
   Ran deleted = Lineup({kLineup, "delete-session", "0.0.0.0_0-127.0.1.2_" + port, "--api", api});
   EXPECT_EQ(deleted.status, 0) << deleted.err;
+  Ran reset = Lineup({kLineup, "changes", "--reset", "--api", api});
+  EXPECT_EQ(reset.status, 0) << reset.err;
+  EXPECT_NE(reset.out.find("changes made through the API; the file applies"), std::string::npos)
+      << reset.out;
+  Ran none = Lineup({kLineup, "changes", "--api", api});
+  EXPECT_NE(none.out.find("no changes made through the API"), std::string::npos) << none.out;
   Ran missing = Lineup({kLineup, "results", "nope", "--api", api});
   EXPECT_EQ(missing.status, 2);
   EXPECT_NE(missing.err.find("no session 'nope'"), std::string::npos) << missing.err;

@@ -508,6 +508,89 @@ reflectors:
   (*d)->Stop();
 }
 
+// The API's changes can be seen and dropped: GET /api/changes lists each
+// (added, changed, deleted), DELETE /api/changes puts the file back, also
+// after a restart. A file responder deleted and then added again listens.
+TEST(ApiTest, ApiChangesAreListedAndResetAndAReAddedResponderListens) {
+  const std::string port = std::to_string(lineup::testing::FreeUdpPort({"127.0.4.5", "127.0.4.6"}));
+  lineup::testing::TempDir dir;
+  RealClock clock;
+  const std::string file = fmt::format(R"(daemon:
+  log_dir: {0}/log
+  schedule: {{every: 1h}}
+tunnels:
+  a: {{local: 127.0.0.1, remote: 127.0.4.5, probes: [p]}}
+sessions:
+  p: {{count: 3, interval: 10ms, port: {1}, wait: 200ms}}
+reflectors:
+  - {{listen: "127.0.4.5:{1}", name: far-a}}
+)",
+                                       dir.path(), port);
+  auto config = ParseDaemonConfig(file, "test.yaml");
+  ASSERT_TRUE(config) << config.error().message;
+  ApiConfig api;
+  api.listen = "127.0.0.1:0";
+  const std::string rid = "responder:127.0.4.5:" + port;
+  const std::string sid = "127.0.0.1_0-127.0.4.5_" + port;
+  {
+    auto d = Daemon::Start(*config, clock);
+    ASSERT_TRUE(d) << d.error().message;
+    auto server = ApiServer::Start(**d, api);
+    ASSERT_TRUE(server);
+    const auto at = (*server)->endpoint();
+    auto listed = json::parse(Call(at, http::verb::get, "/api/changes").body);
+    EXPECT_EQ(listed["count"], 0) << listed.dump();
+
+    // The file's responder deleted, then added again: it answers.
+    ASSERT_EQ(Call(at, http::verb::delete_, "/api/responders/" + rid).status, 200);
+    EXPECT_EQ((*d)->Responders().size(), 0u);
+    auto again = Call(at, http::verb::post, "/api/responders", "",
+                      R"({"listen": "127.0.4.5:)" + port + R"(", "name": "far-b"})");
+    ASSERT_EQ(again.status, 201) << again.body;
+    ASSERT_EQ((*d)->Responders().size(), 1u);
+    EXPECT_EQ((*d)->Responders()[0].config.name, "far-b");
+    auto run = json::parse(Call(at, http::verb::post, "/api/sessions/" + sid + "/run").body);
+    EXPECT_EQ(run["received"], 3) << run.dump();
+
+    // A file session changed, one added, the file's responder listed as changed.
+    ASSERT_EQ(Call(at, http::verb::put, "/api/sessions/" + sid, "", R"({"count": 5})").status, 200);
+    ASSERT_EQ(Call(at, http::verb::post, "/api/sessions", "",
+                   R"({"name": "extra", "to": "127.0.4.6:)" + port + R"("})")
+                  .status,
+              201);
+    listed = json::parse(Call(at, http::verb::get, "/api/changes").body);
+    EXPECT_EQ(listed["count"], 3) << listed.dump(2);
+    std::set<std::string> seen;
+    for (const auto& c : listed["changes"]) {
+      seen.insert(c["kind"].get<std::string>() + " " + c["change"].get<std::string>() + " " +
+                  c.value("name", c.value("id", "")));
+    }
+    EXPECT_EQ(seen, (std::set<std::string>{"session changed a/p", "session added extra",
+                                           "responder changed " + rid}))
+        << listed.dump(2);
+
+    // Reset: the file applies as written, at once.
+    auto reset = Call(at, http::verb::delete_, "/api/changes");
+    ASSERT_EQ(reset.status, 200) << reset.body;
+    EXPECT_EQ(json::parse(reset.body)["reset"], 3);
+    EXPECT_EQ(json::parse(Call(at, http::verb::get, "/api/changes").body)["count"], 0);
+    auto sessions = (*d)->Sessions();
+    ASSERT_EQ(sessions.size(), 1u);
+    EXPECT_EQ(sessions[0].config.settings.session.count, 3u);
+    ASSERT_EQ((*d)->Responders().size(), 1u);
+    EXPECT_EQ((*d)->Responders()[0].config.name, "far-a");
+    EXPECT_EQ(Call(at, http::verb::put, "/api/changes").status, 405);
+    (*server)->Stop();
+    (*d)->Stop();
+  }
+  // And after a restart nothing comes back from the log.
+  auto d = Daemon::Start(*config, clock);
+  ASSERT_TRUE(d) << d.error().message;
+  EXPECT_EQ((*d)->config().api_changes, "{}");
+  EXPECT_EQ((*d)->Sessions().size(), 1u);
+  (*d)->Stop();
+}
+
 // Whatever a client sends, the answer is a status and JSON (or metrics
 // text), never a crash, and the daemon goes on measuring.
 TEST(ApiTest, RandomRequestsGetAnswersAndNothingBreaks) {
