@@ -156,12 +156,15 @@ int Run(const RunOptions& o) {
   auto started = daemon::Daemon::Start(std::move(*config), clock, options);
   if (!started) return Fail(kCommand, started.error().message);
   auto& d = **started;
-  std::cout << fmt::format("lineup run: {} sessions, {} responders, log in {}{}\n",
-                           d.Sessions().size(), d.config().responders.size(), d.config().log_dir,
-                           o.config.empty() ? " (embedded default; -c FILE for yours)" : "")
-            << std::flush;
+  // -q: nothing on stdout; the start, reload and stop lines (where it listens,
+  // the API's address) still go to stderr, as a daemon's log does.
+  std::ostream& said = o.quiet ? std::cerr : std::cout;
+  said << fmt::format("lineup run: {} sessions, {} responders, log in {}{}\n", d.Sessions().size(),
+                      d.config().responders.size(), d.config().log_dir,
+                      o.config.empty() ? " (embedded default; -c FILE for yours)" : "")
+       << std::flush;
   for (const auto& r : d.config().responders) {
-    std::cout << fmt::format("listening on {} ({})\n", measure::FormatEndpoint(r.listen), r.name);
+    said << fmt::format("listening on {} ({})\n", measure::FormatEndpoint(r.listen), r.name);
   }
   auto api = daemon::ApiServer::Start(d, d.config().api);
   if (!api) {
@@ -170,9 +173,9 @@ int Run(const RunOptions& o) {
   }
   const auto at = (*api)->endpoint();
   const std::string base = measure::FormatEndpoint({at.address(), at.port()});
-  std::cout << fmt::format(
-                   "API on http://{0}/api/ , metrics on /metrics , web page on http://{0}/\n", base)
-            << std::flush;
+  said << fmt::format("API on http://{0}/api/ , metrics on /metrics , web page on http://{0}/\n",
+                      base)
+       << std::flush;
 
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
@@ -210,13 +213,13 @@ int Run(const RunOptions& o) {
         std::cerr << "lineup run: SIGHUP: " << ok.error().message << "\n";
       } else {
         const std::size_t kept = daemon::CountApiChanges(d.config().api_changes);
-        std::cout << fmt::format("reloaded {}: {} sessions, {} responders{}\n", o.config,
-                                 d.Sessions().size(), d.config().responders.size(),
-                                 kept == 0 ? ""
-                                           : fmt::format(" ({} changes made through the API stay "
-                                                         "on top: lineup changes)",
-                                                         kept))
-                  << std::flush;
+        said << fmt::format("reloaded {}: {} sessions, {} responders{}\n", o.config,
+                            d.Sessions().size(), d.config().responders.size(),
+                            kept == 0 ? ""
+                                      : fmt::format(" ({} changes made through the API stay "
+                                                    "on top: lineup changes)",
+                                                    kept))
+             << std::flush;
       }
     }
     if (duration && clock.Now() - began >= *duration) break;
@@ -254,7 +257,7 @@ int Run(const RunOptions& o) {
   const auto analysis = d.config().analysis.analysis;
   (*api)->Stop();
   d.Stop();
-  std::cout << "stopped; the log is flushed\n";
+  said << "stopped; the log is flushed\n";
   if (o.quiet || o.report.empty()) return 0;
 
   // The SLA report of this run, from the log.
@@ -434,7 +437,9 @@ void AddRunCommand(CLI::App& app, Runner& run) {
   cmd->add_option("--for", o->duration, "Stop after this long (default: until SIGTERM/SIGINT)");
   cmd->add_option("--report", o->report, "Where to write the HTML SLA report at exit ('' for none)")
       ->capture_default_str();
-  cmd->add_flag("-q,--quiet", o->quiet, "No live output and no report");
+  cmd->add_flag("-q,--quiet", o->quiet,
+                "Nothing on stdout: no live output, no report; where it listens and the API's "
+                "address go to stderr");
   cmd->add_flag("--check", o->check,
                 "Read and check the configuration as a start would, list what it defines, and "
                 "exit: 0 when valid, 2 with every mistake and its place");

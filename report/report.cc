@@ -112,6 +112,12 @@ class Builder {
       if (auto tunnel = store::NameInStream(o.stream, store::kTunnelStreamPrefix))
         OnVerdict(o, GatheredFor(*tunnel));
     }
+    if (const auto* run = std::get_if<store::RunSummary>(&r.event.payload)) {
+      // When each session was scheduled to be idle: the pauses between its runs.
+      const std::string tunnel = analyzer_.TunnelOf(r.event.stream);
+      if (!tunnel.empty() && run->finished_ns >= run->started_ns)
+        runs_[tunnel][r.event.stream].emplace_back(run->started_ns, run->finished_ns);
+    }
     if (const auto* s = std::get_if<store::ProbeSample>(&r.event.payload)) {
       const std::string tunnel = analyzer_.TunnelOf(r.event.stream);
       if (tunnel.empty()) return;  // a diagnostic session: on no line
@@ -240,6 +246,30 @@ class Builder {
     }
   }
 
+  // How long the tunnel goes unprobed by plan: its most frequent session's
+  // usual (median) pause between the end of a run and the start of the next.
+  // A session probing back to back pauses 0; one run every 30 s that probes
+  // for 10 s pauses 20 s, and only a silence beyond that is a gap (a run that
+  // did not happen, a daemon that was down). Without run summaries: 0.
+  std::int64_t PlannedPause(const std::string& tunnel) const {
+    const auto it = runs_.find(tunnel);
+    if (it == runs_.end()) return 0;
+    std::optional<std::int64_t> shortest;
+    for (const auto& [stream, runs] : it->second) {
+      std::vector<std::int64_t> pauses;
+      for (std::size_t i = 1; i < runs.size(); ++i)
+        pauses.push_back(std::max<std::int64_t>(0, runs[i].first - runs[i - 1].second));
+      std::int64_t pause = 0;
+      if (!pauses.empty()) {
+        const auto mid = pauses.begin() + static_cast<std::ptrdiff_t>(pauses.size() / 2);
+        std::nth_element(pauses.begin(), mid, pauses.end());
+        pause = *mid;
+      }
+      shortest = std::min(shortest.value_or(pause), pause);
+    }
+    return shortest.value_or(0);
+  }
+
   TunnelReport Tunnel(const std::string& name, Gathered& g) {
     TunnelReport t;
     t.name = name;
@@ -268,7 +298,8 @@ class Builder {
     const std::int64_t gap_after =
         options_.gap_after > Nanos(0) ? options_.gap_after.count()
                                       : std::max<std::int64_t>(std::chrono::nanoseconds(5s).count(),
-                                                               10 * t.probe_interval.count());
+                                                               10 * t.probe_interval.count()) +
+                                            PlannedPause(name);
     TimeSet gaps;
     std::int64_t previous = from_;
     auto gap = [&](std::int64_t a, std::int64_t b) {
@@ -360,6 +391,9 @@ class Builder {
   std::int64_t from_ = 0, to_ = 0, bucket_ns_ = 1;
   std::vector<store::Event> out_;
   std::map<std::string, Gathered> gathered_;
+  // Per tunnel, per session stream: each run's [started, finished].
+  std::map<std::string, std::map<std::string, std::vector<std::pair<std::int64_t, std::int64_t>>>>
+      runs_;
   std::map<std::string, TimeSet> up_, measured_;
   std::map<std::pair<std::string, std::size_t>, TimeSet> compliant_, judged_;
   Report report_;

@@ -31,7 +31,9 @@ struct ReportOptions {
   // 0: 10 minutes, or the longest time window of the classes if longer.
   Nanos warmup{0};
   // No probe for longer than this is a gap. 0: 10 median probe intervals,
-  // at least 5 s.
+  // at least 5 s, plus the pause the schedule plans between runs (the median
+  // pause between the runs of the tunnel's most frequent session, from the
+  // run summaries): runs every 30 s are no gaps, a missed run is.
   Nanos gap_after{0};
   // Called now and then with the share of the range read (0..1).
   std::function<void(double)> progress;

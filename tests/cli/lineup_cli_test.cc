@@ -672,8 +672,9 @@ TEST(LineupCliTest, CommandsManageARunningDaemonOverItsApi) {
   Subprocess daemon(
       {kLineup, "run", "--log-dir", dir.path() + "/log", "--api", "127.0.0.1:0", "-q"});
   ASSERT_TRUE(daemon.WaitForOutput("API on http://", 10'000)) << daemon.Stdout() << daemon.Stderr();
+  EXPECT_EQ(daemon.Stdout(), "");  // -q: the start lines go to stderr
   std::smatch m;
-  const std::string out = daemon.Stdout();
+  const std::string out = daemon.Stderr();
   ASSERT_TRUE(std::regex_search(out, m, std::regex(R"(API on http://(127\.0\.0\.1:\d+))")));
   const std::string api = m[1].str();
   // The far ends' port: 18620 unless something else holds it.
@@ -740,7 +741,7 @@ TEST(LineupCliTest, RunSurvivesKill9WithoutLosingOrRepeatingAnything) {
              "\"}\n";
   auto api_of = [](const Subprocess& p) {
     std::smatch m;
-    const std::string out = p.Stdout();
+    const std::string out = p.Stderr();  // -q
     return std::regex_search(out, m, std::regex(R"(API on http://(127\.0\.0\.1:\d+))")) ? m[1].str()
                                                                                         : "";
   };

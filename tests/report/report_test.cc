@@ -181,6 +181,45 @@ TEST(ReportTest, ALeadingSilenceIsAGapAndProgressIsReported) {
   EXPECT_DOUBLE_EQ(progress.back(), 1.0);
 }
 
+// Runs every 30 s that probe for 10 s: the pauses between them are planned
+// (the run summaries say so), only the run that did not happen is a gap.
+TEST(ReportTest, PausesBetweenScheduledRunsAreNoGapsButAMissedRunIs) {
+  auto build = [](bool with_summaries) {
+    auto log = store::MakeMemoryLog();
+    SyntheticTunnel line{"sched-1", 10, 0, 0, {}};
+    for (int run = 0; run < 20; ++run) {
+      if (run == 8) continue;  // the daemon was down
+      const WallTime start = At("10:00:00") + run * 30s;
+      auto samples = lineup::testing::Samples({line}, start, start + 10s, 500ms);
+      EXPECT_TRUE(log->Append(samples));
+      if (with_summaries) {
+        store::RunSummary summary;
+        summary.started_ns = ToUnixNanos(start);
+        summary.finished_ns = ToUnixNanos(start + 10s + 1s);  // the last reply waited for
+        summary.sent = summary.received = static_cast<std::uint32_t>(samples.size());
+        const std::vector<store::Event> run_summary{
+            {start + 11s, "session/sched-1", summary, {}, {}}};
+        EXPECT_TRUE(log->Append(run_summary));
+      }
+    }
+    auto config = Config();
+    config.tunnel_of_session["sched-1"] = "sched";
+    auto r = BuildReport(*log, config, Range("10:00:00", "10:10:00"));
+    EXPECT_TRUE(r) << r.error().message;
+    return r->tunnels.at(0);
+  };
+  const TunnelReport scheduled = build(true);
+  // From the last probe of run 7 to the first of run 9; the pause after the
+  // last run, up to the range's end, is an ordinary one.
+  ASSERT_EQ(scheduled.gaps.size(), 1u);
+  EXPECT_EQ(scheduled.gaps[0].start, At("10:03:39") + 500ms);
+  EXPECT_EQ(scheduled.gaps[0].end, At("10:04:30"));
+  EXPECT_EQ(scheduled.measured, 10min - (50s + 500ms));
+
+  // Without the runs' summaries every pause reads as a gap, as before.
+  EXPECT_GE(build(false).gaps.size(), 18u);
+}
+
 TEST(ReportRenderTest, JsonFollowsTheDocumentedSchema) {
   auto log = ScenarioLog();
   auto r = BuildReport(*log, Config(), Range("10:00:00", "11:00:00"));
