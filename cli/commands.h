@@ -8,6 +8,9 @@
 
 namespace lineup::cli {
 
+// The program's version and the commit it was built from ("0.9.0 (abc123)").
+const char* Version();
+
 using Runner = std::function<int()>;
 
 void AddProbeCommand(CLI::App& app, Runner& run);

@@ -21,7 +21,7 @@ int Main(int argc, char** argv) {
   CLI::App app{"lineup: measures WAN lines with TWAMP/STAMP and moves traffic to the best one",
                "lineup"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", std::string("lineup ") + LINEUP_VERSION,
+  app.set_version_flag("--version", std::string("lineup ") + lineup::cli::Version(),
                        "Print the version and the commit it was built from, then exit");
   app.footer("Run 'lineup COMMAND --help' for a command's options; docs/ has the guides.");
   lineup::cli::Runner run;

@@ -131,6 +131,7 @@ int Run(const RunOptions& o) {
   RealClock clock;
   std::mutex print;
   daemon::DaemonOptions options;
+  options.version = Version();
   if (!o.quiet) {
     options.on_run = [&](const daemon::SessionView& s, const daemon::RunResult& r) {
       std::lock_guard lock(print);

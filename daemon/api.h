@@ -13,6 +13,7 @@
 #include <string>
 
 #include "daemon/daemon.h"
+#include "daemon/metrics.h"
 
 namespace lineup::daemon {
 
@@ -59,8 +60,6 @@ Routed Route(Daemon& daemon, Jobs& jobs, const HttpRequest& request, const std::
 
 std::string SessionJson(const SessionView& session);
 std::string RunJson(const RunResult& run);
-// The Prometheus text exposition of the daemon's figures.
-std::string Metrics(Daemon& daemon);
 
 class ApiServer {
  public:

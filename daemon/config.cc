@@ -427,6 +427,8 @@ Result<DaemonConfig> FromDocument(Result<yaml::Document> doc, std::string_view t
     config.responders.push_back(std::move(responder));
   };
   for (auto& r : root.List("reflectors")) read_responder(r);
+  for (auto& r : config.responders)  // the tunnels' responders too
+    r.id = fmt::format("responder:{}", measure::FormatEndpoint(r.listen));
   std::erase_if(config.responders,
                 [&](const Responder& r) { return deleted_reflectors.count(r.id) != 0; });
   for (auto& r : api_reflectors) read_responder(r);

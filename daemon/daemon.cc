@@ -44,6 +44,7 @@ struct SessionSlot {
   WallTime run_started;
   bool removed = false;
   std::uint64_t runs = 0;
+  SessionTotals totals;
   std::deque<RunResult> history;
   std::vector<std::function<void(const RunResult&)>> waiting;  // RunNow callers
 };
@@ -204,6 +205,7 @@ class DaemonImpl final : public Daemon {
   }
   store::EventLog& log() override { return *log_; }
   const Clock& clock() const override { return clock_; }
+  std::string version() const override { return options_.version; }
 
   // ---------------------------------------------------------------- actions
 
@@ -281,6 +283,7 @@ class DaemonImpl final : public Daemon {
       v.run_elapsed = std::max(Nanos(0), clock_.Now() - slot.run_started);
     }
     v.runs = slot.runs;
+    v.totals = slot.totals;
     if (!slot.history.empty()) v.last = slot.history.back();
     return v;
   }
@@ -540,6 +543,7 @@ class DaemonImpl final : public Daemon {
     {
       std::lock_guard lock(mutex_);
       slot->running = false;
+      slot->totals.Add(result);
       run.run = ++slot->runs;
       slot->history.push_back(run);
       while (slot->history.size() > options_.history) slot->history.pop_front();

@@ -16,6 +16,7 @@
 #include "analyzer/service.h"
 #include "autoflow/service.h"
 #include "daemon/config.h"
+#include "daemon/session_totals.h"
 #include "net/reflector_server.h"
 #include "net/sender_runner.h"
 #include "store/event_log.h"
@@ -40,6 +41,7 @@ struct SessionView {
   Nanos run_elapsed{0};                 // while running: how long so far
   std::optional<RunResult> last;
   std::uint64_t runs = 0;
+  SessionTotals totals;  // since the session started in this daemon
 };
 
 struct ResponderView {
@@ -52,6 +54,7 @@ struct DaemonOptions {
   std::size_t history = 100;  // runs kept in memory per session (all are in the log)
   // Called on the daemon's thread after each run is logged.
   std::function<void(const SessionView&, const RunResult&)> on_run;
+  std::string version = "unknown";  // the program's, for lineup_build_info
 };
 
 class Daemon {
@@ -98,6 +101,7 @@ class Daemon {
   // The daemon's clock: the API, the web page and the services read time and
   // set timers through it.
   virtual const Clock& clock() const = 0;
+  virtual std::string version() const = 0;
   WallTime Now() const { return clock().Now(); }
 };
 

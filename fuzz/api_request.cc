@@ -66,6 +66,7 @@ class FuzzDaemon final : public Daemon {
   void Stop() override { d_->Stop(); }
   store::EventLog& log() override { return d_->log(); }
   const Clock& clock() const override { return d_->clock(); }
+  std::string version() const override { return d_->version(); }
 
  private:
   std::unique_ptr<Daemon> d_;

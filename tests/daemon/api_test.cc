@@ -12,6 +12,8 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <set>
@@ -22,6 +24,7 @@
 #include "tests/store/temp_dir.h"
 #include "tests/support/json_schema.h"
 #include "tests/support/ports.h"
+#include "tests/support/subprocess.h"
 #include "tests/support/wait.h"
 
 namespace lineup::daemon {
@@ -153,17 +156,55 @@ reflectors:
   auto metrics = Call(at, http::verb::get, "/metrics");
   ASSERT_EQ(metrics.status, 200);
   EXPECT_EQ(metrics.content_type, "text/plain; version=0.0.4");
-  for (const char* text :
-       {"# TYPE lineup_session_rtt_seconds gauge",
-        "lineup_session_rtt_seconds{session=\"a/p\",tunnel=\"a\"}",
-        "lineup_session_loss_ratio{session=\"b/p\",tunnel=\"b\"} 0.000000",
-        "lineup_sla_compliant{tunnel=\"a\",sla_class=\"voice\"} 1",
-        "lineup_tunnel_latency_seconds{tunnel=\"b\",sla_class=\"voice\"} 0.0",
-        "lineup_tunnel_loss_ratio{tunnel=\"a\",sla_class=\"video\"} 0.000000000",
-        "lineup_path_switches_total{traffic_class=\"voice\"} 1",
-        "lineup_responder_reflected_total{responder=\"far-a\"}",
-        "lineup_responder_dropped_total{responder=\"far-b\",reason=\"auth_failed\"} 0"}) {
+  // From one scrape: a/p's runs, and its packets (5 per run, all answered).
+  auto value = [&](const std::string& series) -> double {
+    const auto at_series = metrics.body.find(series + " ");
+    if (at_series == std::string::npos) return -1;
+    return std::stod(metrics.body.substr(at_series + series.size() + 1));
+  };
+  const std::string a_p = "{session=\"a/p\",tunnel=\"a\"}";
+  const double runs = value("lineup_session_runs_total" + a_p);
+  EXPECT_GE(runs, 1) << metrics.body;
+  EXPECT_EQ(value("lineup_session_packets_sent_total" + a_p), 5 * runs) << metrics.body;
+  EXPECT_EQ(value("lineup_session_packets_received_total" + a_p), 5 * runs) << metrics.body;
+  EXPECT_EQ(value("lineup_session_round_trip_seconds_count" + a_p), 5 * runs) << metrics.body;
+  EXPECT_EQ(value("lineup_session_round_trip_seconds_bucket{session=\"a/p\",tunnel=\"a\","
+                  "le=\"+Inf\"}"),
+            5 * runs)
+      << metrics.body;
+  const std::vector<std::string> expected = {
+      "# TYPE lineup_session_rtt_seconds gauge",
+      "lineup_session_rtt_seconds{session=\"a/p\",tunnel=\"a\"} ",
+      "lineup_session_loss_ratio{session=\"b/p\",tunnel=\"b\"} 0\n",
+      "lineup_sla_compliant{sla_class=\"voice\",tunnel=\"a\"} 1\n",
+      "lineup_tunnel_latency_seconds{sla_class=\"voice\",tunnel=\"b\"} ",
+      "lineup_tunnel_loss_ratio{sla_class=\"video\",tunnel=\"a\"} 0\n",
+      "lineup_path_switches_total{traffic_class=\"voice\"} 1\n",
+      "lineup_responder_received_total{responder=\"far-a\"} ",
+      "lineup_responder_reflected_total{responder=\"far-a\"} ",
+      "lineup_responder_dropped_total{reason=\"auth_failed\",responder=\"far-b\"} 0",
+      // Counters to rate() over, a histogram to take quantiles of, staleness.
+      "# TYPE lineup_session_packets_sent_total counter",
+      "lineup_session_packets_lost_total{direction=\"outbound\",session=\"a/p\",tunnel=\"a\"} 0\n",
+      "# TYPE lineup_session_round_trip_seconds histogram",
+      "lineup_session_round_trip_seconds_bucket{session=\"a/p\",tunnel=\"a\",le=\"0.15\"}",
+      "lineup_session_last_measurement_timestamp_seconds{session=\"b/p\"",
+      "lineup_build_info{version=", "process_resident_memory_bytes ", "process_cpu_seconds_total "};
+  for (const auto& text : expected) {
     EXPECT_NE(metrics.body.find(text), std::string::npos) << text << "\n" << metrics.body;
+  }
+  // The whole exposition passes Prometheus's own checker.
+  const std::string promtool = lineup::testing::FindProgram("promtool");
+  if (!promtool.empty()) {
+    lineup::testing::TempDir scrape;
+    const std::string file = scrape.path() + "/metrics.txt";
+    std::ofstream(file) << metrics.body;
+    const std::string cmd = promtool + " check metrics < " + file + " 2>&1";
+    FILE* pipe = ::popen(cmd.c_str(), "r");
+    ASSERT_NE(pipe, nullptr);
+    std::string said;
+    for (char buf[512]; std::fgets(buf, sizeof buf, pipe);) said += buf;
+    EXPECT_EQ(::pclose(pipe), 0) << said;
   }
 
   // Mistakes get a 4xx with a JSON error.

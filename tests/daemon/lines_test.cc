@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <functional>
+#include <regex>
 #include <thread>
 
 #include "daemon/api.h"
@@ -228,8 +229,13 @@ traffic_classes:
   ASSERT_TRUE(WaitFor([&] { return !VerdictOf(Voice(*d), "b"); }, 5s))
       << "a line with no session stayed in the ranking";
   ASSERT_TRUE(WaitFor([&] { return PathOf(*d, "voice") == "a"; }, 5s));
+  // Its series are gone at the next scrape: the judged ones and the session's.
   const std::string metrics = Metrics(*d);
-  EXPECT_EQ(metrics.find("tunnel=\"b\",sla_class="), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("sla_class=\"voice\",tunnel=\"a\""), std::string::npos) << metrics;
+  EXPECT_FALSE(std::regex_search(metrics, std::regex(R"(sla_class="[^"]*",tunnel="b")")))
+      << metrics;
+  EXPECT_EQ(metrics.find("session=\"b/voice\""), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("session=\"a/voice\""), std::string::npos) << metrics;
   EXPECT_EQ(metrics.find("tunnel=\"adhoc\""), std::string::npos) << metrics;
   d->Stop();
 }
