@@ -18,6 +18,8 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
+#include <set>
 #include <thread>
 
 #include "base/time_text.h"
@@ -225,18 +227,24 @@ int Run(const RunOptions& o) {
     }
     if (duration && clock.Now() - began >= *duration) break;
     if (o.quiet) continue;
-    // The ranking is shown when a class's best line or a line's SLA state
-    // changes, and at least every 30 s; scores move with every probe.
+    // The ranking is shown when a line's SLA state in a class or the class's
+    // line changes, and at least every 30 s. Scores move with every probe, and
+    // equal lines swap places in the order: neither is a change.
     std::string rankings, key;
+    std::map<std::string, std::string> line_of;
+    for (const auto& [cls, a] : d.Paths()) line_of[cls] = a.to;
     for (const auto& [cls, ranking] : d.Rankings()) {
       std::string line;
+      std::set<std::string> states;
       for (const auto& v : ranking) {
         if (!v.judged) continue;
         const char* state = v.down ? " (down)" : !v.compliant ? " (out of SLA)" : "";
-        if (line.empty()) key += cls + ":" + v.tunnel + ";";
-        key += v.tunnel + state + ",";
+        states.insert(v.tunnel + state);
         line += fmt::format("{}{} {:.2f}{}", line.empty() ? "" : " > ", v.tunnel, v.score, state);
       }
+      key += cls + "->" + line_of[cls] + ":";
+      for (const auto& s : states) key += s + ",";
+      key += ";";
       if (!line.empty()) rankings += fmt::format("  {:<10} {}\n", cls, line);
     }
     const bool stale = clock.Now() - last_shown >= 30s;
