@@ -27,5 +27,7 @@ void AddRunCommand(CLI::App& app, Runner& run);     // the daemon
 // sessions, add-session, edit-session, delete-session, run-session, results,
 // schedule, responders, paths: a running daemon over its API
 void AddRemoteCommands(CLI::App& app, Runner& run);
+// lineup completion bash: from the commands registered before it.
+void AddCompletionCommand(CLI::App& app, Runner& run);
 
 }  // namespace lineup::cli

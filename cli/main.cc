@@ -37,6 +37,7 @@ int Main(int argc, char** argv) {
   lineup::cli::AddTwampCommands(app, run);
   lineup::cli::AddRunCommand(app, run);
   lineup::cli::AddRemoteCommands(app, run);
+  lineup::cli::AddCompletionCommand(app, run);
   if (argc == 1) {
     // No command: say which there are, as --help does, instead of an error.
     std::fputs(app.help().c_str(), stdout);

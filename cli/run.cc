@@ -25,6 +25,7 @@
 #include "base/time_text.h"
 #include "cli/commands.h"
 #include "cli/output.h"
+#include "cli/service_notify.h"
 #include "daemon/api.h"
 #include "daemon/daemon.h"
 #include "net/free_port.h"
@@ -183,12 +184,31 @@ int Run(const RunOptions& o) {
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
   std::signal(SIGHUP, OnSignal);
+  ServiceNotifier systemd;
+  auto status = [&] {
+    return fmt::format("{} sessions, {} responders, API on {}", d.Sessions().size(),
+                       d.config().responders.size(), base);
+  };
+  systemd.Ready(status());
   std::string last_rankings, last_paths;
   WallTime last_shown = began;
   while (true) {
     std::this_thread::sleep_for(200ms);
+    // The keep-alive only while the daemon answers (its state lock is free).
+    if (systemd.watchdog()) {
+      (void)d.Sessions();
+      systemd.Alive(clock.Monotonic());
+    }
     if (const int sig = g_signal.exchange(0); sig != 0) {
       if (sig != SIGHUP) break;
+      systemd.Reloading();
+      struct ReadyAgain {
+        ServiceNotifier& n;
+        const std::function<std::string()>& status;
+        ~ReadyAgain() { n.Ready(status()); }
+      };
+      const std::function<std::string()> now_status = status;
+      ReadyAgain again{systemd, now_status};
       if (o.config.empty()) {
         std::cerr << "lineup run: SIGHUP: the embedded default has no file to reload\n";
         continue;
@@ -262,6 +282,7 @@ int Run(const RunOptions& o) {
     std::cout << std::flush;
     last_paths = paths;
   }
+  systemd.Stopping();
   const std::string log_dir = d.config().log_dir;
   const auto analysis = d.config().analysis.analysis;
   (*api)->Stop();

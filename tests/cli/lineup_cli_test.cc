@@ -1,11 +1,15 @@
 // The `lineup` program as a user runs it: exit codes, error messages, the
 // human table and JSON, on loopback.
 #include <gtest/gtest.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <filesystem>
 
@@ -723,6 +727,53 @@ TEST(LineupCliTest, CommandsManageARunningDaemonOverItsApi) {
   Ran gone = Lineup({kLineup, "sessions", "--api", api});
   EXPECT_EQ(gone.status, 1);
   EXPECT_NE(gone.err.find("is lineup run running?"), std::string::npos) << gone.err;
+}
+
+// Under systemd (Type=notify, WatchdogSec): READY once it serves, the
+// watchdog's keep-alive while it runs, RELOADING/READY around SIGHUP,
+// STOPPING at the end; read from a notify socket of our own.
+TEST(LineupCliTest, RunTellsSystemdReadyWatchdogReloadAndStopping) {
+  lineup::testing::TempDir dir;
+  const std::string path = dir.path() + "/notify";
+  const int sock = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(sock, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path.c_str());
+  ASSERT_EQ(::bind(sock, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  const std::string config = dir.path() + "/lineup.yaml";
+  std::ofstream(config) << "daemon: {log_dir: " << dir.path() << "/log, schedule: {every: 1s}}\n";
+  ::setenv("NOTIFY_SOCKET", path.c_str(), 1);
+  ::setenv("WATCHDOG_USEC", "400000", 1);  // a keep-alive every 200 ms
+  Subprocess daemon({kLineup, "run", "-c", config, "--api", "127.0.0.1:0", "-q", "--for", "3s"});
+  ::unsetenv("NOTIFY_SOCKET");
+  ::unsetenv("WATCHDOG_USEC");
+  std::string said;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  bool reloaded = false;
+  while (std::chrono::steady_clock::now() < deadline &&
+         said.find("STOPPING=1") == std::string::npos) {
+    pollfd p{sock, POLLIN, 0};
+    if (::poll(&p, 1, 100) <= 0) continue;
+    char buf[512];
+    const auto n = ::recv(sock, buf, sizeof buf, 0);
+    if (n > 0) said += std::string(buf, static_cast<std::size_t>(n)) + "|";
+    if (!reloaded && said.find("READY=1") != std::string::npos) {
+      daemon.Signal(SIGHUP);
+      reloaded = true;
+    }
+  }
+  ::close(sock);
+  EXPECT_EQ(daemon.Wait(10'000), 0) << daemon.Stderr();
+  EXPECT_NE(said.find("READY=1\nSTATUS=0 sessions, 0 responders, API on 127.0.0.1:"),
+            std::string::npos)
+      << said;
+  EXPECT_NE(said.find("RELOADING=1"), std::string::npos) << said;
+  EXPECT_GE(std::count(said.begin(), said.end(), '|'), 8) << said;  // keep-alives among them
+  EXPECT_NE(said.find("WATCHDOG=1"), std::string::npos) << said;
+  const auto reload_at = said.find("RELOADING=1");
+  EXPECT_NE(said.find("READY=1", reload_at), std::string::npos) << said;
+  EXPECT_NE(said.find("STOPPING=1"), std::string::npos) << said;
 }
 
 // kill -9 during runs, then a restart on the same log: every run the daemon
