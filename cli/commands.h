@@ -10,6 +10,9 @@ namespace lineup::cli {
 
 // The program's version and the commit it was built from ("0.9.0 (abc123)").
 const char* Version();
+// Whether this program has the ns-3 simulator (sim, emulate, run --lab): the
+// development build does, the edge package's does not.
+bool SimulatorBuiltIn();
 
 using Runner = std::function<int()>;
 

@@ -8,6 +8,10 @@
 
 #include "cli/commands.h"
 
+namespace lineup::cli {
+bool SimulatorBuiltIn() { return LINEUP_WITH_SIMULATOR != 0; }
+}  // namespace lineup::cli
+
 namespace {
 
 int Main(int argc, char** argv) {
@@ -32,8 +36,10 @@ int Main(int argc, char** argv) {
   lineup::cli::AddAnalyzeCommand(app, run);
   lineup::cli::AddReportCommand(app, run);
   lineup::cli::AddAutoflowCommand(app, run);
+#if LINEUP_WITH_SIMULATOR
   lineup::cli::AddSimCommand(app, run);
   lineup::cli::AddEmulateCommand(app, run);
+#endif
   lineup::cli::AddTwampCommands(app, run);
   lineup::cli::AddRunCommand(app, run);
   lineup::cli::AddRemoteCommands(app, run);

@@ -364,6 +364,11 @@ struct Child {
 // time (lineup emulate), a reflector on the far side, and this daemon on the
 // near side, so ranking and switching happen on real packets.
 int RunLab(const RunOptions& o) {
+  if (!SimulatorBuiltIn()) {
+    return Fail(kCommand,
+                "--lab needs the ns-3 simulator, which this build leaves out (the edge package): "
+                "run the development build (scripts/build, build/cli/lineup)");
+  }
   if (::geteuid() != 0) {
     return Fail(
         kCommand,
