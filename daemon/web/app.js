@@ -4,6 +4,7 @@
 'use strict';
 
 const POLL_MS = 2000;
+const ANSWER_MS = 5000;  // a request without an answer by then counts as none
 const PAGE_SIZE = 50;
 
 const state = {
@@ -18,6 +19,9 @@ const state = {
   editing: null,       // the session being edited, or null when adding
   scheduling: null,
   seenDecisions: null, // decision keys already shown
+  unreachable: null,   // why the last refresh got no answer, or null
+  downSince: null,     // when the daemon stopped answering
+  lastAnswer: null,    // when it last answered
   rendered: false,
 };
 
@@ -48,16 +52,25 @@ function s(tag, attrs, ...children) {
   return e;
 }
 
-async function api(method, path, body) {
+// `answerMs`: how long to wait for the answer (0: as long as it takes, for a
+// foreground run that answers when the run ends).
+async function api(method, path, body, answerMs = ANSWER_MS) {
   const headers = {};
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (state.token) headers.Authorization = 'Bearer ' + state.token;
   let res;
+  // A daemon that accepts but never answers (wedged, or gone behind a kept
+  // connection) must not hang the page: give up after a while.
+  const abort = new AbortController();
+  const timer = answerMs > 0 ? setTimeout(() => abort.abort(), answerMs) : null;
   try {
-    res = await fetch(path, {method, headers, body: body === undefined ? undefined : JSON.stringify(body)});
+    res = await fetch(path, {method, headers, signal: abort.signal,
+      body: body === undefined ? undefined : JSON.stringify(body)});
   } catch (e) {
-    setLive('the daemon does not answer (' + e.message + '); retrying');
+    state.unreachable = e.name === 'AbortError' ? 'no answer in ' + answerMs / 1000 + ' s' : e.message;
     return {ok: false, status: 0, data: {error: 'the daemon does not answer'}};
+  } finally {
+    if (timer) clearTimeout(timer);
   }
   let data = null;
   try { data = await res.json(); } catch (e) { data = null; }
@@ -340,7 +353,7 @@ async function runSession(x) {
     button.disabled = true;
     button.textContent = 'Running…';
   }
-  const r = await api('POST', path);
+  const r = await api('POST', path, undefined, 0);
   if (r.data && r.data.sent !== undefined) {
     state.detail.set(x.id, {kind: 'run', run: r.data});
   } else {
@@ -648,7 +661,7 @@ async function openReport(event) {
 // ------------------------------------------------------------------ views
 
 function show(view) {
-  state.view = ['sessions', 'responders', 'paths', 'report'].includes(view) ? view : 'sessions';
+  state.view = ['lines', 'sessions', 'responders', 'paths', 'report'].includes(view) ? view : 'sessions';
   for (const section of document.querySelectorAll('main > section')) section.hidden = section.dataset.view !== state.view;
   for (const a of document.querySelectorAll('nav a')) {
     if (a.dataset.view === state.view) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
@@ -660,14 +673,82 @@ let refreshing = false;
 async function refresh() {
   if (refreshing) return;
   refreshing = true;
+  state.unreachable = null;
   try {
-    if (state.view === 'sessions') await loadSessions();
+    if (state.view === 'lines') await loadLines();
+    else if (state.view === 'sessions') await loadSessions();
     else if (state.view === 'responders') await loadResponders();
     else if (state.view === 'paths') await loadPaths();
-    setLive('updated ' + new Date().toISOString().slice(11, 19) + ' UTC');
+    else await api('GET', '/api/dscp');  // the report view: is the daemon there?
+    showLiveness();
   } finally {
     refreshing = false;
   }
+}
+
+// A daemon that stops answering must not look live: a banner says since when,
+// the figures are greyed as old, and the clock stops at the last answer.
+function showLiveness() {
+  const clock = (t) => t.toISOString().slice(11, 19) + ' UTC';
+  if (state.unreachable) {
+    if (!state.downSince) state.downSince = new Date();
+    $('#down').textContent = 'The daemon does not answer since ' + clock(state.downSince) +
+      ' (' + state.unreachable + '): what you see is from ' +
+      (state.lastAnswer ? clock(state.lastAnswer) : 'before then') + '. Retrying every ' + POLL_MS / 1000 + ' s.';
+    $('#down').hidden = false;
+    document.body.classList.add('stale');
+    setLive(state.lastAnswer ? 'last answer ' + clock(state.lastAnswer) : 'no answer yet');
+    return;
+  }
+  state.downSince = null;
+  state.lastAnswer = new Date();
+  $('#down').hidden = true;
+  document.body.classList.remove('stale');
+  setLive('updated ' + clock(state.lastAnswer));
+}
+
+// Lines, worst first: down, then unknown (no fresh measurement), then by how
+// many classes they miss, then by session faults; names before ids.
+async function loadLines() {
+  const [tunnels, ranking, paths] = await Promise.all([api('GET', '/api/tunnels'), api('GET', '/api/ranking'),
+    api('GET', '/api/paths')]);
+  if (!tunnels.ok || !ranking.ok || !paths.ok) return;
+  const lines = new Map();
+  const line = (name) => {
+    if (!lines.has(name)) lines.set(name, {name, site: '', down: false, unknown: false, out: [], worst: null, carries: [], sessions: 0, faulty: 0});
+    return lines.get(name);
+  };
+  for (const t of tunnels.data) {
+    const l = line(t.name);
+    l.site = t.site || '';
+    l.sessions = (t.sessions || []).length;
+    l.faulty = (t.faulty_sessions || []).length;
+  }
+  for (const [sla, list] of Object.entries(ranking.data)) {
+    for (const v of list) {
+      const l = line(v.tunnel);
+      l.down = l.down || v.down;
+      l.unknown = l.unknown || v.unknown;
+      if (v.judged && !v.compliant && !v.down) l.out.push(sla + (v.violated ? ' (' + v.violated + ')' : ''));
+      if (v.judged && (!l.worst || v.loss_percent > l.worst.loss_percent || v.latency_ms > l.worst.latency_ms)) l.worst = v;
+    }
+  }
+  for (const [cls, a] of Object.entries(paths.data)) if (a.to) line(a.to).carries.push(cls);
+  const rank = (l) => (l.down ? 0 : l.unknown ? 1 : l.out.length ? 2 : l.faulty ? 3 : 4);
+  const sorted = [...lines.values()].sort((a, b) => rank(a) - rank(b) || b.out.length - a.out.length || a.name.localeCompare(b.name));
+  const fixed = (x, digits) => (x === null || x === undefined || x === false ? '–' : Number(x).toFixed(digits));
+  const rows = sorted.map((l) => {
+    const state = l.down ? 'down' : l.unknown ? 'unknown' : l.out.length ? 'out of SLA' : l.faulty ? 'session fault' : 'good';
+    return h('tr', {'data-line': l.name, class: 'line-' + state.replace(/ /g, '-')},
+      h('th', {scope: 'row'}, l.name), h('td', {}, l.site || '–'), h('td', {}, h('strong', {}, state)),
+      // A dark line has no delay to show, only its loss.
+      h('td', {}, l.out.join(', ') || '–'), h('td', {}, fixed(!l.down && l.worst && l.worst.latency_ms, 1)),
+      h('td', {}, fixed(!l.down && l.worst && l.worst.jitter_ms, 1)), h('td', {}, fixed(l.worst && l.worst.loss_percent, 2)),
+      h('td', {}, l.carries.join(', ') || '–'),
+      h('td', {}, l.sessions + (l.faulty ? ' (' + l.faulty + ' unanswered)' : '')));
+  });
+  if (rows.length === 0) rows.push(h('tr', {}, h('td', {colspan: 9, class: 'muted'}, 'No line configured (tunnels: in the file).')));
+  $('#lines tbody').replaceChildren(...rows);
 }
 
 async function start() {

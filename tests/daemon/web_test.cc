@@ -411,6 +411,73 @@ namespace {
 
 // With api.token_file the page asks for the token once (kept for the tab)
 // and then shows the sessions; the API refuses the page's calls without it.
+// The lines view puts the worst line first; when the daemon stops answering
+// the page says so at once instead of ticking on over frozen figures; and
+// the page fits a narrow window (a phone, a split screen in a NOC).
+TEST(WebTest, LinesWorstFirstABannerWhenTheDaemonStopsAndANarrowWindow) {
+  lineup::testing::TempDir dir;
+  const int port = lineup::testing::FreeUdpPort({"127.0.8.1", "127.0.8.2"});
+  auto served = Serve(fmt::format(R"(daemon:
+  log_dir: {0}/log
+  schedule: {{every: 1s}}
+tunnels:
+  good: {{site: paris, peer: hub, local: 127.0.0.1, remote: 127.0.8.1, probes: [p]}}
+  dark: {{site: paris, peer: hub, local: 127.0.0.1, remote: 127.0.8.2, probes: [p]}}
+sessions:
+  p: {{count: 5, interval: 10ms, port: {1}, wait: 200ms}}
+reflectors:
+  - {{name: far-good, listen: "127.0.8.1:{1}"}}
+)",
+                                  dir.path(), port),
+                      "lines.yaml");
+  ASSERT_TRUE(served->error.empty()) << served->error;
+  Browser b(dir / "chromium");
+  ASSERT_TRUE(b.ok()) << b.error();
+  Page page{b};
+  ASSERT_TRUE(b.Navigate(served->base + "#lines")) << b.error();
+  ASSERT_TRUE(
+      b.WaitFor("(() => { const r = document.querySelectorAll('#lines tbody tr[data-line]');"
+                " return r.length === 2 && r[0].textContent.includes('down'); })()",
+                20'000))
+      << page.Text("#lines");
+  EXPECT_EQ(b.Eval("document.querySelector('#lines tbody tr').dataset.line"), "dark");
+  EXPECT_TRUE(page.WaitText("[data-line=good]", "good"));
+  EXPECT_NE(page.Text("[data-line=good]").find("paris"), std::string::npos);
+  EXPECT_EQ(b.Eval("document.getElementById('down').hidden"), true);
+  EXPECT_NE(page.Text("#live").find("updated"), std::string::npos);
+  EXPECT_TRUE(page.Shot("lines"));
+
+  // The daemon goes away: within a poll the banner says so and the clock stops.
+  served->server->Stop();
+  ASSERT_TRUE(b.WaitFor("!document.getElementById('down').hidden", 10'000));
+  EXPECT_NE(page.Text("#down").find("The daemon does not answer since"), std::string::npos)
+      << page.Text("#down");
+  EXPECT_EQ(b.Eval("document.body.classList.contains('stale')"), true);
+  EXPECT_EQ(page.Text("#live").find("updated"), std::string::npos) << page.Text("#live");
+  EXPECT_TRUE(page.Shot("daemon-gone"));
+
+  // A narrow window: nothing wider than it but the tables' own scrolling.
+  Browser narrow(dir / "chromium-narrow", 420, 800);
+  ASSERT_TRUE(narrow.ok()) << narrow.error();
+  auto again = ApiServer::Start(*served->daemon, [&] {
+    ApiConfig api;
+    api.listen = "127.0.0.1:0";
+    return api;
+  }());
+  ASSERT_TRUE(again) << again.error().message;
+  const std::string base = fmt::format("http://127.0.0.1:{}/", (*again)->endpoint().port());
+  for (const char* view : {"#lines", "#sessions", "#paths"}) {
+    ASSERT_TRUE(narrow.Navigate(base + view)) << narrow.error();
+    ASSERT_TRUE(narrow.WaitFor("document.getElementById('live').textContent.includes('updated')"));
+    EXPECT_EQ(narrow.Eval("document.documentElement.scrollWidth <= window.innerWidth"), true)
+        << view << " is wider than the window: "
+        << narrow.Eval("document.documentElement.scrollWidth").dump();
+  }
+  Page small{narrow};
+  EXPECT_TRUE(small.Shot("lines-narrow"));
+  (*again)->Stop();
+}
+
 TEST(WebTest, ThePageAsksForTheTokenWhenTheApiNeedsOne) {
   lineup::testing::TempDir dir;
   std::ofstream(dir / "token") << "s3cret-token\n";
