@@ -238,8 +238,10 @@ json VerdictObject(const analyzer::Verdict& v) {
           {"violated", v.violated_metric}};
 }
 
-// The most recent PathSwitched events (newest last), from the log's tail.
-json Decisions(Daemon& daemon, std::size_t limit) {
+// The most recent events that `pick` turns into JSON (newest last), from the
+// log's tail: a growing span of positions, samples skipped.
+json Tail(Daemon& daemon, std::size_t limit,
+          const std::function<std::optional<json>(const store::Event&)>& pick) {
   json out = json::array();
   auto& log = daemon.log();
   const std::uint64_t head = log.head();
@@ -248,25 +250,84 @@ json Decisions(Daemon& daemon, std::size_t limit) {
   while (true) {
     found.clear();
     const std::uint64_t from = head > span ? head - span : 0;
-    (void)log.ReadPositions(
-        from, head, store::ReadFilter::WithoutSamples(), [&](const store::LogEntry& e) {
-          if (!e.event) return true;
-          if (const auto* s = std::get_if<store::PathSwitched>(&e.event->event.payload)) {
-            found.push_back({{"time", FormatTime(e.event->event.time)},
-                             {"traffic_class", s->traffic_class},
-                             {"from", s->from},
-                             {"to", s->to},
-                             {"rule", s->rule},
-                             {"reason", s->reason}});
-          }
-          return true;
-        });
+    (void)log.ReadPositions(from, head, store::ReadFilter::WithoutSamples(),
+                            [&](const store::LogEntry& e) {
+                              if (!e.event) return true;
+                              if (auto j = pick(e.event->event)) found.push_back(std::move(*j));
+                              return true;
+                            });
     if (found.size() >= limit || from == 0) break;
     span *= 4;
   }
   const std::size_t skip = found.size() > limit ? found.size() - limit : 0;
   for (std::size_t i = skip; i < found.size(); ++i) out.push_back(found[i]);
   return out;
+}
+
+// The most recent PathSwitched events (newest last).
+json Decisions(Daemon& daemon, std::size_t limit) {
+  return Tail(daemon, limit, [](const store::Event& e) -> std::optional<json> {
+    const auto* s = std::get_if<store::PathSwitched>(&e.payload);
+    if (!s) return std::nullopt;
+    return json{{"time", FormatTime(e.time)},
+                {"traffic_class", s->traffic_class},
+                {"from", s->from},
+                {"to", s->to},
+                {"rule", s->rule},
+                {"reason", s->reason}};
+  });
+}
+
+// What happened to the lines, newest last: violations and recoveries per SLA
+// class, outages and their ends, session faults, and path switches, each with
+// a sentence an operator reads ("text").
+json LineEvents(Daemon& daemon, std::size_t limit) {
+  return Tail(daemon, limit, [](const store::Event& e) -> std::optional<json> {
+    json j{{"time", FormatTime(e.time)}};
+    if (const auto* v = std::get_if<store::SlaViolated>(&e.payload)) {
+      const std::string why =
+          v->metric == "blackout"
+              ? std::string("blackout, nothing answered")
+              : fmt::format("{} {:.3g} over {:.3g}", v->metric, v->value, v->threshold);
+      j.update({{"kind", "violated"},
+                {"tunnel", v->tunnel},
+                {"sla_class", v->sla_class},
+                {"text", fmt::format("{} out of the {} SLA: {}", v->tunnel, v->sla_class, why)}});
+    } else if (const auto* r = std::get_if<store::SlaRecovered>(&e.payload)) {
+      j.update({{"kind", "recovered"},
+                {"tunnel", r->tunnel},
+                {"sla_class", r->sla_class},
+                {"text", fmt::format("{} back in the {} SLA ({} {:.3g})", r->tunnel, r->sla_class,
+                                     r->metric, r->value)}});
+    } else if (const auto* d = std::get_if<store::TunnelDown>(&e.payload)) {
+      j.update({{"kind", "down"},
+                {"tunnel", d->tunnel},
+                {"text", fmt::format("{} down: {} probes in a row unanswered", d->tunnel,
+                                     d->consecutive_lost)}});
+    } else if (const auto* u = std::get_if<store::TunnelUp>(&e.payload)) {
+      j.update({{"kind", "up"}, {"tunnel", u->tunnel}, {"text", u->tunnel + " answers again"}});
+    } else if (const auto* f = std::get_if<store::SessionFault>(&e.payload)) {
+      j.update({{"kind", "session_fault"},
+                {"tunnel", f->tunnel},
+                {"session", f->session},
+                {"text", fmt::format("session {} unanswered while {} answers (a session fault)",
+                                     f->session, f->tunnel)}});
+    } else if (const auto* sr = std::get_if<store::SessionRecovered>(&e.payload)) {
+      j.update({{"kind", "session_recovered"},
+                {"tunnel", sr->tunnel},
+                {"session", sr->session},
+                {"text", fmt::format("session {} answers again", sr->session)}});
+    } else if (const auto* p = std::get_if<store::PathSwitched>(&e.payload)) {
+      j.update({{"kind", "switch"},
+                {"tunnel", p->to},
+                {"traffic_class", p->traffic_class},
+                {"text", fmt::format("{} moved {} -> {} ({})", p->traffic_class,
+                                     p->from.empty() ? "-" : p->from, p->to, p->rule)}});
+    } else {
+      return std::nullopt;
+    }
+    return j;
+  });
 }
 
 // A configuration error as the API reports it: the whole message, and each
@@ -905,6 +966,18 @@ Routed RouteUnguarded(Daemon& daemon, Jobs& jobs, const HttpRequest& request,
   if (what == "report" && parts.size() == 2) {
     if (auto bad = only({"GET"})) return answer(*bad);
     return answer(Report(daemon, query));
+  }
+  if (what == "events" && parts.size() == 2) {
+    if (auto bad = only({"GET"})) return answer(*bad);
+    std::size_t limit = 50;
+    if (query.count("limit")) {
+      try {
+        limit = std::clamp<std::size_t>(std::stoul(query["limit"]), 1, 1000);
+      } catch (const std::exception&) {
+        return answer(Problem(400, "limit must be a whole number 1-1000"));
+      }
+    }
+    return answer(Json(200, LineEvents(daemon, limit)));
   }
   if (what == "decisions" && parts.size() == 2) {
     if (auto bad = only({"GET"})) return answer(*bad);

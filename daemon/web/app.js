@@ -710,9 +710,16 @@ function showLiveness() {
 // Lines, worst first: down, then unknown (no fresh measurement), then by how
 // many classes they miss, then by session faults; names before ids.
 async function loadLines() {
-  const [tunnels, ranking, paths] = await Promise.all([api('GET', '/api/tunnels'), api('GET', '/api/ranking'),
-    api('GET', '/api/paths')]);
-  if (!tunnels.ok || !ranking.ok || !paths.ok) return;
+  const [tunnels, ranking, paths, events] = await Promise.all([api('GET', '/api/tunnels'), api('GET', '/api/ranking'),
+    api('GET', '/api/paths'), api('GET', '/api/events?limit=50')]);
+  if (!tunnels.ok || !ranking.ok || !paths.ok || !events.ok) return;
+  const labels = {violated: 'out of SLA', recovered: 'back in SLA', down: 'down', up: 'up',
+    session_fault: 'session fault', session_recovered: 'session back', switch: 'switch'};
+  const happened = events.data.slice().reverse().map((e) => h('tr', {class: 'event-' + e.kind},
+    h('td', {}, when(e.time)), h('td', {}, h('strong', {}, labels[e.kind] || e.kind)), h('td', {}, e.tunnel || '–'),
+    h('td', {}, e.text)));
+  if (happened.length === 0) happened.push(h('tr', {}, h('td', {colspan: 4, class: 'muted'}, 'Nothing has happened yet.')));
+  $('#events tbody').replaceChildren(...happened);
   const lines = new Map();
   const line = (name) => {
     if (!lines.has(name)) lines.set(name, {name, site: '', down: false, unknown: false, out: [], worst: null, carries: [], sessions: 0, faulty: 0});
@@ -742,8 +749,8 @@ async function loadLines() {
     return h('tr', {'data-line': l.name, class: 'line-' + state.replace(/ /g, '-')},
       h('th', {scope: 'row'}, l.name), h('td', {}, l.site || '–'), h('td', {}, h('strong', {}, state)),
       // A dark line has no delay to show, only its loss.
-      h('td', {}, l.out.join(', ') || '–'), h('td', {}, fixed(!l.down && l.worst && l.worst.latency_ms, 1)),
-      h('td', {}, fixed(!l.down && l.worst && l.worst.jitter_ms, 1)), h('td', {}, fixed(l.worst && l.worst.loss_percent, 2)),
+      h('td', {}, l.out.join(', ') || '–'), h('td', {}, fixed(!l.down && l.worst && l.worst.latency_ms, 2)),
+      h('td', {}, fixed(!l.down && l.worst && l.worst.jitter_ms, 2)), h('td', {}, fixed(l.worst && l.worst.loss_percent, 2)),
       h('td', {}, l.carries.join(', ') || '–'),
       h('td', {}, l.sessions + (l.faulty ? ' (' + l.faulty + ' unanswered)' : '')));
   });

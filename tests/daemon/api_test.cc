@@ -151,6 +151,12 @@ reflectors:
   auto decisions = json::parse(Call(at, http::verb::get, "/api/decisions?limit=5").body);
   ASSERT_FALSE(decisions.empty());
   EXPECT_EQ(decisions[0]["rule"], "initial");
+  auto events = json::parse(Call(at, http::verb::get, "/api/events?limit=1000").body);
+  ASSERT_TRUE(events.is_array());
+  bool switched = false;
+  for (const auto& e : events) switched |= e["kind"] == "switch" && e["traffic_class"] == "voice";
+  EXPECT_TRUE(switched) << events.dump(2);
+  EXPECT_EQ(Call(at, http::verb::get, "/api/events?limit=x").status, 400);
 
   // Prometheus text.
   auto metrics = Call(at, http::verb::get, "/metrics");

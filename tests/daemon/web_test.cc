@@ -445,6 +445,9 @@ reflectors:
   EXPECT_NE(page.Text("[data-line=good]").find("paris"), std::string::npos);
   EXPECT_EQ(b.Eval("document.getElementById('down').hidden"), true);
   EXPECT_NE(page.Text("#live").find("updated"), std::string::npos);
+  // The events: the dark line's outage and the first placements, newest first.
+  ASSERT_TRUE(page.WaitText("#events", "dark down:")) << page.Text("#events");
+  EXPECT_TRUE(page.WaitText("#events", "voice moved - -> good (initial)")) << page.Text("#events");
   EXPECT_TRUE(page.Shot("lines"));
 
   // The daemon goes away: within a poll the banner says so and the clock stops.
