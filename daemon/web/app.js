@@ -183,7 +183,7 @@ function renderSessions() {
     const v = verdict(x.last);
     const running = x.running && x.progress;
     rows.push(h('tr', {id: 'row-' + x.id, 'data-id': x.id, 'data-name': x.name},
-      h('td', {}, h('code', {}, x.id), h('div', {class: 'muted'}, x.name)),
+      h('td', {}, h('strong', {}, x.name), h('div', {class: 'muted'}, h('code', {}, x.id))),
       h('td', {}, x.tunnel || h('span', {class: 'muted', title: 'on no tunnel: results only, never a path'}, 'diagnostic'),
         x.fault ? h('div', {}, h('span', {class: 'badge warn', title: 'unanswered while the tunnel\'s other sessions are answered: a session fault, not a line outage'}, 'session fault')) : null),
       h('td', {}, params(x)),
@@ -287,20 +287,24 @@ function chart(history) {
   }
   const top = Math.max(...runs.map((r) => nsMs(r.round_trip.max_ns) || 0), 0.001) * 1.1;
   const maxLoss = Math.max(...runs.map((r) => lossPct(r)), 1);
-  const x = (i) => L + (runs.length === 1 ? (W - L - R) / 2 : (i * (W - L - R)) / (runs.length - 1));
+  // Placed by when each run started, so a pause or a missed run shows as a gap.
+  const t = (r) => Number(r.started_unix_ns) / 1e6;  // ms since the epoch
+  const t0 = t(runs[0]), t1 = t(runs[runs.length - 1]);
+  const clock = (when) => new Date(when).toISOString().slice(11, 19);
+  const x = (i) => L + (t1 <= t0 ? (W - L - R) / 2 : ((t(runs[i]) - t0) * (W - L - R)) / (t1 - t0));
   const y = (v) => T + (H - T - B) * (1 - v / top);
   const ly = (v) => T + (H - T - B) * (1 - v / maxLoss);
-  const bw = Math.max(2, (W - L - R) / runs.length / 2);
+  const bw = Math.max(2, Math.min(12, (W - L - R) / runs.length / 2));
   runs.forEach((r, i) => {
     if (lossPct(r) > 0) svg.append(s('rect', {class: 'loss', x: x(i) - bw / 2, y: ly(lossPct(r)), width: bw, height: H - B - ly(lossPct(r))},
-      s('title', {}, `run ${r.run}: ${pct(lossPct(r))} lost`)));
+      s('title', {}, `run ${r.run} at ${clock(t(r))}: ${pct(lossPct(r))} lost`)));
   });
   const upper = runs.map((r, i) => `${x(i)},${y(nsMs(r.round_trip.max_ns))}`);
   const lower = runs.map((r, i) => `${x(i)},${y(nsMs(r.round_trip.min_ns))}`).reverse();
   svg.append(s('polygon', {class: 'band', points: upper.concat(lower).join(' ')}));
   svg.append(s('polyline', {class: 'mean', points: runs.map((r, i) => `${x(i)},${y(nsMs(r.round_trip.mean_ns))}`).join(' ')}));
   runs.forEach((r, i) => svg.append(s('circle', {cx: x(i), cy: y(nsMs(r.round_trip.mean_ns)), r: 2.5, fill: '#1d5fbf'},
-    s('title', {}, `run ${r.run}: mean ${ms(nsMs(r.round_trip.mean_ns))} ms, min ${ms(nsMs(r.round_trip.min_ns))}, max ${ms(nsMs(r.round_trip.max_ns))}, jitter ${ms(nsMs(r.round_trip.jitter_ns))} ms, loss ${pct(lossPct(r))}`))));
+    s('title', {}, `run ${r.run} at ${clock(t(r))}: mean ${ms(nsMs(r.round_trip.mean_ns))} ms, min ${ms(nsMs(r.round_trip.min_ns))}, max ${ms(nsMs(r.round_trip.max_ns))}, jitter ${ms(nsMs(r.round_trip.jitter_ns))} ms, loss ${pct(lossPct(r))}`))));
   svg.append(s('line', {class: 'axis', x1: L, y1: H - B, x2: W - R, y2: H - B}));
   svg.append(s('line', {class: 'axis', x1: L, y1: T, x2: L, y2: H - B}));
   svg.append(s('text', {x: L - 4, y: T + 8, 'text-anchor': 'end'}, ms(top)));
@@ -308,8 +312,9 @@ function chart(history) {
   svg.append(s('text', {x: 2, y: H / 2, transform: `rotate(-90 8 ${H / 2})`}, 'RTT ms'));
   svg.append(s('text', {x: W - R + 4, y: T + 8}, pct(maxLoss)));
   svg.append(s('text', {x: W - R + 4, y: H - B}, 'loss'));
-  svg.append(s('text', {x: L, y: H - 8}, 'run ' + runs[0].run));
-  svg.append(s('text', {x: W - R, y: H - 8, 'text-anchor': 'end'}, 'run ' + runs[runs.length - 1].run));
+  svg.append(s('text', {x: L, y: H - 8}, clock(t0)));
+  svg.append(s('text', {x: (L + W - R) / 2, y: H - 8, 'text-anchor': 'middle'}, 'UTC, by start of run'));
+  svg.append(s('text', {x: W - R, y: H - 8, 'text-anchor': 'end'}, clock(t1)));
   return svg;
 }
 

@@ -191,6 +191,9 @@ analyzer:
       fmt::format("document.querySelector({})", JsString(Detail(id) + " svg.chart circle"))))
       << page.Text(Detail(id));
   EXPECT_NE(page.Text(Detail(id)).find("Outbound"), std::string::npos);
+  // A time axis: the runs are placed by when they started.
+  EXPECT_NE(page.Text(Detail(id) + " svg.chart").find("UTC, by start of run"), std::string::npos)
+      << page.Text(Detail(id) + " svg.chart");
   EXPECT_GE(b.Eval(fmt::format("document.querySelectorAll({}).length",
                                JsString(Detail(id) + " table.history tbody tr"))),
             1);
