@@ -44,6 +44,7 @@ struct RunOptions {
   std::string api;
   bool lab = false;
   bool quiet = false;
+  bool verbose = false;
   bool check = false;
 };
 
@@ -135,7 +136,7 @@ int Run(const RunOptions& o) {
   std::mutex print;
   daemon::DaemonOptions options;
   options.version = Version();
-  if (!o.quiet) {
+  if (o.verbose && !o.quiet) {
     options.on_run = [&](const daemon::SessionView& s, const daemon::RunResult& r) {
       std::lock_guard lock(print);
       if (r.error) {
@@ -190,8 +191,8 @@ int Run(const RunOptions& o) {
                        d.config().responders.size(), base);
   };
   systemd.Ready(status());
-  std::string last_rankings, last_paths;
-  WallTime last_shown = began;
+  std::string last_paths;
+  std::uint64_t seen = d.log().head();  // events from here on are news
   while (true) {
     std::this_thread::sleep_for(200ms);
     // The keep-alive only while the daemon answers (its state lock is free).
@@ -247,40 +248,46 @@ int Run(const RunOptions& o) {
     }
     if (duration && clock.Now() - began >= *duration) break;
     if (o.quiet) continue;
-    // The ranking is shown when a line's SLA state in a class or the class's
-    // line changes, and at least every 30 s. Scores move with every probe, and
-    // equal lines swap places in the order: neither is a change.
-    std::string rankings, key;
-    std::map<std::string, std::string> line_of;
-    for (const auto& [cls, a] : d.Paths()) line_of[cls] = a.to;
-    for (const auto& [cls, ranking] : d.Rankings()) {
-      std::string line;
-      std::set<std::string> states;
-      for (const auto& v : ranking) {
-        if (!v.judged) continue;
-        const char* state = v.down ? " (down)" : !v.compliant ? " (out of SLA)" : "";
-        states.insert(v.tunnel + state);
-        line += fmt::format("{}{} {:.2f}{}", line.empty() ? "" : " > ", v.tunnel, v.score, state);
-      }
-      key += cls + "->" + line_of[cls] + ":";
-      for (const auto& s : states) key += s + ",";
-      key += ";";
-      if (!line.empty()) rankings += fmt::format("  {:<10} {}\n", cls, line);
+    // What an operator wants to see as it happens: each line's state when it
+    // changes and each decision with its reason (from the log, as the page's
+    // events), and the ranking when a class's line changes; no ranking for
+    // scores that move with every probe or equal lines that swap places.
+    std::string events;
+    if (const std::uint64_t head = d.log().head(); head > seen) {
+      (void)d.log().ReadPositions(
+          seen, head, store::ReadFilter::WithoutSamples(), [&](const store::LogEntry& e) {
+            if (!e.event) return true;
+            const auto j = daemon::LineEventOf(e.event->event);
+            if (!j) return true;
+            const std::string time = j->value("time", "");
+            events += fmt::format("{}  {}{}\n", time.size() > 19 ? time.substr(11, 8) : time,
+                                  j->value("text", ""),
+                                  j->contains("reason") ? ": " + j->value("reason", "") : "");
+            return true;
+          });
+      seen = head;
     }
-    const bool stale = clock.Now() - last_shown >= 30s;
-    std::string paths;
-    for (const auto& [cls, a] : d.Paths()) {
-      paths += fmt::format("  {:<10} -> {:<12} ({})\n", cls, a.to.empty() ? "none" : a.to, a.rule);
+    std::string lines_now;
+    for (const auto& [cls, a] : d.Paths()) lines_now += cls + "->" + a.to + ";";
+    std::string rankings;
+    if (lines_now != last_paths) {
+      for (const auto& [cls, ranking] : d.Rankings()) {
+        std::string line;
+        for (const auto& v : ranking) {
+          if (!v.judged) continue;
+          const char* state = v.down ? " (down)" : !v.compliant ? " (out of SLA)" : "";
+          line += fmt::format("{}{} {:.2f}{}", line.empty() ? "" : " > ", v.tunnel, v.score, state);
+        }
+        if (!line.empty()) rankings += fmt::format("  {:<10} {}\n", cls, line);
+      }
     }
     std::lock_guard lock(print);
-    if (!rankings.empty() && (key != last_rankings || stale)) {
+    std::cout << events;
+    if (!rankings.empty()) {
       std::cout << "ranking (score 0-1, higher is better)\n" << rankings;
-      last_rankings = key;
-      last_shown = clock.Now();
+      last_paths = lines_now;
     }
-    if (!paths.empty() && paths != last_paths) std::cout << "paths\n" << paths;
     std::cout << std::flush;
-    last_paths = paths;
   }
   systemd.Stopping();
   const std::string log_dir = d.config().log_dir;
@@ -437,6 +444,7 @@ analyzer:
   if (!o.duration.empty()) argv.insert(argv.end(), {"--for", o.duration});
   if (!o.api.empty()) argv.insert(argv.end(), {"--api", o.api});
   if (o.quiet) argv.push_back("-q");
+  if (o.verbose) argv.push_back("-v");
   std::cout
       << fmt::format(
              "the daemon runs in {0}-edge (its API there: ip netns exec {0}-edge lineup paths)\n",
@@ -472,6 +480,8 @@ void AddRunCommand(CLI::App& app, Runner& run) {
   cmd->add_option("--for", o->duration, "Stop after this long (default: until SIGTERM/SIGINT)");
   cmd->add_option("--report", o->report, "Where to write the HTML SLA report at exit ('' for none)")
       ->capture_default_str();
+  cmd->add_flag("-v,--verbose", o->verbose,
+                "Also a line per run of every session (RTT, jitter, loss)");
   cmd->add_flag("-q,--quiet", o->quiet,
                 "Nothing on stdout: no live output, no report; where it listens and the API's "
                 "address go to stderr");

@@ -278,57 +278,60 @@ json Decisions(Daemon& daemon, std::size_t limit) {
   });
 }
 
-// What happened to the lines, newest last: violations and recoveries per SLA
-// class, outages and their ends, session faults, and path switches, each with
-// a sentence an operator reads ("text").
-json LineEvents(Daemon& daemon, std::size_t limit) {
-  return Tail(daemon, limit, [](const store::Event& e) -> std::optional<json> {
-    json j{{"time", FormatTime(e.time)}};
-    if (const auto* v = std::get_if<store::SlaViolated>(&e.payload)) {
-      const std::string why =
-          v->metric == "blackout"
-              ? std::string("blackout, nothing answered")
-              : fmt::format("{} {:.3g} over {:.3g}", v->metric, v->value, v->threshold);
-      j.update({{"kind", "violated"},
-                {"tunnel", v->tunnel},
-                {"sla_class", v->sla_class},
-                {"text", fmt::format("{} out of the {} SLA: {}", v->tunnel, v->sla_class, why)}});
-    } else if (const auto* r = std::get_if<store::SlaRecovered>(&e.payload)) {
-      j.update({{"kind", "recovered"},
-                {"tunnel", r->tunnel},
-                {"sla_class", r->sla_class},
-                {"text", fmt::format("{} back in the {} SLA ({} {:.3g})", r->tunnel, r->sla_class,
-                                     r->metric, r->value)}});
-    } else if (const auto* d = std::get_if<store::TunnelDown>(&e.payload)) {
-      j.update({{"kind", "down"},
-                {"tunnel", d->tunnel},
-                {"text", fmt::format("{} down: {} probes in a row unanswered", d->tunnel,
-                                     d->consecutive_lost)}});
-    } else if (const auto* u = std::get_if<store::TunnelUp>(&e.payload)) {
-      j.update({{"kind", "up"}, {"tunnel", u->tunnel}, {"text", u->tunnel + " answers again"}});
-    } else if (const auto* f = std::get_if<store::SessionFault>(&e.payload)) {
-      j.update({{"kind", "session_fault"},
-                {"tunnel", f->tunnel},
-                {"session", f->session},
-                {"text", fmt::format("session {} unanswered while {} answers (a session fault)",
-                                     f->session, f->tunnel)}});
-    } else if (const auto* sr = std::get_if<store::SessionRecovered>(&e.payload)) {
-      j.update({{"kind", "session_recovered"},
-                {"tunnel", sr->tunnel},
-                {"session", sr->session},
-                {"text", fmt::format("session {} answers again", sr->session)}});
-    } else if (const auto* p = std::get_if<store::PathSwitched>(&e.payload)) {
-      j.update({{"kind", "switch"},
-                {"tunnel", p->to},
-                {"traffic_class", p->traffic_class},
-                {"text", fmt::format("{} moved {} -> {} ({})", p->traffic_class,
-                                     p->from.empty() ? "-" : p->from, p->to, p->rule)}});
-    } else {
-      return std::nullopt;
-    }
-    return j;
-  });
+}  // namespace
+
+std::optional<json> LineEventOf(const store::Event& e) {
+  json j{{"time", FormatTime(e.time)}};
+  if (const auto* v = std::get_if<store::SlaViolated>(&e.payload)) {
+    const std::string why =
+        v->metric == "blackout"
+            ? std::string("blackout, nothing answered")
+            : fmt::format("{} {:.3g} over {:.3g}", v->metric, v->value, v->threshold);
+    j.update({{"kind", "violated"},
+              {"tunnel", v->tunnel},
+              {"sla_class", v->sla_class},
+              {"text", fmt::format("{} out of the {} SLA: {}", v->tunnel, v->sla_class, why)}});
+  } else if (const auto* r = std::get_if<store::SlaRecovered>(&e.payload)) {
+    j.update({{"kind", "recovered"},
+              {"tunnel", r->tunnel},
+              {"sla_class", r->sla_class},
+              {"text", fmt::format("{} back in the {} SLA ({} {:.3g})", r->tunnel, r->sla_class,
+                                   r->metric, r->value)}});
+  } else if (const auto* d = std::get_if<store::TunnelDown>(&e.payload)) {
+    j.update({{"kind", "down"},
+              {"tunnel", d->tunnel},
+              {"text", fmt::format("{} down: {} probes in a row unanswered", d->tunnel,
+                                   d->consecutive_lost)}});
+  } else if (const auto* u = std::get_if<store::TunnelUp>(&e.payload)) {
+    j.update({{"kind", "up"}, {"tunnel", u->tunnel}, {"text", u->tunnel + " answers again"}});
+  } else if (const auto* f = std::get_if<store::SessionFault>(&e.payload)) {
+    j.update({{"kind", "session_fault"},
+              {"tunnel", f->tunnel},
+              {"session", f->session},
+              {"text", fmt::format("session {} unanswered while {} answers (a session fault)",
+                                   f->session, f->tunnel)}});
+  } else if (const auto* sr = std::get_if<store::SessionRecovered>(&e.payload)) {
+    j.update({{"kind", "session_recovered"},
+              {"tunnel", sr->tunnel},
+              {"session", sr->session},
+              {"text", fmt::format("session {} answers again", sr->session)}});
+  } else if (const auto* p = std::get_if<store::PathSwitched>(&e.payload)) {
+    j.update({{"kind", "switch"},
+              {"tunnel", p->to},
+              {"traffic_class", p->traffic_class},
+              {"reason", p->reason},
+              {"text", fmt::format("{} moved {} -> {} ({})", p->traffic_class,
+                                   p->from.empty() ? "-" : p->from, p->to, p->rule)}});
+  } else {
+    return std::nullopt;
+  }
+  return j;
 }
+
+namespace {
+
+// What happened to the lines, newest last (LineEventOf each).
+json LineEvents(Daemon& daemon, std::size_t limit) { return Tail(daemon, limit, LineEventOf); }
 
 // A configuration error as the API reports it: the whole message, and each
 // problem with the field of the changed session or reflector it is about

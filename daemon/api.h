@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 
@@ -60,6 +61,10 @@ Routed Route(Daemon& daemon, Jobs& jobs, const HttpRequest& request, const std::
 
 std::string SessionJson(const SessionView& session);
 std::string RunJson(const RunResult& run);
+// An event that tells what happened to a line (violated, recovered, down, up,
+// session_fault, session_recovered, switch) as GET /api/events gives it, with
+// a sentence ("text"); nullopt for any other event.
+std::optional<nlohmann::json> LineEventOf(const store::Event& event);
 
 class ApiServer {
  public:

@@ -622,13 +622,21 @@ TEST(LineupCliTest, RunWithoutAFileIsTheMainJob) {
   Ran r = Lineup({kLineup, "run", "--for", "6s", "--log-dir", dir.path() + "/log", "--report",
                   dir.path() + "/report.html", "--api", "127.0.0.1:0"});
   EXPECT_EQ(r.status, 0) << r.err;
-  for (const char* text : {"lineup run: 3 sessions, 3 responders",
-                           "listening on 127.0.1.1:", "API on http://127.0.0.1:", "line-a/probe",
-                           "loss 0/20", "ranking (score 0-1, higher is better)", "paths",
+  // Decisions with their reasons and the ranking when a class's line changes;
+  // no line per run unless -v.
+  for (const char* text : {"lineup run: 3 sessions, 3 responders", "listening on 127.0.1.1:",
+                           "API on http://127.0.0.1:", "voice moved - -> line-",
+                           "(initial): ", "ranking (score 0-1, higher is better)",
                            "stopped; the log is flushed", "SLA report", "report with plots"}) {
     EXPECT_NE(r.out.find(text), std::string::npos) << text << "\n" << r.out;
   }
+  EXPECT_EQ(r.out.find("loss 0/20"), std::string::npos) << r.out;
   EXPECT_TRUE(std::filesystem::exists(dir.path() + "/report.html"));
+  Ran verbose = Lineup({kLineup, "run", "--for", "3s", "--log-dir", dir.path() + "/log2",
+                        "--report", "", "--api", "127.0.0.1:0", "-v"});
+  EXPECT_EQ(verbose.status, 0) << verbose.err;
+  EXPECT_NE(verbose.out.find("line-a/probe"), std::string::npos) << verbose.out;
+  EXPECT_NE(verbose.out.find("loss 0/20"), std::string::npos) << verbose.out;
 }
 
 // SIGHUP reloads the file; an invalid one is refused with its errors and the
@@ -647,7 +655,7 @@ TEST(LineupCliTest, RunReloadsOnSighupAndKeepsTheConfigurationOnErrors) {
                                "\"}\n  - {listen: \"127.0.2.2:" + port + "\"}\n";
   };
   write("  x: {local: 127.0.0.1, remote: 127.0.2.1, probes: [p]}\n");
-  Subprocess run({kLineup, "run", "-c", path, "--report", "", "--api", "127.0.0.1:0"});
+  Subprocess run({kLineup, "run", "-c", path, "--report", "", "--api", "127.0.0.1:0", "-v"});
   ASSERT_TRUE(run.WaitForOutput("x/p", 10'000)) << run.Stdout() << run.Stderr();
 
   std::ofstream(path) << "tunnels:\n  x: {remote: nowhere, probes: [p]}\n";
