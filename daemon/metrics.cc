@@ -183,6 +183,24 @@ std::string Metrics(Daemon& daemon) {
       tunnel_loss.Add(labels).Set(v.loss_percent / 100);
     }
   }
+  // One series per line and state, 1 for the state it is in: what a status
+  // panel or an alert on "not up" reads. A session fault is the line's own
+  // state only while the line is up otherwise.
+  std::map<std::string, bool> faulty;
+  for (const auto& s : daemon.LineSessions()) {
+    if (!s.tunnel.empty()) faulty[s.tunnel] = faulty[s.tunnel] || s.fault;
+  }
+  auto& state = Gauge(r, "lineup_line_state",
+                      "1 for the line's state (up, down, unknown, fault: a session unanswered "
+                      "while the line answers), 0 for the others");
+  for (const auto& [tunnel, is_down] : down) {
+    const std::string now = is_down           ? "down"
+                            : unknown[tunnel] ? "unknown"
+                            : faulty[tunnel]  ? "fault"
+                                              : "up";
+    for (const char* each : {"up", "down", "unknown", "fault"})
+      state.Add({{"tunnel", tunnel}, {"state", each}}).Set(now == each ? 1 : 0);
+  }
   auto& down_g = Gauge(r, "lineup_tunnel_down", "1 while the tunnel is in a blackout");
   for (const auto& [tunnel, is_down] : down) down_g.Add({{"tunnel", tunnel}}).Set(is_down ? 1 : 0);
   auto& unknown_g = Gauge(r, "lineup_tunnel_unknown",

@@ -116,6 +116,20 @@ TEST(InstallTest, TheDebianPackageIsTheEdgeProgramAndLintianClean) {
         "./usr/share/man/man1/lineup.1.gz", "./usr/share/doc/lineup/copyright"}) {
     EXPECT_NE(contents.find(file), std::string::npos) << file << "\n" << contents;
   }
+  // Unpacked into a fresh root, the program runs from there and checks the
+  // configuration it ships.
+  const std::string root = dir.path() + "/root";
+  said.clear();
+  ASSERT_EQ(Shell("dpkg-deb -x " + deb + " " + root, said), 0) << said;
+  said.clear();
+  EXPECT_EQ(Shell(root + "/usr/bin/lineup --version", said), 0) << said;
+  EXPECT_EQ(said.rfind("lineup ", 0), 0u) << said;
+  said.clear();
+  EXPECT_EQ(Shell(root + "/usr/bin/lineup run --check -c " + root +
+                      "/usr/share/doc/lineup/examples/lineup.yaml",
+                  said),
+            0)
+      << said;
   std::string depends;
   ASSERT_EQ(Shell("dpkg-deb -f " + deb + " Depends", depends), 0) << depends;
   EXPECT_NE(depends.find("libprometheus-cpp-core"), std::string::npos) << depends;

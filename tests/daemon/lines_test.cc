@@ -174,6 +174,9 @@ traffic_classes:
   EXPECT_NE(metrics.find("lineup_session_fault{session=\"a/voice\",tunnel=\"a\"} 0"),
             std::string::npos);
   EXPECT_NE(metrics.find("lineup_tunnel_down{tunnel=\"a\"} 0"), std::string::npos);
+  EXPECT_NE(metrics.find("lineup_line_state{state=\"fault\",tunnel=\"a\"} 1"), std::string::npos)
+      << metrics;
+  EXPECT_NE(metrics.find("lineup_line_state{state=\"down\",tunnel=\"a\"} 0"), std::string::npos);
   d->Stop();
 }
 
