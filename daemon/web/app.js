@@ -157,7 +157,8 @@ function clearErrors(form, general) {
 
 async function loadSessions() {
   const q = new URLSearchParams({offset: state.offset, limit: PAGE_SIZE, q: state.filter});
-  const r = await api('GET', '/api/sessions?' + q);
+  const [r, changes] = await Promise.all([api('GET', '/api/sessions?' + q), api('GET', '/api/changes')]);
+  if (changes.ok) showChanges(changes.data);
   if (!r.ok) return;
   state.page = r.data;
   if (state.offset > 0 && state.offset >= r.data.total) {  // the page emptied (deleted, filtered)
@@ -364,6 +365,21 @@ async function runSession(x) {
   } else {
     state.detail.set(x.id, {kind: 'run', run: {error: (r.data && r.data.error) || 'no answer'}});
   }
+  await loadSessions();
+}
+
+// What the API changed on top of the file (kept over reloads and restarts),
+// with a button that drops it all.
+function showChanges(c) {
+  $('#changes').hidden = c.count === 0;
+  const what = c.changes.map((x) => `${x.kind} ${x.name || x.id} ${x.change}`).join(', ');
+  $('#changes-text').textContent = `${c.count} change${c.count === 1 ? '' : 's'} made here, on top of the configuration file (kept over reloads and restarts): ${what}. `;
+}
+
+async function resetChanges() {
+  if (!await confirmDelete('Drop every change made through the page or the API? The configuration file then applies as written.')) return;
+  const r = await api('DELETE', '/api/changes');
+  setLive(r.ok ? `dropped ${r.data.reset} changes: the file applies` : 'not dropped: ' + (r.data && r.data.error));
   await loadSessions();
 }
 
@@ -779,6 +795,7 @@ async function start() {
   $('#prev').addEventListener('click', () => { state.offset = Math.max(0, state.offset - PAGE_SIZE); loadSessions(); });
   $('#next').addEventListener('click', () => { state.offset += PAGE_SIZE; loadSessions(); });
   $('#add-sender').addEventListener('click', () => openSender(null));
+  $('#changes-reset').addEventListener('click', resetChanges);
   $('#sender-form').addEventListener('submit', submitSender);
   $('#sender-form').addEventListener('change', senderFormChanged);
   $('#f-tunnel').addEventListener('change', () => {

@@ -259,6 +259,17 @@ analyzer:
   ASSERT_TRUE(b.WaitFor(fmt::format("!document.getElementById({})", JsString("row-" + id))));
   EXPECT_FALSE(d.Session(id));
 
+  // What was changed here stays on top of the file, and says so; one button
+  // (confirmed) drops it.
+  ASSERT_TRUE(page.WaitText("#changes-text", "on top of the configuration file"))
+      << page.Text("#changes");
+  EXPECT_NE(page.Text("#changes-text").find("web-probe"), std::string::npos);
+  ASSERT_TRUE(page.Click("#changes-reset"));
+  ASSERT_TRUE(b.WaitFor("document.getElementById('confirm-dialog').open"));
+  ASSERT_TRUE(page.Click("#confirm-yes"));
+  ASSERT_TRUE(b.WaitFor("document.getElementById('changes').hidden"));
+  EXPECT_EQ(d.config().api_changes, "{}");
+
   // Responders: counters that move on their own (the probes keep coming).
   ASSERT_TRUE(b.Navigate(base + "#responders"));
   ASSERT_TRUE(b.WaitFor("document.querySelectorAll('#responders tbody tr[data-id]').length === 2"));
