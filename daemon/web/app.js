@@ -237,7 +237,23 @@ function renderDetail(x, d) {
     h('div', {},
       h('h3', {}, 'Last run'),
       last ? [h('p', {}, when(last.started) + ' – ' + when(last.finished), ', ', runLine(last)), statsTable(last)] : h('p', {class: 'muted'}, 'No run yet.')),
-    h('div', {}, h('h3', {}, `Recent runs (${d.history.length})`), chart(d.history), historyTable(d.history)));
+    h('div', {}, h('h3', {}, `Recent runs (${d.history.length})`), rangePicker(d), chart(inRange(d)), historyTable(d.history)));
+}
+
+// The chart's time range: the last 10 minutes, hour, 6 hours, or every run kept.
+const RANGES = [[600, 'last 10 min'], [3600, 'last hour'], [6 * 3600, 'last 6 h'], [0, 'all kept']];
+function inRange(d) {
+  const seconds = d.range || 0;
+  if (!seconds) return d.history;
+  const from = (Date.now() - seconds * 1000) * 1e6;  // ns since the epoch
+  return d.history.filter((r) => Number(r.started_unix_ns) >= from);
+}
+function rangePicker(d) {
+  const select = h('select', {'aria-label': 'Chart range', class: 'range', onchange: (e) => {
+    d.range = Number(e.target.value);
+    renderSessions();
+  }}, RANGES.map(([v, label]) => h('option', {value: v, selected: (d.range || 0) === v || null}, label)));
+  return h('label', {class: 'range'}, 'Range ', select);
 }
 
 // The last ten runs, newest first.
@@ -321,7 +337,8 @@ function chart(history) {
 
 async function loadResults(id, runs) {
   const r = await api('GET', '/api/sessions/' + encodeURIComponent(id) + '/results');
-  if (r.ok) state.detail.set(id, {kind: 'results', runs, last: r.data.last, history: r.data.history});
+  const before = state.detail.get(id);  // keeps the chart's range over refreshes
+  if (r.ok) state.detail.set(id, {kind: 'results', runs, last: r.data.last, history: r.data.history, range: before && before.range});
 }
 
 async function toggleResults(x) {

@@ -191,9 +191,16 @@ analyzer:
       fmt::format("document.querySelector({})", JsString(Detail(id) + " svg.chart circle"))))
       << page.Text(Detail(id));
   EXPECT_NE(page.Text(Detail(id)).find("Outbound"), std::string::npos);
-  // A time axis: the runs are placed by when they started.
+  // A time axis: the runs are placed by when they started, over a range.
   EXPECT_NE(page.Text(Detail(id) + " svg.chart").find("UTC, by start of run"), std::string::npos)
       << page.Text(Detail(id) + " svg.chart");
+  ASSERT_TRUE(page.On(Detail(id) + " select.range",
+                      "e.value = '600'; e.dispatchEvent(new Event('change', {bubbles: true}))"));
+  ASSERT_TRUE(b.WaitFor(fmt::format("document.querySelector({}).value === '600'",
+                                    JsString(Detail(id) + " select.range"))));
+  EXPECT_GE(b.Eval(fmt::format("document.querySelectorAll({}).length",
+                               JsString(Detail(id) + " svg.chart circle"))),
+            1);
   EXPECT_GE(b.Eval(fmt::format("document.querySelectorAll({}).length",
                                JsString(Detail(id) + " table.history tbody tr"))),
             1);
