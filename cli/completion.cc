@@ -59,7 +59,7 @@ void AddCompletionCommand(CLI::App& app, Runner& run) {
                                  "/etc/bash_completion.d/lineup (the package installs it)");
   auto shell = std::make_shared<std::string>();
   cmd->add_option("shell", *shell, "bash")->required()->check(CLI::IsMember({"bash"}));
-  cmd->callback([&app, &run] {
+  cmd->callback([&app, &run, shell] {  // `shell` lives as long as the option writes to it
     run = [&app] {
       std::cout << BashScript(app);
       return 0;

@@ -419,6 +419,9 @@ sessions:
   probe: {{count: 20, interval: 50ms, port: 862, wait: 500ms}}
 analyzer:
   ranking_interval: 5s
+policy:   # the lab's, so the return shows within two minutes (defaults: 30s, 2m)
+  min_dwell: 10s
+  failback_delay: 20s
 )",
       prefix, log_dir);
   std::cout << "lab: three lines between network namespaces, impaired by ns-3 in real time:\n"

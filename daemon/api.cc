@@ -282,11 +282,15 @@ json Decisions(Daemon& daemon, std::size_t limit) {
 
 std::optional<json> LineEventOf(const store::Event& e) {
   json j{{"time", FormatTime(e.time)}};
+  // The unit of an SLA metric's value: loss in percent, MOS none, else ms.
+  auto unit = [](const std::string& metric) {
+    return metric == "loss" ? " %" : metric == "mos" ? "" : " ms";
+  };
   if (const auto* v = std::get_if<store::SlaViolated>(&e.payload)) {
-    const std::string why =
-        v->metric == "blackout"
-            ? std::string("blackout, nothing answered")
-            : fmt::format("{} {:.3g} over {:.3g}", v->metric, v->value, v->threshold);
+    const std::string why = v->metric == "blackout"
+                                ? std::string("blackout, nothing answered")
+                                : fmt::format("{} {:.3g}{} over {:.3g}{}", v->metric, v->value,
+                                              unit(v->metric), v->threshold, unit(v->metric));
     j.update({{"kind", "violated"},
               {"tunnel", v->tunnel},
               {"sla_class", v->sla_class},
@@ -295,8 +299,8 @@ std::optional<json> LineEventOf(const store::Event& e) {
     j.update({{"kind", "recovered"},
               {"tunnel", r->tunnel},
               {"sla_class", r->sla_class},
-              {"text", fmt::format("{} back in the {} SLA ({} {:.3g})", r->tunnel, r->sla_class,
-                                   r->metric, r->value)}});
+              {"text", fmt::format("{} back in the {} SLA ({} {:.3g}{})", r->tunnel, r->sla_class,
+                                   r->metric, r->value, unit(r->metric))}});
   } else if (const auto* d = std::get_if<store::TunnelDown>(&e.payload)) {
     j.update({{"kind", "down"},
               {"tunnel", d->tunnel},
