@@ -299,8 +299,13 @@ std::optional<json> LineEventOf(const store::Event& e) {
     j.update({{"kind", "recovered"},
               {"tunnel", r->tunnel},
               {"sla_class", r->sla_class},
-              {"text", fmt::format("{} back in the {} SLA ({} {:.3g}{})", r->tunnel, r->sla_class,
-                                   r->metric, r->value, unit(r->metric))}});
+              {"text",
+               r->metric == "blackout"
+                   ? fmt::format("{} back in the {} SLA: it answers again", r->tunnel, r->sla_class)
+               : r->metric == "unknown"
+                   ? fmt::format("{} back in the {} SLA: measured again", r->tunnel, r->sla_class)
+                   : fmt::format("{} back in the {} SLA ({} {:.3g}{})", r->tunnel, r->sla_class,
+                                 r->metric, r->value, unit(r->metric))}});
   } else if (const auto* d = std::get_if<store::TunnelDown>(&e.payload)) {
     j.update({{"kind", "down"},
               {"tunnel", d->tunnel},
