@@ -109,9 +109,15 @@ Result<WallTime> ParseTime(std::string_view text, WallTime now) {
   int year = 0, month = 0, day = 0, hour = 0, minute = 0;
   double second = 0;
   char zone = 0;
-  if (std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%lf%c", &year, &month, &day, &hour, &minute,
-                  &second, &zone) == 7 &&
-      zone == 'Z' && month >= 1 && month <= 12 && day >= 1 && day <= 31 && second < 61) {
+  // With seconds, or without as a browser's datetime-local input writes a
+  // whole minute ("2026-11-24T09:00Z").
+  const bool with_seconds = std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%lf%c", &year, &month, &day,
+                                        &hour, &minute, &second, &zone) == 7;
+  const bool minutes_only = !with_seconds && std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d%c", &year,
+                                                         &month, &day, &hour, &minute, &zone) == 6;
+  if (minutes_only) second = 0;
+  if ((with_seconds || minutes_only) && zone == 'Z' && month >= 1 && month <= 12 && day >= 1 &&
+      day <= 31 && second < 61) {
     tm.tm_year = year - 1900;
     tm.tm_mon = month - 1;
     tm.tm_mday = day;

@@ -682,8 +682,10 @@ function reportRange(seconds) {
 
 function reportLink() {
   const q = new URLSearchParams();
-  if ($('#rep-from').value) q.set('from', $('#rep-from').value + 'Z');
-  if ($('#rep-to').value) q.set('to', $('#rep-to').value + 'Z');
+  // A datetime-local input drops ':00' seconds; the API takes either form.
+  const utc = (v) => v + 'Z';
+  if ($('#rep-from').value) q.set('from', utc($('#rep-from').value));
+  if ($('#rep-to').value) q.set('to', utc($('#rep-to').value));
   $('#report-link').href = '/api/report?' + q;
 }
 

@@ -43,6 +43,10 @@ TEST(TimeTextTest, TimesRoundTripAndRelativeTimes) {
   EXPECT_EQ(*ParseTime("1795000000123456789", {}), t);
   EXPECT_FALSE(ParseTime("yesterday", t));
   EXPECT_FALSE(ParseTime("2026-13-01T00:00:00Z", t));
+  // A whole minute without seconds, as a browser's datetime-local input gives it.
+  EXPECT_EQ(*ParseTime("2026-11-18T11:06Z", {}),
+            FromUnixNanos(1'795'000'000'000'000'000 - 40'000'000'000));
+  EXPECT_FALSE(ParseTime("2026-11-18T11:06", t));
 }
 
 }  // namespace
