@@ -203,13 +203,13 @@ int Run(const RunOptions& o) {
     if (const int sig = g_signal.exchange(0); sig != 0) {
       if (sig != SIGHUP) break;
       systemd.Reloading();
+      // READY again however the reload ends (each refusal below continues).
       struct ReadyAgain {
         ServiceNotifier& n;
-        const std::function<std::string()>& status;
+        std::function<std::string()> status;
         ~ReadyAgain() { n.Ready(status()); }
       };
-      const std::function<std::string()> now_status = status;
-      ReadyAgain again{systemd, now_status};
+      const ReadyAgain again{systemd, status};
       if (o.config.empty()) {
         std::cerr << "lineup run: SIGHUP: the embedded default has no file to reload\n";
         continue;

@@ -979,19 +979,7 @@ Routed RouteUnguarded(Daemon& daemon, Jobs& jobs, const HttpRequest& request,
     if (auto bad = only({"GET"})) return answer(*bad);
     return answer(Report(daemon, query));
   }
-  if (what == "events" && parts.size() == 2) {
-    if (auto bad = only({"GET"})) return answer(*bad);
-    std::size_t limit = 50;
-    if (query.count("limit")) {
-      try {
-        limit = std::clamp<std::size_t>(std::stoul(query["limit"]), 1, 1000);
-      } catch (const std::exception&) {
-        return answer(Problem(400, "limit must be a whole number 1-1000"));
-      }
-    }
-    return answer(Json(200, LineEvents(daemon, limit)));
-  }
-  if (what == "decisions" && parts.size() == 2) {
+  if ((what == "events" || what == "decisions") && parts.size() == 2) {
     if (auto bad = only({"GET"})) return answer(*bad);
     std::size_t limit = 50;
     if (query.count("limit")) {
@@ -1001,7 +989,8 @@ Routed RouteUnguarded(Daemon& daemon, Jobs& jobs, const HttpRequest& request,
         return answer(Problem(400, "limit must be a number 1-1000"));
       }
     }
-    return answer(Json(200, Decisions(daemon, limit)));
+    return answer(
+        Json(200, what == "events" ? LineEvents(daemon, limit) : Decisions(daemon, limit)));
   }
   return answer(Problem(404, fmt::format("no such resource: {}", request.target)));
 }

@@ -12,21 +12,10 @@
 #include "tests/store/temp_dir.h"
 #include "tests/support/subprocess.h"
 
+using lineup::testing::ReadFile;
+using lineup::testing::Shell;
+
 namespace {
-
-int Shell(const std::string& command, std::string& said) {
-  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
-  if (pipe == nullptr) return -1;
-  for (char buf[512]; std::fgets(buf, sizeof buf, pipe);) said += buf;
-  return ::pclose(pipe);
-}
-
-std::string Read(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 TEST(InstallTest, AFreshRootGetsTheProgramItsManPageCompletionAndAUnitSystemdAccepts) {
   lineup::testing::TempDir dir;
@@ -47,7 +36,7 @@ TEST(InstallTest, AFreshRootGetsTheProgramItsManPageCompletionAndAUnitSystemdAcc
 
   // The completion knows the commands and their options, and is valid bash.
   const std::string completion = root + "/usr/share/bash-completion/completions/lineup";
-  const std::string script = Read(completion);
+  const std::string script = ReadFile(completion);
   for (const char* word : {"twping", "run", "changes", "--reset", "--padding", "-D"}) {
     EXPECT_NE(script.find(word), std::string::npos) << word;
   }
@@ -77,7 +66,7 @@ TEST(InstallTest, AFreshRootGetsTheProgramItsManPageCompletionAndAUnitSystemdAcc
   // systemd reads the unit as it is, the program path pointed at this root.
   const std::string analyze = lineup::testing::FindProgram("systemd-analyze");
   if (analyze.empty()) GTEST_SKIP() << "systemd-analyze is not installed";
-  std::string unit = Read(root + "/usr/lib/systemd/system/lineup.service");
+  std::string unit = ReadFile(root + "/usr/lib/systemd/system/lineup.service");
   unit = std::regex_replace(unit, std::regex("/usr/bin/lineup"), root + "/usr/bin/lineup");
   const std::string copy = dir.path() + "/lineup.service";
   std::ofstream(copy) << unit;

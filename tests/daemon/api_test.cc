@@ -205,12 +205,8 @@ reflectors:
     lineup::testing::TempDir scrape;
     const std::string file = scrape.path() + "/metrics.txt";
     std::ofstream(file) << metrics.body;
-    const std::string cmd = promtool + " check metrics < " + file + " 2>&1";
-    FILE* pipe = ::popen(cmd.c_str(), "r");
-    ASSERT_NE(pipe, nullptr);
     std::string said;
-    for (char buf[512]; std::fgets(buf, sizeof buf, pipe);) said += buf;
-    EXPECT_EQ(::pclose(pipe), 0) << said;
+    EXPECT_EQ(lineup::testing::Shell(promtool + " check metrics < " + file, said), 0) << said;
   }
 
   // Mistakes get a 4xx with a JSON error.

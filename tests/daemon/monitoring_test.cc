@@ -19,12 +19,8 @@
 namespace lineup::daemon {
 namespace {
 
-std::string Read(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+using lineup::testing::ReadFile;
+using lineup::testing::Shell;
 
 // The metric families an expression names (histogram series to their family).
 std::set<std::string> FamiliesIn(const std::string& text) {
@@ -43,13 +39,6 @@ std::set<std::string> FamiliesIn(const std::string& text) {
     out.insert(n);
   }
   return out;
-}
-
-int Shell(const std::string& command, std::string& said) {
-  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
-  if (pipe == nullptr) return -1;
-  for (char buf[512]; std::fgets(buf, sizeof buf, pipe);) said += buf;
-  return ::pclose(pipe);
 }
 
 TEST(MonitoringTest, TheDashboardAndTheAlertsUseOnlyExportedSeries) {
@@ -81,7 +70,7 @@ reflectors:
   }
 
   const std::string root = LINEUP_SOURCE_DIR "/deploy";
-  const auto dashboard = nlohmann::json::parse(Read(root + "/grafana/lineup.json"));
+  const auto dashboard = nlohmann::json::parse(ReadFile(root + "/grafana/lineup.json"));
   std::string exprs;
   for (const auto& panel : dashboard["panels"]) {
     for (const auto& target : panel["targets"]) exprs += target["expr"].get<std::string>() + "\n";
@@ -93,7 +82,7 @@ reflectors:
         << "the dashboard uses " << family << ", which /metrics does not export";
   }
   const std::string rules = root + "/prometheus/lineup-alerts.yml";
-  for (const auto& family : FamiliesIn(Read(rules))) {
+  for (const auto& family : FamiliesIn(ReadFile(rules))) {
     EXPECT_TRUE(exported.count(family))
         << "an alert uses " << family << ", which /metrics does not export";
   }

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -17,7 +18,6 @@
 extern char** environ;
 
 namespace lineup::testing {
-namespace {
 
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path);
@@ -26,7 +26,12 @@ std::string ReadFile(const std::string& path) {
   return s.str();
 }
 
-}  // namespace
+int Shell(const std::string& command, std::string& said) {
+  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
+  if (pipe == nullptr) return -1;
+  for (char buf[512]; std::fgets(buf, sizeof buf, pipe);) said += buf;
+  return ::pclose(pipe);
+}
 
 std::string FindProgram(const std::string& name) {
   if (name.find('/') != std::string::npos) return access(name.c_str(), X_OK) == 0 ? name : "";

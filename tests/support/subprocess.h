@@ -35,6 +35,13 @@ class Subprocess {
   std::string dir_;
 };
 
+// A file's whole text ("" when it cannot be read).
+std::string ReadFile(const std::string& path);
+
+// Runs `command` through /bin/sh, stdout and stderr appended to `said`;
+// the status as pclose(3) gives it (0: success; exit code N as N << 8).
+int Shell(const std::string& command, std::string& said);
+
 // Runs to completion (bounded by `timeout_ms`) and returns stdout.
 std::string RunAndCapture(const std::vector<std::string>& argv, int timeout_ms, int* status);
 
